@@ -1,0 +1,91 @@
+# clusteremu: the whole study as a dependency graph.
+#
+#   make paper                 build everything for the paper profile and render the PDF
+#   make paper PROFILE=smoke   the same, tiny (minutes): what the tests run
+#   make help                  list the targets
+#
+# Each analysis script is a prerequisite of its outputs, together with the library
+# sources and the profile config it reads, so editing one script rebuilds only its
+# descendants and a second `make paper` with no change runs no recipe.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := help
+
+PROFILE ?= paper
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+# Scripts import the library from this tree, never from a stale install elsewhere.
+export PYTHONPATH := $(CURDIR)/src
+export MPLBACKEND := Agg
+
+CONFIG := analysis/config/$(PROFILE).yaml
+ifeq ($(wildcard $(CONFIG)),)
+$(error unknown PROFILE '$(PROFILE)': no $(CONFIG); allowed: $(basename $(notdir $(wildcard analysis/config/*.yaml))))
+endif
+
+DATA := data/$(PROFILE)
+FIG := figures/$(PROFILE)
+BUILD := build/$(PROFILE)
+LIB := $(sort $(wildcard src/clusteremu/*.py src/clusteremu/*.mplstyle))
+PAPER_SRC := paper/_quarto.yml paper/references.bib $(sort $(wildcard paper/*.qmd paper/filters/*.lua))
+
+FIGURES := $(FIG)/design.png
+VARIABLES := $(BUILD)/_variables.yml
+PDF := $(BUILD)/paper.pdf
+
+.PHONY: help paper figures audit test bench clean distclean lint
+
+help: ## list the targets
+	@echo "clusteremu: make TARGET [PROFILE=paper|smoke]   (PROFILE now: $(PROFILE))"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+paper: $(PDF) ## build every artifact of PROFILE and render build/PROFILE/paper.pdf
+
+figures: $(FIGURES) ## build every figure of PROFILE
+
+audit: | $(STAMP) ## check provenance of every figure and number in the paper
+	$(PY) -m clusteremu audit --profile $(PROFILE)
+
+test: | $(STAMP) ## unit tests plus the end-to-end smoke pipeline (under 10 minutes)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: | $(STAMP) ## speed measurements, printed as ratios measured in one run
+	@for script in $(sort $(wildcard bench/bench_*.py)); do echo "== $$script"; $(PY) $$script; done
+
+lint: | $(STAMP) ## ruff lint and format check (also run by pre-commit)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean: ## delete the artifacts of PROFILE
+	rm -rf $(DATA) $(FIG) $(BUILD)
+
+distclean: ## delete the artifacts of every profile and the virtual environment
+	rm -rf data/*/ figures/*/ build $(VENV)
+
+# --- environment ---------------------------------------------------------------------
+# Exact versions come from requirements.lock; pyproject.toml names the direct dependencies.
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+# --- pipeline --------------------------------------------------------------------------
+$(DATA)/design.csv $(DATA)/design_summary.json $(FIG)/design.png &: analysis/01_design.py $(CONFIG) $(LIB) | $(STAMP)
+	$(PY) analysis/01_design.py --config $(CONFIG) --table $(DATA)/design.csv \
+	  --summary $(DATA)/design_summary.json --figure $(FIG)/design.png
+
+$(VARIABLES): analysis/90_variables.py $(CONFIG) $(DATA)/design_summary.json $(FIGURES) $(LIB) | $(STAMP)
+	$(PY) analysis/90_variables.py --config $(CONFIG) --design-summary $(DATA)/design_summary.json \
+	  --figures $(FIGURES) --out $@
+
+$(PDF): $(PAPER_SRC) $(VARIABLES) $(FIGURES) $(LIB) | $(STAMP)
+	$(PY) -m clusteremu render --profile $(PROFILE)

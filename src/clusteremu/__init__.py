@@ -1,0 +1,42 @@
+"""clusteremu: can a neural-network emulator replace N-body simulations in cluster inference?
+
+The public API, by concept:
+
+- configuration: [`load_config`][], [`Config`][], [`ConfigError`][]
+- experimental design: [`make_design`][], [`latin_hypercube`][], [`assign_splits`][], [`Design`][]
+- provenance and audit: [`Run`][], [`audit_manuscript`][], [`audit_artifacts`][]
+- manuscript: [`render`][], [`Layout`][]
+"""
+
+from .audit import AuditReport, audit_artifacts, audit_manuscript
+from .config import Config, ConfigError, load_config
+from .design import SPLITS, Design, assign_splits, latin_hypercube, make_design, read_design, split_counts
+from .layout import Layout
+from .manuscript import ManuscriptError, render
+from .provenance import Run, atomic_write_bytes, load_record, record_path, sha256_file
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SPLITS",
+    "AuditReport",
+    "Config",
+    "ConfigError",
+    "Design",
+    "Layout",
+    "ManuscriptError",
+    "Run",
+    "assign_splits",
+    "atomic_write_bytes",
+    "audit_artifacts",
+    "audit_manuscript",
+    "latin_hypercube",
+    "load_config",
+    "load_record",
+    "make_design",
+    "read_design",
+    "record_path",
+    "render",
+    "sha256_file",
+    "split_counts",
+]

@@ -1,0 +1,189 @@
+"""Profile configuration: load a YAML file and validate every key before anything runs.
+
+A profile (`analysis/config/<name>.yaml`) holds every physical, design, training and
+inference setting of one run of the study. Validation is strict: an unknown key, a
+missing key, a value of the wrong type or one outside its allowed range raises a single
+[`ConfigError`][] that names each offending key, its value and what is allowed. Scripts
+load the config first, so a bad value stops them before they write anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .design import split_counts
+
+__all__ = ["Config", "ConfigError", "load_config", "SCHEMA"]
+
+
+class ConfigError(ValueError):
+    """A profile file is unreadable or violates the schema."""
+
+
+@dataclass(frozen=True)
+class Number:
+    """A numeric setting with an inclusive range; `integer=True` forbids fractions."""
+
+    doc: str
+    low: float = -math.inf
+    high: float = math.inf
+    integer: bool = False
+
+    def allowed(self) -> str:
+        kind = "an integer" if self.integer else "a number"
+        if math.isinf(self.low) and math.isinf(self.high):
+            return kind
+        if math.isinf(self.high):
+            return f"{kind} >= {self.low:g}"
+        if math.isinf(self.low):
+            return f"{kind} <= {self.high:g}"
+        return f"{kind} in [{self.low:g}, {self.high:g}]"
+
+    def check(self, value: Any) -> bool:
+        # bool is a subclass of int in Python, but `true` is never a valid count.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        return math.isfinite(value) and self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A string setting restricted to a fixed set of options."""
+
+    doc: str
+    options: tuple[str, ...]
+
+    def allowed(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.options
+
+
+Spec = Number | Choice | Mapping[str, Any]
+
+#: The schema of a profile file. Units are part of the key names or the docs.
+SCHEMA: dict[str, Spec] = {
+    "domain": {
+        "q0_min": Number("lower edge of the initial virial ratio Q0 = K/|W|", 0.05, 5.0),
+        "q0_max": Number("upper edge of the initial virial ratio Q0 = K/|W|", 0.05, 5.0),
+        "a_min_au": Number("lower edge of the Plummer scale radius a (AU)", 1.0, 1e5),
+        "a_max_au": Number("upper edge of the Plummer scale radius a (AU)", 1.0, 1e5),
+    },
+    "design": {
+        "seed": Number("seed of the Latin hypercube, the split and realization seeds", 0, 2**32 - 1, True),
+        "n_points": Number("number of Latin-hypercube design points", 6, 100_000, True),
+        "n_realizations": Number("independent simulations per design point", 1, 1000, True),
+        "lhs_optimization": Choice(
+            "scipy.stats.qmc space-filling optimization", ("none", "random-cd", "lloyd")
+        ),
+        "split": {
+            "train": Number("fraction of design points used for training", 0.05, 0.95),
+            "validation": Number("fraction of design points used for validation", 0.05, 0.95),
+            "test": Number("fraction of design points held out for final reporting", 0.05, 0.95),
+        },
+    },
+    "figures": {
+        "dpi": Number("raster resolution of PNG figures (dots per inch)", 50, 600, True),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated profile.
+
+    **Arguments:**
+
+    - `profile`: the profile's name (the YAML file's stem), e.g. `"smoke"` or `"paper"`.
+    - `path`: the file it was read from.
+    - `sha256`: hash of the file's bytes, recorded in every artifact's provenance.
+    - `data`: the validated settings as nested dictionaries.
+    """
+
+    profile: str
+    path: Path
+    sha256: str
+    data: Mapping[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+
+def _validate(spec: Mapping[str, Any], value: Any, where: str, errors: list[str]) -> None:
+    if not isinstance(value, Mapping):
+        errors.append(f"{where or 'top level'} = {value!r}: expected a mapping of settings")
+        return
+    for key in value:
+        if key not in spec:
+            allowed = ", ".join(sorted(spec))
+            errors.append(f"{where}{key}: unknown key; allowed keys here: {allowed}")
+    for key, sub in spec.items():
+        name = f"{where}{key}"
+        if key not in value:
+            errors.append(f"{name}: missing; expected {_describe(sub)}")
+        elif isinstance(sub, Mapping):
+            _validate(sub, value[key], name + ".", errors)
+        elif not sub.check(value[key]):
+            errors.append(f"{name} = {value[key]!r}: not allowed; expected {sub.allowed()} ({sub.doc})")
+
+
+def _describe(spec: Spec) -> str:
+    return "a section" if isinstance(spec, Mapping) else f"{spec.allowed()} ({spec.doc})"
+
+
+def _cross_checks(data: Mapping[str, Any], errors: list[str]) -> None:
+    dom = data["domain"]
+    if dom["q0_min"] >= dom["q0_max"]:
+        errors.append(f"domain.q0_min = {dom['q0_min']!r}: must be below domain.q0_max = {dom['q0_max']!r}")
+    if dom["a_min_au"] >= dom["a_max_au"]:
+        errors.append(
+            f"domain.a_min_au = {dom['a_min_au']!r}: must be below domain.a_max_au = {dom['a_max_au']!r}"
+        )
+    split = data["design"]["split"]
+    total = sum(split.values())
+    if abs(total - 1.0) > 1e-9:
+        errors.append(f"design.split = {dict(split)!r}: fractions must sum to 1 (they sum to {total:g})")
+    elif split_counts(data["design"]["n_points"], split)["train"] < 2:
+        errors.append(
+            f"design.n_points = {data['design']['n_points']!r}: too few for the split {dict(split)!r}; "
+            "allowed: enough points to leave at least 2 for training"
+        )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a profile file.
+
+    **Arguments:**
+
+    - `path`: a YAML file following [`SCHEMA`][].
+
+    **Returns:**
+
+    A [`Config`][]. Raises [`ConfigError`][] listing every problem at once.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    errors: list[str] = []
+    _validate(SCHEMA, data, "", errors)
+    if not errors:
+        _cross_checks(data, errors)
+    if errors:
+        raise ConfigError(f"{path}: invalid config\n  " + "\n  ".join(errors))
+    return Config(profile=path.stem, path=path, sha256=hashlib.sha256(raw).hexdigest(), data=data)
