@@ -37,7 +37,10 @@ BUILD := build/$(PROFILE)
 LIB := $(sort $(wildcard src/clusteremu/*.py src/clusteremu/*.mplstyle))
 PAPER_SRC := paper/_quarto.yml paper/references.bib $(sort $(wildcard paper/*.qmd paper/filters/*.lua))
 
-FIGURES := $(FIG)/design.png
+VALIDATION_FIGS := $(FIG)/validation_energy.png $(FIG)/validation_ics.png
+CAMPAIGN_FIGS := $(FIG)/summaries.png $(FIG)/noise_floor.png $(FIG)/energy_errors.png
+FIGURES := $(FIG)/design.png $(VALIDATION_FIGS) $(CAMPAIGN_FIGS)
+RESULTS := $(DATA)/design_summary.json $(DATA)/validation.json $(DATA)/campaign_summary.json
 VARIABLES := $(BUILD)/_variables.yml
 PDF := $(BUILD)/paper.pdf
 
@@ -83,8 +86,19 @@ $(DATA)/design.csv $(DATA)/design_summary.json $(FIG)/design.png &: analysis/01_
 	$(PY) analysis/01_design.py --config $(CONFIG) --table $(DATA)/design.csv \
 	  --summary $(DATA)/design_summary.json --figure $(FIG)/design.png
 
-$(VARIABLES): analysis/90_variables.py $(CONFIG) $(DATA)/design_summary.json $(FIGURES) $(LIB) | $(STAMP)
+$(DATA)/validation.json $(VALIDATION_FIGS) &: analysis/02_validate_simulator.py $(CONFIG) $(LIB) | $(STAMP)
+	$(PY) analysis/02_validate_simulator.py --config $(CONFIG) --results $(DATA)/validation.json \
+	  --fig-energy $(FIG)/validation_energy.png --fig-ics $(FIG)/validation_ics.png
+
+$(DATA)/campaign.csv $(DATA)/campaign_summary.json $(CAMPAIGN_FIGS) &: analysis/03_simulate.py $(CONFIG) $(DATA)/design.csv $(LIB) | $(STAMP)
+	$(PY) analysis/03_simulate.py --config $(CONFIG) --design $(DATA)/design.csv \
+	  --checkpoints $(DATA)/campaign.ckpt --dataset $(DATA)/campaign.csv \
+	  --summary $(DATA)/campaign_summary.json --fig-summaries $(FIG)/summaries.png \
+	  --fig-noise $(FIG)/noise_floor.png --fig-energy $(FIG)/energy_errors.png
+
+$(VARIABLES): analysis/90_variables.py $(CONFIG) $(RESULTS) $(FIGURES) $(LIB) | $(STAMP)
 	$(PY) analysis/90_variables.py --config $(CONFIG) --design-summary $(DATA)/design_summary.json \
+	  --validation $(DATA)/validation.json --campaign $(DATA)/campaign_summary.json \
 	  --figures $(FIGURES) --out $@
 
 $(PDF): $(PAPER_SRC) $(VARIABLES) $(FIGURES) $(LIB) | $(STAMP)

@@ -56,9 +56,7 @@ def main(args):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="profile YAML, e.g. analysis/config/smoke.yaml")
     parser.add_argument("--table", required=True, help="output design table (CSV)")
     parser.add_argument("--summary", required=True, help="output design summary (JSON)")

@@ -1,8 +1,8 @@
 """Collect every number the manuscript quotes into `_variables.yml`.
 
 Reads:  the profile config (`--config`), the results JSON files of the analysis steps
-        (`--design-summary`) and the figures the paper embeds (`--figures`, whose
-        provenance records give the caption tags).
+        (`--design-summary`, `--validation`, `--campaign`) and the figures the paper
+        embeds (`--figures`, whose provenance records give the caption tags).
 Writes: `_variables.yml` (`--out`) for `{{< var ... >}}` shortcodes, with its record.
 
 Numbers are formatted here, once; the manuscript never types a number by hand.
@@ -10,12 +10,14 @@ Numbers are formatted here, once; the manuscript never types a number by hand.
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
 from clusteremu.config import ConfigError, load_config
 from clusteremu.manuscript import figure_tag, write_variables
 from clusteremu.provenance import Run, git_state, load_record
+from clusteremu.units import G
 
 
 def build_info(config) -> dict:
@@ -45,25 +47,112 @@ def design_vars(summary: dict) -> dict:
     }
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci(x: float, digits: int = 1) -> str:
+    """1.2e-05 -> '1.2 × 10⁻⁵': variables are inserted as plain text, so no markup."""
+    mant, exp = f"{x:.{digits}e}".split("e")
+    return f"{mant} × 10{str(int(exp)).translate(_SUPERSCRIPT)}"
+
+
+def crossing_time_yr(a_au: float, mass_msun: float) -> float:
+    """Plummer crossing time GM^(5/2) / (2|E|)^(3/2) = 6.256 sqrt(a^3 / GM), in years."""
+    return 6.256 * math.sqrt(a_au**3 / (G * mass_msun))
+
+
+def simulation_vars(config) -> dict:
+    sim, dom = config["simulation"], config["domain"]
+    n, m = sim["n_stars"], sim["star_mass_msun"]
+    cut = sim["plummer_mass_cut"]
+    t_cr = {k: crossing_time_yr(dom[k], n * m) for k in ("a_min_au", "a_max_au")}
+    return {
+        "t_cross_amin_yr": f"{t_cr['a_min_au']:.0f}",
+        "t_cross_amax_yr": f"{t_cr['a_max_au']:.0f}",
+        "n_cross_amin": f"{sim['t_end_yr'] / t_cr['a_min_au']:.1f}",
+        "n_cross_amax": f"{sim['t_end_yr'] / t_cr['a_max_au']:.1f}",
+        "n_stars": n,
+        "mass_function": {"equal": "equal masses", "kroupa2001": "a Kroupa (2001) IMF"}[sim["mass_function"]],
+        "star_mass_msun": f"{m:g}",
+        "cluster_mass_msun": f"{n * m:g}",
+        "mass_cut_percent": f"{100 * cut:g}",
+        "r_max_over_a": f"{1 / (cut ** (-2 / 3) - 1) ** 0.5:.1f}",
+        "softening_over_a": f"{sim['softening_over_a']:g}",
+        "t_end_yr": f"{sim['t_end_yr']:g}",
+        "n_steps": sim["n_steps"],
+        "dt_yr": f"{sim['t_end_yr'] / sim['n_steps']:.4g}",
+        "n_energy_checks": sim["n_energy_checks"],
+        "min_bound_stars": sim["min_bound_stars"],
+        "energy_error_max": sci(config["campaign"]["energy_error_max"], 0),
+    }
+
+
+def validation_vars(val: dict) -> dict:
+    rb = val["rebound"]
+
+    def worst(rows, name):
+        return max(abs(r[f"{name}_ours"] - r[f"{name}_rebound"]) / abs(r[f"{name}_rebound"]) for r in rows)
+
+    a_max = max(r["a_au"] for r in rb)
+    wide = [r for r in rb if r["a_au"] == a_max]
+    dense = [r for r in rb if r["a_au"] != a_max]
+    return {
+        "energy_slope": f"{val['energy_convergence']['slope']:.2f}",
+        "kepler_slope": f"{val['two_body']['slope']:.2f}",
+        "momentum_drift": sci(val["momentum_drift"]),
+        "reversibility": sci(val["reversibility_error_over_a"]),
+        "virial_ratio_error": sci(max(val["virial_ratio_error"], 1e-16)),
+        "rh_over_a": f"{val['half_mass_radius_over_a']:.3f}",
+        "rh_expected": f"{val['half_mass_radius_expected']:.3f}",
+        "rebound_wide_rel": sci(max(worst(wide, n) for n in ("f_bound", "sigma_v_kms", "r_h_au"))),
+        "rebound_dense_rel": f"{100 * max(worst(dense, n) for n in ('f_bound', 'sigma_v_kms', 'r_h_au')):.0f}",
+        "rebound_energy_max": sci(max(r["energy_error_rebound"] for r in rb)),
+        "ours_energy_max": sci(max(r["energy_error_ours"] for r in rb)),
+    }
+
+
+def campaign_vars(c: dict) -> dict:
+    out = {
+        "n_simulations": c["n_simulations"],
+        "n_flag_energy": c["n_flag_energy"],
+        "n_few_bound": c["n_few_bound"],
+        "n_usable": c["n_usable"],
+        "energy_median": sci(c["energy_error_median"]),
+        "energy_p99": sci(c["energy_error_p99"]),
+        "energy_max": sci(c["energy_error_max"]),
+        "percent_below_1e3": f"{100 * c['fraction_below_1e-3']:.1f}",
+    }
+    fmt = {"f_bound": "{:.3f}", "sigma_v_kms": "{:.2f}", "r_h_au": "{:.0f}"}
+    for name, nf in c["noise_floor"].items():
+        out[f"noise_{name}"] = fmt[name].format(nf["median_sigma_sim"])
+        out[f"noise_{name}_ratio"] = f"{nf['median_sigma_sim'] / nf['design_spread']:.2f}"
+    return out
+
+
 def main(args):
     config = load_config(args.config)
-    summary = json.loads(Path(args.design_summary).read_text())
+    results = {name: json.loads(Path(getattr(args, name)).read_text())
+               for name in ("design_summary", "validation", "campaign")}  # fmt: skip
     figures = [Path(f) for f in args.figures]
     variables = {
         "build": build_info(config),
-        "design": design_vars(summary),
+        "design": design_vars(results["design_summary"]),
+        "sim": simulation_vars(config),
+        "val": validation_vars(results["validation"]),
+        "campaign": campaign_vars(results["campaign"]),
         "prov": {f.stem: figure_tag(load_record(f)) for f in figures},
     }
-    run = Run(__file__, config, inputs=[args.design_summary, *figures])
+    inputs = [args.design_summary, args.validation, args.campaign, *figures]
+    run = Run(__file__, config, inputs=inputs)
     write_variables(run, Path(args.out), variables)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="profile YAML")
     parser.add_argument("--design-summary", required=True, help="design summary JSON from 01_design.py")
+    parser.add_argument("--validation", required=True, help="validation JSON from 02_validate_simulator.py")
+    parser.add_argument("--campaign", required=True, help="campaign statistics JSON from 03_simulate.py")
     parser.add_argument("--figures", nargs="+", required=True, help="figures whose caption tags to emit")
     parser.add_argument("--out", required=True, help="output _variables.yml")
     try:

@@ -8,6 +8,12 @@ The public API, by concept:
 - manuscript: [`render`][], [`Layout`][]
 """
 
+import jax
+
+# The simulator needs float64 (energy conservation at the 1e-5 level); enable it before
+# any array is created by any module of the package.
+jax.config.update("jax_enable_x64", True)
+
 from .audit import AuditReport, audit_artifacts, audit_manuscript
 from .config import Config, ConfigError, load_config
 from .design import SPLITS, Design, assign_splits, latin_hypercube, make_design, read_design, split_counts

@@ -83,14 +83,29 @@ SCHEMA: dict[str, Spec] = {
         "seed": Number("seed of the Latin hypercube, the split and realization seeds", 0, 2**32 - 1, True),
         "n_points": Number("number of Latin-hypercube design points", 6, 100_000, True),
         "n_realizations": Number("independent simulations per design point", 1, 1000, True),
-        "lhs_optimization": Choice(
-            "scipy.stats.qmc space-filling optimization", ("none", "random-cd", "lloyd")
-        ),
+        "lhs_optimization": Choice("scipy.stats.qmc space-filling optimization", ("none", "random-cd", "lloyd")),
         "split": {
             "train": Number("fraction of design points used for training", 0.05, 0.95),
             "validation": Number("fraction of design points used for validation", 0.05, 0.95),
             "test": Number("fraction of design points held out for final reporting", 0.05, 0.95),
         },
+    },
+    "simulation": {
+        "n_stars": Number("number of stars N per cluster", 2, 100_000, True),
+        "mass_function": Choice("stellar masses", ("equal", "kroupa2001")),
+        "star_mass_msun": Number("mass of every star when mass_function is equal (Msun)", 1e-3, 1e3),
+        "kroupa_min_msun": Number("lower mass limit of the Kroupa IMF (Msun)", 0.01, 0.49),
+        "kroupa_max_msun": Number("upper mass limit of the Kroupa IMF (Msun)", 0.51, 300.0),
+        "plummer_mass_cut": Number("fraction of the Plummer mass sampled (radial truncation)", 0.5, 0.99999),
+        "softening_over_a": Number("Plummer softening length in units of the scale radius a", 1e-4, 1.0),
+        "t_end_yr": Number("integration time T (yr)", 1e-3, 1e9),
+        "n_steps": Number("leapfrog steps over T; timestep = t_end_yr / n_steps", 1, 10_000_000, True),
+        "n_energy_checks": Number("times at which the energy error is measured", 1, 100_000, True),
+        "min_bound_stars": Number("fewest bound stars for which sigma_v and r_h are defined", 2, 100_000, True),
+    },
+    "campaign": {
+        "batch_size": Number("simulations per compiled call (tune for cache size)", 1, 100_000, True),
+        "energy_error_max": Number("flag a simulation whose max |E-E0|/|W0| exceeds this", 1e-12, 1.0),
     },
     "figures": {
         "dpi": Number("raster resolution of PNG figures (dots per inch)", 50, 600, True),
@@ -146,8 +161,17 @@ def _cross_checks(data: Mapping[str, Any], errors: list[str]) -> None:
     if dom["q0_min"] >= dom["q0_max"]:
         errors.append(f"domain.q0_min = {dom['q0_min']!r}: must be below domain.q0_max = {dom['q0_max']!r}")
     if dom["a_min_au"] >= dom["a_max_au"]:
+        errors.append(f"domain.a_min_au = {dom['a_min_au']!r}: must be below domain.a_max_au = {dom['a_max_au']!r}")
+    sim = data["simulation"]
+    if sim["n_steps"] % sim["n_energy_checks"]:
         errors.append(
-            f"domain.a_min_au = {dom['a_min_au']!r}: must be below domain.a_max_au = {dom['a_max_au']!r}"
+            f"simulation.n_energy_checks = {sim['n_energy_checks']!r}: must divide "
+            f"simulation.n_steps = {sim['n_steps']!r}"
+        )
+    if sim["min_bound_stars"] > sim["n_stars"]:
+        errors.append(
+            f"simulation.min_bound_stars = {sim['min_bound_stars']!r}: must not exceed "
+            f"simulation.n_stars = {sim['n_stars']!r}"
         )
     split = data["design"]["split"]
     total = sum(split.values())

@@ -116,9 +116,7 @@ def write_variables(run: Run, path: Path, variables: Mapping[str, Any]) -> None:
 
 def _check_inputs(layout: Layout) -> dict[str, Any]:
     if not layout.variables.exists():
-        raise ManuscriptError(
-            f"{relpath(layout.variables, layout.root)} is missing; run `make paper` to build it"
-        )
+        raise ManuscriptError(f"{relpath(layout.variables, layout.root)} is missing; run `make paper` to build it")
     variables = yaml.safe_load(layout.variables.read_text()) or {}
     missing = [k for k in used_variables(layout) if _missing(variables, k)]
     if missing:
@@ -147,12 +145,9 @@ def _provenance_appendix(layout: Layout, figures: Iterable[Path]) -> str:
         inputs += rec["inputs"]
         listed = "; ".join(f"`{i['path']}` {i['sha256'][:12]}" for i in inputs) or "none"
         commit = (rec["git"]["commit"] or "no-git")[:7] + ("+dirty" if rec["git"]["dirty"] else "")
-        rows.append(
-            f"| `{fig.name}` | `{rec['script']['path']}` @ {commit} | {listed} | {rec['sha256'][:12]} |"
-        )
+        rows.append(f"| `{fig.name}` | `{rec['script']['path']}` @ {commit} | {listed} | {rec['sha256'][:12]} |")
     caption = (
-        ": Every figure of this document, the script that drew it and the files it was drawn from."
-        " {#tbl-provenance}"
+        ": Every figure of this document, the script that drew it and the files it was drawn from. {#tbl-provenance}"
     )
     return "\n".join(rows) + "\n\n" + caption + "\n"
 

@@ -1,0 +1,53 @@
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from clusteremu.config import load_config
+from clusteremu.integrate import accelerations
+from clusteremu.simulate import SimulationSettings
+from clusteremu.units import G
+from clusteremu.validation import energy_history, momentum_drift, reversibility_error, two_body_errors
+
+
+@pytest.fixture(scope="module")
+def settings(request):
+    root = request.config.rootpath
+    cfg = load_config(root / "analysis" / "config" / "smoke.yaml")
+    return SimulationSettings.from_config(cfg, n_stars=48, t_end_yr=100.0, n_steps=400, n_energy_checks=4)
+
+
+def test_accelerations_match_naive_sum():
+    rng = np.random.default_rng(0)
+    pos, m, eps = rng.normal(size=(3, 30)) * 50, rng.uniform(0.1, 2, 30), 2.0
+    naive = np.zeros((3, 30))
+    for i in range(30):
+        for j in range(30):
+            d = pos[:, j] - pos[:, i]
+            naive[:, i] += G * m[j] * d / (d @ d + eps**2) ** 1.5
+    np.testing.assert_allclose(np.asarray(accelerations(jnp.asarray(pos), m, eps)), naive, rtol=1e-10, atol=1e-14)
+
+
+def test_energy_error_is_second_order(settings):
+    errs = []
+    for n_steps in (800, 1600, 3200):
+        _, err = energy_history(0.5, 50.0, settings, seed=12, n_steps=n_steps, n_checks=4)
+        errs.append(err.max())
+    ratios = np.array(errs[:-1]) / np.array(errs[1:])
+    assert np.all((ratios > 3.0) & (ratios < 5.5)), f"halving dt changed the error by {ratios}"
+    assert errs[-1] < 1e-5
+
+
+def test_momentum_is_conserved(settings):
+    assert momentum_drift(1.2, 60.0, settings, seed=5) < 1e-12
+
+
+def test_time_reversible(settings):
+    assert reversibility_error(0.8, 70.0, settings, seed=6, n_steps=200) < 1e-8
+
+
+def test_two_body_orbit_matches_kepler():
+    _, perr_coarse, eerr = two_body_errors(dt=0.02, n_orbits=2)
+    _, perr_fine, _ = two_body_errors(dt=0.01, n_orbits=2)
+    assert perr_fine.max() < 5e-3
+    assert perr_coarse.max() / perr_fine.max() == pytest.approx(4.0, rel=0.2)
+    assert eerr.max() < 1e-3
