@@ -56,6 +56,11 @@ def statistics(cols, threshold):
         "fraction_below_1e-3": float(np.mean(err <= 1e-3)),
         "noise_floor": {},
     }
+    # Median bound fraction in the lowest and highest tenth of the Q0 range.
+    q0, lo, hi = cols["q0"], cols["q0"].min(), cols["q0"].max()
+    edge = 0.1 * (hi - lo)
+    stats["f_bound_median_low_q0"] = float(np.median(cols["f_bound"][q0 <= lo + edge]))
+    stats["f_bound_median_high_q0"] = float(np.median(cols["f_bound"][q0 >= hi - edge]))
     for name, _ in OUTPUTS:
         _, _, sd = realization_scatter(cols, name)
         values = cols[name][usable(cols)]

@@ -121,6 +121,8 @@ def campaign_vars(c: dict) -> dict:
         "energy_p99": sci(c["energy_error_p99"]),
         "energy_max": sci(c["energy_error_max"]),
         "percent_below_1e3": f"{100 * c['fraction_below_1e-3']:.1f}",
+        "f_bound_low_q0": f"{c['f_bound_median_low_q0']:.2f}",
+        "f_bound_high_q0": f"{c['f_bound_median_high_q0']:.2f}",
     }
     fmt = {"f_bound": "{:.3f}", "sigma_v_kms": "{:.2f}", "r_h_au": "{:.0f}"}
     for name, nf in c["noise_floor"].items():
