@@ -39,8 +39,13 @@ PAPER_SRC := paper/_quarto.yml paper/references.bib $(sort $(wildcard paper/*.qm
 
 VALIDATION_FIGS := $(FIG)/validation_energy.png $(FIG)/validation_ics.png
 CAMPAIGN_FIGS := $(FIG)/summaries.png $(FIG)/noise_floor.png $(FIG)/energy_errors.png
-FIGURES := $(FIG)/design.png $(VALIDATION_FIGS) $(CAMPAIGN_FIGS)
-RESULTS := $(DATA)/design_summary.json $(DATA)/validation.json $(DATA)/campaign_summary.json
+EVAL_FIGS := $(FIG)/pred_vs_true.png $(FIG)/residuals.png $(FIG)/slices.png $(FIG)/reliability.png
+CORNER_FIGS := $(FIG)/corner_typical.png $(FIG)/corner_edge.png $(FIG)/corner_ridge.png
+INFER_FIGS := $(FIG)/coverage.png $(FIG)/sbc.png $(CORNER_FIGS)
+FIGURES := $(FIG)/design.png $(VALIDATION_FIGS) $(CAMPAIGN_FIGS) $(FIG)/loss_curves.png $(EVAL_FIGS) $(INFER_FIGS)
+TABLES := $(DATA)/tables/accuracy.md $(DATA)/tables/uncertainty.md $(DATA)/tables/coverage.md
+RESULTS := $(DATA)/design_summary.json $(DATA)/validation.json $(DATA)/campaign_summary.json \
+  $(DATA)/training.json $(DATA)/evaluation.json $(DATA)/inference.json
 VARIABLES := $(BUILD)/_variables.yml
 PDF := $(BUILD)/paper.pdf
 
@@ -60,8 +65,8 @@ audit: | $(STAMP) ## check provenance of every figure and number in the paper
 test: | $(STAMP) ## unit tests plus the end-to-end smoke pipeline (under 10 minutes)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: | $(STAMP) ## speed measurements, printed as ratios measured in one run
-	@for script in $(sort $(wildcard bench/bench_*.py)); do echo "== $$script"; $(PY) $$script; done
+bench: $(DATA)/emulator.eqx | $(STAMP) ## speed measurements, printed as ratios measured in one run
+	@for script in $(sort $(wildcard bench/bench_*.py)); do echo "== $$script"; $(PY) $$script --profile $(PROFILE); done
 
 lint: | $(STAMP) ## ruff lint and format check (also run by pre-commit)
 	$(VENV)/bin/ruff check .
@@ -96,10 +101,34 @@ $(DATA)/campaign.csv $(DATA)/campaign_summary.json $(CAMPAIGN_FIGS) &: analysis/
 	  --summary $(DATA)/campaign_summary.json --fig-summaries $(FIG)/summaries.png \
 	  --fig-noise $(FIG)/noise_floor.png --fig-energy $(FIG)/energy_errors.png
 
+$(DATA)/emulator.eqx $(DATA)/training.json $(FIG)/loss_curves.png &: analysis/04_train_emulator.py $(CONFIG) $(DATA)/campaign.csv $(LIB) | $(STAMP)
+	$(PY) analysis/04_train_emulator.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
+	  --model $(DATA)/emulator.eqx --summary $(DATA)/training.json --fig-loss $(FIG)/loss_curves.png
+
+$(DATA)/baselines.json: analysis/05_baselines.py $(CONFIG) $(DATA)/campaign.csv $(DATA)/emulator.eqx $(LIB) | $(STAMP)
+	$(PY) analysis/05_baselines.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
+	  --model $(DATA)/emulator.eqx --out $@
+
+$(DATA)/evaluation.json $(TABLES) $(EVAL_FIGS) &: analysis/06_evaluate_emulator.py $(CONFIG) $(DATA)/campaign.csv $(DATA)/emulator.eqx $(DATA)/baselines.json $(LIB) | $(STAMP)
+	$(PY) analysis/06_evaluate_emulator.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
+	  --model $(DATA)/emulator.eqx --baselines $(DATA)/baselines.json --results $(DATA)/evaluation.json \
+	  --tables $(DATA)/tables --fig-pred $(FIG)/pred_vs_true.png --fig-resid $(FIG)/residuals.png \
+	  --fig-slices $(FIG)/slices.png --fig-reliability $(FIG)/reliability.png
+
+$(DATA)/coverage_sims.csv: analysis/07_coverage_sims.py $(CONFIG) $(LIB) | $(STAMP)
+	$(PY) analysis/07_coverage_sims.py --config $(CONFIG) --checkpoints $(DATA)/coverage.ckpt --dataset $@
+
+$(DATA)/inference.json $(DATA)/tables/coverage.md $(INFER_FIGS) &: analysis/08_inference.py $(CONFIG) $(DATA)/campaign.csv $(DATA)/coverage_sims.csv $(DATA)/emulator.eqx $(LIB) | $(STAMP)
+	$(PY) analysis/08_inference.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
+	  --coverage-sims $(DATA)/coverage_sims.csv --model $(DATA)/emulator.eqx --results $(DATA)/inference.json \
+	  --table $(DATA)/tables/coverage.md --fig-coverage $(FIG)/coverage.png --fig-sbc $(FIG)/sbc.png \
+	  --fig-corner $(CORNER_FIGS)
+
 $(VARIABLES): analysis/90_variables.py $(CONFIG) $(RESULTS) $(FIGURES) $(LIB) | $(STAMP)
 	$(PY) analysis/90_variables.py --config $(CONFIG) --design-summary $(DATA)/design_summary.json \
 	  --validation $(DATA)/validation.json --campaign $(DATA)/campaign_summary.json \
+	  --training $(DATA)/training.json --evaluation $(DATA)/evaluation.json --inference $(DATA)/inference.json \
 	  --figures $(FIGURES) --out $@
 
-$(PDF): $(PAPER_SRC) $(VARIABLES) $(FIGURES) $(LIB) | $(STAMP)
+$(PDF): $(PAPER_SRC) $(VARIABLES) $(FIGURES) $(TABLES) $(LIB) | $(STAMP)
 	$(PY) -m clusteremu render --profile $(PROFILE)

@@ -14,6 +14,8 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from clusteremu.config import ConfigError, load_config
 from clusteremu.manuscript import figure_tag, write_variables
 from clusteremu.provenance import Run, git_state, load_record
@@ -131,10 +133,113 @@ def campaign_vars(c: dict) -> dict:
     return out
 
 
+OUT_TEXT = {"f_bound": "the bound fraction", "sigma_v_kms": "the velocity dispersion", "r_h_au": "the half-mass radius"}
+OUT_FMT = {"f_bound": "{:.3f}", "sigma_v_kms": "{:.2f}", "r_h_au": "{:.0f}"}
+
+
+def emulator_vars(config, training: dict, ev: dict) -> dict:
+    em = config["emulator"]
+    names = list(OUT_FMT)
+    acc, prob, nf = ev["accuracy"], ev["probabilistic"], ev["noise_floor"]
+    raw, cal = prob["ensemble, uncalibrated"], prob["ensemble, calibrated"]
+    simple = ("mean", "linear", "knn", "rbf")
+    beats = [n for j, n in enumerate(names) if all(acc["ensemble"]["rmse"][j] < acc[m]["rmse"][j] for m in simple)]
+    gp_better = [OUT_TEXT[n] for j, n in enumerate(names) if acc["gp"]["rmse"][j] < acc["ensemble"]["rmse"][j]]
+    out = {
+        "n_members": em["n_members"],
+        "width": em["hidden_width"],
+        "layers": em["hidden_layers"],
+        "learning_rate": f"{em['learning_rate']:g}",
+        "patience": em["patience_epochs"],
+        "max_epochs": em["max_epochs"],
+        "noise_neighbours": em["noise_neighbours"],
+        "n_train": training["n_train"],
+        "n_validation": training["n_validation"],
+        "n_test": training["n_test"],
+        "n_excluded_few_bound": training["n_excluded_few_bound"],
+        "n_excluded_energy": training["n_excluded_energy"],
+        "epochs_run": training["epochs_run"],
+        "best_epoch_min": min(training["best_epoch"]),
+        "best_epoch_max": max(training["best_epoch"]),
+        "n_beats_simple": len(beats),
+        "beats_simple_outputs": ", ".join(OUT_TEXT[n] for n in beats) or "none of the outputs",
+        "gp_better": " and ".join(gp_better) if gp_better else "none of the outputs",
+        "knn_k": ev["baseline_hyper"]["knn_k"],
+        "rbf_smoothing": f"{ev['baseline_hyper']['rbf_smoothing']:.3g}",
+        "n_test_points": nf["n_points"],
+        "nf68_perfect": f"{nf['perfect'][0]:.2f}",
+        "nf95_perfect": f"{nf['perfect'][1]:.2f}",
+        "se68": f"{ev['binomial_se68']:.3f}",
+        "se95": f"{ev['binomial_se95']:.3f}",
+    }
+    for j, n in enumerate(names):
+        f = OUT_FMT[n]
+        out |= {
+            f"rmse_ens_{n}": f.format(acc["ensemble"]["rmse"][j]),
+            f"rmse_gp_{n}": f.format(acc["gp"]["rmse"][j]),
+            f"nf68_{n}": f"{nf['p68'][j]:.2f}",
+            f"nf95_{n}": f"{nf['p95'][j]:.2f}",
+            f"scale_{n}": f"{ev['calibration_scale'][j]:.2f}",
+            f"cov68_raw_{n}": f"{raw['coverage68'][j]:.2f}",
+            f"cov68_cal_{n}": f"{cal['coverage68'][j]:.2f}",
+            f"cov95_raw_{n}": f"{raw['coverage95'][j]:.2f}",
+            f"cov95_cal_{n}": f"{cal['coverage95'][j]:.2f}",
+            f"z2_raw_{n}": f"{raw['z2_mean'][j]:.2f}",
+            f"z2_cal_{n}": f"{cal['z2_mean'][j]:.2f}",
+        }
+    return out
+
+
+def inference_vars(config, inf: dict) -> dict:
+    cfg = config["inference"]
+    best = "input"
+    cov = inf["coverage_set"]
+    nuts = inf["nuts"]
+    params = ("q0", "a_au")
+    healthy = [r for r in nuts if r["divergences"] == 0
+               and all(r[p]["r_hat"] < 1.01 and r[p]["ess_bulk"] > 400 for p in params)]  # fmt: skip
+    dmean = max(abs(r[p]["nuts_mean"] - r[p]["grid_mean"]) / r[p]["grid_sd"] for r in nuts for p in params)
+    dsd = max(abs(r[p]["nuts_sd"] / r[p]["grid_sd"] - 1) for r in nuts for p in params)
+    corr = inf["validation_residual_correlation"]
+    out = {
+        "n_coverage_total": inf["n_coverage_total"],
+        "n_coverage_used": inf["n_coverage_used"],
+        "n_excluded": inf["n_excluded"],
+        "n_test_used": inf["n_test_used"],
+        "grid_points": cfg["grid_points"],
+        "chains": cfg["nuts_chains"],
+        "warmup": cfg["nuts_warmup"],
+        "samples": cfg["nuts_samples"],
+        "n_nuts": len(nuts),
+        "n_nuts_healthy": len(healthy),
+        "n_divergent": sum(1 for r in nuts if r["divergences"] > 0),
+        "max_rhat": f"{max(r[p]['r_hat'] for r in nuts for p in params):.3f}",
+        "min_ess": f"{min(r[p]['ess_bulk'] for r in nuts for p in params):.0f}",
+        "nuts_grid_dmean": f"{dmean:.2f}",
+        "nuts_grid_dsd": f"{100 * dsd:.0f}",
+        "nuts_seconds_median": f"{np.median([r['seconds'] for r in nuts]):.1f}",
+        "corr_fb_sv": f"{corr[0][1]:.2f}",
+        "corr_fb_rh": f"{corr[0][2]:.2f}",
+        "corr_sv_rh": f"{corr[1][2]:.2f}",
+        "se68": f"{(0.68 * 0.32 / inf['n_coverage_used']) ** 0.5:.3f}",
+        "se95": f"{(0.95 * 0.05 / inf['n_coverage_used']) ** 0.5:.3f}",
+    }
+    for p in params:
+        r = cov[best][p]
+        out |= {
+            f"cov68_{p}": f"{r['coverage68']:.2f}",
+            f"cov95_{p}": f"{r['coverage95']:.2f}",
+            f"sbc_p_{p}": f"{r['sbc_chi2_p']:.2f}",
+            f"contraction_{p}": f"{r['contraction_median']:.1f}",
+        }
+    return out
+
+
 def main(args):
     config = load_config(args.config)
     results = {name: json.loads(Path(getattr(args, name)).read_text())
-               for name in ("design_summary", "validation", "campaign")}  # fmt: skip
+               for name in ("design_summary", "validation", "campaign", "training", "evaluation",
+                            "inference")}  # fmt: skip
     figures = [Path(f) for f in args.figures]
     variables = {
         "build": build_info(config),
@@ -142,9 +247,12 @@ def main(args):
         "sim": simulation_vars(config),
         "val": validation_vars(results["validation"]),
         "campaign": campaign_vars(results["campaign"]),
+        "emu": emulator_vars(config, results["training"], results["evaluation"]),
+        "inf": inference_vars(config, results["inference"]),
         "prov": {f.stem: figure_tag(load_record(f)) for f in figures},
     }
-    inputs = [args.design_summary, args.validation, args.campaign, *figures]
+    inputs = [args.design_summary, args.validation, args.campaign, args.training, args.evaluation, args.inference]
+    inputs += figures
     run = Run(__file__, config, inputs=inputs)
     write_variables(run, Path(args.out), variables)
 
@@ -155,6 +263,9 @@ if __name__ == "__main__":
     parser.add_argument("--design-summary", required=True, help="design summary JSON from 01_design.py")
     parser.add_argument("--validation", required=True, help="validation JSON from 02_validate_simulator.py")
     parser.add_argument("--campaign", required=True, help="campaign statistics JSON from 03_simulate.py")
+    parser.add_argument("--training", required=True, help="training facts JSON from 04_train_emulator.py")
+    parser.add_argument("--evaluation", required=True, help="metrics JSON from 06_evaluate_emulator.py")
+    parser.add_argument("--inference", required=True, help="inference numbers JSON from 08_inference.py")
     parser.add_argument("--figures", nargs="+", required=True, help="figures whose caption tags to emit")
     parser.add_argument("--out", required=True, help="output _variables.yml")
     try:

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from .layout import Layout
-from .manuscript import lookup_variable, used_figures, used_variables
+from .manuscript import lookup_variable, used_figures, used_tables, used_variables
 from .provenance import PNG_KEY, RECORD_SCHEMA, library_sha256, load_record, record_path, relpath, sha256_file
 
 __all__ = ["AuditReport", "audit_artifacts", "audit_manuscript"]
@@ -116,7 +116,8 @@ def audit_artifacts(paths: Iterable[Path], root: Path) -> AuditReport:
 
 def audit_manuscript(layout: Layout) -> AuditReport:
     """Audit every figure and number the manuscript uses, and the rendered PDF."""
-    report = audit_artifacts([layout.pdf, layout.variables, *used_figures(layout)], layout.root)
+    targets = [layout.pdf, layout.variables, *used_figures(layout), *used_tables(layout)]
+    report = audit_artifacts(targets, layout.root)
     if layout.variables.exists():
         variables = yaml.safe_load(layout.variables.read_text()) or {}
         key = relpath(layout.variables, layout.root)

@@ -7,6 +7,9 @@ Subcommands:
   manuscript uses; exits 1 and names each mismatch if anything is stale or tampered with.
 - `clusteremu simulate --q0 Q --a A --seed S`: run one N-body simulation with the
   profile's settings and print its summaries and energy error.
+- `clusteremu predict --q0 Q --a A`: the trained emulator's summaries with uncertainties.
+- `clusteremu infer --f-bound F --sigma-v S --r-h R`: the posterior of (Q0, a) for one
+  observed cluster, sampled with NUTS, with diagnostics; `--out` saves it (ArviZ netCDF).
 """
 
 from __future__ import annotations
@@ -119,6 +122,115 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_emulator(args: argparse.Namespace):
+    from .emulator import Emulator
+    from .ensemble_io import EnsembleFileError
+
+    layout = _layout(args)
+    model = Path(args.model) if args.model else layout.data / "emulator.eqx"
+    if not model.exists():
+        raise ConfigError(f"no trained emulator at {model}; run `make paper PROFILE={args.profile}` first")
+    try:
+        return layout, model, Emulator.load(model)
+    except EnsembleFileError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _cmd_infer(args: argparse.Namespace) -> int:
+    import arviz as az
+    import jax
+    import numpy as np
+
+    from .emulator_data import load_emulator_data
+    from .inference import VARIANTS, Likelihood, fit_likelihood, run_nuts
+    from .provenance import atomic_write_bytes
+
+    obs = np.array([args.f_bound, args.sigma_v, args.r_h], dtype=float)
+    if not np.all(np.isfinite(obs)):
+        raise ConfigError("observations must be finite numbers")
+    if not 0.0 <= args.f_bound <= 1.0:
+        raise ConfigError(f"--f-bound {args.f_bound:g} is impossible; allowed: a fraction in [0, 1]")
+    for flag, value in (("--sigma-v", args.sigma_v), ("--r-h", args.r_h)):
+        if value <= 0:
+            raise ConfigError(f"{flag} {value:g} is impossible; allowed: a positive number")
+    if args.variant not in VARIANTS:
+        raise ConfigError(f"--variant {args.variant!r}; allowed: {', '.join(VARIANTS)}")
+    layout, model, em = _load_emulator(args)
+    config = load_config(layout.config)
+    if args.sigma is not None:
+        sigma = np.asarray(args.sigma, dtype=float)
+        if np.any(sigma <= 0) or not np.all(np.isfinite(sigma)):
+            raise ConfigError("--sigma needs three positive numbers (f_bound, sigma_v km/s, r_h AU)")
+        like = Likelihood(em, "constant", sigma, np.diag(sigma**2))
+    else:
+        dataset = layout.data / "campaign.csv"
+        if not dataset.exists():
+            raise ConfigError(f"{dataset} is missing: it sets the likelihood widths (or pass --sigma)")
+        val = load_emulator_data(dataset).validation
+        like = fit_likelihood(em, val.x, val.y, args.variant)
+    inf = config["inference"]
+    mcmc = run_nuts(like, obs, key=jax.random.key(args.seed), chains=inf["nuts_chains"],
+                    warmup=inf["nuts_warmup"], samples=inf["nuts_samples"])  # fmt: skip
+    idata = az.from_numpyro(mcmc)
+    summary = az.summary(idata, var_names=["q0", "a_au"], hdi_prob=0.9)
+    divergences = int(mcmc.get_extra_fields()["diverging"].sum())
+    print(f"posterior of (Q0, a) for f_bound = {args.f_bound:g}, sigma_v = {args.sigma_v:g} km/s, "
+          f"r_h = {args.r_h:g} AU  [{like.variant} likelihood, {model}]")  # fmt: skip
+    print(summary.to_string())
+    print(f"divergences: {divergences}")
+    healthy = divergences == 0 and (summary["r_hat"] < 1.01).all() and (summary["ess_bulk"] > 400).all()
+    print("diagnostics: " + ("ok" if healthy else "WARNING: R-hat >= 1.01, bulk ESS <= 400 or divergences"))
+    if args.out:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "posterior.nc"
+            idata.to_netcdf(str(path))
+            atomic_write_bytes(args.out, path.read_bytes())
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    layout, model, em = _load_emulator(args)
+    x = [[args.q0, args.a]]
+    inside = bool(em.in_domain(x)[0])
+    if not (math.isfinite(args.q0) and math.isfinite(args.a)):
+        raise ConfigError("--q0 and --a must be finite numbers")
+    d = em.domain
+    if not inside and not args.allow_extrapolation:
+        raise ConfigError(
+            f"(Q0, a) = ({args.q0:g}, {args.a:g} AU) is outside the training domain "
+            f"Q0 in [{d['q0_min']:g}, {d['q0_max']:g}], a in [{d['a_min_au']:g}, {d['a_max_au']:g}] AU; "
+            "the emulator has no authority there (pass --allow-extrapolation to predict anyway, flagged)"
+        )
+    p = em.predict(x)
+    names = em.header["outputs"]
+    result = {
+        "q0": args.q0,
+        "a_au": args.a,
+        "extrapolated": not inside,
+        "model": str(model),
+        **{
+            n: {"mean": float(p.mean[0, j]), "ensemble_sd": float(p.ensemble_sd[0, j]),
+                "simulator_sd": float(p.sim_sd[0, j]), "predictive_sd": float(p.total_sd[0, j])}
+            for j, n in enumerate(names)
+        },
+    }  # fmt: skip
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    flag = "  ** EXTRAPOLATED: outside the training domain **" if not inside else ""
+    print(f"Q0 = {args.q0:g}, a = {args.a:g} AU{flag}")
+    units = {"f_bound": "", "sigma_v_kms": " km/s", "r_h_au": " AU"}
+    for n in names:
+        r = result[n]
+        print(f"  {n:12s} {r['mean']:10.4g} ± {r['predictive_sd']:.3g}{units[n]}  "
+              f"(ensemble spread {r['ensemble_sd']:.2g}, simulator scatter {r['simulator_sd']:.2g})")  # fmt: skip
+    print("  ± is the calibrated predictive sd for one new simulation")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clusteremu", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +254,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--t-end", type=float, default=None, help="override the integration time (yr)")
     p.add_argument("--save-state", default=None, help="write masses and initial/final state to this .npz")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p = add("predict", _cmd_predict, "emulate the summaries at (Q0, a) with uncertainties")
+    p.add_argument("--q0", type=float, required=True, help="initial virial ratio Q0 = K/|W|")
+    p.add_argument("--a", type=float, required=True, help="Plummer scale radius a (AU)")
+    p.add_argument("--model", default=None, help="ensemble file (default: data/<profile>/emulator.eqx)")
+    p.add_argument("--allow-extrapolation", action="store_true", help="predict outside the domain, flagged")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p = add("infer", _cmd_infer, "posterior of (Q0, a) for one observed cluster (NUTS)")
+    p.add_argument("--f-bound", type=float, required=True, help="observed bound fraction")
+    p.add_argument("--sigma-v", type=float, required=True, help="observed 1-D velocity dispersion (km/s)")
+    p.add_argument("--r-h", type=float, required=True, help="observed half-mass radius (AU)")
+    p.add_argument("--sigma", type=float, nargs=3, default=None, help="fixed likelihood sds instead of fitted ones")
+    p.add_argument("--variant", default="input", help="likelihood width: constant, input or fullcov")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
+    p.add_argument("--model", default=None, help="ensemble file (default: data/<profile>/emulator.eqx)")
+    p.add_argument("--out", default=None, help="save the samples as ArviZ InferenceData (netCDF)")
     return parser
 
 

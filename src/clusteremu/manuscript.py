@@ -35,6 +35,7 @@ __all__ = [
     "render",
     "stage",
     "used_figures",
+    "used_tables",
     "used_variables",
     "write_variables",
 ]
@@ -43,6 +44,7 @@ _SHORTCODE = re.compile(r"\{\{<\s*(\w+)\s+([^\s>]+)\s*>\}\}")
 # The image path of a Markdown figure, ![caption](path){attrs}; captions hold no brackets.
 _IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 _FIGURE_PREFIX = "figures/"
+_TABLE_PREFIX = "tables/"
 # Settings the fallback adds to Quarto's: fixed PDF date (byte-identical rebuilds) and
 # numbered equations (Quarto numbers labelled equations itself).
 _TYPST_HEADER = '#set document(date: none)\n#set math.equation(numbering: "(1)")\n'
@@ -78,6 +80,13 @@ def used_figures(layout: Layout) -> list[Path]:
         if path not in out:
             out.append(path)
     return out
+
+
+def used_tables(layout: Layout) -> list[Path]:
+    """Generated tables the manuscript includes (`{{< include tables/NAME.md >}}`), which the
+    pipeline writes to `data/<profile>/tables/NAME.md`."""
+    refs = [arg for name, arg in _SHORTCODE.findall(_qmd_text(layout)) if name == "include"]
+    return [layout.data / "tables" / r.removeprefix(_TABLE_PREFIX) for r in refs if r.startswith(_TABLE_PREFIX)]
 
 
 def lookup_variable(variables: Mapping[str, Any], key: str) -> Any:
@@ -122,9 +131,9 @@ def _check_inputs(layout: Layout) -> dict[str, Any]:
     if missing:
         where = relpath(layout.variables, layout.root)
         raise ManuscriptError(f"the manuscript uses variables missing from {where}: {', '.join(missing)}")
-    absent = [relpath(p, layout.root) for p in used_figures(layout) if not p.exists()]
+    absent = [relpath(p, layout.root) for p in used_figures(layout) + used_tables(layout) if not p.exists()]
     if absent:
-        raise ManuscriptError(f"the manuscript embeds figures that were not built: {', '.join(absent)}")
+        raise ManuscriptError(f"the manuscript embeds figures or tables that were not built: {', '.join(absent)}")
     return variables
 
 
@@ -161,10 +170,13 @@ def stage(layout: Layout) -> Path:
         shutil.rmtree(out)
     (out / "filters").mkdir(parents=True)
     (out / "figures").mkdir()
+    (out / "tables").mkdir()
     for src in manuscript_sources(layout):
         shutil.copyfile(src, out / src.relative_to(layout.paper_src))
     for fig in figures:
         shutil.copyfile(fig, out / "figures" / fig.name)
+    for table in used_tables(layout):
+        shutil.copyfile(table, out / "tables" / table.name)
     shutil.copyfile(layout.variables, out / "_variables.yml")
     (out / "_provenance.md").write_text(_provenance_appendix(layout, figures))
     return out
@@ -224,7 +236,7 @@ def render(layout: Layout, config: Config, *, engine: str = "auto") -> Path:
         raise ManuscriptError(f"unknown engine {engine!r}; allowed: auto, quarto, fallback")
     stage_dir = stage(layout)
     pdf = _render_quarto(stage_dir) if engine == "quarto" else _render_fallback(stage_dir)
-    inputs = [*manuscript_sources(layout), layout.variables, *used_figures(layout)]
+    inputs = [*manuscript_sources(layout), layout.variables, *used_figures(layout), *used_tables(layout)]
     run = Run(Path(__file__), config, inputs=inputs)
     run.write_bytes(layout.pdf, pdf, extra={"engine": engine})
     return layout.pdf

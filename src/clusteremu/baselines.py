@@ -1,0 +1,115 @@
+"""Baselines the emulator must beat, fitted on the same split in normalized units.
+
+Each baseline has `fit(x, y)` and `predict(x)` on normalized inputs and outputs (the same
+training-only [`Normalizer`][clusteremu.emulator_data.Normalizer] as the emulator), and
+hyperparameters are chosen on the validation split only ([`tune`][]).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from scipy.interpolate import RBFInterpolator
+from scipy.spatial import cKDTree
+
+__all__ = ["MeanBaseline", "LinearBaseline", "KNNBaseline", "RBFBaseline", "GPBaseline", "tune", "rmse_unit"]
+
+
+class MeanBaseline:
+    """Predicts the training mean everywhere."""
+
+    def fit(self, x, y):
+        self.mean = y.mean(axis=0)
+        return self
+
+    def predict(self, x):
+        return np.broadcast_to(self.mean, (len(x), self.mean.size)).copy()
+
+
+class LinearBaseline:
+    """Ordinary least squares with an intercept."""
+
+    def fit(self, x, y):
+        design = np.column_stack([np.ones(len(x)), x])
+        self.coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        return self
+
+    def predict(self, x):
+        return np.column_stack([np.ones(len(x)), x]) @ self.coef
+
+
+class KNNBaseline:
+    """Mean of the k nearest training rows (Euclidean in normalized inputs)."""
+
+    def __init__(self, k: int):
+        self.k = k
+
+    def fit(self, x, y):
+        self.tree, self.y = cKDTree(x), y
+        return self
+
+    def predict(self, x):
+        _, idx = self.tree.query(x, k=self.k)
+        return self.y[np.asarray(idx).reshape(len(x), self.k)].mean(axis=1)
+
+
+class RBFBaseline:
+    """Thin-plate-spline radial basis function interpolation with smoothing (scipy)."""
+
+    def __init__(self, smoothing: float):
+        self.smoothing = smoothing
+
+    def fit(self, x, y):
+        self.rbf = RBFInterpolator(x, y, kernel="thin_plate_spline", smoothing=self.smoothing)
+        return self
+
+    def predict(self, x):
+        return self.rbf(x)
+
+
+class GPBaseline:
+    """One Gaussian process per output: constant x Matern(5/2, per-input length scales)
+    plus a learned white-noise term (scikit-learn), hyperparameters by marginal likelihood."""
+
+    def __init__(self, n_restarts: int, seed: int):
+        self.n_restarts, self.seed = n_restarts, seed
+
+    def fit(self, x, y):
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+        self.gps = []
+        for j in range(y.shape[1]):
+            kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern([1.0, 1.0], (1e-2, 1e3), nu=2.5) + WhiteKernel(
+                0.1, (1e-6, 10.0)
+            )
+            gp = GaussianProcessRegressor(kernel, n_restarts_optimizer=self.n_restarts, random_state=self.seed)
+            self.gps.append(gp.fit(x, y[:, j]))
+        return self
+
+    def predict(self, x, return_std: bool = False):
+        out = [gp.predict(x, return_std=True) for gp in self.gps]
+        mean = np.column_stack([m for m, _ in out])
+        # The std includes the fitted white noise: a predictive sd for a new realization.
+        return (mean, np.column_stack([s for _, s in out])) if return_std else mean
+
+
+def rmse_unit(pred, y) -> float:
+    """RMSE averaged over the normalized outputs: the validation criterion for tuning."""
+    return float(np.sqrt(np.mean((pred - y) ** 2)))
+
+
+def tune(make: Callable[[float], object], grid: Iterable, x_tr, y_tr, x_val, y_val):
+    """Fit `make(h)` for each h in `grid` on training data; keep the best on validation.
+
+    **Returns:**
+
+    `(best_h, fitted_model, {h: validation RMSE})`.
+    """
+    scores, models = {}, {}
+    for h in grid:
+        models[h] = make(h).fit(x_tr, y_tr)
+        scores[h] = rmse_unit(models[h].predict(x_val), y_val)
+    best = min(scores, key=scores.get)
+    return best, models[best], scores

@@ -1,0 +1,110 @@
+"""Train an ensemble: full-batch Adam on MSE, all members at once, with early stopping.
+
+All members are trained in one compiled loop (`vmap` over the members' parameters and
+optimizer states), not a Python loop of separate trainings. Each member keeps the weights
+of its lowest validation loss; training stops once every member has gone `patience`
+epochs without improving, or after `max_epochs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax import lax
+from jaxtyping import Array, Float
+
+from .mlp import MLP
+
+__all__ = ["TrainingHistory", "train_ensemble"]
+
+
+@dataclass(frozen=True)
+class TrainingHistory:
+    """Per-epoch losses, shape `(epochs, members)`, and each member's best epoch."""
+
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    best_epoch: np.ndarray
+
+    @property
+    def epochs(self) -> int:
+        return self.train_loss.shape[0]
+
+
+def train_ensemble(
+    ensemble: MLP,
+    x_train: Float[Array, "n 2"],
+    y_train: Float[Array, "n 3"],
+    x_val: Float[Array, "m 2"],
+    y_val: Float[Array, "m 3"],
+    *,
+    learning_rate: float,
+    max_epochs: int,
+    patience: int,
+    chunk: int = 100,
+) -> tuple[MLP, TrainingHistory]:
+    """Train every member on the same normalized data (different initializations).
+
+    **Arguments:**
+
+    - `ensemble`: stacked members from [`make_ensemble`][].
+    - `x_train`, `y_train`: normalized training inputs and outputs.
+    - `x_val`, `y_val`: normalized validation inputs and outputs (early stopping only).
+    - `learning_rate`: Adam step size.
+    - `max_epochs`, `patience`: stopping rule; one epoch is one full-batch step.
+    - `chunk`: epochs per compiled call between stopping checks.
+
+    **Returns:**
+
+    The ensemble with each member's best-validation weights, and the loss history.
+    """
+    params, static = eqx.partition(ensemble, eqx.is_array)
+    opt = optax.adam(learning_rate)
+
+    def loss(p, x, y):
+        model = eqx.combine(p, static)
+        return jnp.mean((jax.vmap(model)(x) - y) ** 2)
+
+    def step(p, state):
+        value, grads = jax.value_and_grad(loss)(p, x_train, y_train)
+        updates, state = opt.update(grads, state, p)
+        return optax.apply_updates(p, updates), state, value
+
+    vstep = jax.vmap(step)
+    vval = jax.vmap(lambda p: loss(p, x_val, y_val))
+
+    def keep(mask, new, old):
+        return jax.tree_util.tree_map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)
+
+    @jax.jit
+    def run(carry):
+        def body(c, _):
+            p, state, best_p, best_v, best_e, epoch = c
+            val = vval(p)  # validation loss of the weights *before* this epoch's update
+            better = val < best_v
+            best_p, best_v = keep(better, p, best_p), jnp.where(better, val, best_v)
+            best_e = jnp.where(better, epoch, best_e)
+            p, state, train = vstep(p, state)
+            return (p, state, best_p, best_v, best_e, epoch + 1), (train, val)
+
+        return lax.scan(body, carry, None, length=chunk)
+
+    members = jax.tree_util.tree_leaves(params)[0].shape[0]
+    carry = (params, jax.vmap(opt.init)(params), params, jnp.full(members, jnp.inf),
+             jnp.zeros(members, int), jnp.array(0))  # fmt: skip
+    train_hist, val_hist = [], []
+    while True:
+        carry, (train, val) = run(carry)
+        train_hist.append(np.asarray(train))
+        val_hist.append(np.asarray(val))
+        epoch, best_e = int(carry[5]), np.asarray(carry[4])
+        if epoch >= max_epochs or np.all(epoch - best_e > patience):
+            break
+    best = eqx.combine(carry[2], static)
+    history = TrainingHistory(np.concatenate(train_hist), np.concatenate(val_hist), np.asarray(carry[4]))
+    return best, history

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from clusteremu.baselines import GPBaseline, KNNBaseline, LinearBaseline, MeanBaseline, RBFBaseline, rmse_unit, tune
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+
+    def f(x):
+        return np.column_stack([np.sin(2 * x[:, 0]), x[:, 0] * x[:, 1]])
+
+    x, xv, xt = (rng.uniform(-1.5, 1.5, size=(n, 2)) for n in (300, 100, 100))
+    return x, f(x) + 0.05 * rng.normal(size=(300, 2)), xv, f(xv) + 0.05 * rng.normal(size=(100, 2)), xt, f(xt)
+
+
+def test_linear_is_exact_on_a_plane():
+    x = np.random.default_rng(1).normal(size=(30, 2))
+    y = np.column_stack([1 + 2 * x[:, 0] - x[:, 1], np.full(30, 4.0)])
+    np.testing.assert_allclose(LinearBaseline().fit(x, y).predict(x), y, atol=1e-12)
+    np.testing.assert_allclose(MeanBaseline().fit(x, y).predict(x[:2]), np.tile(y.mean(0), (2, 1)))
+
+
+def test_tuned_baselines_beat_the_mean_and_gp_reports_its_noise(data):
+    x, y, xv, yv, xt, ft = data
+    k, knn, scores = tune(KNNBaseline, range(1, 30), x, y, xv, yv)
+    assert 1 < k < 29 and scores[k] == min(scores.values())
+    _, rbf, _ = tune(RBFBaseline, np.logspace(-3, 1, 5).tolist(), x, y, xv, yv)
+    gp = GPBaseline(n_restarts=0, seed=0).fit(x, y)
+    mean_rmse = rmse_unit(MeanBaseline().fit(x, y).predict(xt), ft)
+    for model in (knn, rbf, gp):
+        assert rmse_unit(model.predict(xt), ft) < 0.3 * mean_rmse
+    _, sd = gp.predict(xt, return_std=True)
+    assert np.median(sd) == pytest.approx(0.05, rel=0.4), "predictive sd includes the learned noise"

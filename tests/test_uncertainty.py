@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from clusteremu.metrics import noise_floor_ratios, perfect_emulator_ratios, point_metrics
+from clusteremu.uncertainty import NoiseModel, central_coverage, coverage_curve, fit_scale, gaussian_crps, gaussian_nlpd
+
+
+def test_fit_scale_recovers_a_known_inflation():
+    rng = np.random.default_rng(0)
+    var_ens, var_sim = rng.uniform(0.5, 2.0, 20000), np.full(20000, 0.3)
+    err = rng.normal(size=20000) * np.sqrt(2.5**2 * var_ens + var_sim)
+    assert fit_scale(err, var_ens, var_sim) == pytest.approx(2.5, rel=0.03)
+    assert fit_scale(0.1 * err, var_ens, var_sim) == 0.0  # noise alone already over-covers
+
+
+def test_gaussian_scores_against_known_answers():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=200000)
+    assert np.mean(central_coverage(y, 0.0, 1.0, 0.68)) == pytest.approx(0.68, abs=0.005)
+    curve = coverage_curve(y[:, None], 0.0, 1.0, [0.1, 0.5, 0.9])
+    np.testing.assert_allclose(curve[:, 0], [0.1, 0.5, 0.9], atol=0.005)
+    assert np.mean(gaussian_nlpd(y, 0.0, 1.0)) == pytest.approx(0.5 * np.log(2 * np.pi) + 0.5, abs=0.01)
+    # CRPS of N(0,1) at its own draws: E|X - Y| / 2 = 1/sqrt(pi).
+    assert np.mean(gaussian_crps(y, 0.0, 1.0)) == pytest.approx(1 / np.sqrt(np.pi), rel=0.01)
+    draws = rng.normal(1.0, 2.0, size=(400000,))
+    mc = np.mean(np.abs(draws - 0.3)) - 0.5 * np.mean(np.abs(draws[::2] - draws[1::2]))
+    assert gaussian_crps(0.3, 1.0, 2.0) == pytest.approx(mc, rel=0.02)
+
+
+def test_noise_model_is_a_local_smooth_average():
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 10.0]])
+    nm = NoiseModel.fit(x, np.array([[1.0], [3.0], [100.0]]), neighbours=1)
+    assert nm.bandwidth == pytest.approx(1.0)  # median distance to the nearest other point
+    assert float(nm.variance(np.array([[0.5, 0.0]]))[0, 0]) == pytest.approx(2.0, rel=1e-6)  # midway
+    assert float(nm.variance(np.array([[10.0, 10.0]]))[0, 0]) == pytest.approx(100.0, rel=1e-6)
+    assert NoiseModel.from_dict(nm.to_dict()).bandwidth == nm.bandwidth
+
+
+def test_point_metrics_and_noise_floor_reference():
+    y = np.array([[1.0], [2.0], [3.0]])
+    m = point_metrics(y + 0.5, y)
+    assert m["rmse"][0] == pytest.approx(0.5) and m["mae"][0] == pytest.approx(0.5)
+    assert m["r2"][0] == pytest.approx(1 - 0.75 / 2)
+    q = noise_floor_ratios(np.zeros((4, 1)), np.array([[1.0], [2.0], [3.0], [4.0]]), np.ones((4, 1)))
+    assert q[0, 0] == pytest.approx(np.quantile([1, 2, 3, 4], 0.68))
+    perfect = perfect_emulator_ratios(np.full(20, 4))
+    assert perfect[0] == pytest.approx(stats.t.ppf(0.84, 3) / 2, rel=0.05)
