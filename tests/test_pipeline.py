@@ -65,7 +65,7 @@ def test_pdf_is_complete(repo):
     text = pdf_text(repo)
     for heading in ("Introduction", "Experimental design", "The N-body simulator", "Validation",
                     "The campaign", "The emulator", "Baselines", "Accuracy", "Uncertainty and calibration",
-                    "Inference", "Sampler and its check", "Coverage study",
+                    "Inference", "Sampler and its check", "Coverage study", "Discussion",
                     "Reproducibility", "References",
                     "Appendix: provenance of the figures"):  # fmt: skip
         assert heading in text, f"section {heading!r} missing from the PDF"
