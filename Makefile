@@ -43,7 +43,8 @@ EVAL_FIGS := $(FIG)/pred_vs_true.png $(FIG)/residuals.png $(FIG)/slices.png $(FI
 CORNER_FIGS := $(FIG)/corner_typical.png $(FIG)/corner_edge.png $(FIG)/corner_ridge.png
 INFER_FIGS := $(FIG)/coverage.png $(FIG)/sbc.png $(CORNER_FIGS)
 FIGURES := $(FIG)/design.png $(VALIDATION_FIGS) $(CAMPAIGN_FIGS) $(FIG)/loss_curves.png $(EVAL_FIGS) $(INFER_FIGS)
-TABLES := $(DATA)/tables/accuracy.md $(DATA)/tables/uncertainty.md $(DATA)/tables/coverage.md
+EVAL_TABLES := $(DATA)/tables/accuracy.md $(DATA)/tables/uncertainty.md
+TABLES := $(EVAL_TABLES) $(DATA)/tables/coverage.md
 RESULTS := $(DATA)/design_summary.json $(DATA)/validation.json $(DATA)/campaign_summary.json \
   $(DATA)/training.json $(DATA)/evaluation.json $(DATA)/inference.json
 VARIABLES := $(BUILD)/_variables.yml
@@ -109,7 +110,7 @@ $(DATA)/baselines.json: analysis/05_baselines.py $(CONFIG) $(DATA)/campaign.csv 
 	$(PY) analysis/05_baselines.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
 	  --model $(DATA)/emulator.eqx --out $@
 
-$(DATA)/evaluation.json $(TABLES) $(EVAL_FIGS) &: analysis/06_evaluate_emulator.py $(CONFIG) $(DATA)/campaign.csv $(DATA)/emulator.eqx $(DATA)/baselines.json $(LIB) | $(STAMP)
+$(DATA)/evaluation.json $(EVAL_TABLES) $(EVAL_FIGS) &: analysis/06_evaluate_emulator.py $(CONFIG) $(DATA)/campaign.csv $(DATA)/emulator.eqx $(DATA)/baselines.json $(LIB) | $(STAMP)
 	$(PY) analysis/06_evaluate_emulator.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
 	  --model $(DATA)/emulator.eqx --baselines $(DATA)/baselines.json --results $(DATA)/evaluation.json \
 	  --tables $(DATA)/tables --fig-pred $(FIG)/pred_vs_true.png --fig-resid $(FIG)/residuals.png \
