@@ -21,6 +21,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+REBUILD ?=
 
 # Scripts import the library from this tree, never from a stale install elsewhere.
 export PYTHONPATH := $(CURDIR)/src
@@ -42,7 +43,8 @@ CAMPAIGN_FIGS := $(FIG)/summaries.png $(FIG)/noise_floor.png $(FIG)/energy_error
 EVAL_FIGS := $(FIG)/pred_vs_true.png $(FIG)/residuals.png $(FIG)/slices.png $(FIG)/reliability.png
 CORNER_FIGS := $(FIG)/corner_typical.png $(FIG)/corner_edge.png $(FIG)/corner_ridge.png
 INFER_FIGS := $(FIG)/coverage.png $(FIG)/sbc.png $(CORNER_FIGS)
-FIGURES := $(FIG)/design.png $(VALIDATION_FIGS) $(CAMPAIGN_FIGS) $(FIG)/loss_curves.png $(EVAL_FIGS) $(INFER_FIGS)
+OVERVIEW_FIGS := $(FIG)/pipeline.png $(FIG)/clusters.png
+FIGURES := $(OVERVIEW_FIGS) $(FIG)/design.png $(VALIDATION_FIGS) $(CAMPAIGN_FIGS) $(FIG)/loss_curves.png $(EVAL_FIGS) $(INFER_FIGS)
 EVAL_TABLES := $(DATA)/tables/accuracy.md $(DATA)/tables/uncertainty.md
 TABLES := $(EVAL_TABLES) $(DATA)/tables/coverage.md
 RESULTS := $(DATA)/design_summary.json $(DATA)/validation.json $(DATA)/campaign_summary.json \
@@ -60,8 +62,8 @@ paper: $(PDF) ## build every artifact of PROFILE and render build/PROFILE/paper.
 
 figures: $(FIGURES) ## build every figure of PROFILE
 
-audit: | $(STAMP) ## check provenance of every figure and number in the paper
-	$(PY) -m clusteremu audit --profile $(PROFILE)
+audit: | $(STAMP) ## check provenance of every figure and number; REBUILD=1: also rebuild, compare bytes
+	$(PY) -m clusteremu audit --profile $(PROFILE) $(if $(REBUILD),--rebuild --venv $(VENV))
 
 test: | $(STAMP) ## unit tests plus the end-to-end smoke pipeline (under 10 minutes)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -124,6 +126,10 @@ $(DATA)/inference.json $(DATA)/tables/coverage.md $(INFER_FIGS) &: analysis/08_i
 	  --coverage-sims $(DATA)/coverage_sims.csv --model $(DATA)/emulator.eqx --results $(DATA)/inference.json \
 	  --table $(DATA)/tables/coverage.md --fig-coverage $(FIG)/coverage.png --fig-sbc $(FIG)/sbc.png \
 	  --fig-corner $(CORNER_FIGS)
+
+$(OVERVIEW_FIGS) &: analysis/09_overview_figures.py $(CONFIG) $(LIB) | $(STAMP)
+	$(PY) analysis/09_overview_figures.py --config $(CONFIG) --fig-pipeline $(FIG)/pipeline.png \
+	  --fig-clusters $(FIG)/clusters.png
 
 $(VARIABLES): analysis/90_variables.py $(CONFIG) $(RESULTS) $(FIGURES) $(LIB) | $(STAMP)
 	$(PY) analysis/90_variables.py --config $(CONFIG) --design-summary $(DATA)/design_summary.json \

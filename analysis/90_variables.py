@@ -14,8 +14,6 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from clusteremu.config import ConfigError, load_config
 from clusteremu.manuscript import figure_tag, write_variables
 from clusteremu.provenance import Run, git_state, load_record
@@ -217,7 +215,6 @@ def inference_vars(config, inf: dict) -> dict:
         "min_ess": f"{min(r[p]['ess_bulk'] for r in nuts for p in params):.0f}",
         "nuts_grid_dmean": f"{dmean:.2f}",
         "nuts_grid_dsd": f"{100 * dsd:.0f}",
-        "nuts_seconds_median": f"{np.median([r['seconds'] for r in nuts]):.1f}",
         "corr_fb_sv": f"{corr[0][1]:.2f}",
         "corr_fb_rh": f"{corr[0][2]:.2f}",
         "corr_sv_rh": f"{corr[1][2]:.2f}",

@@ -83,6 +83,9 @@ def test_every_figure_and_table_made_is_in_the_paper(repo):
     layout = Layout(repo, "smoke")
     assert set(layout.figures.glob("*.png")) == set(used_figures(layout))
     assert set((layout.data / "tables").glob("*.md")) == set(used_tables(layout))
+    appendix = (layout.stage / "_provenance.md").read_text()
+    for fig in layout.figures.glob("*.png"):
+        assert f"`{fig.name}`" in appendix, f"{fig.name} missing from the provenance appendix"
 
 
 def test_second_make_runs_no_recipe(repo):

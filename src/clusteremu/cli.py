@@ -46,9 +46,17 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    report = audit_manuscript(_layout(args))
+    layout = _layout(args)
+    report = audit_manuscript(layout)
     print(report.table())
-    return 0 if report.ok else 1
+    if not args.rebuild:
+        return 0 if report.ok else 1
+    from .rebuild import rebuild_and_compare
+
+    print(f"\nrebuilding profile {layout.profile!r} in a scratch checkout and comparing bytes ...")
+    rebuilt = rebuild_and_compare(layout, Path(args.venv).resolve())
+    print(rebuilt.table().replace("failed", "differ"))
+    return 0 if report.ok and rebuilt.ok else 1
 
 
 def _in_domain(config, q0: float, a: float) -> None:
@@ -245,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("render", _cmd_render, "render the manuscript to build/<profile>/paper.pdf")
     p.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto",
                    help="auto: Quarto when on PATH, else pandoc + Lua filter + Typst")  # fmt: skip
-    add("audit", _cmd_audit, "audit the provenance of every figure and number in the manuscript")
+    p = add("audit", _cmd_audit, "audit the provenance of every figure and number in the manuscript")
+    p.add_argument("--rebuild", action="store_true", help="also rebuild in a scratch checkout, compare bytes")
+    p.add_argument("--venv", default=".venv", help="environment the rebuild uses (default: .venv)")
     p = add("simulate", _cmd_simulate, "run one N-body simulation and print its summaries")
     p.add_argument("--q0", type=float, required=True, help="initial virial ratio Q0 = K/|W|")
     p.add_argument("--a", type=float, required=True, help="Plummer scale radius a (AU)")

@@ -1,0 +1,77 @@
+"""Rebuild a profile in a scratch checkout and compare every artifact byte for byte.
+
+The scratch checkout is a shared clone at the same commit with this working tree's
+uncommitted changes laid over it, so the code, the config and the git state (commit and
+dirty flag, which artifacts record) are the same. Sidecar records are not compared: they
+hold the volatile facts (wall time, date) on purpose.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .audit import AuditReport
+from .layout import Layout
+from .provenance import RECORD_SUFFIX
+
+__all__ = ["artifacts", "rebuild_and_compare"]
+
+
+def artifacts(layout: Layout) -> list[Path]:
+    """Every artifact of the profile, relative to the root, records and scratch excluded."""
+    out = []
+    for folder in (layout.data, layout.figures, layout.build):
+        for path in sorted(folder.rglob("*")) if folder.exists() else []:
+            rel = path.relative_to(layout.root)
+            if path.is_file() and not path.name.endswith(RECORD_SUFFIX) and layout.stage not in path.parents:
+                out.append(rel)
+    return out
+
+
+def _scratch_checkout(root: Path, dest: Path) -> None:
+    subprocess.run(["git", "clone", "--quiet", "--shared", str(root), str(dest)], check=True)
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=root,
+                            capture_output=True, check=True).stdout.decode()  # fmt: skip
+    for rel in filter(None, listed.split("\0")):
+        if (root / rel).is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / rel, dest / rel)
+    deleted = subprocess.run(["git", "ls-files", "-d", "-z"], cwd=root, capture_output=True, check=True).stdout
+    for rel in filter(None, deleted.decode().split("\0")):
+        (dest / rel).unlink(missing_ok=True)
+
+
+def rebuild_and_compare(layout: Layout, venv: Path) -> AuditReport:
+    """Run `make paper` for the profile in a scratch checkout and compare artifacts.
+
+    **Returns:**
+
+    An [`AuditReport`][clusteremu.audit.AuditReport] with one row per artifact: empty if
+    the rebuilt bytes are identical, else why not (differs, missing, or only in the rebuild).
+    """
+    report = AuditReport()
+    with tempfile.TemporaryDirectory(prefix="clusteremu-rebuild-") as tmp:
+        scratch = Path(tmp) / "repo"
+        _scratch_checkout(layout.root, scratch)
+        stamp = venv / ".installed-stamp"
+        cmd = ["make", "--no-print-directory", "-o", str(stamp), "paper", f"PROFILE={layout.profile}", f"VENV={venv}"]
+        proc = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
+        if proc.returncode != 0:
+            report.problems["(rebuild)"] = [f"make paper failed in the scratch checkout:\n{proc.stderr[-2000:]}"]
+            return report
+        mine, theirs = set(artifacts(layout)), set(artifacts(Layout(scratch, layout.profile)))
+        for rel in sorted(mine | theirs):
+            key = rel.as_posix()
+            if rel not in theirs:
+                report.problems[key] = ["not produced by the rebuild (stale artifact of an older pipeline?)"]
+            elif rel not in mine:
+                report.problems[key] = ["produced by the rebuild but missing here (run `make paper`)"]
+            elif not filecmp.cmp(layout.root / rel, scratch / rel, shallow=False):
+                report.problems[key] = ["bytes differ from the rebuild"]
+            else:
+                report.problems[key] = []
+    return report
