@@ -54,6 +54,10 @@ def test_resume_does_not_redo_or_duplicate_work(setup, tmp_path, monkeypatch):
     assert len(calls) == 8, "checkpoints of other settings must not be reused"
     assert len(list(ckpt.iterdir())) == 1, "stale checkpoint folders are removed"
 
+    monkeypatch.setattr(campaign, "library_sha256", lambda: "other simulator code")
+    run_campaign(design, other, batch_size=4, energy_error_max=1e-3, checkpoints=ckpt)
+    assert len(calls) == 12, "checkpoints of other library code must not be reused"
+
 
 def test_dataset_round_trip_and_flags(setup, tmp_path):
     design, settings = setup

@@ -2,8 +2,8 @@
 
 Batches of a fixed size (padded at the end, rounded up to a multiple of the device
 count) go through [`simulate_batch`][], so the simulator compiles once. Each finished
-batch is saved atomically to a checkpoint folder keyed by a fingerprint of the settings
-and the design; an interrupted campaign resumes from the batches on disk without
+batch is saved atomically to a checkpoint folder keyed by a fingerprint of the settings,
+the design and the library code; an interrupted campaign resumes from the batches on disk without
 redoing or duplicating work, and checkpoints of a different configuration are never
 reused.
 """
@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from .design import Design
-from .provenance import atomic_write_bytes
+from .provenance import atomic_write_bytes, library_sha256
 from .simulate import SimulationSettings, simulate_batch
 
 __all__ = ["OUTPUTS", "run_campaign", "dataset_to_csv", "read_dataset", "usable"]
@@ -37,7 +37,8 @@ OUTPUTS = (
 
 
 def _fingerprint(design: Design, settings: SimulationSettings) -> str:
-    blob = json.dumps(settings.as_dict(), sort_keys=True) + design.to_csv()
+    # The library's hash too: checkpoints made by other simulator code must not be reused.
+    blob = json.dumps(settings.as_dict(), sort_keys=True) + design.to_csv() + library_sha256()
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
