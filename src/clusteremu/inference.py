@@ -58,13 +58,17 @@ class Likelihood:
         sim_var = em.noise.variance((theta - em.normalizer.x_mean) / em.normalizer.x_std)
         return members.mean(axis=0), jnp.asarray(em.scale) ** 2 * ens_var + sim_var
 
+    def distribution(self, mean: Float[Array, "*rows 3"], var: Float[Array, "*rows 3"]) -> dist.Distribution:
+        """p(y | theta) given the forward model's mean and variance, one event of 3 summaries."""
+        if self.variant == "constant":
+            return dist.Normal(mean, jnp.asarray(self.sigma)).to_event(1)
+        if self.variant == "input":
+            return dist.Normal(mean, jnp.sqrt(var)).to_event(1)
+        return dist.MultivariateNormal(mean, jnp.asarray(self.cov))
+
     def log_likelihood(self, obs: Float[Array, "n 3"], mean, var) -> Float[Array, "n rows"]:
         """log p(obs | theta) for every observation (rows of `obs`) and every theta row."""
-        if self.variant == "constant":
-            return dist.Normal(mean[None], jnp.asarray(self.sigma)).log_prob(obs[:, None, :]).sum(-1)
-        if self.variant == "input":
-            return dist.Normal(mean[None], jnp.sqrt(var)[None]).log_prob(obs[:, None, :]).sum(-1)
-        return dist.MultivariateNormal(mean[None], jnp.asarray(self.cov)).log_prob(obs[:, None, :])
+        return self.distribution(mean[None], var[None]).log_prob(obs[:, None, :])
 
 
 def fit_likelihood(emulator: Emulator, x_val: np.ndarray, y_val: np.ndarray, variant: str) -> Likelihood:
@@ -85,13 +89,7 @@ def cluster_model(like: Likelihood, obs: Float[Array, " 3"] | None = None) -> No
     q0 = numpyro.sample("q0", dist.Uniform(d["q0_min"], d["q0_max"]))
     a = numpyro.sample("a_au", dist.Uniform(d["a_min_au"], d["a_max_au"]))
     mean, var = like.forward(jnp.stack([q0, a])[None])
-    mean, var = mean[0], var[0]
-    if like.variant == "constant":
-        numpyro.sample("y", dist.Normal(mean, jnp.asarray(like.sigma)).to_event(1), obs=obs)
-    elif like.variant == "input":
-        numpyro.sample("y", dist.Normal(mean, jnp.sqrt(var)).to_event(1), obs=obs)
-    else:
-        numpyro.sample("y", dist.MultivariateNormal(mean, jnp.asarray(like.cov)), obs=obs)
+    numpyro.sample("y", like.distribution(mean[0], var[0]), obs=obs)
 
 
 @dataclass(frozen=True)
