@@ -1,58 +1,42 @@
 """Simulate the held-out coverage set: clusters with (Q0, a) drawn from the prior.
 
-Reads:  the profile config (`--config`).
+Reads:  the profile config (`--config`, sections `domain`, `simulation`, `campaign` and
+        `inference`) and the simulation cache (`--cache`).
 Writes: the coverage dataset (`--dataset`, CSV in the campaign's format, split
-        "coverage"), with its provenance record. Finished batches are checkpointed in
-        `--checkpoints` and the folder is removed at the end.
+        "coverage"), with its provenance record.
 
 Simulation-based calibration needs true parameters drawn from the prior the inference
-uses (uniform over the training domain), so these are fresh simulations, never used to
-train, tune or calibrate anything.
+uses (uniform over the training domain, [`ParameterBox`][]), so these are fresh
+simulations, never used to train, tune or calibrate anything.
 """
 
 import argparse
-import shutil
 import sys
-from pathlib import Path
 
-import numpy as np
-
-from clusteremu.campaign import dataset_to_csv, run_campaign
+from clusteremu.campaign import simulate_design
 from clusteremu.config import ConfigError, load_config
-from clusteremu.design import Design
+from clusteremu.dataset import dataset_to_csv
+from clusteremu.design import prior_design
+from clusteremu.prior import ParameterBox
 from clusteremu.provenance import Run
-from clusteremu.simulate import SimulationSettings
 
-
-def prior_design(config) -> Design:
-    dom, inf = config["domain"], config["inference"]
-    n = inf["n_coverage_sims"]
-    rng = np.random.default_rng(inf["seed"])
-    q0 = rng.uniform(dom["q0_min"], dom["q0_max"], n)
-    a = rng.uniform(dom["a_min_au"], dom["a_max_au"], n)
-    seeds = rng.integers(0, 2**32, n, dtype=np.uint32).astype(np.int64)
-    return Design(np.arange(n), np.zeros(n, int), q0, a, np.full(n, "coverage"), seeds)
+CONFIG_SECTIONS = ("domain", "simulation", "campaign", "inference")
 
 
 def main(args):
-    config = load_config(args.config)
-    design = prior_design(config)
-    cols = run_campaign(
-        design,
-        SimulationSettings.from_config(config),
-        batch_size=config["campaign"]["batch_size"],
-        energy_error_max=config["campaign"]["energy_error_max"],
-        checkpoints=Path(args.checkpoints),
-    )
-    run = Run(__file__, config, seeds={"inference": config["inference"]["seed"]})
-    run.write_text(args.dataset, dataset_to_csv(cols))
-    shutil.rmtree(args.checkpoints, ignore_errors=True)
+    config = load_config(args.config, CONFIG_SECTIONS)
+    seed = config["inference"]["seed"]
+    theta = ParameterBox.from_domain(config["domain"]).draw(config["inference"]["n_coverage_sims"], seed=seed)
+    result = simulate_design(prior_design(theta, seed=seed, split="coverage"), config, args.cache)
+    run = Run(__file__, config, seeds={"inference": seed})
+    run.write_text(args.dataset, dataset_to_csv(result.columns),
+                   extra={"n_simulated": result.n_simulated, "n_from_cache": result.n_cached})  # fmt: skip
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--checkpoints", required=True, help="folder for finished batches (resume)")
+    parser.add_argument("--cache", required=True, help="simulation cache folder")
     parser.add_argument("--dataset", required=True, help="output coverage dataset (CSV)")
     try:
         main(parser.parse_args())

@@ -1,9 +1,11 @@
 """Collect every number the manuscript quotes into `_variables.yml`.
 
-Reads:  the profile config (`--config`), the results JSON files of the analysis steps
-        (`--design-summary`, `--validation`, `--campaign`) and the figures the paper
-        embeds (`--figures`, whose provenance records give the caption tags).
-Writes: `_variables.yml` (`--out`) for `{{< var ... >}}` shortcodes, with its record.
+Reads:  the profile config (`--config`, the sections whose settings the text quotes) and
+        the results JSON files of the analysis steps (`--design-summary`, `--validation`,
+        `--campaign`, `--training`, `--evaluation`, `--inference`).
+Writes: `_variables.yml` (`--out`) for `{{< var ... >}}` shortcodes, with its record. The
+        figures' caption tags (`prov.*`) are added by the render, so this step does not
+        depend on any figure.
 
 Numbers are formatted here, once; the manuscript never types a number by hand.
 """
@@ -15,9 +17,11 @@ import sys
 from pathlib import Path
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.manuscript import figure_tag, write_variables
-from clusteremu.provenance import Run, git_state, load_record
+from clusteremu.provenance import Run, git_state
 from clusteremu.units import G
+from clusteremu.variables import sci, write_variables
+
+CONFIG_SECTIONS = ("domain", "simulation", "campaign", "emulator", "inference")
 
 
 def build_info(config) -> dict:
@@ -45,15 +49,6 @@ def design_vars(summary: dict) -> dict:
         "a_max_au": f"{dom['a_max_au']:.0f}",
         "seed": summary["seed"],
     }
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def sci(x: float, digits: int = 1) -> str:
-    """1.2e-05 -> '1.2 × 10⁻⁵': variables are inserted as plain text, so no markup."""
-    mant, exp = f"{x:.{digits}e}".split("e")
-    return f"{mant} × 10{str(int(exp)).translate(_SUPERSCRIPT)}"
 
 
 def crossing_time_yr(a_au: float, mass_msun: float) -> float:
@@ -102,8 +97,8 @@ def validation_vars(val: dict) -> dict:
         "momentum_drift": sci(val["momentum_drift"]),
         "reversibility": sci(val["reversibility_error_over_a"]),
         "virial_ratio_error": sci(max(val["virial_ratio_error"], 1e-16)),
-        "rh_over_a": f"{val['half_mass_radius_over_a']:.3f}",
-        "rh_expected": f"{val['half_mass_radius_expected']:.3f}",
+        "rh_over_a": f"{val['plummer']['half_mass_radius_over_a']:.3f}",
+        "rh_expected": f"{val['plummer']['half_mass_radius_expected']:.3f}",
         "rebound_wide_rel": sci(max(worst(wide, n) for n in ("f_bound", "sigma_v_kms", "r_h_au"))),
         "rebound_dense_rel": f"{100 * max(worst(dense, n) for n in ('f_bound', 'sigma_v_kms', 'r_h_au')):.0f}",
         "rebound_energy_max": sci(max(r["energy_error_rebound"] for r in rb)),
@@ -120,7 +115,7 @@ def campaign_vars(c: dict) -> dict:
         "energy_median": sci(c["energy_error_median"]),
         "energy_p99": sci(c["energy_error_p99"]),
         "energy_max": sci(c["energy_error_max"]),
-        "percent_below_1e3": f"{100 * c['fraction_below_1e-3']:.1f}",
+        "percent_below_1e3": f"{100 * c['fraction_below_threshold']:.1f}",
         "f_bound_low_q0": f"{c['f_bound_median_low_q0']:.2f}",
         "f_bound_high_q0": f"{c['f_bound_median_high_q0']:.2f}",
     }
@@ -188,17 +183,16 @@ def emulator_vars(config, training: dict, ev: dict) -> dict:
     return out
 
 
-def inference_vars(config, inf: dict) -> dict:
+def inference_vars(config, inf: dict, training: dict) -> dict:
     cfg = config["inference"]
     best = "input"
     cov = inf["coverage_set"]
     nuts = inf["nuts"]
     params = ("q0", "a_au")
-    healthy = [r for r in nuts if r["divergences"] == 0
-               and all(r[p]["r_hat"] < 1.01 and r[p]["ess_bulk"] > 400 for p in params)]  # fmt: skip
+    healthy = [r for r in nuts if r["healthy"]]
     dmean = max(abs(r[p]["nuts_mean"] - r[p]["grid_mean"]) / r[p]["grid_sd"] for r in nuts for p in params)
     dsd = max(abs(r[p]["nuts_sd"] / r[p]["grid_sd"] - 1) for r in nuts for p in params)
-    corr = inf["validation_residual_correlation"]
+    corr = training["residual_correlation"]
     out = {
         "n_coverage_total": inf["n_coverage_total"],
         "n_coverage_used": inf["n_coverage_used"],
@@ -211,7 +205,7 @@ def inference_vars(config, inf: dict) -> dict:
         "n_nuts": len(nuts),
         "n_nuts_healthy": len(healthy),
         "n_divergent": sum(1 for r in nuts if r["divergences"] > 0),
-        "max_rhat": f"{max(r[p]['r_hat'] for r in nuts for p in params):.3f}",
+        "max_rhat": f"{max(r[p]['r_hat'] for r in nuts for p in params):.4f}",
         "min_ess": f"{min(r[p]['ess_bulk'] for r in nuts for p in params):.0f}",
         "nuts_grid_dmean": f"{dmean:.2f}",
         "nuts_grid_dsd": f"{100 * dsd:.0f}",
@@ -233,11 +227,10 @@ def inference_vars(config, inf: dict) -> dict:
 
 
 def main(args):
-    config = load_config(args.config)
+    config = load_config(args.config, CONFIG_SECTIONS)
     results = {name: json.loads(Path(getattr(args, name)).read_text())
                for name in ("design_summary", "validation", "campaign", "training", "evaluation",
                             "inference")}  # fmt: skip
-    figures = [Path(f) for f in args.figures]
     variables = {
         "build": build_info(config),
         "design": design_vars(results["design_summary"]),
@@ -245,11 +238,9 @@ def main(args):
         "val": validation_vars(results["validation"]),
         "campaign": campaign_vars(results["campaign"]),
         "emu": emulator_vars(config, results["training"], results["evaluation"]),
-        "inf": inference_vars(config, results["inference"]),
-        "prov": {f.stem: figure_tag(load_record(f)) for f in figures},
+        "inf": inference_vars(config, results["inference"], results["training"]),
     }
     inputs = [args.design_summary, args.validation, args.campaign, args.training, args.evaluation, args.inference]
-    inputs += figures
     run = Run(__file__, config, inputs=inputs)
     write_variables(run, Path(args.out), variables)
 
@@ -263,7 +254,6 @@ if __name__ == "__main__":
     parser.add_argument("--training", required=True, help="training facts JSON from 04_train_emulator.py")
     parser.add_argument("--evaluation", required=True, help="metrics JSON from 06_evaluate_emulator.py")
     parser.add_argument("--inference", required=True, help="inference numbers JSON from 08_inference.py")
-    parser.add_argument("--figures", nargs="+", required=True, help="figures whose caption tags to emit")
     parser.add_argument("--out", required=True, help="output _variables.yml")
     try:
         main(parser.parse_args())

@@ -1,11 +1,22 @@
-"""Shared fixtures: the repository root and a profile config written to a temp folder."""
+"""Shared fixtures: the repository root and a profile config written to a temp folder.
+
+Every test runs with JAX's key-reuse checker on: a PRNG key consumed twice raises.
+"""
 
 from pathlib import Path
 
+import jax
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+
+jax.config.update("jax_debug_key_reuse", True)
+
+
+def numpyro_keys():
+    """Suspend the key-reuse check: NumPyro's own multi-chain initialization trips it."""
+    return jax.debug_key_reuse(False)
 
 
 @pytest.fixture
@@ -28,3 +39,32 @@ def write_config(tmp_path):
         return path
 
     return write
+
+
+def make_tiny_emulator(members: int = 3, hidden: int = 16, seed: int = 3, noise_var: float = 1e-4):
+    """An untrained but complete emulator over the paper's domain: enough for I/O, the
+    likelihood and the CLI, where only the plumbing (not the accuracy) is under test."""
+    import numpy as np
+
+    from clusteremu.emulator import Emulator
+    from clusteremu.emulator_data import Normalizer
+    from clusteremu.mlp import make_ensemble
+    from clusteremu.prior import ParameterBox
+    from clusteremu.uncertainty import NoiseModel
+
+    norm = Normalizer([1.0, 125.0], [0.3, 45.0], [0.6, 5.0, 400.0], [0.2, 2.0, 150.0])
+    return Emulator(
+        ensemble=make_ensemble(members, (2, hidden, 3), key=jax.random.key(seed)),
+        normalizer=norm,
+        noise=NoiseModel(np.zeros((3, 2)), np.full((3, 3), noise_var), 1.0),
+        scale=jax.numpy.array([1.0, 2.0, 0.0]),
+        residual_sd=jax.numpy.array([0.1, 1.0, 60.0]),
+        residual_cov=jax.numpy.diag(jax.numpy.array([0.1, 1.0, 60.0]) ** 2),
+        domain=ParameterBox(0.5, 1.5, 50.0, 200.0),
+        outputs=("f_bound", "sigma_v_kms", "r_h_au"),
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_emulator():
+    return make_tiny_emulator()

@@ -1,7 +1,17 @@
 import numpy as np
 import pytest
 
-from clusteremu.baselines import GPBaseline, KNNBaseline, LinearBaseline, MeanBaseline, RBFBaseline, rmse_unit, tune
+from clusteremu.baselines import (
+    GPBaseline,
+    KNNBaseline,
+    LinearBaseline,
+    MeanBaseline,
+    RBFBaseline,
+    fit_baselines,
+    rmse_unit,
+    tune,
+)
+from clusteremu.emulator_data import EmulatorData, SplitData
 
 
 @pytest.fixture(scope="module")
@@ -33,3 +43,24 @@ def test_tuned_baselines_beat_the_mean_and_gp_reports_its_noise(data):
         assert rmse_unit(model.predict(xt), ft) < 0.3 * mean_rmse
     _, sd = gp.predict(xt, return_std=True)
     assert np.median(sd) == pytest.approx(0.05, rel=0.4), "predictive sd includes the learned noise"
+
+
+def test_fit_baselines_normalizes_itself_and_predicts_in_physical_units(data):
+    x, y, xv, yv, xt, ft = data
+    scale = np.array([[0.5, 100.0]]), np.array([[0.2, 300.0]])  # physical units, far from unit scale
+
+    def split(a, b):
+        b3 = np.column_stack([b, b[:, 0]])  # three outputs, as the library expects
+        return SplitData(a * scale[0] + 1.0, b3 * np.array([[0.2, 300.0, 0.2]]) + 5.0, np.arange(len(a)))
+
+    data3 = EmulatorData({"train": split(x, y), "validation": split(xv, yv), "test": split(xt, ft)}, 0, 0)
+    settings = {"seed": 0, "knn_k_max": 20, "rbf_log10_smoothing_min": -3.0, "rbf_log10_smoothing_max": 1.0,
+                "gp_restarts": 0}  # fmt: skip
+    out = fit_baselines(data3, settings)
+    assert set(out) == {"mean", "linear", "knn", "rbf", "gp"}
+    truth = data3.test.y
+    for name in ("knn", "rbf", "gp"):
+        pred = np.asarray(out[name]["test"]["mean"])
+        assert np.sqrt(np.mean((pred - truth) ** 2, axis=0))[1] < 0.3 * truth[:, 1].std(), name
+    assert np.asarray(out["gp"]["test"]["sd"]).shape == truth.shape
+    np.testing.assert_allclose(np.asarray(out["mean"]["test"]["mean"])[0], data3.train.y.mean(axis=0))

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import ConfigError, load_config, section_sha256, write_section_stamps
 
 
 @pytest.mark.parametrize("profile", ["smoke", "paper"])
@@ -89,13 +89,52 @@ def test_unreadable_and_invalid_yaml(tmp_path):
 
 def test_bad_config_stops_script_before_writing(root, smoke_dict, write_config, tmp_path):
     path = write_config(_broken(smoke_dict, "design.n_points", 0))
-    outs = [tmp_path / "out" / n for n in ("d.csv", "d.json", "d.png")]
+    outs = [tmp_path / "out" / n for n in ("d.csv", "d.json")]
     proc = subprocess.run(
         [sys.executable, str(root / "analysis" / "01_design.py"), "--config", str(path),
-         "--table", str(outs[0]), "--summary", str(outs[1]), "--figure", str(outs[2])],
+         "--table", str(outs[0]), "--summary", str(outs[1])],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode != 0
     assert "design.n_points = 0" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_reader_sees_only_the_sections_it_declared(root):
+    cfg = load_config(root / "analysis" / "config" / "smoke.yaml", sections=("domain", "figures"))
+    assert cfg.sections == ("domain", "figures") and cfg["figures"]["dpi"] > 0
+    with pytest.raises(ConfigError, match="'simulation' is not readable here; declared sections: domain, figures"):
+        cfg["simulation"]
+    with pytest.raises(ConfigError, match="'emulator' is not readable here"):
+        cfg.only(["emulator"])
+    with pytest.raises(ConfigError, match="'nonsense' is not readable here; known sections"):
+        load_config(root / "analysis" / "config" / "smoke.yaml", sections=("nonsense",))
+
+
+def test_section_hash_ignores_comments_and_order_but_not_values():
+    assert section_sha256({"a": 1, "b": [1, 2]}) == section_sha256({"b": [1, 2], "a": 1})
+    assert section_sha256({"a": 1}) != section_sha256({"a": 1.5})
+
+
+def test_stamps_are_rewritten_only_for_changed_sections(smoke_dict, write_config, tmp_path):
+    stamps = tmp_path / "stamps"
+    path = write_config(smoke_dict)
+    first = write_section_stamps(load_config(path), stamps)
+    assert {p.stem for p in first} == set(smoke_dict)
+    before = {p.name: p.stat().st_mtime_ns for p in stamps.iterdir()}
+    edited = copy.deepcopy(smoke_dict)
+    edited["figures"]["dpi"] = 150
+    path.write_text(path.read_text().replace("dpi: 100", "dpi: 150") + "# a comment changes nothing\n")
+    assert [p.name for p in write_section_stamps(load_config(path), stamps)] == ["figures.json"]
+    after = {p.name: p.stat().st_mtime_ns for p in stamps.iterdir()}
+    assert {n for n in after if after[n] != before[n]} == {"figures.json"}
+    assert write_section_stamps(load_config(path), stamps) == []
+
+
+def test_stamp_command_refuses_an_invalid_profile_and_writes_nothing(smoke_dict, write_config, tmp_path, root):
+    path = write_config(_broken(smoke_dict, "figures.dpi", 5))
+    proc = subprocess.run([sys.executable, "-m", "clusteremu.config", "stamps", str(path), str(tmp_path / "s")],
+                          capture_output=True, text=True, cwd=root)  # fmt: skip
+    assert proc.returncode == 2 and "figures.dpi = 5: not allowed" in proc.stderr
+    assert not (tmp_path / "s").exists()

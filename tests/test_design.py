@@ -53,14 +53,24 @@ def test_design_inside_domain_and_deterministic(smoke):
     assert d1.to_csv() == d2.to_csv()
 
 
-def test_more_realizations_do_not_move_design_points(smoke):
-    data = {**smoke.data, "design": {**smoke["design"], "n_realizations": 5}}
-    base, more = (
-        make_design(smoke).points(),
-        make_design(type(smoke)(**{**smoke.__dict__, "data": data})).points(),
-    )
-    np.testing.assert_array_equal(base.q0, more.q0)
-    np.testing.assert_array_equal(base.split, more.split)
+def _with(smoke, **design):
+    return make_design({**smoke.data, "design": {**smoke["design"], **design}})
+
+
+def test_growing_the_design_moves_no_point_and_no_seed(smoke):
+    base = _with(smoke)
+    more = _with(smoke, n_realizations=5)
+    np.testing.assert_array_equal(base.points().q0, more.points().q0)
+    np.testing.assert_array_equal(base.points().split, more.points().split)
+    old = more.realization < smoke["design"]["n_realizations"]
+    np.testing.assert_array_equal(more.seed[old], base.seed), "existing simulations keep their seeds"
+    added = _with(smoke, added_points=6)
+    n = smoke["design"]["n_points"]
+    assert added.points().q0.size == n + 6
+    np.testing.assert_array_equal(added.points().q0[:n], base.points().q0)
+    np.testing.assert_array_equal(added.seed[: base.seed.size], base.seed)
+    assert set(added.points().split[n:]) <= {"train", "validation", "test"}
+    assert len(set(added.seed.tolist())) == added.seed.size
 
 
 def test_csv_round_trip(smoke):

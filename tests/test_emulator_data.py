@@ -1,7 +1,7 @@
 import numpy as np
 
-from clusteremu.campaign import dataset_to_csv
-from clusteremu.emulator_data import Normalizer, load_emulator_data
+from clusteremu.dataset import dataset_to_csv
+from clusteremu.emulator_data import Normalizer, SplitData, load_emulator_data
 
 
 def synthetic_dataset(path, rng, shift=0.0):
@@ -34,15 +34,22 @@ def test_normalization_ignores_validation_and_test_data(tmp_path):
     b = load_emulator_data(synthetic_dataset(tmp_path / "b.csv", np.random.default_rng(1), shift=1000.0))
     assert not np.allclose(a.test.y, b.test.y), "the held-out data really differ"
     na, nb = Normalizer.fit(a.train), Normalizer.fit(b.train)
-    assert na.to_dict() == nb.to_dict()
+    for field in ("x_mean", "x_std", "y_mean", "y_std"):
+        np.testing.assert_array_equal(getattr(na, field), getattr(nb, field))
 
 
 def test_normalizer_round_trip():
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(50, 2)) * [1, 100], rng.normal(size=(50, 3)) * [0.1, 2, 300] + 5
-    from clusteremu.emulator_data import SplitData
-
     n = Normalizer.fit(SplitData(x, y, np.arange(50)))
     np.testing.assert_allclose(n.y_to_unit(y).std(0, ddof=1), 1.0)
     np.testing.assert_allclose(n.y_from_unit(n.y_to_unit(y)), y)
-    assert Normalizer.from_dict(n.to_dict()).to_dict() == n.to_dict()
+
+
+def test_point_statistics_per_design_point():
+    x = np.repeat(np.array([[1.0, 100.0], [1.2, 60.0], [0.7, 80.0]]), [3, 2, 1], axis=0)
+    y = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 5.0], [2.0, 2.0, 4.0], [0.0, 1.0, 1.0], [2.0, 3.0, 3.0], [9.0, 9.0, 9.0]])
+    stats = SplitData(x, y, np.array([0, 0, 0, 1, 1, 2])).point_statistics()
+    assert stats.count.tolist() == [3, 2], "a point with one realization has no scatter"
+    np.testing.assert_allclose(stats.mean, [[2.0, 2.0, 4.0], [1.0, 2.0, 2.0]])
+    np.testing.assert_allclose(stats.sd[0], [1.0, 0.0, 1.0])

@@ -1,52 +1,66 @@
-import jax
+"""The emulator file: a lossless round trip, and clear refusals of anything else."""
+
+import dataclasses
+import json
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from clusteremu.emulator import Emulator
-from clusteremu.emulator_data import Normalizer
-from clusteremu.ensemble_io import EnsembleFileError, ensemble_bytes, load_ensemble
-from clusteremu.mlp import ensemble_apply, make_ensemble
-from clusteremu.uncertainty import NoiseModel
-
-NORM = Normalizer(np.array([1.0, 120.0]), np.array([0.3, 40.0]), np.array([0.6, 4.0, 400.0]), np.array([0.3, 2, 200]))
+from clusteremu.ensemble_io import EnsembleFileError, read_header
+from tests.conftest import make_tiny_emulator
 
 
-def header(sizes=(2, 8, 3), members=3):
-    noise = NoiseModel(np.zeros((4, 2)), np.ones((4, 3)), 1.0)
-    return {"sizes": list(sizes), "n_members": members, "normalizer": NORM.to_dict(), "outputs": ["a", "b", "c"],
-            "domain": {"q0_min": 0.5, "q0_max": 1.5, "a_min_au": 50.0, "a_max_au": 200.0},
-            "noise_model": noise.to_dict(), "calibration_scale": [1.0, 2.0, 0.0]}  # fmt: skip
-
-
-def test_round_trip(tmp_path):
-    ens = make_ensemble(3, (2, 8, 3), key=jax.random.key(0))
+def test_round_trip_predicts_identically(tmp_path, tiny_emulator):
     path = tmp_path / "e.eqx"
-    path.write_bytes(ensemble_bytes(ens, header()))
-    back, norm, head = load_ensemble(path)
-    x = jnp.ones((4, 2))
-    np.testing.assert_array_equal(np.asarray(ensemble_apply(back, x)), np.asarray(ensemble_apply(ens, x)))
-    assert norm.to_dict() == NORM.to_dict() and head["calibration_scale"] == [1.0, 2.0, 0.0]
-    em = Emulator.load(path)
-    p = em.predict(np.array([[1.0, 120.0], [2.0, 120.0]]))
-    assert p.members.shape == (3, 2, 3)
-    np.testing.assert_allclose(p.total_sd**2, em.scale**2 * p.ensemble_sd**2 + p.sim_sd**2)
-    assert em.in_domain(np.array([[1.0, 120.0], [2.0, 120.0]])).tolist() == [True, False]
+    path.write_bytes(tiny_emulator.to_bytes({"epochs_run": 7}))
+    back = Emulator.load(path)
+    x = np.array([[1.0, 120.0], [2.0, 120.0]])
+    a, b = tiny_emulator.predict(x), back.predict(x)
+    for field in ("mean", "ensemble_sd", "sim_sd", "total_sd", "members"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    assert back.domain == tiny_emulator.domain and back.outputs == tiny_emulator.outputs
+    np.testing.assert_array_equal(np.asarray(back.residual_cov), np.asarray(tiny_emulator.residual_cov))
+    assert read_header(path)["info"] == {"epochs_run": 7}
+    assert b.members.shape == (3, 2, 3)
+    assert back.in_domain(x).tolist() == [True, False]
 
 
-def test_mismatched_or_corrupted_files_are_refused(tmp_path):
-    ens = make_ensemble(3, (2, 8, 3), key=jax.random.key(0))
-    good = ensemble_bytes(ens, header())
+def test_predictive_variance_is_composed_once(tiny_emulator):
+    p = tiny_emulator.predict(np.array([[0.9, 100.0], [1.2, 150.0]]))
+    np.testing.assert_allclose(p.total_sd**2, np.asarray(tiny_emulator.scale) ** 2 * p.ensemble_sd**2 + p.sim_sd**2)
+    raw = tiny_emulator.predict(np.array([[0.9, 100.0]]), calibrated=False)
+    np.testing.assert_allclose(raw.total_sd**2, raw.ensemble_sd**2 + raw.sim_sd**2)
+
+
+def test_corrupted_mixed_or_foreign_files_are_refused(tmp_path, tiny_emulator):
+    good = tiny_emulator.to_bytes()
     head, _, blob = good.partition(b"\n")
     flipped = bytearray(blob)
     flipped[len(blob) // 2] ^= 0xFF
     (tmp_path / "corrupt.eqx").write_bytes(head + b"\n" + bytes(flipped))
     with pytest.raises(EnsembleFileError, match="do not match the header"):
-        load_ensemble(tmp_path / "corrupt.eqx")
-    other = ensemble_bytes(make_ensemble(3, (2, 16, 3), key=jax.random.key(0)), header(sizes=(2, 8, 3)))
-    (tmp_path / "mixed.eqx").write_bytes(other)
+        Emulator.load(tmp_path / "corrupt.eqx")
+    other_head, _, other_blob = make_tiny_emulator(hidden=8).to_bytes().partition(b"\n")
+    (tmp_path / "mixed.eqx").write_bytes(head + b"\n" + other_blob)
+    with pytest.raises(EnsembleFileError, match="do not match the header"):
+        Emulator.load(tmp_path / "mixed.eqx")
+    lying = json.loads(other_head) | {"sizes": [2, 16, 3]}  # consistent hash, wrong architecture
+    (tmp_path / "lying.eqx").write_bytes(json.dumps(lying).encode() + b"\n" + other_blob)
     with pytest.raises(EnsembleFileError, match="do not fit the architecture"):
-        load_ensemble(tmp_path / "mixed.eqx")
+        Emulator.load(tmp_path / "lying.eqx")
     (tmp_path / "junk.eqx").write_bytes(b"hello\nworld")
-    with pytest.raises(EnsembleFileError, match="not an ensemble file"):
-        load_ensemble(tmp_path / "junk.eqx")
+    with pytest.raises(EnsembleFileError, match="not an emulator file"):
+        Emulator.load(tmp_path / "junk.eqx")
+    (tmp_path / "old.eqx").write_bytes(b'{"format": "clusteremu.ensemble/1"}\n')
+    with pytest.raises(EnsembleFileError, match="format 'clusteremu.ensemble/1'"):
+        Emulator.load(tmp_path / "old.eqx")
+    with pytest.raises(EnsembleFileError, match="cannot read"):
+        Emulator.load(tmp_path / "absent.eqx")
+
+
+def test_inconsistent_widths_are_refused(tiny_emulator):
+    # Refused by the shape annotations under the test-time type checker, else by __check_init__.
+    with pytest.raises((ValueError, TypeError), match="one entry per output|outputs"):
+        dataclasses.replace(tiny_emulator, scale=jnp.ones(2))

@@ -1,8 +1,10 @@
 import re
 import subprocess
 
+import matplotlib.pyplot as plt
 import pypandoc
 import pytest
+import yaml
 
 from clusteremu.layout import Layout
 from clusteremu.manuscript import (
@@ -12,6 +14,7 @@ from clusteremu.manuscript import (
     used_figures,
     used_variables,
 )
+from clusteremu.provenance import Run, load_record
 
 FILTER_CASE = """---
 title: "T {{< var build.profile >}}"
@@ -84,16 +87,40 @@ def test_manuscript_uses_only_supported_constructs(root):
     assert "design.png" in [p.name for p in used_figures(layout)]
 
 
-def test_stage_refuses_missing_variables(tmp_path, root):
+def _project(tmp_path, root, text, variables):
     paper = tmp_path / "paper"
     (paper / "filters").mkdir(parents=True)
     for name in ("_quarto.yml", "references.bib", "filters/quarto-subset.lua"):
         (paper / name).write_text((root / "paper" / name).read_text())
-    (paper / "index.qmd").write_text("N = {{< var design.n_points >}} and {{< var nope.x >}}.\n")
+    (paper / "index.qmd").write_text(text)
     layout = Layout(tmp_path, "smoke")
     layout.build.mkdir(parents=True)
-    layout.variables.write_text("design:\n  n_points: '3'\n")
+    layout.variables.write_text(variables)
+    return layout
+
+
+def test_stage_refuses_missing_variables(tmp_path, root):
+    layout = _project(tmp_path, root, "N = {{< var design.n_points >}} and {{< var nope.x >}}.\n",
+                      "design:\n  n_points: '3'\n")  # fmt: skip
     with pytest.raises(ManuscriptError, match="missing from build/smoke/_variables.yml: nope.x"):
+        stage(layout)
+
+
+def test_stage_adds_caption_tags_from_figure_records(tmp_path, root, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = "![Cap {{< var prov.a >}}](figures/a.png){#fig-a}\n"
+    layout = _project(tmp_path, root, text, "design:\n  n_points: '3'\n")
+    with pytest.raises(ManuscriptError, match="figures or tables that were not built: figures/smoke/a.png"):
+        stage(layout)
+    fig, ax = plt.subplots()
+    script = tmp_path / "draw.py"
+    script.write_text("# draws a\n")
+    Run(script, None).save_figure(fig, layout.figures / "a.png", dpi=30)
+    staged = yaml.safe_load((stage(layout) / "_variables.yml").read_text())
+    assert staged["prov"]["a"] == figure_tag(load_record(layout.figures / "a.png"))
+    assert staged["design"] == {"n_points": "3"}
+    layout.variables.write_text("prov:\n  a: 'typed by hand'\n")
+    with pytest.raises(ManuscriptError, match="must not define 'prov'"):
         stage(layout)
 
 
@@ -101,9 +128,10 @@ def test_figure_tag():
     rec = {
         "script": {"path": "analysis/01_design.py"},
         "git": {"commit": "0123456789abcdef", "dirty": True},
-        "config": {"sha256": "c" * 64},
+        "config": {"sections": {"figures": "c" * 64}},
         "inputs": [{"path": "data/x.csv", "sha256": "d" * 64}],
     }
     tag = figure_tag(rec)
     assert re.fullmatch(r"\[01_design\.py @ 0123456\+dirty, inputs [0-9a-f]{8}\]", tag)
     assert figure_tag({**rec, "inputs": []}) != tag
+    assert figure_tag({**rec, "config": {"sections": {"figures": "e" * 64}}}) != tag

@@ -11,7 +11,7 @@ def test_glorot_initialization_is_applied():
     w = np.asarray(layer.weight)
     limit = np.sqrt(6 / 128)
     assert np.abs(w).max() <= limit and np.abs(w).max() > 0.9 * limit
-    assert np.var(w) == np.float32(np.var(w))  # float32 weights
+    assert w.dtype == np.float32
     np.testing.assert_allclose(np.var(w), limit**2 / 3, rtol=0.1)  # variance of U(-l, l)
     assert np.all(np.asarray(layer.bias) == 0)
     default = eqx.nn.Linear(64, 64, key=jax.random.key(0))

@@ -3,12 +3,17 @@
 The copy holds the tracked and untracked-but-not-ignored files (what a clone of this
 working tree would hold), becomes its own git repository, and reuses this checkout's
 virtual environment. Then: `make paper` builds the PDF, a second `make` does nothing,
-`make audit` passes, and each kind of tampering makes the audit fail for its reason.
+each kind of edit reruns exactly the steps that depend on it, the simulation cache makes
+a forced or grown campaign cheap, `make audit` passes, and each kind of tampering makes
+the audit fail for its reason.
 """
 
+import contextlib
+import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +22,9 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 pytestmark = pytest.mark.slow
+
+FIGURE_SCRIPTS = {f"figures/{p.stem}" for p in (ROOT / "analysis" / "figures").glob("*.py")}
+COMPUTE_SCRIPTS = {p.stem for p in (ROOT / "analysis").glob("[0-9]*.py")} - {"99_render"}
 
 
 def make(repo: Path, *targets: str, profile: str = "smoke", check: bool = True) -> subprocess.CompletedProcess:
@@ -72,7 +80,7 @@ def test_pdf_is_complete(repo):
     for raw in ("{{<", "@fig-", "@tbl-", "@sec-", "??"):
         assert raw not in text, f"unresolved {raw!r} in the PDF"
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout
-    assert f"01_design.py @ {commit[:7]}, inputs" in text, "caption provenance tag missing"
+    assert f"design.py @ {commit[:7]}, inputs" in text, "caption provenance tag missing"
     assert "Figure 1" in text and "Profile smoke" in text
 
 
@@ -89,41 +97,117 @@ def test_every_figure_and_table_made_is_in_the_paper(repo):
 
 
 def test_second_make_runs_no_recipe(repo):
-    proc = make(repo, "-n", "paper")
-    assert "Nothing to be done" in proc.stdout, proc.stdout
+    assert "Nothing to be done" in make(repo, "-n", "paper").stdout
+    assert make(repo, "-q", "paper", check=False).returncode == 0
 
 
-def _dry_run_after_touch(repo: Path, rel: str) -> str:
+def reruns(repo: Path) -> set[str]:
+    """The analysis scripts whose outputs `make paper` would remake, as `NN_name` or `figures/name`.
+
+    Asked artifact by artifact with `make -q` (GNU Make 4.3's `make -n` does not follow a
+    multi-output rule's other outputs downstream); the producing script is read from each
+    artifact's provenance record.
+    """
+    outputs = {}
+    for record in sorted(repo.glob("*/smoke/**/*.prov.json")):
+        script = json.loads(record.read_text())["script"]["path"].removeprefix("analysis/").removesuffix(".py")
+        outputs[script] = str(record.relative_to(repo)).removesuffix(".prov.json")
+    return {script for script, artifact in outputs.items() if make(repo, "-q", artifact, check=False).returncode}
+
+
+@contextlib.contextmanager
+def edited(repo: Path, rel: str, old: str | None = None, new: str | None = None):
+    """Edit one file (replace `old` by `new`, or append a comment), then restore its
+    bytes and modification time, and those of the config stamps, afterwards."""
     path = repo / rel
-    before = path.stat()
-    os.utime(path, (before.st_atime + 3600, before.st_mtime + 3600))
+    text, stat = path.read_text(), path.stat()
+    stamps = {p: p.stat() for p in (repo / "build/smoke/config").glob("*.json")}
+    if old is None:
+        path.write_text(text + ("\n<!-- edit -->\n" if rel.endswith(".qmd") else "\n# edit\n"))
+    else:
+        assert old in text, f"{old!r} not in {rel}"
+        path.write_text(text.replace(old, new, 1))
     try:
-        return make(repo, "-n", "paper").stdout
+        yield
     finally:
-        os.utime(path, (before.st_atime, before.st_mtime))
+        path.write_text(text)
+        os.utime(path, (stat.st_atime, stat.st_mtime))
+        make(repo, "-n", "paper")  # rewrites the stamps of the restored config
+        for p, st in stamps.items():
+            os.utime(p, (st.st_atime, st.st_mtime))
+
+
+EVALUATION_FIGURES = {f"figures/{n}" for n in ("loss_curves", "pred_vs_true", "residuals", "slices", "reliability",
+                                               "coverage", "sbc", "corners")}  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("touched", "reruns", "keeps"),
+    ("rel", "old", "new", "expected"),
     [
-        ("analysis/90_variables.py", ["90_variables.py", "clusteremu render"], ["01_design", "02_", "03_"]),
-        # A dry run stops at a rerun grouped target; its descendants follow from the case above.
-        ("analysis/03_simulate.py", ["03_simulate.py"], ["01_design", "02_validate"]),
-        ("paper/index.qmd", ["clusteremu render"], ["analysis/"]),
+        ("src/clusteremu/plotting.py", '"#0072B2"', '"#1F77B4"', FIGURE_SCRIPTS | {"99_render"}),
+        ("src/clusteremu/clusteremu.mplstyle", "font.size: 9", "font.size: 8", FIGURE_SCRIPTS | {"99_render"}),
+        ("analysis/config/smoke.yaml", "dpi: 100", "dpi: 110", FIGURE_SCRIPTS | {"99_render"}),
+        ("analysis/figures/summaries.py", None, None, {"figures/summaries", "99_render"}),
+        ("paper/index.qmd", None, None, {"99_render"}),
+        ("src/clusteremu/manuscript.py", None, None, {"99_render"}),
+        ("src/clusteremu/cli.py", None, None, set()),
+        ("analysis/04_train_emulator.py", None, None,
+         {"04_train_emulator", "06_evaluate_emulator", "08_inference", "90_variables", "99_render"}
+         | EVALUATION_FIGURES),
+        ("analysis/config/smoke.yaml", "n_nuts_check: 2", "n_nuts_check: 3",
+         {"07_coverage_sims", "08_inference", "90_variables", "figures/coverage", "figures/sbc", "figures/corners",
+          "99_render"}),
     ],
 )  # fmt: skip
-def test_editing_one_file_rebuilds_only_its_descendants(repo, touched, reruns, keeps):
-    out = _dry_run_after_touch(repo, touched)
-    for step in reruns:
-        assert step in out, f"{step} should rerun after {touched} changed:\n{out}"
-    for step in keeps:
-        assert step not in out, f"{step} should not rerun after {touched} changed:\n{out}"
+def test_an_edit_reruns_exactly_what_depends_on_it(repo, rel, old, new, expected):
+    with edited(repo, rel, old, new):
+        assert reruns(repo) == expected
+    assert reruns(repo) == set(), "restoring the file restores the build"
 
 
-def test_audit_passes(repo):
+def run_script(repo: Path, script: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+    proc = subprocess.run([sys.executable, f"analysis/{script}", *args], cwd=repo, capture_output=True, text=True,
+                          env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+CACHE = ("--cache", "data/sim-cache")
+
+
+def test_a_forced_campaign_simulates_nothing_and_a_grown_one_only_what_is_new(repo, tmp_path):
+    cfg = "analysis/config/smoke.yaml"
+    data = repo / "data/smoke"
+    outs = ["--dataset", str(tmp_path / "c.csv"), "--summary", str(tmp_path / "s.json")]
+    forced = run_script(repo, "03_simulate.py", "--config", cfg, "--design", str(data / "design.csv"), *CACHE, *outs)
+    n = len((data / "design.csv").read_text().splitlines()) - 1
+    assert f"0 simulated, {n} from the cache" in forced.stderr
+    assert (tmp_path / "c.csv").read_bytes() == (data / "campaign.csv").read_bytes()
+
+    grown = tmp_path / "grown.yaml"
+    grown.write_text((repo / cfg).read_text().replace("n_realizations: 2", "n_realizations: 3"))
+    run_script(repo, "01_design.py", "--config", str(grown), "--table", str(tmp_path / "d.csv"), "--summary",
+               str(tmp_path / "d.json"))  # fmt: skip
+    outs = ["--dataset", str(tmp_path / "g.csv"), "--summary", str(tmp_path / "g.json")]
+    more = run_script(
+        repo, "03_simulate.py", "--config", str(grown), "--design", str(tmp_path / "d.csv"), *CACHE, *outs
+    )
+    assert f"{n // 2} simulated, {n} from the cache" in more.stderr, "one new realization per point"
+
+
+def test_audit_passes_and_ignores_unrelated_library_edits(repo):
     proc = make(repo, "audit")
     assert "0 failed" in proc.stdout
     assert "figures/smoke/design.png" in proc.stdout and "build/smoke/_variables.yml" in proc.stdout
+    with edited(repo, "src/clusteremu/cli.py", '"""The `clusteremu` command line.', '"""The clusteremu command line.'):
+        assert make(repo, "audit", check=False).returncode == 0, "cli.py is no dependency of any artifact"
+    with edited(repo, "src/clusteremu/plotting.py", '"#0072B2"', '"#1F77B4"'):
+        proc = make(repo, "audit", check=False)
+    assert proc.returncode != 0
+    assert "library module src/clusteremu/plotting.py changed since" in proc.stdout
+    stale = {line.split()[0] for line in proc.stdout.splitlines() if line.endswith("FAIL")}
+    assert stale and all(a.startswith("figures/") or a == "build/smoke/paper.pdf" for a in stale), stale
 
 
 @pytest.mark.parametrize(
@@ -137,16 +221,19 @@ def test_audit_passes(repo):
         ("data/smoke/tables/accuracy.md", "content changed since it was written"),
         ("data/smoke/coverage_sims.csv", "input data/smoke/coverage_sims.csv changed since"),
         ("build/smoke/_variables.yml", "input build/smoke/_variables.yml changed since"),
-        ("analysis/01_design.py", "producing script analysis/01_design.py changed since"),
-        ("analysis/config/smoke.yaml", "config analysis/config/smoke.yaml changed since"),
+        ("analysis/figures/design.py", "producing script analysis/figures/design.py changed since"),
+        ("analysis/config/smoke.yaml", "config section 'figures' of analysis/config/smoke.yaml changed since"),
         ("paper/index.qmd", "input paper/index.qmd changed since"),
-        ("src/clusteremu/design.py", "library src/clusteremu changed since"),
+        ("src/clusteremu/design.py", "library module src/clusteremu/design.py changed since"),
     ],
 )
 def test_tampering_fails_the_audit(repo, rel, expect):
     path = repo / rel
     original, stat = path.read_bytes(), path.stat()
-    path.write_bytes(original + (b"\n# tampered\n" if not rel.endswith(".png") else b"\0"))
+    if rel.endswith(".yaml"):
+        path.write_bytes(original.replace(b"dpi: 100", b"dpi: 101"))
+    else:
+        path.write_bytes(original + (b"\n# tampered\n" if not rel.endswith(".png") else b"\0"))
     try:
         proc = make(repo, "audit", check=False)
     finally:

@@ -31,9 +31,9 @@ def test_atomic_write_leaves_nothing_on_failure(in_tmp, monkeypatch):
 
 
 def test_record_contents(in_tmp, root):
-    cfg = load_config(root / "analysis" / "config" / "smoke.yaml")
+    cfg = load_config(root / "analysis" / "config" / "smoke.yaml", sections=("domain", "figures"))
     script = in_tmp / "make_it.py"
-    script.write_text("print('hi')\n")
+    script.write_text("from clusteremu.units import G\n")
     data = in_tmp / "input.txt"
     data.write_text("42\n")
     run = Run(script, cfg, inputs=[data], seeds={"x": 7}, argv=["make_it.py", "--out", "o.json"])
@@ -42,7 +42,11 @@ def test_record_contents(in_tmp, root):
     assert rec["sha256"] == sha256_file(out)
     assert rec["script"] == {"path": "make_it.py", "sha256": sha256_file(script)}
     assert rec["inputs"] == [{"path": "input.txt", "sha256": sha256_file(data)}]
-    assert rec["config"]["sha256"] == cfg.sha256 and rec["profile"] == "smoke"
+    assert rec["config"]["sections"] == cfg.section_hashes() and set(cfg.section_hashes()) == {"domain", "figures"}
+    assert rec["profile"] == "smoke"
+    # the hash of each library module the script imports, and of no other
+    assert {p.rsplit("/", 1)[-1] for p in rec["library"]} == {"__init__.py", "units.py"}
+    assert all(rec["library"][p] == sha256_file(p) for p in rec["library"])
     assert rec["seeds"] == {"x": 7} and rec["command"] == ["make_it.py", "--out", "o.json"]
     assert rec["git"] == {"commit": None, "dirty": None}  # tmp is not a git checkout
     assert rec["packages"]["jax"] and rec["wall_time_s"] >= 0

@@ -2,8 +2,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from clusteremu.metrics import noise_floor_ratios, perfect_emulator_ratios, point_metrics
-from clusteremu.uncertainty import NoiseModel, central_coverage, coverage_curve, fit_scale, gaussian_crps, gaussian_nlpd
+from clusteremu.metrics import (
+    central_coverage,
+    coverage_curve,
+    gaussian_crps,
+    gaussian_nlpd,
+    noise_floor_ratios,
+    perfect_emulator_ratios,
+    point_metrics,
+    running_mean,
+)
+from clusteremu.uncertainty import NoiseModel, fit_scale
 
 
 def test_fit_scale_recovers_a_known_inflation():
@@ -31,10 +40,9 @@ def test_gaussian_scores_against_known_answers():
 def test_noise_model_is_a_local_smooth_average():
     x = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 10.0]])
     nm = NoiseModel.fit(x, np.array([[1.0], [3.0], [100.0]]), neighbours=1)
-    assert nm.bandwidth == pytest.approx(1.0)  # median distance to the nearest other point
+    assert float(nm.bandwidth) == pytest.approx(1.0)  # median distance to the nearest other point
     assert float(nm.variance(np.array([[0.5, 0.0]]))[0, 0]) == pytest.approx(2.0, rel=1e-6)  # midway
     assert float(nm.variance(np.array([[10.0, 10.0]]))[0, 0]) == pytest.approx(100.0, rel=1e-6)
-    assert NoiseModel.from_dict(nm.to_dict()).bandwidth == nm.bandwidth
 
 
 def test_point_metrics_and_noise_floor_reference():
@@ -46,3 +54,10 @@ def test_point_metrics_and_noise_floor_reference():
     assert q[0, 0] == pytest.approx(np.quantile([1, 2, 3, 4], 0.68))
     perfect = perfect_emulator_ratios(np.full(20, 4))
     assert perfect[0] == pytest.approx(stats.t.ppf(0.84, 3) / 2, rel=0.05)
+
+
+def test_running_mean_shows_a_trend():
+    x = np.linspace(0, 1, 100)
+    xm, rm = running_mean(x, 2 * x, bins=5)
+    np.testing.assert_allclose(rm, 2 * xm)
+    assert len(xm) == 5 and np.all(np.diff(xm) > 0)

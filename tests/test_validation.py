@@ -6,8 +6,9 @@ import pytest
 
 from clusteremu.energy import total_energy
 from clusteremu.integrate import leapfrog
+from clusteremu.prior import ParameterBox
 from clusteremu.simulate import SimulationSettings
-from clusteremu.validation import cluster_state, kepler_relative_position, rebound_leapfrog
+from clusteremu.validation import cluster_state, kepler_relative_position, rebound_leapfrog, validation_report
 
 SETTINGS = SimulationSettings(
     n_stars=32, mass_function="equal", star_mass_msun=1.0, kroupa_min_msun=0.08, kroupa_max_msun=10.0,
@@ -45,3 +46,15 @@ def test_kepler_solution_is_periodic():
     xy = kepler_relative_position([0.0, period], a, 0.5, gm)
     np.testing.assert_allclose(xy[:, 0], xy[:, 1], atol=1e-9)
     assert xy[0, 0] == pytest.approx(a * 0.5)  # starts at pericentre r = a (1 - e)
+
+
+@pytest.mark.slow
+def test_validation_report_for_a_small_profile():
+    settings = SimulationSettings(**{**SETTINGS.as_dict(), "n_stars": 16, "n_steps": 200, "n_energy_checks": 4})
+    rep = validation_report(settings, ParameterBox(0.5, 1.5, 50.0, 200.0), seed=3)
+    assert rep["two_body"]["slope"] == pytest.approx(2.0, abs=0.1)
+    assert len(rep["energy_histories"]) == 4 and len(rep["rebound"]) == 4
+    assert rep["momentum_drift"] < 1e-12 and rep["virial_ratio_error"] < 1e-12
+    pl = rep["plummer"]
+    assert abs(pl["half_mass_radius_over_a"] - pl["half_mass_radius_expected"]) < 0.03
+    assert max(abs(s - e) for s, e in zip(pl["enclosed_sampled"], pl["enclosed_exact"], strict=True)) < 0.02

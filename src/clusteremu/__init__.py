@@ -9,61 +9,63 @@ The public API, by concept:
 - inference: [`cluster_model`][], [`fit_likelihood`][], [`grid_posterior`][], [`run_nuts`][]
 - provenance and audit: [`Run`][], [`audit_manuscript`][], [`audit_artifacts`][]
 - manuscript: [`render`][], [`Layout`][]
+
+Names are imported lazily (PEP 562): `import clusteremu` is instant, and a module is
+loaded the first time one of its names is used. Scripts import from the submodules
+directly, so the build knows exactly which modules each step depends on.
 """
 
-import jax
-
-# The simulator needs float64 (energy conservation at the 1e-5 level); enable it before
-# any array is created by any module of the package.
-jax.config.update("jax_enable_x64", True)
-
-from .audit import AuditReport, audit_artifacts, audit_manuscript
-from .campaign import run_campaign
-from .config import Config, ConfigError, load_config
-from .design import SPLITS, Design, assign_splits, latin_hypercube, make_design, read_design, split_counts
-from .emulator import Emulator
-from .inference import cluster_model, fit_likelihood, grid_posterior, run_nuts
-from .layout import Layout
-from .manuscript import ManuscriptError, render
-from .mlp import MLP, make_ensemble
-from .provenance import Run, atomic_write_bytes, load_record, record_path, sha256_file
-from .simulate import SimulationSettings, simulate_batch, simulate_one
-from .training import train_ensemble
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "MLP",
-    "Emulator",
-    "SimulationSettings",
-    "cluster_model",
-    "fit_likelihood",
-    "grid_posterior",
-    "make_ensemble",
-    "run_campaign",
-    "run_nuts",
-    "simulate_batch",
-    "simulate_one",
-    "train_ensemble",
-    "SPLITS",
-    "AuditReport",
-    "Config",
-    "ConfigError",
-    "Design",
-    "Layout",
-    "ManuscriptError",
-    "Run",
-    "assign_splits",
-    "atomic_write_bytes",
-    "audit_artifacts",
-    "audit_manuscript",
-    "latin_hypercube",
-    "load_config",
-    "load_record",
-    "make_design",
-    "read_design",
-    "record_path",
-    "render",
-    "sha256_file",
-    "split_counts",
-]
+#: Public name -> the submodule that defines it.
+_EXPORTS = {
+    "AuditReport": "audit",
+    "audit_artifacts": "audit",
+    "audit_manuscript": "audit",
+    "run_campaign": "campaign",
+    "Config": "config",
+    "ConfigError": "config",
+    "load_config": "config",
+    "SPLITS": "design",
+    "Design": "design",
+    "assign_splits": "design",
+    "latin_hypercube": "design",
+    "make_design": "design",
+    "read_design": "design",
+    "split_counts": "config",
+    "Emulator": "emulator",
+    "cluster_model": "inference",
+    "fit_likelihood": "inference",
+    "grid_posterior": "inference",
+    "run_nuts": "inference",
+    "Layout": "layout",
+    "ManuscriptError": "manuscript",
+    "render": "manuscript",
+    "MLP": "mlp",
+    "make_ensemble": "mlp",
+    "Run": "provenance",
+    "atomic_write_bytes": "provenance",
+    "load_record": "provenance",
+    "record_path": "provenance",
+    "sha256_file": "provenance",
+    "SimulationSettings": "simulate",
+    "simulate_batch": "simulate",
+    "simulate_one": "simulate",
+    "train_ensemble": "training",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -6,7 +6,9 @@ the config and the scripts:
 
 - the artifact exists and has a record;
 - its bytes still hash to the recorded SHA-256;
-- the producing script, the library and the config are unchanged since;
+- the producing script, each library module it depends on and each config section it
+  read are unchanged since (an edit elsewhere in the library or the config does not make
+  it stale: the audit has the build's granularity);
 - every recorded input still exists with its recorded hash (and is itself audited if it
   is an artifact with a record);
 - a figure's embedded provenance stamp agrees with its record.
@@ -21,9 +23,11 @@ from pathlib import Path
 
 import yaml
 
+from .config import section_sha256
 from .layout import Layout
-from .manuscript import lookup_variable, used_figures, used_tables, used_variables
-from .provenance import PNG_KEY, RECORD_SCHEMA, library_sha256, load_record, record_path, relpath, sha256_file
+from .manuscript import PROV_PREFIX, used_figures, used_tables, used_variables
+from .provenance import PNG_KEY, RECORD_SCHEMA, load_record, record_path, relpath, sha256_file
+from .variables import lookup_variable
 
 __all__ = ["AuditReport", "audit_artifacts", "audit_manuscript"]
 
@@ -58,7 +62,15 @@ def _embedded_stamp(path: Path) -> dict | None:
     return json.loads(text) if text else None
 
 
-def _check_one(path: Path, root: Path, library: str) -> tuple[list[str], list[Path]]:
+def _config_sections(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _check_one(path: Path, root: Path) -> tuple[list[str], list[Path]]:
     """Problems of one artifact, and the inputs of it that have records of their own."""
     if not path.exists():
         return ["missing: not built (run `make paper`)"], []
@@ -75,12 +87,16 @@ def _check_one(path: Path, root: Path, library: str) -> tuple[list[str], list[Pa
         problems.append(f"producing script {rec['script']['path']} no longer exists")
     elif sha256_file(script) != rec["script"]["sha256"]:
         problems.append(f"producing script {rec['script']['path']} changed since (artifact is stale)")
-    if rec["library_sha256"] != library:
-        problems.append("library src/clusteremu changed since (artifact is stale)")
+    for module, digest in rec["library"].items():
+        if not (root / module).exists():
+            problems.append(f"library module {module} no longer exists (artifact is stale)")
+        elif sha256_file(root / module) != digest:
+            problems.append(f"library module {module} changed since (artifact is stale)")
     if rec.get("config"):
-        cfg = root / rec["config"]["path"]
-        if not cfg.exists() or sha256_file(cfg) != rec["config"]["sha256"]:
-            problems.append(f"config {rec['config']['path']} changed since (artifact is stale)")
+        sections = _config_sections(root / rec["config"]["path"])
+        for name, digest in rec["config"]["sections"].items():
+            if name not in sections or section_sha256(sections[name]) != digest:
+                problems.append(f"config section {name!r} of {rec['config']['path']} changed since (artifact is stale)")
     followed = []
     for inp in rec["inputs"]:
         ipath = root / inp["path"]
@@ -102,14 +118,13 @@ def _check_one(path: Path, root: Path, library: str) -> tuple[list[str], list[Pa
 def audit_artifacts(paths: Iterable[Path], root: Path) -> AuditReport:
     """Audit `paths` and, transitively, every recorded input that has a record."""
     report = AuditReport()
-    library = library_sha256()
     queue = list(paths)
     while queue:
         path = queue.pop(0)
         key = relpath(path, root)
         if key in report.problems:
             continue
-        report.problems[key], followed = _check_one(path, root, library)
+        report.problems[key], followed = _check_one(path, root)
         queue += followed
     return report
 
@@ -121,7 +136,13 @@ def audit_manuscript(layout: Layout) -> AuditReport:
     if layout.variables.exists():
         variables = yaml.safe_load(layout.variables.read_text()) or {}
         key = relpath(layout.variables, layout.root)
+        # Caption tags come from the figures' own records at render time.
+        figures = {p.stem for p in used_figures(layout)}
         for name in used_variables(layout):
+            if name.startswith(PROV_PREFIX):
+                if name.removeprefix(PROV_PREFIX) not in figures:
+                    report.problems[key].append(f"caption tag {name!r} names no figure of the manuscript")
+                continue
             try:
                 lookup_variable(variables, name)
             except KeyError:

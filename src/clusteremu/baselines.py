@@ -1,19 +1,32 @@
 """Baselines the emulator must beat, fitted on the same split in normalized units.
 
-Each baseline has `fit(x, y)` and `predict(x)` on normalized inputs and outputs (the same
-training-only [`Normalizer`][clusteremu.emulator_data.Normalizer] as the emulator), and
-hyperparameters are chosen on the validation split only ([`tune`][]).
+Each baseline has `fit(x, y)` and `predict(x)` on normalized inputs and outputs, and
+hyperparameters are chosen on the validation split only ([`tune`][]). [`fit_baselines`][]
+fits all of them, with a training-only [`Normalizer`][clusteremu.emulator_data.Normalizer]
+of its own (the same statistics the emulator uses, computed independently of it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 from scipy.interpolate import RBFInterpolator
 from scipy.spatial import cKDTree
 
-__all__ = ["MeanBaseline", "LinearBaseline", "KNNBaseline", "RBFBaseline", "GPBaseline", "tune", "rmse_unit"]
+from .emulator_data import EmulatorData, Normalizer
+
+__all__ = [
+    "GPBaseline",
+    "KNNBaseline",
+    "LinearBaseline",
+    "MeanBaseline",
+    "RBFBaseline",
+    "fit_baselines",
+    "rmse_unit",
+    "tune",
+]
 
 
 class MeanBaseline:
@@ -113,3 +126,50 @@ def tune(make: Callable[[float], object], grid: Iterable, x_tr, y_tr, x_val, y_v
         scores[h] = rmse_unit(models[h].predict(x_val), y_val)
     best = min(scores, key=scores.get)
     return best, models[best], scores
+
+
+def fit_baselines(data: EmulatorData, settings: Mapping[str, Any]) -> dict[str, dict]:
+    """Fit, tune and apply every baseline; predictions in physical units.
+
+    **Arguments:**
+
+    - `data`: the campaign split by design point (the test split is only predicted).
+    - `settings`: the profile's `baselines` section (search ranges, GP restarts, seed).
+
+    **Returns:**
+
+    For each baseline (`mean`, `linear`, `knn`, `rbf`, `gp`): `info` (the tuned
+    hyperparameter and validation scores, or the GP kernels) and, for `validation` and
+    `test`, the predicted `mean` (rows, 3) and, for the GP, its predictive `sd`.
+    """
+    norm = Normalizer.fit(data.train)
+
+    def unit(split):
+        return np.asarray(norm.x_to_unit(split.x)), np.asarray(norm.y_to_unit(split.y))
+
+    (xt, yt), (xv, yv) = unit(data.train), unit(data.validation)
+    k_max = min(settings["knn_k_max"], len(xt))
+    smooth = np.logspace(settings["rbf_log10_smoothing_min"], settings["rbf_log10_smoothing_max"], 13).tolist()
+    k, knn, knn_scores = tune(KNNBaseline, range(1, k_max + 1), xt, yt, xv, yv)
+    s, rbf, rbf_scores = tune(RBFBaseline, smooth, xt, yt, xv, yv)
+    gp = GPBaseline(settings["gp_restarts"], settings["seed"]).fit(xt, yt)
+    models = {
+        "mean": (MeanBaseline().fit(xt, yt), {}),
+        "linear": (LinearBaseline().fit(xt, yt), {}),
+        "knn": (knn, {"k": k, "validation_rmse": {str(h): v for h, v in knn_scores.items()}}),
+        "rbf": (rbf, {"smoothing": s, "validation_rmse": {f"{h:.3g}": v for h, v in rbf_scores.items()}}),
+        "gp": (gp, {"kernels": [str(g.kernel_) for g in gp.gps]}),
+    }
+    y_mean, y_std = np.asarray(norm.y_mean), np.asarray(norm.y_std)
+    out = {}
+    for name, (model, info) in models.items():
+        entry: dict[str, Any] = {"info": info}
+        for split in ("validation", "test"):
+            x = np.asarray(norm.x_to_unit(data.splits[split].x))
+            if name == "gp":
+                mean, sd = model.predict(x, return_std=True)
+                entry[split] = {"mean": (mean * y_std + y_mean).tolist(), "sd": (sd * y_std).tolist()}
+            else:
+                entry[split] = {"mean": (model.predict(x) * y_std + y_mean).tolist()}
+        out[name] = entry
+    return out

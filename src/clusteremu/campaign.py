@@ -1,116 +1,104 @@
-"""The simulation campaign: every (design point, realization), resumable, as one table.
+"""The simulation campaign: every row of a design, through the simulation cache.
 
-Batches of a fixed size (padded at the end, rounded up to a multiple of the device
-count) go through [`simulate_batch`][], so the simulator compiles once. Each finished
-batch is saved atomically to a checkpoint folder keyed by a fingerprint of the settings,
-the design and the library code; an interrupted campaign resumes from the batches on disk without
-redoing or duplicating work, and checkpoints of a different configuration are never
-reused.
+Rows whose result is already in the [`SimulationCache`][clusteremu.simcache.SimulationCache]
+are read from it; the others run in batches of a fixed size (the last one padded) through
+[`simulate_batch`][clusteremu.simulate.simulate_batch], so the simulator compiles once,
+and each finished batch is stored at once. An interrupted campaign therefore resumes where
+it stopped, a forced rerun simulates nothing, and a design grown by realizations or points
+runs only the new rows. The same cache serves every design (campaign, coverage set, truth
+set), since a key is (settings, code, seed, Q0, a), not a row of a particular table.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
 import math
-import shutil
+import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import jax
 import numpy as np
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
+from .dataset import OUTPUT_NAMES, usable
 from .design import Design
-from .provenance import atomic_write_bytes, library_sha256
+from .emulator_data import usable_points
+from .simcache import RESULT_FIELDS, SimulationCache
 from .simulate import SimulationSettings, simulate_batch
 
-__all__ = ["OUTPUTS", "run_campaign", "dataset_to_csv", "read_dataset", "usable"]
-
-#: The summaries the emulator learns, in order: (column, description with unit).
-OUTPUTS = (
-    ("f_bound", "bound fraction"),
-    ("sigma_v_kms", "1-D velocity dispersion of bound stars (km/s)"),
-    ("r_h_au", "half-mass radius of bound stars (AU)"),
-)
-
-
-def _fingerprint(design: Design, settings: SimulationSettings) -> str:
-    # The library's hash too: checkpoints made by other simulator code must not be reused.
-    blob = json.dumps(settings.as_dict(), sort_keys=True) + design.to_csv() + library_sha256()
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+__all__ = [
+    "CampaignResult",
+    "campaign_statistics",
+    "compiled_batch_size",
+    "run_campaign",
+    "simulate_design",
+]
 
 
-def _run_batch(design: Design, idx: np.ndarray, size: int, settings: SimulationSettings) -> dict:
-    padded = np.concatenate([idx, np.full(size - idx.size, idx[-1])])
-    out = simulate_batch(design.seed[padded], design.q0[padded], design.a_au[padded], settings)
+def compiled_batch_size(batch_size: int) -> int:
+    """`batch_size` rounded up to a multiple of the device count (the batch is sharded)."""
+    n_dev = len(jax.devices())
+    return math.ceil(batch_size / n_dev) * n_dev
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    """The dataset's columns, and how many rows were simulated now or read from the cache."""
+
+    columns: dict[str, np.ndarray]
+    n_simulated: int
+    n_cached: int
+
+
+def _run_batch(design: Design, idx: np.ndarray, cache: SimulationCache) -> list[dict]:
+    padded = np.concatenate([idx, np.full(cache.batch_size - idx.size, idx[-1])])
+    out = simulate_batch(design.seed[padded], design.q0[padded], design.a_au[padded], cache.settings)
     s = out.summary
-    cols = {
-        "f_bound": s.f_bound,
-        "sigma_v_kms": s.sigma_v_kms,
-        "r_h_au": s.r_h_au,
-        "n_bound": s.n_bound,
-        "few_bound": s.few_bound,
-        "energy_error": out.energy_error,
-        "energy_error_final": out.energy_error_final,
-    }
-    return {"row": idx, **{k: np.asarray(v)[: idx.size] for k, v in cols.items()}}
+    fields = {"f_bound": s.f_bound, "sigma_v_kms": s.sigma_v_kms, "r_h_au": s.r_h_au, "n_bound": s.n_bound,
+              "few_bound": s.few_bound, "energy_error": out.energy_error,
+              "energy_error_final": out.energy_error_final}  # fmt: skip
+    return [{k: np.asarray(v)[b].item() for k, v in fields.items()} for b in range(idx.size)]
 
 
 def run_campaign(
     design: Design,
     settings: SimulationSettings,
     *,
+    cache_root,
     batch_size: int,
     energy_error_max: float,
-    checkpoints: Path,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, np.ndarray]:
-    """Simulate every row of `design` and return the dataset's columns.
+) -> CampaignResult:
+    """Simulate every row of `design` not yet in the cache, and return the dataset.
 
     **Arguments:**
 
     - `design`: the design table (one row per simulation, with its seed).
     - `settings`: the simulation settings shared by every row.
+    - `cache_root`: folder of the [`SimulationCache`][clusteremu.simcache.SimulationCache].
     - `batch_size`: simulations per compiled call (rounded up to the device count).
     - `energy_error_max`: rows whose max |E - E0| / |W0| exceeds this are flagged.
-    - `checkpoints`: folder for finished batches; reused on resume, safe to delete.
-    - `progress`: called with the number of rows finished after each batch.
+    - `progress`: called with the number of rows simulated after each batch.
 
     **Returns:**
 
-    Columns: the design's (`point`, `realization`, `q0`, `a_au`, `split`, `seed`), the
-    summaries (`f_bound`, `sigma_v_kms`, `r_h_au`, NaN where undefined), `n_bound`,
-    `energy_error`, `energy_error_final` and the flags `few_bound` and `flag_energy`.
+    A [`CampaignResult`][] whose columns are the design's (`point`, `realization`, `q0`,
+    `a_au`, `split`, `seed`), the summaries (`f_bound`, `sigma_v_kms`, `r_h_au`, NaN where
+    undefined), `n_bound`, `energy_error`, `energy_error_final` and the flags `few_bound`
+    and `flag_energy`: the columns of [`clusteremu.dataset.COLUMNS`][].
     """
-    n_dev = len(jax.devices())
-    size = math.ceil(batch_size / n_dev) * n_dev
-    folder = Path(checkpoints) / _fingerprint(design, settings)
-    if Path(checkpoints).exists():  # checkpoints of another configuration are stale
-        for stale in Path(checkpoints).iterdir():
-            if stale != folder:
-                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-    rows = design.seed.size
-    parts = []
-    for b, start in enumerate(range(0, rows, size)):
-        path = folder / f"batch_{b:06d}.npz"
-        idx = np.arange(start, min(start + size, rows))
-        if path.exists():
-            with np.load(path) as saved:
-                part = dict(saved)
-            if not np.array_equal(part["row"], idx):
-                raise RuntimeError(f"checkpoint {path} does not match its batch; delete {folder}")
-        else:
-            part = _run_batch(design, idx, size, settings)
-            buffer = io.BytesIO()
-            np.savez(buffer, **part)
-            atomic_write_bytes(path, buffer.getvalue())
-        parts.append(part)
+    cache = SimulationCache(cache_root, settings, compiled_batch_size(batch_size))
+    inputs = list(zip(design.seed.tolist(), design.q0.tolist(), design.a_au.tolist(), strict=True))
+    rows = [cache.get(*row) for row in inputs]
+    missing = np.array([i for i, r in enumerate(rows) if r is None], dtype=int)
+    for start in range(0, missing.size, cache.batch_size):
+        idx = missing[start : start + cache.batch_size]
+        for i, result in zip(idx, _run_batch(design, idx, cache), strict=True):
+            cache.put(*inputs[i], result)
+            rows[i] = result
         if progress:
             progress(idx.size)
-    merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    del merged["row"]
     columns = {
         "point": design.point,
         "realization": design.realization,
@@ -118,54 +106,62 @@ def run_campaign(
         "a_au": design.a_au,
         "split": design.split,
         "seed": design.seed,
-        **merged,
+        **{k: np.array([r[k] for r in rows]) for k in RESULT_FIELDS},
     }
+    columns["n_bound"] = columns["n_bound"].astype(np.int64)
+    columns["few_bound"] = columns["few_bound"].astype(bool)
     columns["flag_energy"] = columns["energy_error"] > energy_error_max
-    return columns
+    return CampaignResult(columns, n_simulated=int(missing.size), n_cached=len(rows) - int(missing.size))
 
 
-def usable(columns: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Rows an emulator may learn from: energy conserved and every summary defined."""
-    return ~np.asarray(columns["flag_energy"], bool) & ~np.asarray(columns["few_bound"], bool)
+def simulate_design(design: Design, config: Mapping, cache_root: str | Path) -> CampaignResult:
+    """[`run_campaign`][] with a profile's `simulation` and `campaign` settings, a progress
+    bar on stderr, and a closing line saying how many rows ran and how many were cached."""
+    from tqdm import tqdm
+
+    with tqdm(total=design.seed.size, desc="simulations", mininterval=5.0, file=sys.stderr) as bar:
+        result = run_campaign(
+            design,
+            SimulationSettings.from_config(config),
+            cache_root=Path(cache_root),
+            batch_size=config["campaign"]["batch_size"],
+            energy_error_max=config["campaign"]["energy_error_max"],
+            progress=bar.update,
+        )
+        bar.update(result.n_cached)
+    print(f"{result.n_simulated} simulated, {result.n_cached} from the cache {cache_root}", file=sys.stderr)
+    return result
 
 
-def _cell(value) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "1" if value else "0"
-    if isinstance(value, float | np.floating):
-        return repr(float(value))  # shortest string that round-trips: byte-stable
-    return str(value)
-
-
-def dataset_to_csv(columns: Mapping[str, np.ndarray]) -> str:
-    """The dataset as CSV, one row per simulation, floats written to round-trip exactly."""
-    names = list(columns)
-    out = io.StringIO()
-    out.write(",".join(names) + "\n")
-    for i in range(len(columns[names[0]])):
-        out.write(",".join(_cell(columns[n][i]) for n in names) + "\n")
-    return out.getvalue()
-
-
-_INT = {"point", "realization", "seed", "n_bound"}
-_BOOL = {"few_bound", "flag_energy"}
-_STR = {"split"}
-
-
-def read_dataset(path: str | Path) -> dict[str, np.ndarray]:
-    """Read a dataset written by [`dataset_to_csv`][] back into typed columns."""
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    header, body = rows[0], rows[1:]
-    cols = {}
-    for j, name in enumerate(header):
-        raw = [r[j] for r in body]
-        if name in _INT:
-            cols[name] = np.array(raw, dtype=np.int64)
-        elif name in _BOOL:
-            cols[name] = np.array(raw) == "1"
-        elif name in _STR:
-            cols[name] = np.array(raw)
-        else:
-            cols[name] = np.array(raw, dtype=float)
-    return cols
+def campaign_statistics(columns: Mapping[str, np.ndarray], energy_error_max: float) -> dict:
+    """Counts, energy-error quantiles, the bound fraction at both ends of the Q0 range and
+    the noise floor (realization scatter) of every summary, as quoted in the paper."""
+    err = columns["energy_error"]
+    ok = usable(columns)
+    stats = {
+        "n_simulations": int(err.size),
+        "n_flag_energy": int(columns["flag_energy"].sum()),
+        "n_few_bound": int(columns["few_bound"].sum()),
+        "n_usable": int(ok.sum()),
+        "energy_error_threshold": energy_error_max,
+        "energy_error_median": float(np.median(err)),
+        "energy_error_p99": float(np.quantile(err, 0.99)),
+        "energy_error_max": float(err.max()),
+        "fraction_below_threshold": float(np.mean(err <= energy_error_max)),
+        "noise_floor": {},
+    }
+    q0, lo, hi = columns["q0"], columns["q0"].min(), columns["q0"].max()
+    edge = 0.1 * (hi - lo)
+    stats["f_bound_median_low_q0"] = float(np.median(columns["f_bound"][q0 <= lo + edge]))
+    stats["f_bound_median_high_q0"] = float(np.median(columns["f_bound"][q0 >= hi - edge]))
+    few = columns["few_bound"]
+    stats["q0_min_few_bound"] = float(q0[few].min()) if few.any() else None
+    points = usable_points(columns)
+    for j, name in enumerate(OUTPUT_NAMES):
+        stats["noise_floor"][name] = {
+            "median_sigma_sim": float(np.median(points.sd[:, j])),
+            "p90_sigma_sim": float(np.quantile(points.sd[:, j], 0.9)),
+            "design_spread": float(np.std(columns[name][ok], ddof=1)),
+            "n_points": int(points.sd.shape[0]),
+        }
+    return stats

@@ -2,7 +2,6 @@
 
 Subcommands:
 
-- `clusteremu render --profile P`: stage and render the manuscript to `build/P/paper.pdf`.
 - `clusteremu audit --profile P`: check the provenance of every figure and number the
   manuscript uses; exits 1 and names each mismatch if anything is stale or tampered with.
 - `clusteremu simulate --q0 Q --a A --seed S`: run one N-body simulation with the
@@ -21,10 +20,10 @@ import math
 import sys
 from pathlib import Path
 
-from .audit import audit_manuscript
+import numpy as np
+
 from .config import ConfigError, load_config
 from .layout import Layout
-from .manuscript import ManuscriptError, render
 
 __all__ = ["main"]
 
@@ -38,14 +37,9 @@ def _layout(args: argparse.Namespace) -> Layout:
     return layout
 
 
-def _cmd_render(args: argparse.Namespace) -> int:
-    layout = _layout(args)
-    pdf = render(layout, load_config(layout.config), engine=args.engine)
-    print(f"wrote {pdf.relative_to(layout.root)}")
-    return 0
-
-
 def _cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import audit_manuscript
+
     layout = _layout(args)
     report = audit_manuscript(layout)
     print(report.table())
@@ -109,8 +103,6 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         "settings": settings.as_dict(),
     }
     if args.save_state:
-        import numpy as np
-
         buffer = io.BytesIO()
         state = {k: np.asarray(v) for k, v in out.state.items() if k != "softening"}
         np.savez(buffer, **state, softening_au=np.asarray(out.state["softening"]), dt_yr=settings.dt_yr,
@@ -147,10 +139,8 @@ def _load_emulator(args: argparse.Namespace):
 def _cmd_infer(args: argparse.Namespace) -> int:
     import arviz as az
     import jax
-    import numpy as np
 
-    from .emulator_data import load_emulator_data
-    from .inference import VARIANTS, Likelihood, fit_likelihood, run_nuts
+    from .inference import VARIANTS, Likelihood, run_nuts
     from .provenance import atomic_write_bytes
 
     obs = np.array([args.f_bound, args.sigma_v, args.r_h], dtype=float)
@@ -164,18 +154,14 @@ def _cmd_infer(args: argparse.Namespace) -> int:
     if args.variant not in VARIANTS:
         raise ConfigError(f"--variant {args.variant!r}; allowed: {', '.join(VARIANTS)}")
     layout, model, em = _load_emulator(args)
-    config = load_config(layout.config)
+    config = load_config(layout.config, sections=("inference",))
     if args.sigma is not None:
         sigma = np.asarray(args.sigma, dtype=float)
         if np.any(sigma <= 0) or not np.all(np.isfinite(sigma)):
             raise ConfigError("--sigma needs three positive numbers (f_bound, sigma_v km/s, r_h AU)")
         like = Likelihood(em, "constant", sigma, np.diag(sigma**2))
-    else:
-        dataset = layout.data / "campaign.csv"
-        if not dataset.exists():
-            raise ConfigError(f"{dataset} is missing: it sets the likelihood widths (or pass --sigma)")
-        val = load_emulator_data(dataset).validation
-        like = fit_likelihood(em, val.x, val.y, args.variant)
+    else:  # the widths fitted on validation data are stored in the emulator file
+        like = Likelihood.of(em, args.variant)
     inf = config["inference"]
     mcmc = run_nuts(like, obs, key=jax.random.key(args.seed), chains=inf["nuts_chains"],
                     warmup=inf["nuts_warmup"], samples=inf["nuts_samples"])  # fmt: skip
@@ -200,20 +186,20 @@ def _cmd_infer(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    layout, model, em = _load_emulator(args)
-    x = [[args.q0, args.a]]
-    inside = bool(em.in_domain(x)[0])
     if not (math.isfinite(args.q0) and math.isfinite(args.a)):
         raise ConfigError("--q0 and --a must be finite numbers")
+    layout, model, em = _load_emulator(args)
+    x = np.array([[args.q0, args.a]])
+    inside = bool(em.in_domain(x)[0])
     d = em.domain
     if not inside and not args.allow_extrapolation:
         raise ConfigError(
             f"(Q0, a) = ({args.q0:g}, {args.a:g} AU) is outside the training domain "
-            f"Q0 in [{d['q0_min']:g}, {d['q0_max']:g}], a in [{d['a_min_au']:g}, {d['a_max_au']:g}] AU; "
+            f"Q0 in [{d.q0_min:g}, {d.q0_max:g}], a in [{d.a_min_au:g}, {d.a_max_au:g}] AU; "
             "the emulator has no authority there (pass --allow-extrapolation to predict anyway, flagged)"
         )
     p = em.predict(x)
-    names = em.header["outputs"]
+    names = em.outputs
     result = {
         "q0": args.q0,
         "a_au": args.a,
@@ -250,9 +236,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("render", _cmd_render, "render the manuscript to build/<profile>/paper.pdf")
-    p.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto",
-                   help="auto: Quarto when on PATH, else pandoc + Lua filter + Typst")  # fmt: skip
     p = add("audit", _cmd_audit, "audit the provenance of every figure and number in the manuscript")
     p.add_argument("--rebuild", action="store_true", help="also rebuild in a scratch checkout, compare bytes")
     p.add_argument("--venv", default=".venv", help="environment the rebuild uses (default: .venv)")
@@ -286,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, ManuscriptError) as exc:
+    except ConfigError as exc:
         print(f"clusteremu {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -5,22 +5,32 @@ inference setting of one run of the study. Validation is strict: an unknown key,
 missing key, a value of the wrong type or one outside its allowed range raises a single
 [`ConfigError`][] that names each offending key, its value and what is allowed. Scripts
 load the config first, so a bad value stops them before they write anything.
+
+A script reads only the sections it declares (`load_config(path, sections=...)`); asking
+for any other section raises. The build depends on one stamp file per section
+([`write_section_stamps`][], rewritten only when that section's content changes), so an
+edit to `figures.dpi` reruns the figure scripts and nothing else.
+
+Run as `python -m clusteremu.config stamps CONFIG FOLDER` to validate a profile and
+refresh its section stamps (the Makefile does this on every invocation).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .design import split_counts
-
-__all__ = ["Config", "ConfigError", "load_config", "SCHEMA"]
+__all__ = ["Config", "ConfigError", "SCHEMA", "load_config", "section_sha256", "split_counts", "write_section_stamps"]
 
 
 class ConfigError(ValueError):
@@ -82,6 +92,9 @@ SCHEMA: dict[str, Spec] = {
     "design": {
         "seed": Number("seed of the Latin hypercube, the split and realization seeds", 0, 2**32 - 1, True),
         "n_points": Number("number of Latin-hypercube design points", 6, 100_000, True),
+        "added_points": Number(
+            "points of a second hypercube appended to the first (grows the design without moving it)", 0, 100_000, True
+        ),
         "n_realizations": Number("independent simulations per design point", 1, 1000, True),
         "lhs_optimization": Choice("scipy.stats.qmc space-filling optimization", ("none", "random-cd", "lloyd")),
         "split": {
@@ -103,6 +116,11 @@ SCHEMA: dict[str, Spec] = {
         "n_energy_checks": Number("times at which the energy error is measured", 1, 100_000, True),
         "min_bound_stars": Number("fewest bound stars for which sigma_v and r_h are defined", 2, 100_000, True),
     },
+    "validation": {
+        "seed": Number(
+            "seed of the simulator checks and of the example clusters drawn in the paper", 0, 2**32 - 1, True
+        ),
+    },
     "campaign": {
         "batch_size": Number("simulations per compiled call (tune for cache size)", 1, 100_000, True),
         "energy_error_max": Number("flag a simulation whose max |E-E0|/|W0| exceeds this", 1e-12, 1.0),
@@ -118,6 +136,7 @@ SCHEMA: dict[str, Spec] = {
         "noise_neighbours": Number("noise-model kernel width: distance to this nearest neighbour", 1, 1000, True),
     },
     "baselines": {
+        "seed": Number("seed of the Gaussian processes' optimizer restarts", 0, 2**32 - 1, True),
         "knn_k_max": Number("largest k tried for k-nearest neighbours (chosen on validation)", 1, 1000, True),
         "rbf_log10_smoothing_min": Number("log10 of the smallest RBF smoothing tried", -8.0, 8.0),
         "rbf_log10_smoothing_max": Number("log10 of the largest RBF smoothing tried", -8.0, 8.0),
@@ -138,16 +157,40 @@ SCHEMA: dict[str, Spec] = {
 }
 
 
+def split_counts(n_points: int, fractions: Mapping[str, float]) -> dict[str, int]:
+    """Number of design points in each split.
+
+    Validation and test get their rounded share (at least one point each); training
+    takes the remainder, which may be zero or negative for tiny designs: callers check.
+    """
+    n_val = max(1, round(fractions["validation"] * n_points))
+    n_test = max(1, round(fractions["test"] * n_points))
+    return {"train": n_points - n_val - n_test, "validation": n_val, "test": n_test}
+
+
+def section_sha256(section: Any) -> str:
+    """Hash of a section's content (canonical JSON): independent of comments and key order."""
+    return hashlib.sha256(_canonical(section).encode()).hexdigest()
+
+
+def _canonical(section: Any) -> str:
+    return json.dumps(section, sort_keys=True, separators=(",", ":"))
+
+
 @dataclass(frozen=True)
-class Config:
-    """A validated profile.
+class Config(Mapping):
+    """A validated profile, or the part of it that one reader declared.
 
     **Arguments:**
 
     - `profile`: the profile's name (the YAML file's stem), e.g. `"smoke"` or `"paper"`.
     - `path`: the file it was read from.
-    - `sha256`: hash of the file's bytes, recorded in every artifact's provenance.
-    - `data`: the validated settings as nested dictionaries.
+    - `sha256`: hash of the whole file's bytes.
+    - `data`: the validated settings as nested dictionaries, only the readable sections.
+
+    A read-only mapping of the readable sections: `config["simulation"]` returns a
+    section; a section the reader did not declare raises [`ConfigError`][] naming what was
+    declared, so a dependency cannot be used unnoticed.
     """
 
     profile: str
@@ -156,7 +199,38 @@ class Config:
     data: Mapping[str, Any]
 
     def __getitem__(self, key: str) -> Any:
+        if key not in self.data:
+            known = "declared" if set(self.data) != set(SCHEMA) else "known"
+            raise ConfigError(
+                f"config section {key!r} is not readable here; {known} sections: {', '.join(sorted(self.data))}"
+                " (add it to the script's CONFIG_SECTIONS)"
+            )
         return self.data[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.data
+
+    def __iter__(self):
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The sections this view can read, sorted."""
+        return tuple(sorted(self.data))
+
+    def only(self, sections: Iterable[str]) -> Config:
+        """A view that can read only `sections` (each must be readable here)."""
+        sections = tuple(sections)
+        for name in sections:
+            self[name]  # raises for an unknown or unreadable section
+        return replace(self, data={name: self.data[name] for name in sections})
+
+    def section_hashes(self) -> dict[str, str]:
+        """[`section_sha256`][] of every readable section: what provenance records."""
+        return {name: section_sha256(self.data[name]) for name in self.sections}
 
 
 def _validate(spec: Mapping[str, Any], value: Any, where: str, errors: list[str]) -> None:
@@ -207,14 +281,21 @@ def _cross_checks(data: Mapping[str, Any], errors: list[str]) -> None:
             f"design.n_points = {data['design']['n_points']!r}: too few for the split {dict(split)!r}; "
             "allowed: enough points to leave at least 2 for training"
         )
+    elif data["design"]["added_points"] and split_counts(data["design"]["added_points"], split)["train"] < 1:
+        errors.append(
+            f"design.added_points = {data['design']['added_points']!r}: too few for the split {dict(split)!r}; "
+            "allowed: 0, or enough points to leave at least 1 for training"
+        )
 
 
-def load_config(path: str | Path) -> Config:
+def load_config(path: str | Path, sections: Iterable[str] | None = None) -> Config:
     """Read and validate a profile file.
 
     **Arguments:**
 
     - `path`: a YAML file following [`SCHEMA`][].
+    - `sections`: the top-level sections the caller reads (`None`: all). The whole file
+      is validated either way.
 
     **Returns:**
 
@@ -235,4 +316,45 @@ def load_config(path: str | Path) -> Config:
         _cross_checks(data, errors)
     if errors:
         raise ConfigError(f"{path}: invalid config\n  " + "\n  ".join(errors))
-    return Config(profile=path.stem, path=path, sha256=hashlib.sha256(raw).hexdigest(), data=data)
+    config = Config(profile=path.stem, path=path, sha256=hashlib.sha256(raw).hexdigest(), data=data)
+    return config if sections is None else config.only(sections)
+
+
+def write_section_stamps(config: Config, folder: str | Path) -> list[Path]:
+    """Write `<folder>/<section>.json` for every section whose content changed.
+
+    A stamp's bytes are the section's canonical JSON, so its modification time changes
+    exactly when the section's content does: build rules that depend on a stamp rerun
+    after an edit to that section only. Returns the stamps written.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in config.sections:
+        path = folder / f"{name}.json"
+        text = _canonical(config.data[name]) + "\n"
+        if not path.exists() or path.read_text() != text:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+            written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m clusteremu.config stamps CONFIG FOLDER`: validate, then refresh stamps."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3 or args[0] != "stamps":
+        print("usage: python -m clusteremu.config stamps CONFIG FOLDER", file=sys.stderr)
+        return 2
+    try:
+        write_section_stamps(load_config(args[1]), args[2])
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,14 +16,17 @@ import numpy as np
 from jaxtyping import Float, Int
 from scipy.stats import qmc
 
+from .config import split_counts
+
 __all__ = [
     "SPLITS",
     "Design",
     "latin_hypercube",
-    "split_counts",
     "assign_splits",
     "make_design",
+    "prior_design",
     "read_design",
+    "simulation_seed",
 ]
 
 SPLITS = ("train", "validation", "test")
@@ -97,17 +100,6 @@ def latin_hypercube(
     return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
 
 
-def split_counts(n_points: int, fractions: Mapping[str, float]) -> dict[str, int]:
-    """Number of design points in each split.
-
-    Validation and test get their rounded share (at least one point each); training
-    takes the remainder, which may be zero or negative for tiny designs: callers check.
-    """
-    n_val = max(1, round(fractions["validation"] * n_points))
-    n_test = max(1, round(fractions["test"] * n_points))
-    return {"train": n_points - n_val - n_test, "validation": n_val, "test": n_test}
-
-
 def assign_splits(n_points: int, fractions: Mapping[str, float], *, seed: int) -> np.ndarray:
     """Assign each design point to train/validation/test at random, in fixed proportions.
 
@@ -122,28 +114,66 @@ def assign_splits(n_points: int, fractions: Mapping[str, float], *, seed: int) -
     return np.random.default_rng(seed).permutation(labels)
 
 
+# Independent random streams spawned from `design.seed`, one per purpose.
+_LHS, _SPLIT, _SIM, _ADDED_LHS, _ADDED_SPLIT = range(5)
+
+
+def simulation_seed(design_seed: int, point: int, realization: int) -> int:
+    """The seed of one simulation, a function of (design seed, point, realization) only.
+
+    Adding realizations or design points therefore never changes the seed, and so never
+    the result, of a simulation that already exists (the simulation cache reuses it).
+    """
+    ss = np.random.SeedSequence(design_seed, spawn_key=(_SIM, int(point), int(realization)))
+    return int(ss.generate_state(1, dtype=np.uint32)[0])
+
+
 def make_design(config: Mapping) -> Design:
     """Build the full design table from a validated profile's `domain` and `design` sections.
 
-    Seeds: the Latin hypercube, the split and the per-simulation seeds are three
-    independent streams spawned from `design.seed`, so changing the number of
-    realizations never moves the design points.
+    The design is a Latin hypercube of `design.n_points` points, followed by a second,
+    independent hypercube of `design.added_points` points (none by default): raising
+    `added_points` grows the design without moving any existing point, whereas raising
+    `n_points` redraws the first hypercube. Each hypercube's points are split by
+    [`assign_splits`][] in the configured proportions. Seeds come from independent streams
+    of `design.seed` (hypercubes, splits, and one per simulation; see
+    [`simulation_seed`][]), so changing the number of realizations moves nothing either.
     """
     dom, des = config["domain"], config["design"]
-    lhs_ss, split_ss, sim_ss = np.random.SeedSequence(des["seed"]).spawn(3)
     bounds = np.array([[dom["q0_min"], dom["q0_max"]], [dom["a_min_au"], dom["a_max_au"]]])
-    n, m = des["n_points"], des["n_realizations"]
-    pts = latin_hypercube(n, bounds, seed=_int(lhs_ss), optimization=des["lhs_optimization"])
-    split = assign_splits(n, des["split"], seed=_int(split_ss))
-    seeds = sim_ss.generate_state(n * m, dtype=np.uint32).astype(np.int64)
+    blocks = [(des["n_points"], _LHS, _SPLIT), (des["added_points"], _ADDED_LHS, _ADDED_SPLIT)]
+    pts, split = [], []
+    for n, lhs_stream, split_stream in blocks:
+        if n:
+            pts.append(
+                latin_hypercube(n, bounds, seed=_stream(des["seed"], lhs_stream), optimization=des["lhs_optimization"])
+            )
+            split.append(assign_splits(n, des["split"], seed=_stream(des["seed"], split_stream)))
+    pts, split = np.concatenate(pts), np.concatenate(split)
+    n, m = len(pts), des["n_realizations"]
+    point, realization = np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+    seeds = [simulation_seed(des["seed"], p, r) for p, r in zip(point.tolist(), realization.tolist(), strict=True)]
     return Design(
-        point=np.repeat(np.arange(n), m),
-        realization=np.tile(np.arange(m), n),
+        point=point,
+        realization=realization,
         q0=np.repeat(pts[:, 0], m),
         a_au=np.repeat(pts[:, 1], m),
         split=np.repeat(split, m),
-        seed=seeds,
+        seed=np.array(seeds, dtype=np.int64),
     )
+
+
+def prior_design(theta: Float[np.ndarray, "n 2"], *, seed: int, split: str) -> Design:
+    """One simulation at each row (Q0, a) of `theta`, labelled `split`, with seeds from `seed`.
+
+    For held-out sets whose parameters are drawn elsewhere (e.g. from the prior by
+    [`ParameterBox.draw`][clusteremu.prior.ParameterBox.draw]); each row's seed is
+    [`simulation_seed`][]`(seed, row, 0)`, so a longer set keeps the rows of a shorter one.
+    """
+    n = len(theta)
+    seeds = [simulation_seed(seed, i, 0) for i in range(n)]
+    return Design(np.arange(n), np.zeros(n, dtype=int), theta[:, 0], theta[:, 1], np.full(n, split),
+                  np.array(seeds, dtype=np.int64))  # fmt: skip
 
 
 def read_design(text: str) -> Design:
@@ -162,5 +192,5 @@ def read_design(text: str) -> Design:
     )
 
 
-def _int(ss: np.random.SeedSequence) -> int:
-    return int(ss.generate_state(1, dtype=np.uint32)[0])
+def _stream(seed: int, stream: int) -> int:
+    return int(np.random.SeedSequence(seed, spawn_key=(stream,)).generate_state(1, dtype=np.uint32)[0])

@@ -1,38 +1,52 @@
-"""The trained emulator in physical units: load it, predict, and know its domain.
+"""The trained emulator in physical units: predict, know the domain, save and load.
 
-Wraps the ensemble file (see [`clusteremu.ensemble_io`][]): inputs (Q0, a in AU) are
-normalized with the saved *training* statistics, passed through every member, and
-denormalized to physical summaries (f_bound; sigma_v in km/s; r_h in AU).
+An [`Emulator`][] is an Equinox module holding everything that `fit_emulator` learned
+(see [`clusteremu.fit`][]): the ensemble, the training-only normalization, the noise model,
+the calibration and the likelihood widths. Inputs (Q0, a in AU) are normalized, passed
+through every member and denormalized to physical summaries (f_bound; sigma_v in km/s;
+r_h in AU). Prediction is one jit-compiled function, so `clusteremu predict` costs
+microseconds after loading.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
 from .emulator_data import Normalizer
-from .ensemble_io import load_ensemble
 from .mlp import MLP, ensemble_apply
-from .uncertainty import NoiseModel
+from .prior import ParameterBox
+from .uncertainty import NoiseModel, predictive_variance
 
-__all__ = ["Emulator", "Prediction"]
+__all__ = ["Emulator", "Moments", "Prediction"]
+
+
+class Moments(eqx.Module):
+    """Emulated moments at `rows` inputs, physical units, shape `(rows, outputs)` each.
+
+    - `mean`: ensemble mean, the emulated realization mean.
+    - `ensemble_var`: variance of the members (ddof = 1): disagreement, not total uncertainty.
+    - `sim_var`: the simulator's realization variance from the noise model.
+    - `total_var`: predictive variance of one new realization (see
+      [`predictive_variance`][clusteremu.uncertainty.predictive_variance]).
+    """
+
+    mean: Float[Array, "rows outputs"]
+    ensemble_var: Float[Array, "rows outputs"]
+    sim_var: Float[Array, "rows outputs"]
+    total_var: Float[Array, "rows outputs"]
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """Emulator output at `rows` inputs, physical units, shape `(rows, 3)` each.
-
-    - `mean`: ensemble mean, the emulated realization mean.
-    - `ensemble_sd`: spread of the members (ddof = 1): disagreement, not total uncertainty.
-    - `sim_sd`: the simulator's realization scatter from the noise model.
-    - `total_sd`: predictive sd for a new realization, sqrt(c^2 ensemble_sd^2 + sim_sd^2).
-    - `members`: every member's prediction, shape `(members, rows, 3)`.
-    """
+    """[`Moments`][] as NumPy standard deviations, plus every member's prediction
+    `members`, shape `(members, rows, outputs)`."""
 
     mean: np.ndarray
     ensemble_sd: np.ndarray
@@ -41,58 +55,78 @@ class Prediction:
     members: np.ndarray
 
 
-@dataclass(frozen=True)
-class Emulator:
-    """A trained ensemble with its normalization, domain, noise model and calibration."""
+class Emulator(eqx.Module):
+    """A trained ensemble with its normalization, domain, noise model, calibration and widths.
+
+    **Arguments:**
+
+    - `ensemble`: the members, stacked (see [`make_ensemble`][clusteremu.mlp.make_ensemble]).
+    - `normalizer`: training-only standardization of inputs and outputs.
+    - `noise`: the simulator's realization variance as a function of the inputs.
+    - `scale`: calibration factor c per output (fitted on validation), shape `(outputs,)`.
+    - `residual_sd`: RMSE of the ensemble mean against single validation realizations per
+      output (the constant likelihood width), physical units.
+    - `residual_cov`: covariance of those validation residuals, physical units squared.
+    - `domain`: the training box (static); the emulator has no authority outside it.
+    - `outputs`: names of the outputs, in order (static).
+    """
 
     ensemble: MLP
     normalizer: Normalizer
-    header: dict[str, Any]
+    noise: NoiseModel
+    scale: Float[Array, " outputs"]
+    residual_sd: Float[Array, " outputs"]
+    residual_cov: Float[Array, "outputs outputs"]
+    domain: ParameterBox = eqx.field(static=True)
+    outputs: tuple[str, ...] = eqx.field(static=True)
+
+    def __check_init__(self):
+        n = len(self.outputs)
+        if self.scale.shape != (n,) or self.residual_sd.shape != (n,) or self.residual_cov.shape != (n, n):
+            raise ValueError(f"calibration and widths must have one entry per output {self.outputs}")
+
+    def members(self, x: Float[ArrayLike, "rows 2"]) -> Float[Array, "members rows outputs"]:
+        """Every member's prediction in physical units (traceable by JAX)."""
+        z = ensemble_apply(self.ensemble, self.normalizer.x_to_unit(jnp.asarray(x, float)))
+        return self.normalizer.y_from_unit(z.astype(float))
+
+    def moments(self, x: Float[ArrayLike, "rows 2"], *, calibrated: bool = True) -> Moments:
+        """Mean, member variance, simulator variance and predictive variance (traceable)."""
+        x = jnp.atleast_2d(jnp.asarray(x, float))
+        members = self.members(x)
+        ens_var = jnp.var(members, axis=0, ddof=1)
+        sim_var = self.noise.variance(self.normalizer.x_to_unit(x))
+        scale = self.scale if calibrated else jnp.ones_like(self.scale)
+        return Moments(members.mean(axis=0), ens_var, sim_var, predictive_variance(ens_var, sim_var, scale))
+
+    def predict(self, x: Float[np.ndarray, "rows 2"], *, calibrated: bool = True) -> Prediction:
+        """Mean, spreads and predictive sd at physical inputs `x` (rows, 2), as NumPy arrays."""
+        members, m = _predict(self, jnp.atleast_2d(jnp.asarray(x, float)), calibrated)
+        return Prediction(
+            mean=np.asarray(m.mean),
+            ensemble_sd=np.sqrt(np.asarray(m.ensemble_var)),
+            sim_sd=np.sqrt(np.asarray(m.sim_var)),
+            total_sd=np.sqrt(np.asarray(m.total_var)),
+            members=np.asarray(members),
+        )
+
+    def in_domain(self, x: Float[np.ndarray, "rows 2"]) -> np.ndarray:
+        """Whether each row (Q0, a) lies in the training domain."""
+        return self.domain.contains(np.asarray(x, float))
+
+    def to_bytes(self, info: dict | None = None) -> bytes:
+        """The emulator file's bytes (see [`clusteremu.ensemble_io`][]); `info` is stored as-is."""
+        from .ensemble_io import emulator_bytes
+
+        return emulator_bytes(self, info or {})
 
     @classmethod
     def load(cls, path: str | Path) -> Emulator:
-        return cls(*load_ensemble(path))
+        from .ensemble_io import load_emulator
 
-    @property
-    def domain(self) -> dict[str, float]:
-        """The training domain: q0_min, q0_max, a_min_au, a_max_au."""
-        return self.header["domain"]
+        return load_emulator(path)
 
-    @property
-    def scale(self) -> np.ndarray:
-        """Calibration factor c per output (fitted on the validation split)."""
-        return np.asarray(self.header["calibration_scale"], dtype=float)
 
-    @property
-    def noise(self) -> NoiseModel:
-        return NoiseModel.from_dict(self.header["noise_model"])
-
-    def in_domain(self, x: np.ndarray) -> np.ndarray:
-        d, x = self.domain, np.atleast_2d(x)
-        return (
-            (d["q0_min"] <= x[:, 0])
-            & (x[:, 0] <= d["q0_max"])
-            & (d["a_min_au"] <= x[:, 1])
-            & (x[:, 1] <= d["a_max_au"])
-        )
-
-    def members(self, x: Float[Array, "rows 2"]) -> Float[Array, "members rows 3"]:
-        """Every member's prediction in physical units (traceable by JAX)."""
-        n = self.normalizer
-        z = ensemble_apply(self.ensemble, (jnp.asarray(x) - n.x_mean) / n.x_std)
-        return z * n.y_std + n.y_mean
-
-    def predict(self, x: np.ndarray, *, calibrated: bool = True) -> Prediction:
-        """Mean, spreads and predictive sd at physical inputs `x`, shape `(rows, 2)`."""
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        members = np.asarray(self.members(x))
-        ens_var = members.var(axis=0, ddof=1)
-        sim_var = np.asarray(self.noise.variance(self.normalizer.x_to_unit(x)))
-        c2 = self.scale**2 if calibrated else 1.0
-        return Prediction(
-            mean=members.mean(axis=0),
-            ensemble_sd=np.sqrt(ens_var),
-            sim_sd=np.sqrt(sim_var),
-            total_sd=np.sqrt(c2 * ens_var + sim_var),
-            members=members,
-        )
+@eqx.filter_jit
+def _predict(em: Emulator, x, calibrated: bool):
+    return em.members(x), em.moments(x, calibrated=calibrated)

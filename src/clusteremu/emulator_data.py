@@ -8,20 +8,44 @@ scale into training.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import equinox as eqx
+import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Float
+from jaxtyping import Array, Float, Int
 
-from .campaign import OUTPUTS, read_dataset, usable
+from . import _x64  # noqa: F401  (float64 before any array is made)
+from .dataset import OUTPUT_NAMES, read_dataset, usable
 from .design import SPLITS
 
-__all__ = ["INPUTS", "OUTPUT_NAMES", "SplitData", "EmulatorData", "Normalizer", "load_emulator_data"]
+__all__ = [
+    "INPUTS",
+    "OUTPUT_NAMES",
+    "EmulatorData",
+    "Normalizer",
+    "PointStatistics",
+    "SplitData",
+    "load_emulator_data",
+    "usable_points",
+]
 
 #: Emulator inputs, in order: initial virial ratio and Plummer scale radius (AU).
 INPUTS = ("q0", "a_au")
-OUTPUT_NAMES = tuple(name for name, _ in OUTPUTS)
+
+
+@dataclass(frozen=True)
+class PointStatistics:
+    """Per design point with at least two realizations: its inputs `x` (points, 2), the
+    mean `mean` and realization standard deviation `sd` (ddof = 1, the simulator's noise)
+    of each output (points, 3), and the number of realizations `count` (points,)."""
+
+    x: Float[np.ndarray, "points 2"]
+    mean: Float[np.ndarray, "points 3"]
+    sd: Float[np.ndarray, "points 3"]
+    count: Int[np.ndarray, " points"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +55,10 @@ class SplitData:
 
     x: Float[np.ndarray, "rows 2"]
     y: Float[np.ndarray, "rows 3"]
-    point: np.ndarray
+    point: Int[np.ndarray, " rows"]
 
-    def point_means(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per design point with at least two realizations: inputs, mean outputs, the
-        realization standard deviation (ddof = 1, the simulator's noise) and the count."""
+    def point_statistics(self) -> PointStatistics:
+        """Mean and realization scatter of every design point with two or more realizations."""
         xs, means, sds, counts = [], [], [], []
         for p in np.unique(self.point):
             sel = self.point == p
@@ -44,7 +67,11 @@ class SplitData:
                 means.append(self.y[sel].mean(axis=0))
                 sds.append(self.y[sel].std(axis=0, ddof=1))
                 counts.append(sel.sum())
-        return np.array(xs), np.array(means), np.array(sds), np.array(counts)
+        width = self.y.shape[1]
+        return PointStatistics(
+            np.array(xs).reshape(-1, 2), np.array(means).reshape(-1, width), np.array(sds).reshape(-1, width),
+            np.array(counts, dtype=np.int64),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,20 +118,33 @@ def load_emulator_data(path: str | Path) -> EmulatorData:
     )
 
 
-@dataclass(frozen=True)
-class Normalizer:
+def usable_points(columns: Mapping[str, np.ndarray]) -> PointStatistics:
+    """Mean and realization scatter per design point, over its usable rows (any split)."""
+    ok = usable(columns)
+    x = np.stack([columns[c][ok] for c in INPUTS], axis=1)
+    y = np.stack([columns[c][ok] for c in OUTPUT_NAMES], axis=1)
+    return SplitData(x, y, columns["point"][ok]).point_statistics()
+
+
+class Normalizer(eqx.Module):
     """Per-column affine maps to zero mean and unit variance, fitted on training data only.
 
     **Arguments:**
 
     - `x_mean`, `x_std`: input means and standard deviations, shape `(2,)` (Q0; a in AU).
     - `y_mean`, `y_std`: output means and standard deviations, shape `(3,)`, physical units.
+
+    The maps accept NumPy or JAX arrays and are traceable.
     """
 
-    x_mean: np.ndarray
-    x_std: np.ndarray
-    y_mean: np.ndarray
-    y_std: np.ndarray
+    x_mean: Float[Array, " 2"]
+    x_std: Float[Array, " 2"]
+    y_mean: Float[Array, " outputs"]
+    y_std: Float[Array, " outputs"]
+
+    def __init__(self, x_mean, x_std, y_mean, y_std):
+        self.x_mean, self.x_std = jnp.asarray(x_mean, float), jnp.asarray(x_std, float)
+        self.y_mean, self.y_std = jnp.asarray(y_mean, float), jnp.asarray(y_std, float)
 
     @classmethod
     def fit(cls, train: SplitData) -> Normalizer:
@@ -118,10 +158,3 @@ class Normalizer:
 
     def y_from_unit(self, z):
         return z * self.y_std + self.y_mean
-
-    def to_dict(self) -> dict[str, list[float]]:
-        return {k: np.asarray(getattr(self, k)).tolist() for k in ("x_mean", "x_std", "y_mean", "y_std")}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Normalizer:
-        return cls(*(np.asarray(d[k], dtype=float) for k in ("x_mean", "x_std", "y_mean", "y_std")))

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 from jax import lax
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
 from .units import G
 
 __all__ = ["kinetic_energy", "pair_inverse_distances", "potential_energy", "total_energy"]
 
 
-def kinetic_energy(vel: Float[Array, "3 n"], masses: Float[Array, " n"]) -> Float[Array, ""]:
+def kinetic_energy(vel: Float[ArrayLike, "3 n"], masses: Float[ArrayLike, " n"]) -> Float[Array, ""]:
     """K = sum_i m_i |v_i|^2 / 2 in Msun AU^2 yr^-2 (velocities in AU/yr)."""
     return 0.5 * jnp.sum(masses * jnp.sum(vel**2, axis=0))
 
 
-def pair_inverse_distances(pos: Float[Array, "3 n"], softening: Float[Array, ""] | float) -> Float[Array, "n n"]:
+def pair_inverse_distances(
+    pos: Float[ArrayLike, "3 n"], softening: Float[ArrayLike, ""] | float
+) -> Float[Array, "n n"]:
     """1 / sqrt(r_ij^2 + eps^2) for every pair (AU^-1), with zeros on the diagonal."""
     d = pos[:, None, :] - pos[:, :, None]
     off = ~jnp.eye(pos.shape[1], dtype=bool)
@@ -30,17 +33,17 @@ def pair_inverse_distances(pos: Float[Array, "3 n"], softening: Float[Array, ""]
 
 
 def potential_energy(
-    pos: Float[Array, "3 n"], masses: Float[Array, " n"], softening: Float[Array, ""] | float
+    pos: Float[ArrayLike, "3 n"], masses: Float[ArrayLike, " n"], softening: Float[ArrayLike, ""] | float
 ) -> Float[Array, ""]:
     """Softened potential energy W (Msun AU^2 yr^-2) of positions `pos` (AU)."""
     return -0.5 * G * masses @ pair_inverse_distances(pos, softening) @ masses
 
 
 def total_energy(
-    pos: Float[Array, "3 n"],
-    vel: Float[Array, "3 n"],
-    masses: Float[Array, " n"],
-    softening: Float[Array, ""] | float,
+    pos: Float[ArrayLike, "3 n"],
+    vel: Float[ArrayLike, "3 n"],
+    masses: Float[ArrayLike, " n"],
+    softening: Float[ArrayLike, ""] | float,
 ) -> Float[Array, ""]:
     """E = K + W (Msun AU^2 yr^-2)."""
     return kinetic_energy(vel, masses) + potential_energy(pos, masses, softening)

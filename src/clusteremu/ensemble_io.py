@@ -1,9 +1,11 @@
-"""Save and load a trained ensemble as one versioned artifact.
+"""Save and load a trained [`Emulator`][clusteremu.emulator.Emulator] as one versioned file.
 
-Layout: one line of JSON (the header), then the ensemble's leaves written by
-`eqx.tree_serialise_leaves`. The header holds the format version, the architecture, the
-training-only normalization, the training domain, the noise model and calibration, and the
-SHA-256 of the leaves, so loading checks that weights and metadata belong together.
+Layout: one line of JSON (the header), then every array of the emulator written by
+`eqx.tree_serialise_leaves`. The header holds the format version, what is needed to
+rebuild the module's structure (architecture, output names, training domain, number of
+noise-model points), free-form `info` from fitting, and the SHA-256 of the arrays, so
+loading checks that weights and metadata belong together and fails with a clear message
+otherwise.
 """
 
 from __future__ import annotations
@@ -16,43 +18,86 @@ from typing import Any
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
+from .emulator import Emulator
 from .emulator_data import Normalizer
-from .mlp import MLP, make_ensemble
+from .mlp import make_ensemble
+from .prior import ParameterBox
+from .uncertainty import NoiseModel
 
-__all__ = ["FORMAT", "EnsembleFileError", "ensemble_bytes", "load_ensemble"]
+__all__ = ["FORMAT", "EnsembleFileError", "emulator_bytes", "load_emulator", "read_header"]
 
-FORMAT = "clusteremu.ensemble/1"
+FORMAT = "clusteremu.emulator/2"
 
 
 class EnsembleFileError(ValueError):
-    """An ensemble file is malformed, of another format version, or inconsistent."""
+    """An emulator file is malformed, of another format version, or inconsistent."""
 
 
-def ensemble_bytes(ensemble: MLP, header: dict[str, Any]) -> bytes:
-    """Serialize `ensemble` with `header` (must hold `sizes`, `n_members`, `normalizer`)."""
+def _structure(em: Emulator) -> dict[str, Any]:
+    layers = em.ensemble.layers
+    sizes = [int(layers[0].weight.shape[-1])] + [int(layer.weight.shape[-2]) for layer in layers]
+    return {
+        "sizes": sizes,
+        "n_members": int(layers[0].weight.shape[0]),
+        "outputs": list(em.outputs),
+        "domain": em.domain.as_dict(),
+        "noise_points": int(em.noise.x_unit.shape[0]),
+    }
+
+
+def emulator_bytes(em: Emulator, info: dict[str, Any]) -> bytes:
+    """Serialize `em`; `info` (JSON-able facts about the fit) goes into the header unread."""
     leaves = io.BytesIO()
-    eqx.tree_serialise_leaves(leaves, ensemble)
+    eqx.tree_serialise_leaves(leaves, em)
     blob = leaves.getvalue()
-    head = {**header, "format": FORMAT, "leaves_sha256": hashlib.sha256(blob).hexdigest()}
+    head = {"format": FORMAT, **_structure(em), "info": info, "leaves_sha256": hashlib.sha256(blob).hexdigest()}
     return json.dumps(head, sort_keys=True).encode() + b"\n" + blob
 
 
-def load_ensemble(path: str | Path) -> tuple[MLP, Normalizer, dict[str, Any]]:
-    """Read an ensemble file; returns the ensemble, its normalizer and the full header."""
-    raw = Path(path).read_bytes()
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The JSON header of an emulator file (checks the format, not the weights)."""
+    header, _ = _split(Path(path))
+    return header
+
+
+def _split(path: Path) -> tuple[dict[str, Any], bytes]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise EnsembleFileError(f"{path}: cannot read ({exc.strerror})") from None
     first, _, blob = raw.partition(b"\n")
     try:
         header = json.loads(first)
-    except json.JSONDecodeError:
-        raise EnsembleFileError(f"{path}: not an ensemble file (no JSON header)") from None
-    if header.get("format") != FORMAT:
-        raise EnsembleFileError(f"{path}: format {header.get('format')!r}, expected {FORMAT!r}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise EnsembleFileError(f"{path}: not an emulator file (no JSON header)") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise EnsembleFileError(f"{path}: format {found!r}, expected {FORMAT!r} (retrain with `make paper`)")
+    return header, blob
+
+
+def load_emulator(path: str | Path) -> Emulator:
+    """Read an emulator file written by [`emulator_bytes`][]."""
+    path = Path(path)
+    header, blob = _split(path)
     if hashlib.sha256(blob).hexdigest() != header["leaves_sha256"]:
         raise EnsembleFileError(f"{path}: weights do not match the header (corrupted or mixed files)")
-    skeleton = make_ensemble(header["n_members"], header["sizes"], key=jax.random.key(0))
+    n_out, k = len(header["outputs"]), header["noise_points"]
+    zeros = jnp.zeros
+    skeleton = Emulator(
+        ensemble=make_ensemble(header["n_members"], header["sizes"], key=jax.random.key(0)),
+        normalizer=Normalizer(zeros(2), zeros(2), zeros(n_out), zeros(n_out)),
+        noise=NoiseModel(zeros((k, 2)), zeros((k, n_out)), 0.0),
+        scale=zeros(n_out),
+        residual_sd=zeros(n_out),
+        residual_cov=zeros((n_out, n_out)),
+        domain=ParameterBox.from_domain(header["domain"]),
+        outputs=tuple(header["outputs"]),
+    )
     try:
-        ensemble = eqx.tree_deserialise_leaves(io.BytesIO(blob), skeleton)
+        return eqx.tree_deserialise_leaves(io.BytesIO(blob), skeleton)
     except Exception as exc:  # shape or dtype mismatch between header and weights
         raise EnsembleFileError(f"{path}: weights do not fit the architecture {header['sizes']}: {exc}") from None
-    return ensemble, Normalizer.from_dict(header["normalizer"]), header

@@ -1,9 +1,10 @@
 """Bayesian inference of (Q0, a) with the emulator as forward model.
 
-The NumPyro model puts uniform priors on Q0 and a over the emulator's training domain (it
-has no authority outside it), maps (Q0, a) through the saved training normalization,
-the ensemble and back to physical summaries, and compares them with the observed
-summaries through a Gaussian likelihood in physical units. Three likelihood widths:
+The NumPyro model puts the uniform prior of [`ParameterBox`][clusteremu.prior.ParameterBox]
+on (Q0, a) over the emulator's training domain (it has no authority outside it), maps
+(Q0, a) through the emulator to physical summaries, and compares them with the observed
+summaries through a Gaussian likelihood in physical units. Three likelihood widths, all
+fitted on the validation split and stored in the emulator file:
 
 - `"constant"`: per-output RMSE of the ensemble mean against single validation
   realizations, as a constant diagonal sigma;
@@ -17,79 +18,92 @@ prior box ([`GridPosterior`][]): this checks the sampler and makes the coverage 
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 
-import jax
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-import numpyro
 import numpyro.distributions as dist
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
-from .emulator import Emulator
+from . import _x64  # noqa: F401  (float64 before any array is made)
+from .emulator import Emulator, Moments
+from .prior import PARAMETERS
 
-__all__ = ["VARIANTS", "Likelihood", "fit_likelihood", "cluster_model", "GridPosterior", "grid_posterior", "run_nuts"]
+__all__ = [
+    "VARIANTS",
+    "GridPosterior",
+    "Likelihood",
+    "cluster_model",
+    "grid_posterior",
+    "nuts_healthy",
+    "run_nuts",
+    "sampler_check",
+]
 
 VARIANTS = ("constant", "input", "fullcov")
 
 
-@dataclass(frozen=True)
-class Likelihood:
+class Likelihood(eqx.Module):
     """The emulator plus one likelihood-width variant, as JAX-traceable functions.
 
     **Arguments:**
 
-    - `emulator`: the trained ensemble.
-    - `variant`: one of [`VARIANTS`][].
+    - `emulator`: the trained emulator (forward model and prior box).
+    - `variant`: one of [`VARIANTS`][]; anything else raises `ValueError`.
     - `sigma`: constant per-output sigma (variant `"constant"`), physical units.
-    - `cov`: 3 x 3 residual covariance (variant `"fullcov"`), physical units squared.
+    - `cov`: 3 x 3 covariance (variant `"fullcov"`), physical units squared.
+
+    [`Likelihood.of`][] takes the widths the emulator stored when it was fitted.
     """
 
     emulator: Emulator
-    variant: str
-    sigma: np.ndarray
-    cov: np.ndarray
+    variant: str = eqx.field(static=True)
+    sigma: Float[Array, " outputs"]
+    cov: Float[Array, "outputs outputs"]
 
-    def forward(self, theta: Float[Array, "rows 2"]) -> tuple[Float[Array, "rows 3"], Float[Array, "rows 3"]]:
-        """Emulated mean summaries and the calibrated input-dependent variance at `theta`."""
-        em = self.emulator
-        members = em.members(theta).astype(jnp.float64)
-        ens_var = jnp.var(members, axis=0, ddof=1)
-        sim_var = em.noise.variance((theta - em.normalizer.x_mean) / em.normalizer.x_std)
-        return members.mean(axis=0), jnp.asarray(em.scale) ** 2 * ens_var + sim_var
+    def __init__(self, emulator: Emulator, variant: str, sigma, cov):
+        self.emulator, self.variant = emulator, variant
+        self.sigma, self.cov = jnp.asarray(sigma, float), jnp.asarray(cov, float)
 
-    def distribution(self, mean: Float[Array, "*rows 3"], var: Float[Array, "*rows 3"]) -> dist.Distribution:
+    def __check_init__(self):
+        if self.variant not in VARIANTS:
+            raise ValueError(f"likelihood variant {self.variant!r} is not one of {', '.join(VARIANTS)}")
+
+    @classmethod
+    def of(cls, emulator: Emulator, variant: str) -> Likelihood:
+        """The likelihood with the widths fitted on validation data and stored in `emulator`."""
+        return cls(emulator, variant, emulator.residual_sd, emulator.residual_cov)
+
+    def forward(self, theta: Float[ArrayLike, "rows 2"]) -> Moments:
+        """Emulated mean summaries and variances at parameters `theta` (Q0, a in AU)."""
+        return self.emulator.moments(theta)
+
+    def distribution(self, mean: Float[ArrayLike, "*rows 3"], var: Float[ArrayLike, "*rows 3"]) -> dist.Distribution:
         """p(y | theta) given the forward model's mean and variance, one event of 3 summaries."""
         if self.variant == "constant":
-            return dist.Normal(mean, jnp.asarray(self.sigma)).to_event(1)
+            return dist.Normal(mean, self.sigma).to_event(1)
         if self.variant == "input":
             return dist.Normal(mean, jnp.sqrt(var)).to_event(1)
-        return dist.MultivariateNormal(mean, jnp.asarray(self.cov))
+        return dist.MultivariateNormal(mean, self.cov)
 
-    def log_likelihood(self, obs: Float[Array, "n 3"], mean, var) -> Float[Array, "n rows"]:
+    def log_likelihood(self, obs: Float[ArrayLike, "n 3"], moments: Moments) -> Float[Array, "n rows"]:
         """log p(obs | theta) for every observation (rows of `obs`) and every theta row."""
-        return self.distribution(mean[None], var[None]).log_prob(obs[:, None, :])
+        return self.distribution(moments.mean[None], moments.total_var[None]).log_prob(obs[:, None, :])
 
 
-def fit_likelihood(emulator: Emulator, x_val: np.ndarray, y_val: np.ndarray, variant: str) -> Likelihood:
-    """Fix the likelihood widths from validation residuals (single realizations) only."""
-    if variant not in VARIANTS:
-        raise ValueError(f"likelihood variant {variant!r} is not one of {VARIANTS}")
-    resid = y_val - emulator.predict(x_val).mean
-    return Likelihood(emulator, variant, np.sqrt(np.mean(resid**2, axis=0)), np.cov(resid, rowvar=False))
-
-
-def cluster_model(like: Likelihood, obs: Float[Array, " 3"] | None = None) -> None:
+def cluster_model(like: Likelihood, obs: Float[ArrayLike, " 3"] | None = None) -> None:
     """NumPyro model: uniform priors over the training domain, emulator forward model.
 
     With `obs=None` it draws from the prior predictive, so the same model simulates
     observations.
     """
-    d = like.emulator.domain
-    q0 = numpyro.sample("q0", dist.Uniform(d["q0_min"], d["q0_max"]))
-    a = numpyro.sample("a_au", dist.Uniform(d["a_min_au"], d["a_max_au"]))
-    mean, var = like.forward(jnp.stack([q0, a])[None])
-    numpyro.sample("y", like.distribution(mean[0], var[0]), obs=obs)
+    import numpyro
+
+    q0, a = like.emulator.domain.sample_numpyro()
+    m = like.forward(jnp.stack([q0, a])[None])
+    numpyro.sample("y", like.distribution(m.mean[0], m.total_var[0]), obs=obs)
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,14 @@ class GridPosterior:
             out[f"{name}_sd"] = np.sqrt(np.maximum(w @ grid**2 - mean**2, 0.0))
         return out
 
+    def correlation(self) -> np.ndarray:
+        """Posterior correlation of Q0 and a, shape `(observations,)`."""
+        q, a = np.meshgrid(self.q0, self.a_au, indexing="ij")
+        w = self.density / self.density.sum(axis=(1, 2), keepdims=True)
+        mq, ma = (w * q).sum((1, 2)), (w * a).sum((1, 2))
+        dq, da = q - mq[:, None, None], a - ma[:, None, None]
+        return (w * dq * da).sum((1, 2)) / np.sqrt((w * dq**2).sum((1, 2)) * (w * da**2).sum((1, 2)))
+
     def _cumulative(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Cell edges and the marginal CDF at them (piecewise linear within cells)."""
         grid, marg = (self.q0, self.marginals()[0]) if name == "q0" else (self.a_au, self.marginals()[1])
@@ -142,15 +164,14 @@ def grid_posterior(like: Likelihood, obs: np.ndarray, n_grid: int = 160, chunk: 
     The emulator is evaluated once on the grid; each observation then costs only the
     Gaussian log densities.
     """
-    d = like.emulator.domain
-    q0 = d["q0_min"] + (np.arange(n_grid) + 0.5) * (d["q0_max"] - d["q0_min"]) / n_grid
-    a = d["a_min_au"] + (np.arange(n_grid) + 0.5) * (d["a_max_au"] - d["a_min_au"]) / n_grid
+    q0, a = like.emulator.domain.grid(n_grid)
     theta = np.stack(np.meshgrid(q0, a, indexing="ij"), axis=-1).reshape(-1, 2)
-    mean, var = jax.jit(like.forward)(jnp.asarray(theta))
-    loglike = jax.jit(like.log_likelihood)
+    moments = eqx.filter_jit(lambda lk, t: lk.forward(t))(like, jnp.asarray(theta))
+    loglike = eqx.filter_jit(lambda lk, o, m: lk.log_likelihood(o, m))
     dens = []
+    obs = np.atleast_2d(obs)
     for start in range(0, len(obs), chunk):
-        lp = np.array(loglike(jnp.asarray(obs[start : start + chunk]), mean, var))
+        lp = np.array(loglike(like, jnp.asarray(obs[start : start + chunk]), moments))
         lp -= lp.max(axis=1, keepdims=True)
         p = np.exp(lp)
         dens.append(p / (p.sum(axis=1, keepdims=True) * (q0[1] - q0[0]) * (a[1] - a[0])))
@@ -177,13 +198,60 @@ def _mcmc(like: Likelihood, chains: int, warmup: int, samples: int):
     key = (id(like), chains, warmup, samples)
     if key not in _MCMC_CACHE:
         kernel = NUTS(functools.partial(cluster_model, like))
-        _MCMC_CACHE[key] = MCMC(
-            kernel,
-            num_warmup=warmup,
-            num_samples=samples,
-            num_chains=chains,
-            chain_method="vectorized",
-            progress_bar=False,
-            jit_model_args=True,
-        )
-    return _MCMC_CACHE[key]
+        _MCMC_CACHE[key] = (like, MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
+                                       chain_method="vectorized", progress_bar=False, jit_model_args=True))  # fmt: skip
+    return _MCMC_CACHE[key][1]
+
+
+#: Diagnostic thresholds a NUTS run must meet (Vehtari et al. 2021): rank-normalized R-hat
+#: below this, bulk and tail effective sample sizes above that, and no divergence.
+RHAT_MAX, ESS_MIN = 1.01, 400
+
+
+def nuts_healthy(row: dict) -> bool:
+    """Whether a [`sampler_check`][] row passes every diagnostic, on unrounded numbers."""
+    return row["divergences"] == 0 and all(
+        row[p]["r_hat"] < RHAT_MAX and row[p]["ess_bulk"] > ESS_MIN and row[p]["ess_tail"] > ESS_MIN for p in PARAMETERS
+    )
+
+
+def sampler_check(like: Likelihood, obs: np.ndarray, grid: GridPosterior, index: int, *, key, chains: int,
+                  warmup: int, samples: int) -> tuple[dict, np.ndarray, float]:  # fmt: skip
+    """Sample one posterior with NUTS; its diagnostics and its agreement with the grid.
+
+    **Arguments:**
+
+    - `like`, `obs`: the likelihood and the observed summaries (3,).
+    - `grid`, `index`: the grid posteriors, and which of them belongs to `obs`.
+    - `key`, `chains`, `warmup`, `samples`: the sampler's settings.
+
+    **Returns:**
+
+    `(row, draws, seconds)`: per parameter R-hat, bulk and tail ESS, NUTS and grid means,
+    sds and 5-95% quantiles, plus the divergence count; the draws, shape
+    `(chains * samples, 2)`; the wall time of the run (s).
+    """
+    import arviz as az
+
+    t0 = time.perf_counter()
+    mcmc = run_nuts(like, obs, key=key, chains=chains, warmup=warmup, samples=samples)
+    seconds = time.perf_counter() - t0
+    summ = az.summary(az.from_numpyro(mcmc), var_names=list(PARAMETERS), kind="diagnostics")
+    draws = mcmc.get_samples()
+    mom = grid.moments()
+    row = {"index": int(index), "divergences": int(mcmc.get_extra_fields()["diverging"].sum())}
+    for p in PARAMETERS:
+        s = np.asarray(draws[p])
+        row[p] = {
+            "r_hat": float(summ.loc[p, "r_hat"]),
+            "ess_bulk": float(summ.loc[p, "ess_bulk"]),
+            "ess_tail": float(summ.loc[p, "ess_tail"]),
+            "nuts_mean": float(s.mean()),
+            "nuts_sd": float(s.std(ddof=1)),
+            "grid_mean": float(mom[f"{p}_mean"][index]),
+            "grid_sd": float(mom[f"{p}_sd"][index]),
+            "nuts_q05_q95": np.quantile(s, [0.05, 0.95]).tolist(),
+            "grid_q05_q95": grid.quantile(p, [0.05, 0.95])[index].tolist(),
+        }
+    row["healthy"] = nuts_healthy(row)
+    return row, np.column_stack([np.asarray(draws[p]) for p in PARAMETERS]), seconds

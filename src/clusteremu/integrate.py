@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 from jax import lax
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
 from .energy import total_energy
 from .units import G
 
@@ -23,7 +24,7 @@ __all__ = ["accelerations", "leapfrog"]
 
 
 def accelerations(
-    pos: Float[Array, "3 n"], masses: Float[Array, " n"], softening: Float[Array, ""] | float
+    pos: Float[ArrayLike, "3 n"], masses: Float[ArrayLike, " n"], softening: Float[ArrayLike, ""] | float
 ) -> Float[Array, "3 n"]:
     """Softened gravitational acceleration on every star (AU/yr^2).
 
@@ -42,14 +43,14 @@ def accelerations(
 
 
 def leapfrog(
-    pos: Float[Array, "3 n"],
-    vel: Float[Array, "3 n"],
-    masses: Float[Array, " n"],
-    softening: Float[Array, ""] | float,
-    dt: Float[Array, ""] | float,
+    pos: Float[ArrayLike, "3 n"],
+    vel: Float[ArrayLike, "3 n"],
+    masses: Float[ArrayLike, " n"],
+    softening: Float[ArrayLike, ""] | float,
+    dt: Float[ArrayLike, ""] | float,
     n_steps: int,
     n_checks: int = 1,
-) -> tuple[Float[Array, "3 n"], Float[Array, "3 n"], Float[Array, " n_checks+1"]]:
+) -> tuple[Float[Array, "3 n"], Float[Array, "3 n"], Float[Array, " n_checks_plus_1"]]:
     """Integrate `n_steps` kick-drift-kick steps of length `dt` (yr).
 
     **Arguments:**

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
+
+from . import _x64  # noqa: F401  (float64 before any array is made)
 
 __all__ = ["DTYPE", "MLP", "glorot_linear", "make_ensemble", "ensemble_apply"]
 
@@ -24,9 +26,11 @@ DTYPE = jnp.float32
 
 def glorot_linear(fan_in: int, fan_out: int, *, key: PRNGKeyArray) -> eqx.nn.Linear:
     """An `eqx.nn.Linear` with Glorot-uniform weights and zero biases."""
-    layer = eqx.nn.Linear(fan_in, fan_out, key=key, dtype=DTYPE)
+    # Equinox's own initialization is overwritten, but it gets a key of its own: a key is used once.
+    k_default, k_weight = jax.random.split(key)
+    layer = eqx.nn.Linear(fan_in, fan_out, key=k_default, dtype=DTYPE)
     limit = (6.0 / (fan_in + fan_out)) ** 0.5
-    weight = jax.random.uniform(key, (fan_out, fan_in), minval=-limit, maxval=limit, dtype=DTYPE)
+    weight = jax.random.uniform(k_weight, (fan_out, fan_in), minval=-limit, maxval=limit, dtype=DTYPE)
     return eqx.tree_at(lambda lin: (lin.weight, lin.bias), layer, (weight, jnp.zeros_like(layer.bias)))
 
 
@@ -45,7 +49,7 @@ class MLP(eqx.Module):
         keys = jax.random.split(key, len(sizes) - 1)
         self.layers = tuple(glorot_linear(i, o, key=k) for k, i, o in zip(keys, sizes[:-1], sizes[1:], strict=True))
 
-    def __call__(self, x: Float[Array, " d_in"]) -> Float[Array, " d_out"]:
+    def __call__(self, x: Float[ArrayLike, " d_in"]) -> Float[Array, " d_out"]:
         for layer in self.layers[:-1]:
             x = jax.nn.relu(layer(x))
         return self.layers[-1](x)
@@ -56,7 +60,7 @@ def make_ensemble(n_members: int, sizes: Sequence[int], *, key: PRNGKeyArray) ->
     return eqx.filter_vmap(lambda k: MLP(sizes, key=k))(jax.random.split(key, n_members))
 
 
-def ensemble_apply(ensemble: MLP, x: Float[Array, "rows d_in"]) -> Float[Array, "members rows d_out"]:
+def ensemble_apply(ensemble: MLP, x: Float[ArrayLike, "rows d_in"]) -> Float[Array, "members rows d_out"]:
     """Every member's prediction for every row of `x` (normalized units)."""
     x = jnp.asarray(x, dtype=DTYPE)
     return eqx.filter_vmap(lambda model: jax.vmap(model)(x))(ensemble)

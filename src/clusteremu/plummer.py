@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
 from .energy import kinetic_energy, potential_energy
 from .units import G
 
@@ -48,7 +49,7 @@ def kroupa_masses(n: int, *, key: PRNGKeyArray, m_min: float = 0.08, m_max: floa
     return jnp.where(u < w1, low, high)
 
 
-def _isotropic(key: PRNGKeyArray, length: Float[Array, " n"]) -> Float[Array, "3 n"]:
+def _isotropic(key: PRNGKeyArray, length: Float[ArrayLike, " n"]) -> Float[Array, "3 n"]:
     k1, k2 = jax.random.split(key)
     cos_t = jax.random.uniform(k1, length.shape, minval=-1.0, maxval=1.0, dtype=jnp.float64)
     phi = jax.random.uniform(k2, length.shape, maxval=2 * jnp.pi, dtype=jnp.float64)
@@ -57,7 +58,7 @@ def _isotropic(key: PRNGKeyArray, length: Float[Array, " n"]) -> Float[Array, "3
 
 
 def plummer_positions(
-    n: int, a: Float[Array, ""] | float, *, key: PRNGKeyArray, mass_cut: float = 0.999
+    n: int, a: Float[ArrayLike, ""] | float, *, key: PRNGKeyArray, mass_cut: float = 0.999
 ) -> Float[Array, "3 n"]:
     """Sample `n` positions (AU) from a Plummer sphere of scale radius `a` (AU).
 
@@ -70,7 +71,7 @@ def plummer_positions(
 
 
 def plummer_velocities(
-    pos: Float[Array, "3 n"], a: Float[Array, ""] | float, total_mass: Float[Array, ""] | float, *, key
+    pos: Float[ArrayLike, "3 n"], a: Float[ArrayLike, ""] | float, total_mass: Float[ArrayLike, ""] | float, *, key
 ) -> Float[Array, "3 n"]:
     """Sample isotropic velocities (AU/yr) from the Plummer distribution function.
 
@@ -90,10 +91,10 @@ def plummer_velocities(
 
 
 def initial_conditions(
-    masses: Float[Array, " n"],
-    q0: Float[Array, ""] | float,
-    a: Float[Array, ""] | float,
-    softening: Float[Array, ""] | float,
+    masses: Float[ArrayLike, " n"],
+    q0: Float[ArrayLike, ""] | float,
+    a: Float[ArrayLike, ""] | float,
+    softening: Float[ArrayLike, ""] | float,
     *,
     key: PRNGKeyArray,
     mass_cut: float = 0.999,

@@ -6,9 +6,10 @@ written through a [`Run`][], which
 1. writes the bytes to a temporary file in the target folder and renames it into place,
    so a crash never leaves a half-written artifact behind, and
 2. writes a sidecar record `<artifact>.prov.json` saying exactly how it was made: the
-   producing script and its hash, the library's hash, the git commit and dirty flag, the
-   command line, profile and config hash, the hash of every input file, the hash of the
-   output, the seeds, package versions and the wall time.
+   producing script and its hash, the hash of every library module the script depends
+   on (found by [`clusteremu.depscan`][]), the git commit and dirty flag, the command line,
+   the profile and the hash of each config section the script read, the hash of every
+   input file, the hash of the output, the seeds, package versions and the wall time.
 
 Figures additionally carry the *deterministic* part of the record (no wall time, no dates)
 inside their PNG metadata, so a rebuild can be byte-identical. The record is what
@@ -33,13 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .depscan import script_closure
 
 __all__ = [
     "RECORD_SCHEMA",
     "Run",
     "atomic_write_bytes",
     "git_state",
-    "library_sha256",
     "load_record",
     "record_path",
     "relpath",
@@ -50,7 +51,7 @@ __all__ = [
 # time is measured from when the package was first imported (the start of the script).
 _T_START = time.perf_counter()
 
-RECORD_SCHEMA = "clusteremu.provenance/1"
+RECORD_SCHEMA = "clusteremu.provenance/2"
 RECORD_SUFFIX = ".prov.json"
 PNG_KEY = "clusteremu-provenance"
 _PACKAGES = ("jax", "jaxlib", "equinox", "optax", "numpyro", "numpy", "scipy", "arviz",
@@ -91,20 +92,6 @@ def load_record(artifact: str | Path) -> dict[str, Any]:
     return json.loads(record_path(artifact).read_text())
 
 
-def library_sha256() -> str:
-    """One hash over every source file of the installed `clusteremu` package.
-
-    An artifact made by a different version of the library is stale even when its
-    script did not change, so the audit compares this hash too.
-    """
-    here = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in here.rglob("*") if p.suffix in {".py", ".mplstyle"}):
-        digest.update(path.relative_to(here).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def git_state(root: str | Path | None = None) -> dict[str, Any]:
     """The commit checked out at `root` and whether the working tree has changes.
 
@@ -123,8 +110,11 @@ def git_state(root: str | Path | None = None) -> dict[str, Any]:
     return {"commit": commit, "dirty": bool(status.strip())}
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see either the old file or the new one."""
+def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` so that readers see either the old file or the new one.
+
+    `durable=False` skips the fsync, for files whose corruption is detected on reading.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -132,8 +122,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; artifacts are ordinary files
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -165,7 +156,8 @@ class Run:
     **Arguments:**
 
     - `script`: path of the producing script (normally `__file__`).
-    - `config`: the validated profile the script read, or `None` for steps that read none.
+    - `config`: the validated profile (the view of the sections the script declared), or
+      `None` for steps that read none; the record holds the hash of each readable section.
     - `inputs`: files the script read besides the config and itself (data, models, records).
     - `seeds`: every seed the script used, by name.
     - `argv`: the command line; defaults to `sys.argv`.
@@ -196,10 +188,11 @@ class Run:
         return {
             "schema": RECORD_SCHEMA,
             "script": {"path": relpath(self.script, self.root), "sha256": sha256_file(self.script)},
-            "library_sha256": library_sha256(),
+            # Only what the script imports: a typo fixed in an unrelated module is not staleness.
+            "library": {relpath(p, self.root): sha256_file(p) for p in script_closure(self.script)},
             "git": self.git,
             "profile": cfg.profile if cfg else None,
-            "config": {"path": relpath(cfg.path, self.root), "sha256": cfg.sha256} if cfg else None,
+            "config": {"path": relpath(cfg.path, self.root), "sections": cfg.section_hashes()} if cfg else None,
             "inputs": [{"path": p, "sha256": sha256_file(self.root / p)} for p in self.inputs],
             "seeds": self.seeds,
         }
@@ -233,6 +226,14 @@ class Run:
     def write_json(self, path: str | Path, obj: Any, extra: Mapping[str, Any] | None = None) -> Path:
         """Write `obj` as JSON with sorted keys, so equal content gives equal bytes."""
         return self.write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n", extra)
+
+    def write_arrays(self, path: str | Path, arrays: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Path:
+        """Write named arrays as an uncompressed `.npz` (NumPy fixes the zip dates: stable bytes)."""
+        import numpy as np
+
+        buffer = io.BytesIO()
+        np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
+        return self.write_bytes(path, buffer.getvalue(), extra)
 
     def save_figure(self, fig: Any, path: str | Path, dpi: int) -> Path:
         """Save a matplotlib figure as PNG with the deterministic record in its metadata."""

@@ -17,8 +17,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
 from .energy import potential_energy
 from .integrate import leapfrog
 from .plummer import initial_conditions, kroupa_masses
@@ -92,8 +93,8 @@ def stellar_masses(settings: SimulationSettings, *, key: PRNGKeyArray) -> Float[
 
 
 def simulate_one(
-    q0: Float[Array, ""] | float,
-    a_au: Float[Array, ""] | float,
+    q0: Float[ArrayLike, ""] | float,
+    a_au: Float[ArrayLike, ""] | float,
     settings: SimulationSettings,
     *,
     key: PRNGKeyArray,

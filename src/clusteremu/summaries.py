@@ -20,8 +20,9 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 from jax import lax
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
 from .energy import pair_inverse_distances
 from .units import KM_S_PER_AU_YR, G
 
@@ -39,12 +40,15 @@ class Summary(NamedTuple):
     iterations: Int[Array, ""]
 
 
-def _weighted_mean(q: Float[Array, "3 n"], w: Float[Array, " n"]) -> Float[Array, 3]:
+def _weighted_mean(q: Float[ArrayLike, "3 n"], w: Float[ArrayLike, " n"]) -> Float[Array, 3]:
     return (q @ w) / jnp.maximum(jnp.sum(w), 1e-300)
 
 
 def bound_mask(
-    pos: Float[Array, "3 n"], vel: Float[Array, "3 n"], masses: Float[Array, " n"], softening: float
+    pos: Float[ArrayLike, "3 n"],
+    vel: Float[ArrayLike, "3 n"],
+    masses: Float[ArrayLike, " n"],
+    softening: Float[ArrayLike, ""] | float,
 ) -> tuple[Bool[Array, " n"], Int[Array, ""]]:
     """The self-consistent bound set and the number of iterations it took.
 
@@ -75,10 +79,10 @@ def bound_mask(
 
 
 def summarize(
-    pos: Float[Array, "3 n"],
-    vel: Float[Array, "3 n"],
-    masses: Float[Array, " n"],
-    softening: float,
+    pos: Float[ArrayLike, "3 n"],
+    vel: Float[ArrayLike, "3 n"],
+    masses: Float[ArrayLike, " n"],
+    softening: Float[ArrayLike, ""] | float,
     min_bound: int,
 ) -> Summary:
     """Bound fraction, sigma_v (km/s) and r_h (AU) of a snapshot; see the module docs.

@@ -16,8 +16,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import lax
-from jaxtyping import Array, Float
+from jaxtyping import ArrayLike, Float
 
+from . import _x64  # noqa: F401  (float64 before any array is made)
 from .mlp import MLP
 
 __all__ = ["TrainingHistory", "train_ensemble"]
@@ -38,10 +39,10 @@ class TrainingHistory:
 
 def train_ensemble(
     ensemble: MLP,
-    x_train: Float[Array, "n 2"],
-    y_train: Float[Array, "n 3"],
-    x_val: Float[Array, "m 2"],
-    y_val: Float[Array, "m 3"],
+    x_train: Float[ArrayLike, "n 2"],
+    y_train: Float[ArrayLike, "n 3"],
+    x_val: Float[ArrayLike, "m 2"],
+    y_val: Float[ArrayLike, "m 3"],
     *,
     learning_rate: float,
     max_epochs: int,

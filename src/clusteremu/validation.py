@@ -1,23 +1,29 @@
 """Checks of the simulator against analytic solutions, conservation laws and REBOUND.
 
-Each function returns plain numbers or arrays; `analysis/02_validate_simulator.py`
-turns them into the paper's validation figures and `tests/test_validation.py` asserts on
-them.
+Each function returns plain numbers or arrays; [`validation_report`][] runs them all for a
+profile (what `analysis/02_validate_simulator.py` saves and the validation figures
+draw), and `tests/test_validation.py` asserts on them.
 """
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .energy import potential_energy, total_energy
+from . import _x64  # noqa: F401  (float64 before any array is made)
+from .energy import kinetic_energy, potential_energy, total_energy
 from .integrate import leapfrog
-from .plummer import initial_conditions
-from .simulate import SimulationSettings, stellar_masses
+from .plummer import initial_conditions, plummer_positions, plummer_velocities
+from .prior import ParameterBox
+from .simulate import SimulationSettings, simulate_one, stellar_masses
+from .summaries import summarize
 from .units import G
 
 __all__ = [
+    "validation_report",
     "cluster_state",
     "energy_history",
     "kepler_relative_position",
@@ -133,3 +139,97 @@ def rebound_leapfrog(masses, pos, vel, softening: float, dt: float, n_steps: int
     sim.steps(n_steps)
     out = np.array([[p.x, p.y, p.z, p.vx, p.vy, p.vz] for p in sim.particles]).T
     return out[:3], out[3:]
+
+
+def _slope(x, y) -> float:
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def _corners(box: ParameterBox) -> list[tuple[float, float]]:
+    return [(q, a) for q in (box.q0_min, box.q0_max) for a in (box.a_min_au, box.a_max_au)]
+
+
+def _rebound_row(q0: float, a: float, settings: SimulationSettings, seed: int) -> dict:
+    masses, pos, vel, eps = cluster_state(q0, a, settings, seed)
+    ours = simulate_one(q0, a, settings, key=jax.random.key(seed), keep_state=True)
+    rpos, rvel = rebound_leapfrog(masses, pos, vel, eps, settings.dt_yr, settings.n_steps)
+    theirs = summarize(jnp.asarray(rpos), jnp.asarray(rvel), masses, eps, settings.min_bound_stars)
+    w0 = abs(float(potential_energy(pos, masses, eps)))
+    e0 = float(total_energy(pos, vel, masses, eps))
+    row = {"q0": q0, "a_au": a, "energy_error_ours": float(ours.energy_error_final),
+           "energy_error_rebound": abs(float(total_energy(rpos, rvel, masses, eps)) - e0) / w0}  # fmt: skip
+    for name in ("f_bound", "sigma_v_kms", "r_h_au"):
+        row[f"{name}_ours"] = float(getattr(ours.summary, name))
+        row[f"{name}_rebound"] = float(getattr(theirs, name))
+    return row
+
+
+def _plummer_profiles(settings: SimulationSettings, seed: int, n: int = 20_000, a: float = 100.0, mtot: float = 100.0):
+    """Enclosed-mass and dispersion profiles of `n` sampled stars against the exact model."""
+    k1, k2 = jax.random.split(jax.random.key(seed))
+    pos = plummer_positions(n, a, key=k1, mass_cut=settings.plummer_mass_cut)
+    vel = np.asarray(plummer_velocities(pos, a, mtot, key=k2))
+    r = np.linalg.norm(np.asarray(pos), axis=0)
+    grid = np.logspace(-2, 1.5, 60)
+    edges = np.quantile(r, np.linspace(0, 0.97, 16))
+    inside = [(r >= lo) & (r < hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    return {
+        "a_au": a,
+        "mass_msun": mtot,
+        "n": n,
+        "r_over_a": grid.tolist(),
+        "enclosed_sampled": [float(np.mean(r <= g * a)) for g in grid],
+        "enclosed_exact": (grid**3 / (1 + grid**2) ** 1.5).tolist(),
+        "shell_r_over_a": (0.5 * (edges[1:] + edges[:-1]) / a).tolist(),
+        "shell_sigma_sampled": [float(np.sqrt(np.mean(vel[:, m] ** 2))) for m in inside],
+        "sigma_exact": np.sqrt(G * mtot / (6 * a * np.sqrt(grid**2 + 1))).tolist(),
+        "half_mass_radius_over_a": float(np.median(r) / a),
+        "half_mass_radius_expected": float(1.0 / np.sqrt((0.5 * settings.plummer_mass_cut) ** (-2 / 3) - 1)),
+    }
+
+
+def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int) -> dict:
+    """Every check of the simulator for one profile, as JSON-able numbers and curves.
+
+    - `energy_convergence`: max energy error at 1/4, 1/2, 1 and 2 times the production
+      step count, at the densest, coldest corner of the box, and its log-log slope;
+    - `two_body`: position error of an eccentric Kepler orbit against timestep, and slope;
+    - `energy_histories`: |E(t) - E0| / |W0| over the run at the four corners of the box;
+    - `momentum_drift`, `reversibility_error_over_a`, `virial_ratio_error`;
+    - `plummer`: sampled against exact enclosed mass and dispersion profiles;
+    - `rebound`: summaries and energy errors of ours and REBOUND's on the same initial
+      states at the four corners.
+    """
+    q0, a = box.q0_min, box.a_min_au
+    steps = [settings.n_steps // 4, settings.n_steps // 2, settings.n_steps, 2 * settings.n_steps]
+    dts = np.array([settings.t_end_yr / n for n in steps])
+    errs = np.array([energy_history(q0, a, settings, seed, n, math.gcd(n, 4))[1].max() for n in steps])
+    kepler_dts = np.array([0.04, 0.02, 0.01, 0.005])
+    kepler = np.array([two_body_errors(dt, n_orbits=2)[1].max() for dt in kepler_dts])
+    histories = []
+    for k, (qc, ac) in enumerate(_corners(box)):
+        t, err = energy_history(qc, ac, settings, seed + k, settings.n_steps, settings.n_energy_checks)
+        histories.append({"q0": qc, "a_au": ac, "t_yr": t.tolist(), "error": err.tolist()})
+    masses, pos, vel, eps = cluster_state(1.0, 100.0, settings, seed)
+    virial = abs(float(kinetic_energy(vel, masses) / abs(potential_energy(pos, masses, eps))) - 1.0)
+    return {
+        "production_dt_yr": settings.dt_yr,
+        "energy_convergence": {
+            "q0": q0,
+            "a_au": a,
+            "dt_yr": dts.tolist(),
+            "error": errs.tolist(),
+            "slope": _slope(dts[1:], errs[1:]),
+        },  # fmt: skip
+        "two_body": {
+            "dt_yr": kepler_dts.tolist(),
+            "position_error": kepler.tolist(),
+            "slope": _slope(kepler_dts, kepler),
+        },  # fmt: skip
+        "energy_histories": histories,
+        "momentum_drift": momentum_drift(1.0, 100.0, settings, seed),
+        "reversibility_error_over_a": reversibility_error(1.0, 100.0, settings, seed, settings.n_steps // 4),
+        "virial_ratio_error": virial,
+        "plummer": _plummer_profiles(settings, seed),
+        "rebound": [_rebound_row(qc, ac, settings, seed + k) for k, (qc, ac) in enumerate(_corners(box))],
+    }

@@ -1,0 +1,45 @@
+"""Figure: the design points in the (Q0, a) plane, coloured by split.
+
+Reads:  the profile config (`--config`, section `figures`) and the design summary
+        (`--summary`, from `01_design.py`).
+Writes: the figure (`--out`, PNG) with its provenance record.
+"""
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from clusteremu.config import load_config
+from clusteremu.design import SPLITS
+from clusteremu.plotting import SPLIT_COLORS, figure_parser, run_figure_script, save_figure, use_style
+
+CONFIG_SECTIONS = ("figures",)
+
+
+def plot(summary):
+    dom, pts = summary["domain"], summary["points"]
+    split = np.array(pts["split"])
+    fig, ax = plt.subplots(figsize=(4.6, 3.6))
+    for name in SPLITS:
+        sel = split == name
+        ax.scatter(np.array(pts["q0"])[sel], np.array(pts["a_au"])[sel], s=14, color=SPLIT_COLORS[name],
+                   label=f"{name} ({sel.sum()})")  # fmt: skip
+    ax.set_xlim(dom["q0_min"], dom["q0_max"])
+    ax.set_ylim(dom["a_min_au"], dom["a_max_au"])
+    ax.set_xlabel(r"initial virial ratio $Q_0 = K/|W|$")
+    ax.set_ylabel(r"Plummer scale radius $a$ [AU]")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 1.13), ncol=3, handletextpad=0.2)
+    return fig
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    use_style()
+    fig = plot(json.loads(Path(args.summary).read_text()))
+    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.summary])
+
+
+if __name__ == "__main__":
+    run_figure_script(main, figure_parser(__doc__, summary="design summary (JSON) from 01_design.py"))

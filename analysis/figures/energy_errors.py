@@ -1,0 +1,45 @@
+"""Figure: the histogram of the campaign's energy errors, with the flagging threshold.
+
+Reads:  the profile config (`--config`, section `figures`) and the campaign statistics
+        (`--summary`) and dataset (`--campaign`), from `03_simulate.py`.
+Writes: the figure (`--out`, PNG).
+"""
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from clusteremu.config import load_config
+from clusteremu.dataset import read_dataset
+from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+
+CONFIG_SECTIONS = ("figures",)
+
+
+def plot(err, threshold):
+    err = np.maximum(err, 1e-16)
+    fig, ax = plt.subplots(figsize=(4.6, 2.8))
+    bins = np.logspace(np.log10(err.min()) - 0.1, max(np.log10(err.max()), np.log10(threshold)) + 0.1, 40)
+    ax.hist(err, bins=bins, color="#0072B2")
+    ax.axvline(threshold, color="#D55E00", ls="--", label=f"flag threshold {threshold:g}")
+    ax.axvline(np.median(err), color="k", ls=":", label="median")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"max$_t$ $|E(t)-E_0|\,/\,|W_0|$")
+    ax.set_ylabel("simulations")
+    ax.legend()
+    return fig
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    use_style()
+    threshold = json.loads(Path(args.summary).read_text())["energy_error_threshold"]
+    fig = plot(read_dataset(args.campaign)["energy_error"], threshold)
+    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.campaign, args.summary])
+
+
+if __name__ == "__main__":
+    parser = figure_parser(__doc__, campaign="campaign dataset (CSV)", summary="campaign statistics (JSON)")
+    run_figure_script(main, parser)

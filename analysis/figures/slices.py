@@ -1,0 +1,52 @@
+"""Figure: one-dimensional slices through the emulator, with members and bands.
+
+Reads:  the profile config (`--config`, section `figures`) and the evaluation
+        (`--evaluation`, from `06_evaluate_emulator.py`, which holds the slices).
+Writes: the figure (`--out`, PNG): in Q0 at the middle of the a range (top) and in a at
+        the middle of the Q0 range (bottom), beyond the training domain (grey).
+"""
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from clusteremu.config import load_config
+from clusteremu.plotting import LABELS, PARAM_LABELS, figure_parser, run_figure_script, save_figure, use_style
+
+CONFIG_SECTIONS = ("figures",)
+
+
+def plot(ev):
+    fig, axes = plt.subplots(2, 3, figsize=(6.6, 4.4))
+    for row, cut in enumerate(ev["slices"]):
+        grid, mean = np.array(cut["grid"]), np.array(cut["mean"])
+        ens, tot, members = np.array(cut["ensemble_sd"]), np.array(cut["total_sd"]), np.array(cut["members"])
+        for j, name in enumerate(ev["outputs"]):
+            ax = axes[row, j]
+            ax.axvspan(*cut["domain"], color="0.93", zorder=0)
+            ax.fill_between(grid, mean[:, j] - 2 * tot[:, j], mean[:, j] + 2 * tot[:, j], color="#56B4E9", alpha=0.3,
+                            lw=0, label=r"$\pm 2\sigma$ predictive")  # fmt: skip
+            ax.fill_between(grid, mean[:, j] - 2 * ens[:, j], mean[:, j] + 2 * ens[:, j], color="#0072B2", alpha=0.5,
+                            lw=0, label=r"$\pm 2\sigma$ ensemble")  # fmt: skip
+            for m in range(members.shape[0]):
+                ax.plot(grid, members[m, :, j], color="0.4", lw=0.5, label="members" if m == 0 else None)
+            ax.plot(grid, mean[:, j], color="k", lw=1.2, label="mean")
+            ax.scatter(cut["train_x"], np.array(cut["train_y"]).reshape(-1, 3)[:, j], s=4, color="#D55E00",
+                       label="training, near slice")  # fmt: skip
+            ax.set_xlabel(PARAM_LABELS["q0" if cut["axis"] == 0 else "a_au"])
+            ax.set_ylabel(LABELS[name])
+    axes[0, 0].legend(fontsize=5.5, loc="lower left")
+    return fig
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    use_style()
+    fig = plot(json.loads(Path(args.evaluation).read_text()))
+    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.evaluation])
+
+
+if __name__ == "__main__":
+    run_figure_script(main, figure_parser(__doc__, evaluation="evaluation results (JSON)"))

@@ -1,0 +1,40 @@
+"""Figure: the three summaries at t = T against Q0 (coloured by a) and against a (by Q0).
+
+Reads:  the profile config (`--config`, section `figures`) and the campaign dataset
+        (`--campaign`, from `03_simulate.py`).
+Writes: the figure (`--out`, PNG), every simulation with all summaries defined.
+"""
+
+import matplotlib.pyplot as plt
+
+from clusteremu.config import load_config
+from clusteremu.dataset import OUTPUT_NAMES, read_dataset, usable
+from clusteremu.plotting import LABELS, PARAM_LABELS, figure_parser, run_figure_script, save_figure, use_style
+
+CONFIG_SECTIONS = ("figures",)
+
+
+def plot(cols):
+    ok = usable(cols)
+    fig, axes = plt.subplots(3, 2, figsize=(6.4, 6.6), sharex="col")
+    for row, name in enumerate(OUTPUT_NAMES):
+        for col, (x, c) in enumerate([("q0", "a_au"), ("a_au", "q0")]):
+            ax = axes[row, col]
+            sc = ax.scatter(cols[x][ok], cols[name][ok], c=cols[c][ok], s=5, cmap="viridis")
+            ax.set_ylabel(LABELS[name])
+            if row == 2:
+                ax.set_xlabel(PARAM_LABELS[x])
+            if row == 0:
+                fig.colorbar(sc, ax=axes[:, col], label=PARAM_LABELS[c], location="top", shrink=0.8)
+    return fig
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    use_style()
+    fig = plot(read_dataset(args.campaign))
+    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.campaign])
+
+
+if __name__ == "__main__":
+    run_figure_script(main, figure_parser(__doc__, campaign="campaign dataset (CSV)"))

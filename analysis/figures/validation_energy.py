@@ -1,0 +1,49 @@
+"""Figure: energy conservation and second-order convergence of the integrator.
+
+Reads:  the profile config (`--config`, section `figures`) and the validation results
+        (`--validation`, from `02_validate_simulator.py`).
+Writes: the figure (`--out`, PNG): left, maximum energy error against timestep at the
+        dense, cold corner of the domain and the position error of a Kepler orbit; right,
+        the energy error over time at the four corners.
+"""
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from clusteremu.config import load_config
+from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+
+CONFIG_SECTIONS = ("figures",)
+
+
+def plot(val):
+    conv, kep = val["energy_convergence"], val["two_body"]
+    dts, errs = np.array(conv["dt_yr"]), np.array(conv["error"])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 2.9))
+    ax1.loglog(dts, errs, "o-", label=rf"cluster, $Q_0$={conv['q0']:.1f}, $a$={conv['a_au']:.0f} AU")
+    ax1.loglog(dts, errs[-2] * (dts / dts[-2]) ** 2, "k:", label=r"$\propto \Delta t^2$")
+    ax1.axvline(val["production_dt_yr"], color="0.6", lw=0.8)
+    ax1.loglog(kep["dt_yr"], kep["position_error"], "s--", label="two-body orbit: position error / $a_K$")
+    ax1.set_xlabel(r"timestep $\Delta t$ [yr]")
+    ax1.set_ylabel(r"max $|E-E_0|/|W_0|$")
+    ax1.legend(fontsize=6.5, loc="upper left")
+    for h in val["energy_histories"]:
+        ax2.semilogy(h["t_yr"][1:], h["error"][1:], label=rf"$Q_0$={h['q0']:.1f}, $a$={h['a_au']:.0f} AU")
+    ax2.set_xlabel("time [yr]")
+    ax2.set_ylabel(r"$|E(t)-E_0|/|W_0|$")
+    ax2.legend(fontsize=6.5)
+    return fig
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    use_style()
+    fig = plot(json.loads(Path(args.validation).read_text()))
+    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.validation])
+
+
+if __name__ == "__main__":
+    run_figure_script(main, figure_parser(__doc__, validation="validation results (JSON)"))

@@ -1,0 +1,46 @@
+"""Figure: sampled initial conditions against the exact Plummer model.
+
+Reads:  the profile config (`--config`, section `figures`) and the validation results
+        (`--validation`, from `02_validate_simulator.py`).
+Writes: the figure (`--out`, PNG): left, the enclosed mass fraction; right, the 1-D
+        velocity dispersion in radial shells; each against the exact profile.
+"""
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from clusteremu.config import load_config
+from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+
+CONFIG_SECTIONS = ("figures",)
+
+
+def plot(pl):
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 2.8))
+    ax1.plot(pl["r_over_a"], pl["enclosed_sampled"], label=f"sampled ({pl['n']} stars)")
+    ax1.plot(pl["r_over_a"], pl["enclosed_exact"], "k:", label=r"$M(<r)/M$, Plummer")
+    ax1.axvline(pl["half_mass_radius_expected"], color="0.6", lw=0.8, label="expected $r_h$")
+    ax1.set_xscale("log")
+    ax1.set_xlabel(r"$r/a$")
+    ax1.set_ylabel("enclosed mass fraction")
+    ax1.legend(fontsize=7)
+    ax2.plot(pl["shell_r_over_a"], pl["shell_sigma_sampled"], "o", ms=3, label="sampled")
+    ax2.plot(pl["r_over_a"], pl["sigma_exact"], "k:", label="Plummer DF")
+    ax2.set_xscale("log")
+    ax2.set_xlabel(r"$r/a$")
+    ax2.set_ylabel(r"$\sigma_{1D}(r)$ [AU/yr]")
+    ax2.legend(fontsize=7)
+    return fig
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    use_style()
+    fig = plot(json.loads(Path(args.validation).read_text())["plummer"])
+    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.validation])
+
+
+if __name__ == "__main__":
+    run_figure_script(main, figure_parser(__doc__, validation="validation results (JSON)"))

@@ -1,0 +1,72 @@
+"""The dependency scanner: what a script imports, transitively, and the sections it reads."""
+
+import pytest
+
+from clusteremu.depscan import config_sections, module_closure, script_closure, write_makefile
+
+
+@pytest.fixture
+def package(tmp_path):
+    """A toy package laid out like the library, with lazy re-exports and a data file."""
+    pkg = tmp_path / "src" / "clusteremu"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text('_EXPORTS = {"Thing": "things"}\n')
+    (pkg / "base.py").write_text("X = 1\n")
+    (pkg / "things.py").write_text("from .base import X\n\ndef f():\n    from . import lazy\n")
+    (pkg / "lazy.py").write_text("STYLE = 'look.mplstyle'\n")
+    (pkg / "look.mplstyle").write_text("font.size: 9\n")
+    (pkg / "unused.py").write_text("import os\n")
+    analysis = tmp_path / "analysis"
+    analysis.mkdir()
+    return tmp_path, pkg
+
+
+def test_closure_follows_relative_lazy_and_data_dependencies(package):
+    root, pkg = package
+    script = root / "analysis" / "01_x.py"
+    script.write_text('from clusteremu.things import f\nCONFIG_SECTIONS = ("domain", "figures")\n')
+    names = [p.name for p in script_closure(script, pkg)]
+    assert names == ["__init__.py", "base.py", "lazy.py", "look.mplstyle", "things.py"]
+    assert "unused.py" not in names
+    assert config_sections(script) == ("domain", "figures")
+    assert [p.name for p in module_closure(pkg / "things.py", pkg, with_init=False)] == [
+        "base.py", "lazy.py", "look.mplstyle", "things.py"]  # fmt: skip
+
+
+def test_re_exports_and_package_imports_resolve_to_their_modules(package):
+    root, pkg = package
+    script = root / "analysis" / "02_y.py"
+    script.write_text("import clusteremu.base\nfrom clusteremu import Thing\n")
+    assert {p.name for p in script_closure(script, pkg)} == {"__init__.py", "base.py", "things.py", "lazy.py",
+                                                             "look.mplstyle"}  # fmt: skip
+    assert config_sections(script) == ()
+
+
+def test_bad_section_declaration_is_refused(package):
+    root, _ = package
+    script = root / "analysis" / "03_z.py"
+    script.write_text('CONFIG_SECTIONS = ["domain"]\n')
+    with pytest.raises(ValueError, match="must be a tuple"):
+        config_sections(script)
+
+
+def test_makefile_fragment(package):
+    root, _ = package
+    (root / "analysis" / "figures").mkdir()
+    (root / "analysis" / "figures" / "f.py").write_text('import clusteremu.base\nCONFIG_SECTIONS = ("figures",)\n')
+    out = root / "build" / "deps.mk"
+    write_makefile([root / "analysis" / "figures" / "f.py"], root, out)
+    text = out.read_text()
+    assert "LIB.figures/f := src/clusteremu/__init__.py src/clusteremu/base.py\n" in text
+    assert "SECTIONS.figures/f := figures\n" in text
+
+
+def test_real_scripts_respect_the_compute_and_drawing_split(root):
+    """Compute steps never import the plotting module; figure scripts never simulate."""
+    for script in sorted((root / "analysis").glob("[0-9]*.py")):
+        names = {p.name for p in script_closure(script)}
+        assert "plotting.py" not in names and "clusteremu.mplstyle" not in names, script.name
+    for script in sorted((root / "analysis" / "figures").glob("*.py")):
+        names = {p.name for p in script_closure(script)}
+        assert "plotting.py" in names and "simulate.py" not in names and "training.py" not in names, script.name
+        assert config_sections(script) == ("figures",), f"{script.name} reads more than the figure settings"
