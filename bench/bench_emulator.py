@@ -46,7 +46,7 @@ def main(args):
     t_sim = best_time(lambda: simulate_batch(seeds[:1], q0[:1], a[:1], settings), 3)
     t_sim_batch = best_time(lambda: simulate_batch(seeds, q0, a, settings), 3) / batch
     print(
-        f"ensemble of {em.header['n_members']} members, {settings.n_stars}-star simulation of {settings.n_steps} steps"
+        f"ensemble of {em.ensemble.layers[0].weight.shape[0]} members, {settings.n_stars}-star simulation of {settings.n_steps} steps"
     )
     print(f"  emulator, one point (jit forward):        {t_one * 1e6:9.1f} us")
     print(f"  emulator, one point (predict with sds):   {t_predict * 1e6:9.1f} us")

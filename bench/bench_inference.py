@@ -19,7 +19,7 @@ import clusteremu  # noqa: F401  (enables float64)
 from clusteremu.config import load_config
 from clusteremu.emulator import Emulator
 from clusteremu.emulator_data import load_emulator_data
-from clusteremu.inference import fit_likelihood, run_nuts
+from clusteremu.inference import Likelihood, run_nuts
 from clusteremu.simulate import SimulationSettings, simulate_batch
 
 
@@ -28,7 +28,7 @@ def main(args):
     inf = config["inference"]
     em = Emulator.load(f"data/{args.profile}/emulator.eqx")
     val = load_emulator_data(f"data/{args.profile}/campaign.csv").validation
-    like = fit_likelihood(em, val.x, val.y, "input")
+    like = Likelihood.of(em, "input")
     obs = val.y[0]
     kw = {"chains": inf["nuts_chains"], "warmup": inf["nuts_warmup"], "samples": inf["nuts_samples"]}
     run_nuts(like, obs, key=jax.random.key(0), **kw)  # compile
@@ -38,7 +38,7 @@ def main(args):
         run_nuts(like, val.y[seed], key=jax.random.key(seed), **kw)
         times.append(time.perf_counter() - t0)
     theta = jnp.asarray(np.column_stack([np.linspace(0.5, 1.5, 10_000), np.linspace(50, 200, 10_000)]))
-    evaluate = jax.jit(lambda t, y: like.log_likelihood(y[None], *like.forward(t)))
+    evaluate = jax.jit(lambda t, y: like.log_likelihood(y[None], like.forward(t)))
     evaluate(theta, jnp.asarray(obs)).block_until_ready()
     t0 = time.perf_counter()
     for _ in range(5):
