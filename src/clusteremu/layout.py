@@ -41,6 +41,11 @@ class Layout:
         return self.root / "paper"
 
     @property
+    def config_stamps(self) -> Path:
+        """One file per config section, rewritten when that section changes (build bookkeeping)."""
+        return self.build / "config"
+
+    @property
     def variables(self) -> Path:
         return self.build / "_variables.yml"
 

@@ -22,12 +22,14 @@ __all__ = ["artifacts", "rebuild_and_compare"]
 
 
 def artifacts(layout: Layout) -> list[Path]:
-    """Every artifact of the profile, relative to the root, records and scratch excluded."""
+    """Every artifact of the profile, relative to the root (records, the staged manuscript
+    and the config stamps excluded)."""
     out = []
     for folder in (layout.data, layout.figures, layout.build):
         for path in sorted(folder.rglob("*")) if folder.exists() else []:
             rel = path.relative_to(layout.root)
-            if path.is_file() and not path.name.endswith(RECORD_SUFFIX) and layout.stage not in path.parents:
+            bookkeeping = layout.stage in path.parents or layout.config_stamps in path.parents
+            if path.is_file() and not path.name.endswith(RECORD_SUFFIX) and not bookkeeping:
                 out.append(rel)
     return out
 
