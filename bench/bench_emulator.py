@@ -45,9 +45,8 @@ def main(args):
     simulate_batch(seeds[:1], q0[:1], a[:1], settings), simulate_batch(seeds, q0, a, settings)  # compile
     t_sim = best_time(lambda: simulate_batch(seeds[:1], q0[:1], a[:1], settings), 3)
     t_sim_batch = best_time(lambda: simulate_batch(seeds, q0, a, settings), 3) / batch
-    print(
-        f"ensemble of {em.ensemble.layers[0].weight.shape[0]} members, {settings.n_stars}-star simulation of {settings.n_steps} steps"
-    )
+    members = em.ensemble.layers[0].weight.shape[0]
+    print(f"ensemble of {members} members, {settings.n_stars}-star simulation of {settings.n_steps} steps")
     print(f"  emulator, one point (jit forward):        {t_one * 1e6:9.1f} us")
     print(f"  emulator, one point (predict with sds):   {t_predict * 1e6:9.1f} us")
     print(f"  emulator, per point in a batch of 10^4:   {t_many * 1e6:9.3f} us")

@@ -9,13 +9,13 @@ Writes: the figure (`--out`, PNG): positions about the bound centre of mass, sta
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
-from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(snap):
+def plot(snapshots):
+    snap = snapshots
     fig, axes = plt.subplots(2, 2, figsize=(5.6, 5.6))
     for row, name in enumerate(("cold", "hot")):
         q0, a, bound = float(snap[f"{name}_q0"]), float(snap[f"{name}_a_au"]), snap[f"{name}_bound"]
@@ -38,13 +38,5 @@ def plot(snap):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    with np.load(args.snapshots) as snap:
-        fig = plot(snap)
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.snapshots])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, snapshots="cluster snapshots (NPZ)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, snapshots="cluster snapshots (NPZ)")

@@ -6,26 +6,16 @@ Writes: one figure per case (`--out`, three PNG paths in the order typical, edge
         ridge): NUTS draws, the exact grid posterior as contours, the true values.
 """
 
-import argparse
-
 import corner
 import matplotlib.pyplot as plt
-import numpy as np
 
-from clusteremu.config import load_config
-from clusteremu.plotting import PARAM_LABELS, run_figure_script, save_figure, use_style
+from clusteremu.plotting import PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 CASES = ("typical", "edge", "ridge")
 
 
-def plot(post, case):
-    # corner lays out its own axes (subplots_adjust), which constrained layout would refuse
-    with plt.rc_context({"figure.constrained_layout.use": False}):
-        return _corner(post, case)
-
-
-def _corner(post, case):
+def one(post, case):
     fig = corner.corner(
         post[f"{case}_draws"],
         labels=list(PARAM_LABELS.values()),
@@ -41,17 +31,11 @@ def _corner(post, case):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    with np.load(args.posteriors) as post:
-        for case, out in zip(CASES, args.out, strict=True):
-            save_figure(plot(post, case), out, script=__file__, config=config, inputs=[args.posteriors])
+def plot(posteriors):
+    # corner lays out its own axes (subplots_adjust), which constrained layout would refuse
+    with plt.rc_context({"figure.constrained_layout.use": False}):
+        return [one(posteriors, case) for case in CASES]
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--posteriors", required=True, help="example posteriors (NPZ) from 08_inference.py")
-    parser.add_argument("--out", required=True, nargs=3, help="output figures: typical, edge, ridge (PNG)")
-    run_figure_script(main, parser)
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, posteriors="example posteriors (NPZ) from 08_inference.py")

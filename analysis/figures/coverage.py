@@ -6,19 +6,16 @@ Writes: the figure (`--out`, PNG): empirical coverage of central credible interv
         against their nominal level, with a band of two binomial standard errors.
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
-from clusteremu.plotting import PARAM_LABELS, VARIANT_NAMES, figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import PARAM_LABELS, VARIANT_NAMES, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(inf):
+def plot(inference):
+    inf = inference
     levels, n = np.array(inf["levels"]), inf["n_coverage_used"]
     band = 2 * np.sqrt(levels * (1 - levels) / n)
     fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.0))
@@ -34,12 +31,5 @@ def plot(inf):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.inference).read_text()))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.inference])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, inference="inference results (JSON)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, inference="inference results (JSON)")

@@ -5,15 +5,11 @@ Reads:  the profile config (`--config`, section `figures`) and the design summar
 Writes: the figure (`--out`, PNG) with its provenance record.
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
 from clusteremu.design import SPLITS
-from clusteremu.plotting import SPLIT_COLORS, figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import SPLIT_COLORS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
@@ -34,12 +30,5 @@ def plot(summary):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.summary).read_text()))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.summary])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, summary="design summary (JSON) from 01_design.py"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, summary="design summary (JSON) from 01_design.py")

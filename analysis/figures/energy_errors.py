@@ -5,20 +5,16 @@ Reads:  the profile config (`--config`, section `figures`) and the campaign stat
 Writes: the figure (`--out`, PNG).
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
-from clusteremu.dataset import read_dataset
-from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(err, threshold):
+def plot(campaign, summary):
+    err, threshold = campaign["energy_error"], summary["energy_error_threshold"]
     err = np.maximum(err, 1e-16)
     fig, ax = plt.subplots(figsize=(4.6, 2.8))
     bins = np.logspace(np.log10(err.min()) - 0.1, max(np.log10(err.max()), np.log10(threshold)) + 0.1, 40)
@@ -32,14 +28,6 @@ def plot(err, threshold):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    threshold = json.loads(Path(args.summary).read_text())["energy_error_threshold"]
-    fig = plot(read_dataset(args.campaign)["energy_error"], threshold)
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.campaign, args.summary])
-
-
 if __name__ == "__main__":
-    parser = figure_parser(__doc__, campaign="campaign dataset (CSV)", summary="campaign statistics (JSON)")
-    run_figure_script(main, parser)
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, campaign="campaign dataset (CSV)",
+                  summary="campaign statistics (JSON)")  # fmt: skip

@@ -5,14 +5,10 @@ Reads:  the profile config (`--config`, section `figures`) and the training fact
 Writes: the figure (`--out`, PNG).
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
-from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
@@ -32,12 +28,5 @@ def plot(training):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.training).read_text()))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.training])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, training="training facts (JSON)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, training="training facts (JSON)")

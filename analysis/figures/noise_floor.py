@@ -8,15 +8,15 @@ Writes: the figure (`--out`, PNG): standard deviation over the usable realizatio
 
 import matplotlib.pyplot as plt
 
-from clusteremu.config import load_config
-from clusteremu.dataset import OUTPUT_NAMES, read_dataset
+from clusteremu.dataset import OUTPUT_NAMES
 from clusteremu.emulator_data import usable_points
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(points):
+def plot(campaign):
+    points = usable_points(campaign)
     fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.5))
     for j, (ax, name) in enumerate(zip(axes, OUTPUT_NAMES, strict=True)):
         sc = ax.scatter(points.x[:, 0], points.sd[:, j], c=points.x[:, 1], s=6, cmap="viridis")
@@ -26,12 +26,5 @@ def plot(points):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(usable_points(read_dataset(args.campaign)))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.campaign])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, campaign="campaign dataset (CSV)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, campaign="campaign dataset (CSV)")

@@ -7,8 +7,7 @@ Writes: the diagram (`--out`, PNG) with its provenance record.
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from clusteremu.config import load_config
-from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 STEPS = [
@@ -35,11 +34,5 @@ def plot():
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    save_figure(plot(), args.out, script=__file__, config=config)
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot)

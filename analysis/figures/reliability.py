@@ -5,20 +5,17 @@ Reads:  the profile config (`--config`, section `figures`) and the evaluation
 Writes: the figure (`--out`, PNG): empirical against nominal coverage of central intervals.
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
-from clusteremu.plotting import LABELS, figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 STYLES = {"ensemble, uncalibrated": "o--", "ensemble, calibrated": "o-", "Gaussian process": "s:"}
 
 
-def plot(ev):
+def plot(evaluation):
+    ev = evaluation
     levels = np.array(ev["reliability_levels"])
     fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.4))
     for j, (ax, name) in enumerate(zip(axes, ev["outputs"], strict=True)):
@@ -32,12 +29,5 @@ def plot(ev):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.evaluation).read_text()))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.evaluation])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, evaluation="evaluation results (JSON)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, evaluation="evaluation results (JSON)")

@@ -6,20 +6,17 @@ Writes: the figure (`--out`, PNG); the running means in equal-count bins show an
         systematic bias.
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
 from clusteremu.metrics import running_mean
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(ev):
+def plot(evaluation):
+    ev = evaluation
     x, y, mean = (np.array(ev["test"][k]) for k in ("x", "y", "mean"))
     fig, axes = plt.subplots(3, 3, figsize=(6.6, 5.6))
     for j, name in enumerate(ev["outputs"]):
@@ -40,12 +37,5 @@ def plot(ev):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.evaluation).read_text()))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.evaluation])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, evaluation="evaluation results (JSON)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, evaluation="evaluation results (JSON)")

@@ -6,19 +6,16 @@ Writes: the figure (`--out`, PNG); the grey band is the 99% range of a bin count
         uniformity, p the chi-squared uniformity test.
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 from scipy import stats
 
-from clusteremu.config import load_config
-from clusteremu.plotting import PARAM_LABELS, VARIANT_NAMES, figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import PARAM_LABELS, VARIANT_NAMES, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(inf):
+def plot(inference):
+    inf = inference
     results, n = inf["coverage_set"], inf["n_coverage_used"]
     fig, axes = plt.subplots(len(results), 2, figsize=(6.0, 5.2), sharex=True, squeeze=False)
     lo, hi = stats.binom.ppf([0.005, 0.995], n, 0.1)
@@ -33,12 +30,5 @@ def plot(inf):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.inference).read_text()))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.inference])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, inference="inference results (JSON)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, inference="inference results (JSON)")

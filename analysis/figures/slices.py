@@ -6,19 +6,16 @@ Writes: the figure (`--out`, PNG): in Q0 at the middle of the a range (top) and 
         the middle of the Q0 range (bottom), beyond the training domain (grey).
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(ev):
+def plot(evaluation):
+    ev = evaluation
     fig, axes = plt.subplots(2, 3, figsize=(6.6, 4.4))
     for row, cut in enumerate(ev["slices"]):
         grid, mean = np.array(cut["grid"]), np.array(cut["mean"])
@@ -41,12 +38,5 @@ def plot(ev):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.evaluation).read_text()))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.evaluation])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, evaluation="evaluation results (JSON)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, evaluation="evaluation results (JSON)")

@@ -7,14 +7,14 @@ Writes: the figure (`--out`, PNG), every simulation with all summaries defined.
 
 import matplotlib.pyplot as plt
 
-from clusteremu.config import load_config
-from clusteremu.dataset import OUTPUT_NAMES, read_dataset, usable
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.dataset import OUTPUT_NAMES, usable
+from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(cols):
+def plot(campaign):
+    cols = campaign
     ok = usable(cols)
     fig, axes = plt.subplots(3, 2, figsize=(6.4, 6.6), sharex="col")
     for row, name in enumerate(OUTPUT_NAMES):
@@ -29,12 +29,5 @@ def plot(cols):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(read_dataset(args.campaign))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.campaign])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, campaign="campaign dataset (CSV)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, campaign="campaign dataset (CSV)")

@@ -7,19 +7,16 @@ Writes: the figure (`--out`, PNG): left, maximum energy error against timestep a
         the energy error over time at the four corners.
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.config import load_config
-from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(val):
+def plot(validation):
+    val = validation
     conv, kep = val["energy_convergence"], val["two_body"]
     dts, errs = np.array(conv["dt_yr"]), np.array(conv["error"])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 2.9))
@@ -38,12 +35,5 @@ def plot(val):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.validation).read_text()))
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.validation])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, validation="validation results (JSON)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, validation="validation results (JSON)")

@@ -6,18 +6,15 @@ Writes: the figure (`--out`, PNG): left, the enclosed mass fraction; right, the 
         velocity dispersion in radial shells; each against the exact profile.
 """
 
-import json
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 
-from clusteremu.config import load_config
-from clusteremu.plotting import figure_parser, run_figure_script, save_figure, use_style
+from clusteremu.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 
 
-def plot(pl):
+def plot(validation):
+    pl = validation["plummer"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 2.8))
     ax1.plot(pl["r_over_a"], pl["enclosed_sampled"], label=f"sampled ({pl['n']} stars)")
     ax1.plot(pl["r_over_a"], pl["enclosed_exact"], "k:", label=r"$M(<r)/M$, Plummer")
@@ -35,12 +32,5 @@ def plot(pl):
     return fig
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    use_style()
-    fig = plot(json.loads(Path(args.validation).read_text())["plummer"])
-    save_figure(fig, args.out, script=__file__, config=config, inputs=[args.validation])
-
-
 if __name__ == "__main__":
-    run_figure_script(main, figure_parser(__doc__, validation="validation results (JSON)"))
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, validation="validation results (JSON)")

@@ -10,16 +10,19 @@ figure scripts import this module, so editing it reruns figures and nothing else
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # headless and deterministic: the same bytes on every machine
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
-from .config import Config, ConfigError  # noqa: E402
+from .config import Config, ConfigError, load_config  # noqa: E402
 from .provenance import Run  # noqa: E402
 
 __all__ = [
@@ -28,8 +31,8 @@ __all__ = [
     "SPLIT_COLORS",
     "STYLE",
     "VARIANT_NAMES",
-    "figure_parser",
-    "run_figure_script",
+    "figure_script",
+    "load_input",
     "save_figure",
     "use_style",
 ]
@@ -52,28 +55,50 @@ def use_style() -> None:
     plt.style.use(STYLE)
 
 
-def figure_parser(doc: str, **inputs: str) -> argparse.ArgumentParser:
-    """The command line of a figure script: `--config`, one option per input file, `--out`.
+def load_input(path: str | Path) -> Any:
+    """A saved result, by its extension: JSON (object), CSV (dataset columns) or NPZ (arrays)."""
+    path = Path(path)
+    if path.suffix == ".json":
+        return json.loads(path.read_text())
+    if path.suffix == ".csv":
+        from .dataset import read_dataset
 
-    `inputs` maps an option name (underscores become dashes) to its help text.
+        return read_dataset(path)
+    if path.suffix == ".npz":
+        with np.load(path) as arrays:
+            return dict(arrays)
+    raise ValueError(f"{path}: no reader for {path.suffix!r} files")
+
+
+def figure_script(script: str, doc: str, sections: tuple[str, ...], plot: Callable[..., Any], **inputs: str) -> None:
+    """Run a figure script: read the config sections and the named inputs, draw, save.
+
+    `inputs` maps each input's option name (`--name`, underscores as dashes) to its help
+    text; `plot` receives the loaded inputs as keyword arguments and returns the figure,
+    or a list of figures, one per `--out` path. A bad config or a missing input ends the
+    script with one clear line, writing nothing.
     """
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="profile YAML")
     for name, text in inputs.items():
         parser.add_argument(f"--{name.replace('_', '-')}", required=True, help=text)
-    parser.add_argument("--out", required=True, help="output figure (PNG)")
-    return parser
+    parser.add_argument("--out", required=True, nargs="+", help="output figure(s) (PNG)")
+    args = parser.parse_args()
+    try:
+        config = load_config(args.config, sections)
+        loaded = {name: load_input(getattr(args, name)) for name in inputs}
+        use_style()
+        figs = plot(**loaded)
+        figs = figs if isinstance(figs, list) else [figs]
+        if len(figs) != len(args.out):
+            raise ConfigError(f"--out names {len(args.out)} files for {len(figs)} figures")
+        for fig, out in zip(figs, args.out, strict=True):
+            save_figure(fig, out, script=script, config=config, inputs=[getattr(args, n) for n in inputs])
+    except (ConfigError, FileNotFoundError) as exc:
+        sys.exit(f"error: {exc}")
 
 
 def save_figure(fig, out: str | Path, *, script: str | Path, config: Config, inputs: Iterable[str | Path] = ()) -> None:
     """Write `fig` to `out` at the profile's resolution, with its provenance record."""
     Run(script, config, inputs=inputs).save_figure(fig, out, config["figures"]["dpi"])
     plt.close(fig)
-
-
-def run_figure_script(main: Callable[[argparse.Namespace], None], parser: argparse.ArgumentParser) -> None:
-    """Run a figure script's `main`; a bad config or input ends it with one clear line."""
-    try:
-        main(parser.parse_args())
-    except (ConfigError, FileNotFoundError) as exc:
-        sys.exit(f"error: {exc}")
