@@ -12,7 +12,7 @@ from clusteremu.simulate import SimulationSettings
 SETTINGS = SimulationSettings(
     n_stars=24, mass_function="equal", star_mass_msun=1.0, kroupa_min_msun=0.08, kroupa_max_msun=10.0,
     plummer_mass_cut=0.999, softening_over_a=0.05, t_end_yr=50.0, n_steps=100, n_energy_checks=2,
-    min_bound_stars=5,
+    min_bound_stars=5, force_precision="float64",
 )  # fmt: skip
 RESULT = {"f_bound": 0.5, "sigma_v_kms": math.nan, "r_h_au": 123.25, "n_bound": 12, "few_bound": True,
           "energy_error": 1.5e-7, "energy_error_final": 1e-7}  # fmt: skip

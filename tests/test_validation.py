@@ -13,7 +13,7 @@ from clusteremu.validation import cluster_state, kepler_relative_position, rebou
 SETTINGS = SimulationSettings(
     n_stars=32, mass_function="equal", star_mass_msun=1.0, kroupa_min_msun=0.08, kroupa_max_msun=10.0,
     plummer_mass_cut=0.999, softening_over_a=0.05, t_end_yr=20.0, n_steps=400, n_energy_checks=1,
-    min_bound_stars=5,
+    min_bound_stars=5, force_precision="float64",
 )  # fmt: skip
 
 

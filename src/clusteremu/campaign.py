@@ -20,7 +20,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .dataset import OUTPUT_NAMES, usable
 from .design import Design
 from .emulator_data import usable_points

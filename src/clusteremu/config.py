@@ -115,6 +115,9 @@ SCHEMA: dict[str, Spec] = {
         "n_steps": Number("leapfrog steps over T; timestep = t_end_yr / n_steps", 1, 10_000_000, True),
         "n_energy_checks": Number("times at which the energy error is measured", 1, 100_000, True),
         "min_bound_stars": Number("fewest bound stars for which sigma_v and r_h are defined", 2, 100_000, True),
+        "force_precision": Choice(
+            "precision of the force evaluation (the state is always float64)", ("float32", "float64")
+        ),  # fmt: skip
     },
     "validation": {
         "seed": Number(

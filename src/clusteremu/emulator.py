@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .emulator_data import Normalizer
 from .mlp import MLP, ensemble_apply
 from .prior import ParameterBox

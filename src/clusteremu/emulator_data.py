@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .dataset import OUTPUT_NAMES, read_dataset, usable
 from .design import SPLITS
 

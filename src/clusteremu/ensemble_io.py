@@ -20,7 +20,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .emulator import Emulator
 from .emulator_data import Normalizer
 from .mlp import make_ensemble

@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .dataset import OUTPUT_NAMES
 from .emulator import Emulator
 from .emulator_data import EmulatorData, Normalizer

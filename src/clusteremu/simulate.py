@@ -19,7 +19,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .energy import potential_energy
 from .integrate import leapfrog
 from .plummer import initial_conditions, kroupa_masses
@@ -44,6 +44,8 @@ class SimulationSettings:
     - `n_steps`: leapfrog steps; the timestep is `t_end_yr / n_steps`.
     - `n_energy_checks`: times at which the energy error is measured (divides `n_steps`).
     - `min_bound_stars`: fewest bound stars for which sigma_v and r_h are defined.
+    - `force_precision`: `"float32"` or `"float64"`, the precision of the force
+      evaluation (the state is always float64; see [`clusteremu.integrate`][]).
     """
 
     n_stars: int
@@ -57,6 +59,7 @@ class SimulationSettings:
     n_steps: int
     n_energy_checks: int
     min_bound_stars: int
+    force_precision: str
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **overrides: Any) -> SimulationSettings:
@@ -108,7 +111,8 @@ def simulate_one(
     masses = stellar_masses(settings, key=k_mass)
     eps = settings.softening_over_a * a_au
     pos0, vel0 = initial_conditions(masses, q0, a_au, eps, key=k_ic, mass_cut=settings.plummer_mass_cut)
-    pos, vel, energies = leapfrog(pos0, vel0, masses, eps, settings.dt_yr, settings.n_steps, settings.n_energy_checks)
+    pos, vel, energies = leapfrog(pos0, vel0, masses, eps, settings.dt_yr, settings.n_steps, settings.n_energy_checks,
+                                  settings.force_precision)  # fmt: skip
     w0 = jnp.abs(potential_energy(pos0, masses, eps))
     err = jnp.abs(energies - energies[0]) / w0
     state = None
@@ -131,23 +135,26 @@ def simulate_batch(
 ) -> SimulationOutput:
     """Run independent simulations, one per (seed, Q0, a), in one compiled call.
 
-    The batch is sharded over all `jax.devices()`; its length must be a multiple of the
-    device count (the campaign pads batches to a fixed, divisible size so it compiles once).
+    The batch is sharded over all `jax.devices()` (on CPU, one device per core, see
+    [`clusteremu._jaxconfig`][]); a batch whose length is not a multiple of the device count
+    is padded by repeating its last row, and the padding is dropped from the result. The
+    bits of a result depend on the compiled batch shape, so the campaign always runs
+    batches of one fixed size.
 
     **Returns:**
 
-    A [`SimulationOutput`][] of NumPy arrays with a leading batch axis.
+    A [`SimulationOutput`][] of NumPy arrays with a leading batch axis of `len(seeds)`.
     """
     devices = jax.devices()
-    if len(seeds) % len(devices):
-        raise ValueError(f"batch of {len(seeds)} is not divisible by {len(devices)} devices")
+    n = len(seeds)
+    pad = np.concatenate([np.arange(n), np.full(-n % len(devices), n - 1)])
     args = (
-        jnp.asarray(seeds, dtype=jnp.uint32),
-        jnp.asarray(q0, jnp.float64),
-        jnp.asarray(a_au, jnp.float64),
+        jnp.asarray(np.asarray(seeds)[pad], dtype=jnp.uint32),
+        jnp.asarray(np.asarray(q0)[pad], jnp.float64),
+        jnp.asarray(np.asarray(a_au)[pad], jnp.float64),
     )
     if len(devices) > 1:
         sharding = NamedSharding(Mesh(np.array(devices), ("batch",)), PartitionSpec("batch"))
         args = jax.device_put(args, sharding)
     out = _compiled(settings, keep_state)(*args)
-    return jax.tree_util.tree_map(np.asarray, out)
+    return jax.tree_util.tree_map(lambda a: np.asarray(a)[:n], out)

@@ -18,7 +18,7 @@ import optax
 from jax import lax
 from jaxtyping import ArrayLike, Float
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .mlp import MLP
 
 __all__ = ["TrainingHistory", "train_ensemble"]

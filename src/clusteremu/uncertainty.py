@@ -18,7 +18,7 @@ from jaxtyping import Array, ArrayLike, Float
 from scipy import optimize
 from scipy.spatial import cKDTree
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 
 __all__ = ["NoiseModel", "fit_scale", "predictive_variance"]
 

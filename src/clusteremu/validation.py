@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _x64  # noqa: F401  (float64 before any array is made)
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .energy import kinetic_energy, potential_energy, total_energy
 from .integrate import leapfrog
 from .plummer import initial_conditions, plummer_positions, plummer_velocities
@@ -34,6 +34,10 @@ __all__ = [
 ]
 
 
+#: The leapfrog, compiled once per step count, check count and force precision.
+_leapfrog = jax.jit(leapfrog, static_argnums=(5, 6, 7))
+
+
 def cluster_state(q0: float, a_au: float, settings: SimulationSettings, seed: int):
     """Masses (Msun), positions (AU), velocities (AU/yr) and softening (AU) of one cluster."""
     k_mass, k_ic = jax.random.split(jax.random.key(seed))
@@ -46,9 +50,8 @@ def cluster_state(q0: float, a_au: float, settings: SimulationSettings, seed: in
 def energy_history(q0, a_au, settings: SimulationSettings, seed: int, n_steps: int, n_checks: int):
     """Times (yr) and |E(t) - E0| / |W0| at `n_checks` + 1 equally spaced times over T."""
     masses, pos, vel, eps = cluster_state(q0, a_au, settings, seed)
-    _, _, energies = jax.jit(leapfrog, static_argnums=(5, 6))(
-        pos, vel, masses, eps, settings.t_end_yr / n_steps, n_steps, n_checks
-    )
+    _, _, energies = _leapfrog(pos, vel, masses, eps, settings.t_end_yr / n_steps, n_steps, n_checks,
+                               settings.force_precision)  # fmt: skip
     w0 = abs(float(potential_energy(pos, masses, eps)))
     times = np.linspace(0.0, settings.t_end_yr, n_checks + 1)
     return times, np.abs(np.asarray(energies) - float(energies[0])) / w0
@@ -66,7 +69,7 @@ def kepler_relative_position(t, a: float, e: float, gm: float) -> np.ndarray:
     return np.stack([a * (np.cos(ecc) - e), a * np.sqrt(1 - e**2) * np.sin(ecc)])
 
 
-def two_body_errors(dt: float, e: float = 0.5, n_orbits: float = 3.0, n_checks: int = 60):
+def two_body_errors(dt: float, e: float = 0.5, n_orbits: float = 3.0, n_checks: int = 60, force_dtype="float64"):
     """Max relative position error and energy error of an unsoftened two-body orbit.
 
     Two 1-Msun stars on an orbit of semi-major axis 10 AU and eccentricity `e`, integrated
@@ -84,12 +87,11 @@ def two_body_errors(dt: float, e: float = 0.5, n_orbits: float = 3.0, n_checks: 
     vel = np.array([[0.0, 0.0], [-v_p / 2, v_p / 2], [0.0, 0.0]])
     period = 2 * np.pi * np.sqrt(a**3 / gm)
     steps = max(1, int(round(n_orbits * period / dt / n_checks)))
-    step = jax.jit(leapfrog, static_argnums=(5, 6))
     e0 = float(total_energy(pos, vel, m, 0.0))
     times, perr, eerr = [], [], []
     x, v = jnp.asarray(pos), jnp.asarray(vel)
     for k in range(1, n_checks + 1):
-        x, v, en = step(x, v, m, 0.0, dt, steps, 1)
+        x, v, en = _leapfrog(x, v, m, 0.0, dt, steps, 1, force_dtype)
         t = k * steps * dt
         rel = np.asarray(x[:2, 1] - x[:2, 0])
         times.append(t)
@@ -101,16 +103,15 @@ def two_body_errors(dt: float, e: float = 0.5, n_orbits: float = 3.0, n_checks: 
 def reversibility_error(q0, a_au, settings: SimulationSettings, seed: int, n_steps: int) -> float:
     """Max |x_back - x0| / a after `n_steps` forward and `n_steps` backward steps."""
     masses, pos, vel, eps = cluster_state(q0, a_au, settings, seed)
-    run = jax.jit(leapfrog, static_argnums=(5, 6))
-    x, v, _ = run(pos, vel, masses, eps, settings.dt_yr, n_steps, 1)
-    xb, _, _ = run(x, v, masses, eps, -settings.dt_yr, n_steps, 1)
+    x, v, _ = _leapfrog(pos, vel, masses, eps, settings.dt_yr, n_steps, 1, settings.force_precision)
+    xb, _, _ = _leapfrog(x, v, masses, eps, -settings.dt_yr, n_steps, 1, settings.force_precision)
     return float(jnp.max(jnp.abs(xb - pos)) / a_au)
 
 
 def momentum_drift(q0, a_au, settings: SimulationSettings, seed: int) -> float:
     """|P(T) - P(0)| / sum_i m_i |v_i(0)|: total momentum change over the full run."""
     masses, pos, vel, eps = cluster_state(q0, a_au, settings, seed)
-    _, v, _ = jax.jit(leapfrog, static_argnums=(5, 6))(pos, vel, masses, eps, settings.dt_yr, settings.n_steps, 1)
+    _, v, _ = _leapfrog(pos, vel, masses, eps, settings.dt_yr, settings.n_steps, 1, settings.force_precision)
     p0, p1 = vel @ masses, v @ masses
     return float(jnp.linalg.norm(p1 - p0) / jnp.sum(masses * jnp.linalg.norm(vel, axis=0)))
 
@@ -205,7 +206,8 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
     dts = np.array([settings.t_end_yr / n for n in steps])
     errs = np.array([energy_history(q0, a, settings, seed, n, math.gcd(n, 4))[1].max() for n in steps])
     kepler_dts = np.array([0.04, 0.02, 0.01, 0.005])
-    kepler = np.array([two_body_errors(dt, n_orbits=2)[1].max() for dt in kepler_dts])
+    kepler = np.array([two_body_errors(dt, n_orbits=2, force_dtype=settings.force_precision)[1].max()
+                       for dt in kepler_dts])  # fmt: skip
     histories = []
     for k, (qc, ac) in enumerate(_corners(box)):
         t, err = energy_history(qc, ac, settings, seed + k, settings.n_steps, settings.n_energy_checks)
