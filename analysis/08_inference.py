@@ -23,8 +23,9 @@ from clusteremu.coverage import LEVELS, calibration_study, representative_cases
 from clusteremu.dataset import OUTPUT_NAMES, read_dataset, usable
 from clusteremu.emulator import Emulator
 from clusteremu.emulator_data import INPUTS, load_emulator_data
-from clusteremu.inference import VARIANTS, Likelihood, grid_posterior, run_nuts, sampler_check
+from clusteremu.inference import VARIANTS, Likelihood, grid_posterior
 from clusteremu.provenance import Run
+from clusteremu.sampling import run_nuts, sampler_check
 from clusteremu.tables import coverage_table
 
 CONFIG_SECTIONS = ("inference",)

@@ -118,6 +118,7 @@ def test_missing_or_damaged_model_is_refused(capsys, root, tmp_path):
         ([0.5, "nan", 200.0], [], "observations must be finite numbers"),
         ([0.5, 3.0, 200.0], ["--variant", "fulcov"], "--variant 'fulcov'; allowed: constant, input, fullcov"),
         ([0.5, 3.0, 200.0], ["--sigma", 0.1, 0, 10], "--sigma needs three positive numbers"),
+        ([0.5, 3.0, 200.0], ["--obs-sd", 0.1, -1, 10], "--obs-sd needs three non-negative numbers"),
     ],
 )
 def test_infer_refusals(capsys, root, model, obs, extra, message):
@@ -127,18 +128,22 @@ def test_infer_refusals(capsys, root, model, obs, extra, message):
     assert code == 2 and message in err and "Traceback" not in err
 
 
-@pytest.mark.slow
-def test_infer_samples_and_saves_the_posterior(capsys, root, model, tmp_path, tiny_emulator):
+def test_infer_on_the_grid_and_with_nuts_saves_the_posterior(capsys, root, model, tmp_path, tiny_emulator):
     import arviz as az
 
     obs = tiny_emulator.predict(np.array([[1.0, 120.0]])).mean[0]
     argv = ["infer", "--f-bound", obs[0], "--sigma-v", obs[1], "--r-h", obs[2], "--model", model,
-            "--profile", "smoke", "--root", root, "--out", tmp_path / "post.nc"]  # fmt: skip
+            "--profile", "smoke", "--root", root]  # fmt: skip
+    code, out, _ = run(capsys, *argv, "--out", tmp_path / "grid.nc")
+    assert code == 0 and "grid" in out and "q0" in out and "diagnostics: ok" in out
+    assert az.from_netcdf(tmp_path / "grid.nc").posterior["q0"].size == 2 * 200, "chains x draws of the profile"
+    code, wide, _ = run(capsys, *argv, "--obs-sd", 0.2, 2, 100)
+    assert code == 0 and wide != out, "measurement errors change the posterior"
     with numpyro_keys():
-        code, out, _ = run(capsys, *argv)
+        code, out, _ = run(capsys, *argv, "--method", "nuts", "--out", tmp_path / "nuts.nc")
     assert code == 0 and "r_hat" in out and "divergences:" in out and "diagnostics:" in out
-    idata = az.from_netcdf(tmp_path / "post.nc")
-    assert set(idata.posterior.data_vars) >= {"q0", "a_au"}
+    idata = az.from_netcdf(tmp_path / "nuts.nc")
+    assert set(idata.posterior.data_vars) >= {"q0", "a_au"} and "diverging" in idata.sample_stats
     assert idata.posterior["q0"].shape[0] == 2, "chains from the smoke profile"
 
 

@@ -8,7 +8,8 @@ Subcommands:
   profile's settings and print its summaries and energy error.
 - `clusteremu predict --q0 Q --a A`: the trained emulator's summaries with uncertainties.
 - `clusteremu infer --f-bound F --sigma-v S --r-h R`: the posterior of (Q0, a) for one
-  observed cluster, sampled with NUTS, with diagnostics; `--out` saves it (ArviZ netCDF).
+  observed cluster, exact on a grid (default) or sampled with NUTS with diagnostics
+  (`--method nuts`); `--obs-sd` adds measurement errors; `--out` saves draws (ArviZ netCDF).
 """
 
 from __future__ import annotations
@@ -137,11 +138,12 @@ def _load_emulator(args: argparse.Namespace):
 
 
 def _cmd_infer(args: argparse.Namespace) -> int:
-    import arviz as az
     import jax
 
-    from .inference import VARIANTS, Likelihood, run_nuts
+    from .inference import VARIANTS, Likelihood, grid_posterior
+    from .prior import PARAMETERS
     from .provenance import atomic_write_bytes
+    from .sampling import diagnostics, nuts_healthy, run_nuts
 
     obs = np.array([args.f_bound, args.sigma_v, args.r_h], dtype=float)
     if not np.all(np.isfinite(obs)):
@@ -153,30 +155,51 @@ def _cmd_infer(args: argparse.Namespace) -> int:
             raise ConfigError(f"{flag} {value:g} is impossible; allowed: a positive number")
     if args.variant not in VARIANTS:
         raise ConfigError(f"--variant {args.variant!r}; allowed: {', '.join(VARIANTS)}")
+    obs_sd = None
+    if args.obs_sd is not None:
+        obs_sd = np.asarray(args.obs_sd, dtype=float)
+        if np.any(obs_sd < 0) or not np.all(np.isfinite(obs_sd)):
+            raise ConfigError("--obs-sd needs three non-negative numbers (f_bound, sigma_v km/s, r_h AU)")
     layout, model, em = _load_emulator(args)
-    config = load_config(layout.config, sections=("inference",))
+    inf = load_config(layout.config, sections=("inference",))["inference"]
     if args.sigma is not None:
         sigma = np.asarray(args.sigma, dtype=float)
         if np.any(sigma <= 0) or not np.all(np.isfinite(sigma)):
             raise ConfigError("--sigma needs three positive numbers (f_bound, sigma_v km/s, r_h AU)")
-        like = Likelihood(em, "constant", sigma, np.diag(sigma**2))
+        like = Likelihood(em, "constant", sigma, np.diag(sigma**2), obs_sd)
     else:  # the widths fitted on validation data are stored in the emulator file
-        like = Likelihood.of(em, args.variant)
-    inf = config["inference"]
-    mcmc = run_nuts(like, obs, key=jax.random.key(args.seed), chains=inf["nuts_chains"],
-                    warmup=inf["nuts_warmup"], samples=inf["nuts_samples"])  # fmt: skip
-    idata = az.from_numpyro(mcmc)
-    summary = az.summary(idata, var_names=["q0", "a_au"], hdi_prob=0.9)
-    divergences = int(mcmc.get_extra_fields()["diverging"].sum())
+        like = Likelihood.of(em, args.variant, obs_sd)
     print(f"posterior of (Q0, a) for f_bound = {args.f_bound:g}, sigma_v = {args.sigma_v:g} km/s, "
-          f"r_h = {args.r_h:g} AU  [{like.variant} likelihood, {model}]")  # fmt: skip
-    print(summary.to_string())
-    print(f"divergences: {divergences}")
-    healthy = divergences == 0 and (summary["r_hat"] < 1.01).all() and (summary["ess_bulk"] > 400).all()
-    print("diagnostics: " + ("ok" if healthy else "WARNING: R-hat >= 1.01, bulk ESS <= 400 or divergences"))
+          f"r_h = {args.r_h:g} AU  [{like.variant} likelihood, {args.method}, {model}]")  # fmt: skip
+    if args.method == "grid":  # exact to the grid's resolution, and the fastest for two parameters
+        grid = grid_posterior(like, obs[None], n_grid=inf["grid_points"])
+        draws = grid.draw(0, inf["nuts_chains"] * inf["nuts_samples"], seed=args.seed)[None]
+        result, healthy = None, True
+    else:
+        result = run_nuts(like, obs, key=jax.random.key(args.seed), chains=inf["nuts_chains"],
+                          warmup=inf["nuts_warmup"], samples=inf["nuts_samples"])  # fmt: skip
+        draws = result.draws
+    print(f"{'':6s} {'mean':>10s} {'sd':>10s} {'5%':>10s} {'50%':>10s} {'95%':>10s}")
+    for j, p in enumerate(PARAMETERS):
+        x = draws[..., j].ravel()
+        q = np.quantile(x, [0.05, 0.5, 0.95])
+        print(f"{p:6s} {x.mean():10.4g} {x.std(ddof=1):10.3g} {q[0]:10.4g} {q[1]:10.4g} {q[2]:10.4g}")
+    if result is not None:
+        diag = diagnostics(result)
+        row = {"divergences": int(result.diverging.sum()), **diag}
+        healthy = nuts_healthy(row)
+        for p in PARAMETERS:
+            d = diag[p]
+            print(f"{p:6s} r_hat {d['r_hat']:.4f}  ess_bulk {d['ess_bulk']:.0f}  ess_tail {d['ess_tail']:.0f}")
+        print(f"divergences: {row['divergences']}")
+    print("diagnostics: " + ("ok" if healthy else "WARNING: R-hat >= 1.01, an ESS <= 400 or divergences"))
     if args.out:
         import tempfile
 
+        import arviz as az
+
+        idata = result.to_inference_data() if result is not None else az.from_dict(
+            posterior={p: draws[..., j] for j, p in enumerate(PARAMETERS)})  # fmt: skip
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "posterior.nc"
             idata.to_netcdf(str(path))
@@ -253,11 +276,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="ensemble file (default: data/<profile>/emulator.eqx)")
     p.add_argument("--allow-extrapolation", action="store_true", help="predict outside the domain, flagged")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p = add("infer", _cmd_infer, "posterior of (Q0, a) for one observed cluster (NUTS)")
+    p = add("infer", _cmd_infer, "posterior of (Q0, a) for one observed cluster (grid or NUTS)")
     p.add_argument("--f-bound", type=float, required=True, help="observed bound fraction")
     p.add_argument("--sigma-v", type=float, required=True, help="observed 1-D velocity dispersion (km/s)")
     p.add_argument("--r-h", type=float, required=True, help="observed half-mass radius (AU)")
     p.add_argument("--sigma", type=float, nargs=3, default=None, help="fixed likelihood sds instead of fitted ones")
+    p.add_argument("--obs-sd", type=float, nargs=3, default=None,
+                   help="measurement sds of the summaries (f_bound, km/s, AU), added to the likelihood")  # fmt: skip
+    p.add_argument("--method", choices=("grid", "nuts"), default="grid",
+                   help="grid: exact on the profile's grid (default, fastest); nuts: NUTS, diagnostics")  # fmt: skip
     p.add_argument("--variant", default="input", help="likelihood width: constant, input or fullcov")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
     p.add_argument("--model", default=None, help="ensemble file (default: data/<profile>/emulator.eqx)")

@@ -12,16 +12,16 @@ fitted on the validation split and stored in the emulator file:
 - `"fullcov"`: a full covariance of the validation residuals (captures correlations).
 
 Because the posterior is two-dimensional it is also computed exactly on a grid over the
-prior box ([`GridPosterior`][]): this checks the sampler and makes the coverage study cheap.
+prior box ([`GridPosterior`][]): this checks the sampler (see [`clusteremu.sampling`][] for
+NUTS) and makes the coverage study cheap.
 """
 
 from __future__ import annotations
 
-import functools
-import time
 from dataclasses import dataclass
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
@@ -29,18 +29,8 @@ from jaxtyping import Array, ArrayLike, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .emulator import Emulator, Moments
-from .prior import PARAMETERS
 
-__all__ = [
-    "VARIANTS",
-    "GridPosterior",
-    "Likelihood",
-    "cluster_model",
-    "grid_posterior",
-    "nuts_healthy",
-    "run_nuts",
-    "sampler_check",
-]
+__all__ = ["VARIANTS", "GridPosterior", "Likelihood", "cluster_model", "grid_posterior"]
 
 VARIANTS = ("constant", "input", "fullcov")
 
@@ -48,12 +38,17 @@ VARIANTS = ("constant", "input", "fullcov")
 class Likelihood(eqx.Module):
     """The emulator plus one likelihood-width variant, as JAX-traceable functions.
 
+    The covariance of an observed summary vector about the emulated mean is the sum of
+    the emulator's part (the variant) and the observer's measurement covariance,
+    Sigma_obs = diag(`obs_sd`^2), zero for a simulated cluster.
+
     **Arguments:**
 
     - `emulator`: the trained emulator (forward model and prior box).
     - `variant`: one of [`VARIANTS`][]; anything else raises `ValueError`.
     - `sigma`: constant per-output sigma (variant `"constant"`), physical units.
     - `cov`: 3 x 3 covariance (variant `"fullcov"`), physical units squared.
+    - `obs_sd`: measurement standard deviation of each observed summary, physical units.
 
     [`Likelihood.of`][] takes the widths the emulator stored when it was fitted.
     """
@@ -62,19 +57,23 @@ class Likelihood(eqx.Module):
     variant: str = eqx.field(static=True)
     sigma: Float[Array, " outputs"]
     cov: Float[Array, "outputs outputs"]
+    obs_sd: Float[Array, " outputs"]
 
-    def __init__(self, emulator: Emulator, variant: str, sigma, cov):
+    def __init__(self, emulator: Emulator, variant: str, sigma, cov, obs_sd=None):
+        if obs_sd is not None and not isinstance(obs_sd, jax.core.Tracer) and np.any(np.asarray(obs_sd) < 0):
+            raise ValueError(f"measurement standard deviations must be non-negative, got {np.asarray(obs_sd)}")
         self.emulator, self.variant = emulator, variant
         self.sigma, self.cov = jnp.asarray(sigma, float), jnp.asarray(cov, float)
+        self.obs_sd = jnp.zeros_like(self.sigma) if obs_sd is None else jnp.asarray(obs_sd, float)
 
     def __check_init__(self):
         if self.variant not in VARIANTS:
             raise ValueError(f"likelihood variant {self.variant!r} is not one of {', '.join(VARIANTS)}")
 
     @classmethod
-    def of(cls, emulator: Emulator, variant: str) -> Likelihood:
+    def of(cls, emulator: Emulator, variant: str, obs_sd=None) -> Likelihood:
         """The likelihood with the widths fitted on validation data and stored in `emulator`."""
-        return cls(emulator, variant, emulator.residual_sd, emulator.residual_cov)
+        return cls(emulator, variant, emulator.residual_sd, emulator.residual_cov, obs_sd)
 
     def forward(self, theta: Float[ArrayLike, "rows 2"]) -> Moments:
         """Emulated mean summaries and variances at parameters `theta` (Q0, a in AU)."""
@@ -82,11 +81,12 @@ class Likelihood(eqx.Module):
 
     def distribution(self, mean: Float[ArrayLike, "*rows 3"], var: Float[ArrayLike, "*rows 3"]) -> dist.Distribution:
         """p(y | theta) given the forward model's mean and variance, one event of 3 summaries."""
+        obs_var = self.obs_sd**2
         if self.variant == "constant":
-            return dist.Normal(mean, self.sigma).to_event(1)
+            return dist.Normal(mean, jnp.sqrt(self.sigma**2 + obs_var)).to_event(1)
         if self.variant == "input":
-            return dist.Normal(mean, jnp.sqrt(var)).to_event(1)
-        return dist.MultivariateNormal(mean, self.cov)
+            return dist.Normal(mean, jnp.sqrt(var + obs_var)).to_event(1)
+        return dist.MultivariateNormal(mean, self.cov + jnp.diag(obs_var))
 
     def log_likelihood(self, obs: Float[ArrayLike, "n 3"], moments: Moments) -> Float[Array, "n rows"]:
         """log p(obs | theta) for every observation (rows of `obs`) and every theta row."""
@@ -157,6 +157,17 @@ class GridPosterior:
         edges, cum = self._cumulative(name)
         return np.array([np.interp(probs, c, edges) for c in cum])
 
+    def draw(self, index: int, n: int, *, seed: int) -> np.ndarray:
+        """`n` independent draws (Q0, a) from posterior `index`: a cell by its probability,
+        then a uniform point inside it. Shape `(n, 2)`."""
+        rng = np.random.default_rng(seed)
+        p = self.density[index].ravel()
+        cells = rng.choice(p.size, size=n, p=p / p.sum())
+        iq, ia = np.unravel_index(cells, self.density.shape[1:])
+        h = np.array([self.q0[1] - self.q0[0], self.a_au[1] - self.a_au[0]])
+        centres = np.column_stack([self.q0[iq], self.a_au[ia]])
+        return centres + (rng.uniform(size=(n, 2)) - 0.5) * h
+
 
 def grid_posterior(like: Likelihood, obs: np.ndarray, n_grid: int = 160, chunk: int = 64) -> GridPosterior:
     """Exact (to grid resolution) posteriors of many observations at once.
@@ -166,92 +177,23 @@ def grid_posterior(like: Likelihood, obs: np.ndarray, n_grid: int = 160, chunk: 
     """
     q0, a = like.emulator.domain.grid(n_grid)
     theta = np.stack(np.meshgrid(q0, a, indexing="ij"), axis=-1).reshape(-1, 2)
-    moments = eqx.filter_jit(lambda lk, t: lk.forward(t))(like, jnp.asarray(theta))
-    loglike = eqx.filter_jit(lambda lk, o, m: lk.log_likelihood(o, m))
+    moments = _forward(like, jnp.asarray(theta))
     dens = []
     obs = np.atleast_2d(obs)
     for start in range(0, len(obs), chunk):
-        lp = np.array(loglike(like, jnp.asarray(obs[start : start + chunk]), moments))
+        lp = np.array(_log_likelihood(like, jnp.asarray(obs[start : start + chunk]), moments))
         lp -= lp.max(axis=1, keepdims=True)
         p = np.exp(lp)
         dens.append(p / (p.sum(axis=1, keepdims=True) * (q0[1] - q0[0]) * (a[1] - a[0])))
     return GridPosterior(q0, a, np.concatenate(dens).reshape(len(obs), n_grid, n_grid))
 
 
-def run_nuts(like: Likelihood, obs: np.ndarray, *, key, chains: int, warmup: int, samples: int):
-    """NUTS for one observation; returns the MCMC object (samples grouped by chain).
-
-    The model's observation is a traced argument and the kernel is built once per
-    likelihood, so repeated calls for new observations do not recompile.
-    """
-    mcmc = _mcmc(like, chains, warmup, samples)
-    mcmc.run(key, obs=jnp.asarray(obs, dtype=jnp.float64), extra_fields=("diverging",))
-    return mcmc
+# Compiled once per likelihood structure and shape, not once per call.
+@eqx.filter_jit
+def _forward(like: Likelihood, theta):
+    return like.forward(theta)
 
 
-_MCMC_CACHE: dict = {}
-
-
-def _mcmc(like: Likelihood, chains: int, warmup: int, samples: int):
-    from numpyro.infer import MCMC, NUTS
-
-    key = (id(like), chains, warmup, samples)
-    if key not in _MCMC_CACHE:
-        kernel = NUTS(functools.partial(cluster_model, like))
-        _MCMC_CACHE[key] = (like, MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
-                                       chain_method="vectorized", progress_bar=False, jit_model_args=True))  # fmt: skip
-    return _MCMC_CACHE[key][1]
-
-
-#: Diagnostic thresholds a NUTS run must meet (Vehtari et al. 2021): rank-normalized R-hat
-#: below this, bulk and tail effective sample sizes above that, and no divergence.
-RHAT_MAX, ESS_MIN = 1.01, 400
-
-
-def nuts_healthy(row: dict) -> bool:
-    """Whether a [`sampler_check`][] row passes every diagnostic, on unrounded numbers."""
-    return row["divergences"] == 0 and all(
-        row[p]["r_hat"] < RHAT_MAX and row[p]["ess_bulk"] > ESS_MIN and row[p]["ess_tail"] > ESS_MIN for p in PARAMETERS
-    )
-
-
-def sampler_check(like: Likelihood, obs: np.ndarray, grid: GridPosterior, index: int, *, key, chains: int,
-                  warmup: int, samples: int) -> tuple[dict, np.ndarray, float]:  # fmt: skip
-    """Sample one posterior with NUTS; its diagnostics and its agreement with the grid.
-
-    **Arguments:**
-
-    - `like`, `obs`: the likelihood and the observed summaries (3,).
-    - `grid`, `index`: the grid posteriors, and which of them belongs to `obs`.
-    - `key`, `chains`, `warmup`, `samples`: the sampler's settings.
-
-    **Returns:**
-
-    `(row, draws, seconds)`: per parameter R-hat, bulk and tail ESS, NUTS and grid means,
-    sds and 5-95% quantiles, plus the divergence count; the draws, shape
-    `(chains * samples, 2)`; the wall time of the run (s).
-    """
-    import arviz as az
-
-    t0 = time.perf_counter()
-    mcmc = run_nuts(like, obs, key=key, chains=chains, warmup=warmup, samples=samples)
-    seconds = time.perf_counter() - t0
-    summ = az.summary(az.from_numpyro(mcmc), var_names=list(PARAMETERS), kind="diagnostics")
-    draws = mcmc.get_samples()
-    mom = grid.moments()
-    row = {"index": int(index), "divergences": int(mcmc.get_extra_fields()["diverging"].sum())}
-    for p in PARAMETERS:
-        s = np.asarray(draws[p])
-        row[p] = {
-            "r_hat": float(summ.loc[p, "r_hat"]),
-            "ess_bulk": float(summ.loc[p, "ess_bulk"]),
-            "ess_tail": float(summ.loc[p, "ess_tail"]),
-            "nuts_mean": float(s.mean()),
-            "nuts_sd": float(s.std(ddof=1)),
-            "grid_mean": float(mom[f"{p}_mean"][index]),
-            "grid_sd": float(mom[f"{p}_sd"][index]),
-            "nuts_q05_q95": np.quantile(s, [0.05, 0.95]).tolist(),
-            "grid_q05_q95": grid.quantile(p, [0.05, 0.95])[index].tolist(),
-        }
-    row["healthy"] = nuts_healthy(row)
-    return row, np.column_stack([np.asarray(draws[p]) for p in PARAMETERS]), seconds
+@eqx.filter_jit
+def _log_likelihood(like: Likelihood, obs, moments: Moments):
+    return like.log_likelihood(obs, moments)
