@@ -38,7 +38,7 @@ def main(args):
     grid_posterior(like, obs[:1], n_grid=inf["grid_points"])
     grid = best_of(lambda: grid_posterior(like, obs[:1], n_grid=inf["grid_points"]).density, 3)
     theta = jnp.asarray(np.column_stack([np.linspace(0.5, 1.5, 10_000), np.linspace(50, 200, 10_000)]))
-    evaluate = jax.jit(lambda t, y: like.log_likelihood(y[None], like.forward(t)))
+    evaluate = jax.jit(lambda t, y: like.log_prob(y[None], like.prepare(t)))
     evaluate(theta, jnp.asarray(obs[0]))
     per_eval = best_of(lambda: evaluate(theta, jnp.asarray(obs[0])), 5) / len(theta)
     settings = SimulationSettings.from_config(config)

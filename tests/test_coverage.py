@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from clusteremu.coverage import LEVELS, binomial_se, calibration_study, coverage_at, representative_cases
+from clusteremu.coverage import (
+    LEVELS,
+    binned_coverage,
+    binomial_se,
+    calibration_study,
+    coverage_at,
+    quarter_edges,
+    representative_cases,
+    tarp,
+)
 from clusteremu.inference import GridPosterior
 from clusteremu.prior import ParameterBox
 
@@ -55,3 +64,97 @@ def test_coverage_at_and_representative_cases():
     u = (theta - BOX.low) / (BOX.high - BOX.low)
     assert cases["typical"] == int(np.argmin(np.sum((u - 0.5) ** 2, axis=1)))
     assert len(set(cases.values())) == 3
+
+
+def test_tarp_passes_exact_posteriors_and_catches_overconfident_ones():
+    grid, theta = exact_grid_posteriors(n_grid=100)
+    # the truths were drawn with seed 0 too: the reference points must not be those same points
+    ok = tarp(grid, theta, BOX, seed=0)
+    n = len(theta)
+    assert len(ok["f"]) == n and all(0.0 <= f <= 1.0 for f in ok["f"])
+    assert ok["alpha"] == pytest.approx(LEVELS)
+    assert ok["ks_p"] > 0.01
+    # the band is simultaneous (Kolmogorov, 95%): calibrated posteriors stay inside it at every level
+    assert ok["inside_band"]
+    assert ok["band"] == pytest.approx(stats.kstwo.ppf(0.95, n))
+    assert ok["max_deviation"] < ok["band"]
+
+    grid, theta = exact_grid_posteriors(n_grid=100, width=0.6)
+    bad = tarp(grid, theta, BOX, seed=0)
+    assert bad["ks_p"] < 1e-3
+    assert not bad["inside_band"]
+    assert bad["max_deviation"] > 3 * binomial_se(0.5, n)
+
+
+def test_tarp_by_hand_on_point_mass_posteriors():
+    q0, a = BOX.grid(4)
+    h = (q0[1] - q0[0]) * (a[1] - a[0])
+    m = 8  # cases of each two-cell kind below
+    dens = np.zeros((1 + 2 * m, 4, 4))
+    dens[0, 1, 2] = 1.0 / h  # all mass on the truth's own cell: never strictly closer, f = 0
+    dens[1:, 0, 0], dens[1:, 3, 3] = 0.3 / h, 0.7 / h
+    corner0, corner3 = np.array([q0[0], a[0]]), np.array([q0[3], a[3]])
+    truth = np.vstack([[q0[1], a[2]], np.tile(corner0, (m, 1)), np.tile(corner3, (m, 1))])
+    out = tarp(GridPosterior(q0, a, dens), truth, BOX, seed=5)
+
+    assert BOX.contains(np.array(out["reference"])).all()
+    unit = (np.array(out["reference"]) - BOX.low) / (BOX.high - BOX.low)
+    d0 = np.linalg.norm((corner0 - BOX.low) / (BOX.high - BOX.low) - unit, axis=1)
+    d3 = np.linalg.norm((corner3 - BOX.low) / (BOX.high - BOX.low) - unit, axis=1)
+    # truth in cell (0, 0): only cell (3, 3), with mass 0.7, can be closer; and the other way round
+    expected = np.concatenate([[0.0], 0.7 * (d3 < d0)[1 : m + 1], 0.3 * (d0 < d3)[m + 1 :]])
+    assert {0.0, 0.3, 0.7} <= set(np.round(expected, 12))  # every outcome occurs: a real check
+    assert out["f"] == pytest.approx(expected)
+    assert out["ecp"] == pytest.approx([np.mean(expected < lv) for lv in LEVELS])
+
+
+def test_tarp_does_not_depend_on_units():
+    grid, theta = exact_grid_posteriors(n=100, n_grid=40, width=0.8)
+    out = tarp(grid, theta, BOX, seed=2)
+    # a in metres-like units: a 1000 times wider axis must not change any distance ranking
+    box_m = ParameterBox(BOX.q0_min, BOX.q0_max, 1e3 * BOX.a_min_au, 1e3 * BOX.a_max_au)
+    grid_m = GridPosterior(grid.q0, 1e3 * grid.a_au, grid.density / 1e3)
+    scaled = tarp(grid_m, theta * np.array([1.0, 1e3]), box_m, seed=2)
+    assert scaled["f"] == pytest.approx(out["f"], abs=1e-12)
+    with pytest.raises(ValueError, match="posteriors"):
+        tarp(grid, theta[:-1], BOX, seed=2)
+
+
+def test_binned_coverage_known_answers():
+    assert quarter_edges(0.5, 1.5) == pytest.approx([0.5, 0.75, 1.0, 1.25, 1.5])
+    # bin [0, 1): 10 cases, 7 inside the 68% interval (|PIT - 0.5| <= 0.34), all 10 inside the 95% one;
+    # bin [1, 2): 4 cases, none inside either; bin [2, 3): empty; bin [3, 4]: 1 case on the closed edge
+    pit = np.array([0.5] * 7 + [0.1, 0.9, 0.85] + [0.0, 1.0, 0.01, 0.99] + [0.5])
+    values = np.array([0.0] * 5 + [0.5] * 5 + [1.0, 1.5, 1.9, 1.99] + [4.0])
+    out = binned_coverage(pit, values, [0.0, 1.0, 2.0, 3.0, 4.0])
+    assert [b["n"] for b in out] == [10, 4, 0, 1]
+    assert [(b["lo"], b["hi"]) for b in out] == [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 4.0)]
+    b = out[0]
+    assert b["coverage68"] == pytest.approx(0.7) and b["coverage95"] == pytest.approx(1.0)
+    assert b["se68"] == pytest.approx(np.sqrt(0.68 * 0.32 / 10)) and b["se95"] == pytest.approx(binomial_se(0.95, 10))
+    assert b["within_2se68"] and b["within_2se95"]
+    b = out[1]
+    assert b["coverage68"] == 0.0 and b["coverage95"] == 0.0
+    assert not b["within_2se68"] and not b["within_2se95"]
+    empty = out[2]
+    assert np.isnan(empty["coverage68"]) and np.isnan(empty["se95"])
+    assert empty["within_2se68"] is False and empty["within_2se95"] is False
+    assert out[3]["coverage68"] == 1.0
+    # cases outside the edges are not counted; other levels get their own keys
+    (only,) = binned_coverage(pit, values, np.array([0.0, 0.9]), levels=(0.5,))
+    assert only["n"] == 10 and only["coverage50"] == pytest.approx(0.7)
+    with pytest.raises(ValueError, match="increasing"):
+        binned_coverage(pit, values, [1.0, 0.0])
+
+
+def test_binned_coverage_of_exact_posteriors_is_right_in_every_bin():
+    grid, theta = exact_grid_posteriors(n=800, n_grid=80)
+    pit = grid.cdf("q0", theta[:, 0])
+    bins = binned_coverage(pit, theta[:, 0], quarter_edges(BOX.q0_min, BOX.q0_max))
+    assert sum(b["n"] for b in bins) == len(theta)
+    for b in bins:
+        assert abs(b["coverage68"] - 0.68) < 3 * b["se68"] and abs(b["coverage95"] - 0.95) < 3 * b["se95"]
+    grid, theta = exact_grid_posteriors(n=800, n_grid=80, width=0.6)
+    pit = grid.cdf("q0", theta[:, 0])
+    bins = binned_coverage(pit, theta[:, 0], quarter_edges(BOX.q0_min, BOX.q0_max))
+    assert not any(b["within_2se68"] for b in bins)

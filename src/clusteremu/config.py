@@ -103,6 +103,12 @@ SCHEMA: dict[str, Spec] = {
             "test": Number("fraction of design points held out for final reporting", 0.05, 0.95),
         },
     },
+    "truth": {
+        "seed": Number("seed of the truth set's points and simulations", 0, 2**32 - 1, True),
+        "n_points": Number("interior design points of the truth set (evaluation only)", 1, 10_000, True),
+        "n_realizations": Number("simulations per truth-set point", 2, 10_000, True),
+        "interior_fraction": Number("fraction of each parameter range the truth set fills (centred)", 0.05, 1.0),
+    },
     "simulation": {
         "n_stars": Number("number of stars N per cluster", 2, 100_000, True),
         "mass_function": Choice("stellar masses", ("equal", "kroupa2001")),
@@ -137,6 +143,16 @@ SCHEMA: dict[str, Spec] = {
         "max_epochs": Number("most full-batch epochs", 10, 10_000_000, True),
         "patience_epochs": Number("stop a member after this many epochs without improvement", 1, 1_000_000, True),
         "noise_neighbours": Number("noise-model kernel width: distance to this nearest neighbour", 1, 1000, True),
+    },
+    "learned": {
+        "seed": Number("seed of the learned-noise members' initializations", 0, 2**32 - 1, True),
+        "n_members": Number("ensemble size of the learned-noise emulator", 2, 100, True),
+        "hidden_width": Number("units per hidden layer", 1, 4096, True),
+        "hidden_layers": Number("number of hidden layers", 1, 16, True),
+        "learning_rate": Number("Adam step size", 1e-6, 1.0),
+        "max_epochs": Number("most full-batch epochs", 10, 10_000_000, True),
+        "patience_epochs": Number("stop a member after this many epochs without improvement", 1, 1_000_000, True),
+        "beta": Number("beta of the beta-NLL (0: plain Gaussian NLL)", 0.0, 1.0),
     },
     "baselines": {
         "seed": Number("seed of the Gaussian processes' optimizer restarts", 0, 2**32 - 1, True),

@@ -25,6 +25,7 @@ __all__ = [
     "assign_splits",
     "make_design",
     "prior_design",
+    "truth_design",
     "read_design",
     "simulation_seed",
 ]
@@ -173,6 +174,28 @@ def prior_design(theta: Float[np.ndarray, "n 2"], *, seed: int, split: str) -> D
     n = len(theta)
     seeds = [simulation_seed(seed, i, 0) for i in range(n)]
     return Design(np.arange(n), np.zeros(n, dtype=int), theta[:, 0], theta[:, 1], np.full(n, split),
+                  np.array(seeds, dtype=np.int64))  # fmt: skip
+
+
+def truth_design(config: Mapping) -> Design:
+    """The truth set: a few interior points with many realizations, for evaluation only.
+
+    A Latin hypercube of `truth.n_points` points over the central `truth.interior_fraction`
+    of each parameter range (edges are where an emulator is least constrained, and the
+    truth set is meant to measure its accuracy where it claims authority), each simulated
+    `truth.n_realizations` times with seeds [`simulation_seed`][]`(truth.seed, point,
+    realization)`. Labelled split "truth"; never used to train, tune or calibrate.
+    """
+    dom, t = config["domain"], config["truth"]
+    lo = np.array([dom["q0_min"], dom["a_min_au"]])
+    hi = np.array([dom["q0_max"], dom["a_max_au"]])
+    margin = 0.5 * (1.0 - t["interior_fraction"]) * (hi - lo)
+    bounds = np.column_stack([lo + margin, hi - margin])
+    pts = latin_hypercube(t["n_points"], bounds, seed=_stream(t["seed"], _LHS), optimization="random-cd")
+    n, m = t["n_points"], t["n_realizations"]
+    point, realization = np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+    seeds = [simulation_seed(t["seed"], p, r) for p, r in zip(point.tolist(), realization.tolist(), strict=True)]
+    return Design(point, realization, np.repeat(pts[:, 0], m), np.repeat(pts[:, 1], m), np.full(n * m, "truth"),
                   np.array(seeds, dtype=np.int64))  # fmt: skip
 
 

@@ -1,15 +1,22 @@
-"""Bayesian inference of (Q0, a) with the emulator as forward model.
+"""Bayesian inference of (Q0, a) with an emulator as forward model.
 
 The NumPyro model puts the uniform prior of [`ParameterBox`][clusteremu.prior.ParameterBox]
-on (Q0, a) over the emulator's training domain (it has no authority outside it), maps
-(Q0, a) through the emulator to physical summaries, and compares them with the observed
-summaries through a Gaussian likelihood in physical units. Three likelihood widths, all
+on (Q0, a) over the emulator's training domain (it has no authority outside it) and adds
+the log-likelihood of the observed summaries. Every likelihood is a
+[`LikelihoodModel`][]: `prepare(theta)` evaluates the forward model at parameter rows
+once, `log_prob(obs, prepared)` scores any number of observations against them, so the
+same object serves the grid posterior, NUTS and the coverage study. Here: the Gaussian
+likelihood in physical units around the mean emulator ([`Likelihood`][]), with three widths
 fitted on the validation split and stored in the emulator file:
 
 - `"constant"`: per-output RMSE of the ensemble mean against single validation
   realizations, as a constant diagonal sigma;
 - `"input"`: the calibrated predictive variance c^2 sigma_ens^2(theta) + sigma_sim^2(theta);
 - `"fullcov"`: a full covariance of the validation residuals (captures correlations).
+
+and [`Selected`][], which conditions any likelihood on the observation being usable.
+The learned-noise, flow and Gaussian-process likelihoods live in
+[`clusteremu.likelihoods`][].
 
 Because the posterior is two-dimensional it is also computed exactly on a grid over the
 prior box ([`GridPosterior`][]): this checks the sampler (see [`clusteremu.sampling`][] for
@@ -18,7 +25,9 @@ NUTS) and makes the coverage study cheap.
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -29,13 +38,33 @@ from jaxtyping import Array, ArrayLike, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .emulator import Emulator, Moments
+from .prior import ParameterBox
 
-__all__ = ["VARIANTS", "GridPosterior", "Likelihood", "cluster_model", "grid_posterior"]
+__all__ = ["VARIANTS", "GridPosterior", "Likelihood", "LikelihoodModel", "Selected", "cluster_model", "grid_posterior"]
 
 VARIANTS = ("constant", "input", "fullcov")
 
 
-class Likelihood(eqx.Module):
+class LikelihoodModel(eqx.Module):
+    """p(y | theta) for observed summaries y = (f_bound, sigma_v [km/s], r_h [AU]).
+
+    Subclasses implement `domain` (the prior box), `prepare(theta)` (the forward model at
+    parameter rows, any pytree) and `log_prob(obs, prepared)` (log densities in physical
+    units, shape (observations, rows)); all JAX-traceable.
+    """
+
+    @property
+    @abc.abstractmethod
+    def domain(self) -> ParameterBox: ...
+
+    @abc.abstractmethod
+    def prepare(self, theta: Float[ArrayLike, "rows 2"]) -> Any: ...
+
+    @abc.abstractmethod
+    def log_prob(self, obs: Float[ArrayLike, "n 3"], prepared: Any) -> Float[Array, "n rows"]: ...
+
+
+class Likelihood(LikelihoodModel):
     """The emulator plus one likelihood-width variant, as JAX-traceable functions.
 
     The covariance of an observed summary vector about the emulated mean is the sum of
@@ -75,9 +104,16 @@ class Likelihood(eqx.Module):
         """The likelihood with the widths fitted on validation data and stored in `emulator`."""
         return cls(emulator, variant, emulator.residual_sd, emulator.residual_cov, obs_sd)
 
+    @property
+    def domain(self) -> ParameterBox:
+        return self.emulator.domain
+
     def forward(self, theta: Float[ArrayLike, "rows 2"]) -> Moments:
         """Emulated mean summaries and variances at parameters `theta` (Q0, a in AU)."""
         return self.emulator.moments(theta)
+
+    def prepare(self, theta: Float[ArrayLike, "rows 2"]) -> Moments:
+        return self.forward(theta)
 
     def distribution(self, mean: Float[ArrayLike, "*rows 3"], var: Float[ArrayLike, "*rows 3"]) -> dist.Distribution:
         """p(y | theta) given the forward model's mean and variance, one event of 3 summaries."""
@@ -88,22 +124,54 @@ class Likelihood(eqx.Module):
             return dist.Normal(mean, jnp.sqrt(var + obs_var)).to_event(1)
         return dist.MultivariateNormal(mean, self.cov + jnp.diag(obs_var))
 
-    def log_likelihood(self, obs: Float[ArrayLike, "n 3"], moments: Moments) -> Float[Array, "n rows"]:
+    def log_prob(self, obs: Float[ArrayLike, "n 3"], prepared: Moments) -> Float[Array, "n rows"]:
         """log p(obs | theta) for every observation (rows of `obs`) and every theta row."""
-        return self.distribution(moments.mean[None], moments.total_var[None]).log_prob(obs[:, None, :])
+        obs = jnp.asarray(obs, float)
+        return self.distribution(prepared.mean[None], prepared.total_var[None]).log_prob(obs[:, None, :])
 
 
-def cluster_model(like: Likelihood, obs: Float[ArrayLike, " 3"] | None = None) -> None:
+class Selected(LikelihoodModel):
+    """A likelihood conditioned on the observation being usable (enough stars bound).
+
+    Clusters with fewer bound stars than the minimum are discarded, so the data model of a
+    usable observation is p(y | theta, usable) P(usable | theta): the emulators learn the
+    first factor from usable simulations, `selection` (a
+    [`SelectionModel`][clusteremu.selection.SelectionModel]) supplies the second.
+    """
+
+    inner: LikelihoodModel
+    selection: Any
+
+    @property
+    def domain(self) -> ParameterBox:
+        return self.inner.domain
+
+    def prepare(self, theta: Float[ArrayLike, "rows 2"]) -> tuple[Any, Float[Array, " rows"]]:
+        return self.inner.prepare(theta), self.selection.log_prob_usable(theta)
+
+    def log_prob(self, obs: Float[ArrayLike, "n 3"], prepared) -> Float[Array, "n rows"]:
+        inner, log_usable = prepared
+        return self.inner.log_prob(obs, inner) + log_usable[None, :]
+
+
+def cluster_model(like: LikelihoodModel, obs: Float[ArrayLike, " 3"] | None = None) -> None:
     """NumPyro model: uniform priors over the training domain, emulator forward model.
 
-    With `obs=None` it draws from the prior predictive, so the same model simulates
-    observations.
+    With `obs=None` and the Gaussian [`Likelihood`][] it draws summaries `y` from the prior
+    predictive, so the same model simulates observations; with `obs` given it adds
+    log p(obs | theta) as a factor, for any [`LikelihoodModel`][].
     """
     import numpyro
 
-    q0, a = like.emulator.domain.sample_numpyro()
-    m = like.forward(jnp.stack([q0, a])[None])
-    numpyro.sample("y", like.distribution(m.mean[0], m.total_var[0]), obs=obs)
+    q0, a = like.domain.sample_numpyro()
+    theta = jnp.stack([q0, a])[None]
+    if obs is None:
+        if not isinstance(like, Likelihood):
+            raise NotImplementedError(f"prior predictive draws need a Gaussian Likelihood, not {type(like).__name__}")
+        m = like.forward(theta)
+        numpyro.sample("y", like.distribution(m.mean[0], m.total_var[0]))
+        return
+    numpyro.factor("log_likelihood", like.log_prob(jnp.asarray(obs, float)[None], like.prepare(theta))[0, 0])
 
 
 @dataclass(frozen=True)
@@ -169,19 +237,19 @@ class GridPosterior:
         return centres + (rng.uniform(size=(n, 2)) - 0.5) * h
 
 
-def grid_posterior(like: Likelihood, obs: np.ndarray, n_grid: int = 160, chunk: int = 64) -> GridPosterior:
+def grid_posterior(like: LikelihoodModel, obs: np.ndarray, n_grid: int = 160, chunk: int = 64) -> GridPosterior:
     """Exact (to grid resolution) posteriors of many observations at once.
 
-    The emulator is evaluated once on the grid; each observation then costs only the
-    Gaussian log densities.
+    The forward model is evaluated once on the grid (`prepare`); each observation then
+    costs only the log densities.
     """
-    q0, a = like.emulator.domain.grid(n_grid)
+    q0, a = like.domain.grid(n_grid)
     theta = np.stack(np.meshgrid(q0, a, indexing="ij"), axis=-1).reshape(-1, 2)
-    moments = _forward(like, jnp.asarray(theta))
+    prepared = _prepare(like, jnp.asarray(theta))
     dens = []
     obs = np.atleast_2d(obs)
     for start in range(0, len(obs), chunk):
-        lp = np.array(_log_likelihood(like, jnp.asarray(obs[start : start + chunk]), moments))
+        lp = np.array(_log_prob(like, jnp.asarray(obs[start : start + chunk]), prepared))
         lp -= lp.max(axis=1, keepdims=True)
         p = np.exp(lp)
         dens.append(p / (p.sum(axis=1, keepdims=True) * (q0[1] - q0[0]) * (a[1] - a[0])))
@@ -190,10 +258,10 @@ def grid_posterior(like: Likelihood, obs: np.ndarray, n_grid: int = 160, chunk: 
 
 # Compiled once per likelihood structure and shape, not once per call.
 @eqx.filter_jit
-def _forward(like: Likelihood, theta):
-    return like.forward(theta)
+def _prepare(like: LikelihoodModel, theta):
+    return like.prepare(theta)
 
 
 @eqx.filter_jit
-def _log_likelihood(like: Likelihood, obs, moments: Moments):
-    return like.log_likelihood(obs, moments)
+def _log_prob(like: LikelihoodModel, obs, prepared):
+    return like.log_prob(obs, prepared)

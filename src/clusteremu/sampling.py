@@ -22,7 +22,7 @@ from jax import lax
 from jaxtyping import Array, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
-from .inference import GridPosterior, Likelihood, cluster_model
+from .inference import GridPosterior, LikelihoodModel, cluster_model
 from .prior import PARAMETERS
 
 __all__ = ["ESS_MIN", "RHAT_MAX", "NutsResult", "diagnostics", "nuts_healthy", "run_nuts", "sampler_check"]
@@ -49,12 +49,12 @@ class NutsResult:
         return az.from_dict(posterior=posterior, sample_stats={"diverging": self.diverging, "n_steps": self.num_steps})
 
 
-def _sampler(like: Likelihood, chains: int, warmup: int, samples: int):
+def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
     from numpyro.distributions import biject_to, constraints
     from numpyro.infer.hmc import hmc
     from numpyro.infer.util import potential_energy
 
-    box = like.emulator.domain
+    box = like.domain
     to_box = [biject_to(constraints.interval(lo, hi)) for lo, hi in zip(box.low, box.high, strict=True)]
 
     def constrain(z):
@@ -89,7 +89,7 @@ _CACHE: dict = {}
 
 
 def run_nuts(
-    like: Likelihood, obs: Float[Array, " 3"] | np.ndarray, *, key, chains: int, warmup: int, samples: int
+    like: LikelihoodModel, obs: Float[Array, " 3"] | np.ndarray, *, key, chains: int, warmup: int, samples: int
 ) -> NutsResult:
     """Sample the posterior of one observation with NUTS.
 
@@ -131,7 +131,7 @@ def nuts_healthy(row: dict) -> bool:
     )
 
 
-def sampler_check(like: Likelihood, obs: np.ndarray, grid: GridPosterior, index: int, *, key, chains: int,
+def sampler_check(like: LikelihoodModel, obs: np.ndarray, grid: GridPosterior, index: int, *, key, chains: int,
                   warmup: int, samples: int) -> tuple[dict, np.ndarray, float]:  # fmt: skip
     """Sample one posterior with NUTS; its diagnostics and its agreement with the grid.
 

@@ -1,4 +1,7 @@
-"""Train an ensemble: full-batch Adam on MSE, all members at once, with early stopping.
+"""Train an ensemble: full-batch Adam, all members at once, with early stopping.
+
+The loss is the mean squared error by default, or any per-member loss `loss(model, x, y)`
+(the learned-noise ensemble uses a Gaussian negative log-likelihood).
 
 All members are trained in one compiled loop (`vmap` over the members' parameters and
 optimizer states), not a Python loop of separate trainings. Each member keeps the weights
@@ -8,6 +11,7 @@ epochs without improving, or after `max_epochs`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import equinox as eqx
@@ -16,12 +20,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import lax
-from jaxtyping import ArrayLike, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .mlp import MLP
 
-__all__ = ["TrainingHistory", "train_ensemble"]
+__all__ = ["TrainingHistory", "mse", "train_ensemble"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ class TrainingHistory:
         return self.train_loss.shape[0]
 
 
+def mse(model: MLP, x: Float[Array, "n d_in"], y: Float[Array, "n d_out"]) -> Float[Array, ""]:
+    """Mean squared error of one member on a split (normalized units)."""
+    return jnp.mean((jax.vmap(model)(x) - y) ** 2)
+
+
 def train_ensemble(
     ensemble: MLP,
     x_train: Float[ArrayLike, "n 2"],
@@ -48,6 +57,7 @@ def train_ensemble(
     max_epochs: int,
     patience: int,
     chunk: int = 100,
+    loss: Callable[[MLP, Array, Array], Array] | None = None,
 ) -> tuple[MLP, TrainingHistory]:
     """Train every member on the same normalized data (different initializations).
 
@@ -59,6 +69,8 @@ def train_ensemble(
     - `learning_rate`: Adam step size.
     - `max_epochs`, `patience`: stopping rule; one epoch is one full-batch step.
     - `chunk`: epochs per compiled call between stopping checks.
+    - `loss`: per-member loss `loss(model, x, y)` on a whole split; default: mean squared
+      error of `jax.vmap(model)(x)` against `y`.
 
     **Returns:**
 
@@ -67,17 +79,18 @@ def train_ensemble(
     params, static = eqx.partition(ensemble, eqx.is_array)
     opt = optax.adam(learning_rate)
 
-    def loss(p, x, y):
-        model = eqx.combine(p, static)
-        return jnp.mean((jax.vmap(model)(x) - y) ** 2)
+    member_loss = loss or mse
+
+    def split_loss(p, x, y):
+        return member_loss(eqx.combine(p, static), x, y)
 
     def step(p, state):
-        value, grads = jax.value_and_grad(loss)(p, x_train, y_train)
+        value, grads = jax.value_and_grad(split_loss)(p, x_train, y_train)
         updates, state = opt.update(grads, state, p)
         return optax.apply_updates(p, updates), state, value
 
     vstep = jax.vmap(step)
-    vval = jax.vmap(lambda p: loss(p, x_val, y_val))
+    vval = jax.vmap(lambda p: split_loss(p, x_val, y_val))
 
     def keep(mask, new, old):
         return jax.tree_util.tree_map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)
