@@ -73,13 +73,15 @@ $(CFG)/%.json: | $(STAMP)
 
 # --- artifacts ----------------------------------------------------------------------------
 FIGURE_NAMES := pipeline clusters design validation_energy validation_ics summaries noise_floor \
-  energy_errors loss_curves pred_vs_true residuals slices reliability coverage sbc \
+  energy_errors loss_curves pred_vs_true residuals slices reliability truth coverage coverage_quarters tarp sbc \
   corner_typical corner_edge corner_ridge
 FIGURES := $(FIGURE_NAMES:%=$(FIG)/%.png)
 CORNER_FIGS := $(FIG)/corner_typical.png $(FIG)/corner_edge.png $(FIG)/corner_ridge.png
-TABLES := $(DATA)/tables/accuracy.md $(DATA)/tables/uncertainty.md $(DATA)/tables/coverage.md
+TABLES := $(DATA)/tables/accuracy.md $(DATA)/tables/uncertainty.md $(DATA)/tables/truth.md \
+  $(DATA)/tables/likelihoods.md
 RESULTS := $(DATA)/design_summary.json $(DATA)/validation.json $(DATA)/campaign_summary.json \
-  $(DATA)/training.json $(DATA)/evaluation.json $(DATA)/inference.json
+  $(DATA)/training.json $(DATA)/learned.json $(DATA)/flow.json $(DATA)/evaluation.json $(DATA)/truth.json \
+  $(DATA)/inference.json
 VARIABLES := $(BUILD)/_variables.yml
 PDF := $(BUILD)/paper.pdf
 
@@ -144,8 +146,9 @@ data/%/emulator.eqx data/%/training.json: $(DATA)/campaign.csv $(call step,04_tr
 	$(PY) analysis/04_train_emulator.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
 	  --model $(DATA)/emulator.eqx --summary $(DATA)/training.json
 
-$(DATA)/baselines.json: $(DATA)/campaign.csv $(call step,05_baselines) | $(STAMP)
-	$(PY) analysis/05_baselines.py --config $(CONFIG) --dataset $(DATA)/campaign.csv --out $@
+data/%/baselines.json data/%/gp.npz: $(DATA)/campaign.csv $(call step,05_baselines) | $(STAMP)
+	$(PY) analysis/05_baselines.py --config $(CONFIG) --dataset $(DATA)/campaign.csv --out $(DATA)/baselines.json \
+	  --gp $(DATA)/gp.npz
 
 data/%/evaluation.json data/%/tables/accuracy.md data/%/tables/uncertainty.md: $(DATA)/campaign.csv \
   $(DATA)/emulator.eqx $(DATA)/baselines.json \
@@ -157,14 +160,33 @@ data/%/evaluation.json data/%/tables/accuracy.md data/%/tables/uncertainty.md: $
 $(DATA)/coverage_sims.csv: $(call step,07_coverage_sims) | $(STAMP)
 	$(PY) analysis/07_coverage_sims.py --config $(CONFIG) --cache $(CACHE) --dataset $@
 
-data/%/inference.json data/%/tables/coverage.md data/%/posteriors.npz: $(DATA)/campaign.csv \
-  $(DATA)/coverage_sims.csv $(DATA)/emulator.eqx $(call step,08_inference) | $(STAMP)
+data/%/inference.json data/%/tables/likelihoods.md data/%/posteriors.npz: $(DATA)/campaign.csv \
+  $(DATA)/coverage_sims.csv $(DATA)/emulator.eqx $(DATA)/learned.eqx $(DATA)/gp.npz $(DATA)/flow.eqx \
+  $(call step,08_inference) | $(STAMP)
 	$(PY) analysis/08_inference.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
-	  --coverage-sims $(DATA)/coverage_sims.csv --model $(DATA)/emulator.eqx --results $(DATA)/inference.json \
-	  --table $(DATA)/tables/coverage.md --posteriors $(DATA)/posteriors.npz
+	  --coverage-sims $(DATA)/coverage_sims.csv --model $(DATA)/emulator.eqx --learned $(DATA)/learned.eqx \
+	  --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx --results $(DATA)/inference.json \
+	  --table $(DATA)/tables/likelihoods.md --posteriors $(DATA)/posteriors.npz
 
 $(DATA)/snapshots.npz: $(call step,09_snapshots) | $(STAMP)
 	$(PY) analysis/09_snapshots.py --config $(CONFIG) --out $@
+
+$(DATA)/truth_sims.csv: $(call step,10_truth_sims) | $(STAMP)
+	$(PY) analysis/10_truth_sims.py --config $(CONFIG) --cache $(CACHE) --dataset $@
+
+data/%/learned.eqx data/%/learned.json: $(DATA)/campaign.csv $(call step,11_fit_learned) | $(STAMP)
+	$(PY) analysis/11_fit_learned.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
+	  --model $(DATA)/learned.eqx --summary $(DATA)/learned.json
+
+data/%/flow.eqx data/%/flow.json: $(DATA)/campaign.csv $(call step,12_fit_flow) | $(STAMP)
+	$(PY) analysis/12_fit_flow.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
+	  --model $(DATA)/flow.eqx --summary $(DATA)/flow.json
+
+data/%/truth.json data/%/tables/truth.md: $(DATA)/truth_sims.csv $(DATA)/emulator.eqx $(DATA)/learned.eqx \
+  $(DATA)/gp.npz $(DATA)/flow.eqx $(call step,14_truth_evaluation) | $(STAMP)
+	$(PY) analysis/14_truth_evaluation.py --config $(CONFIG) --truth $(DATA)/truth_sims.csv \
+	  --model $(DATA)/emulator.eqx --learned $(DATA)/learned.eqx --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx \
+	  --results $(DATA)/truth.json --table $(DATA)/tables/truth.md
 
 # --- figures: drawn from saved results only -------------------------------------------------
 # $(call figure,NAME,OPTIONS): figures/NAME.png from analysis/figures/NAME.py.
@@ -196,8 +218,14 @@ $(FIG)/slices.png: $(DATA)/evaluation.json $(call step,figures/slices) | $(STAMP
 	$(call figure,slices,--evaluation $<)
 $(FIG)/reliability.png: $(DATA)/evaluation.json $(call step,figures/reliability) | $(STAMP)
 	$(call figure,reliability,--evaluation $<)
+$(FIG)/truth.png: $(DATA)/truth.json $(call step,figures/truth) | $(STAMP)
+	$(call figure,truth,--truth $<)
 $(FIG)/coverage.png: $(DATA)/inference.json $(call step,figures/coverage) | $(STAMP)
 	$(call figure,coverage,--inference $<)
+$(FIG)/coverage_quarters.png: $(DATA)/inference.json $(call step,figures/coverage_quarters) | $(STAMP)
+	$(call figure,coverage_quarters,--inference $<)
+$(FIG)/tarp.png: $(DATA)/inference.json $(call step,figures/tarp) | $(STAMP)
+	$(call figure,tarp,--inference $<)
 $(FIG)/sbc.png: $(DATA)/inference.json $(call step,figures/sbc) | $(STAMP)
 	$(call figure,sbc,--inference $<)
 figures/%/corner_typical.png figures/%/corner_edge.png figures/%/corner_ridge.png: $(DATA)/posteriors.npz \
@@ -208,8 +236,8 @@ figures/%/corner_typical.png figures/%/corner_edge.png figures/%/corner_ridge.pn
 $(VARIABLES): $(RESULTS) $(call step,90_variables) | $(STAMP)
 	$(PY) analysis/90_variables.py --config $(CONFIG) --design-summary $(DATA)/design_summary.json \
 	  --validation $(DATA)/validation.json --campaign $(DATA)/campaign_summary.json \
-	  --training $(DATA)/training.json --evaluation $(DATA)/evaluation.json --inference $(DATA)/inference.json \
-	  --out $@
+	  --training $(DATA)/training.json --learned $(DATA)/learned.json --flow $(DATA)/flow.json \
+	  --evaluation $(DATA)/evaluation.json --truth $(DATA)/truth.json --inference $(DATA)/inference.json --out $@
 
 $(PDF): $(PAPER_SRC) $(VARIABLES) $(FIGURES) $(TABLES) $(call step,99_render) | $(STAMP)
 	$(PY) analysis/99_render.py --config $(CONFIG) --out $@

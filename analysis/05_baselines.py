@@ -1,9 +1,10 @@
 """Fit the baselines on the training split, tune them on validation, predict held-out rows.
 
-Reads:  the profile config (`--config`, section `baselines`) and the campaign dataset
-        (`--dataset`).
+Reads:  the profile config (`--config`, sections `domain` and `baselines`) and the
+        campaign dataset (`--dataset`).
 Writes: each baseline's predictions (physical units) on the validation and test rows,
-        its tuned hyperparameter and validation scores (`--out`, JSON).
+        its tuned hyperparameter and validation scores (`--out`, JSON), and the fitted
+        Gaussian process, the forward model of the GP likelihood (`--gp`, NPZ).
 
 Baselines: training mean, linear regression, k-nearest neighbours (k on validation),
 thin-plate RBF interpolation (smoothing on validation), and a Gaussian process with a
@@ -17,15 +18,19 @@ import sys
 from clusteremu.baselines import fit_baselines
 from clusteremu.config import ConfigError, load_config
 from clusteremu.emulator_data import load_emulator_data
+from clusteremu.prior import ParameterBox
 from clusteremu.provenance import Run
 
-CONFIG_SECTIONS = ("baselines",)
+CONFIG_SECTIONS = ("domain", "baselines")
 
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
-    out = fit_baselines(load_emulator_data(args.dataset), config["baselines"])
-    Run(__file__, config, inputs=[args.dataset], seeds={"gp": config["baselines"]["seed"]}).write_json(args.out, out)
+    box = ParameterBox.from_domain(config["domain"])
+    out, gp = fit_baselines(load_emulator_data(args.dataset), config["baselines"], box)
+    run = Run(__file__, config, inputs=[args.dataset], seeds={"gp": config["baselines"]["seed"]})
+    run.write_json(args.out, out)
+    run.write_arrays(args.gp, gp.arrays())
 
 
 if __name__ == "__main__":
@@ -33,6 +38,7 @@ if __name__ == "__main__":
     parser.add_argument("--config", required=True, help="profile YAML")
     parser.add_argument("--dataset", required=True, help="campaign dataset (CSV)")
     parser.add_argument("--out", required=True, help="output baseline predictions (JSON)")
+    parser.add_argument("--gp", required=True, help="output fitted Gaussian process (NPZ)")
     try:
         main(parser.parse_args())
     except ConfigError as exc:

@@ -185,9 +185,9 @@ def emulator_vars(config, training: dict, ev: dict) -> dict:
 
 def inference_vars(config, inf: dict, training: dict) -> dict:
     cfg = config["inference"]
-    best = "input"
+    best = inf["recommended"]
     cov = inf["coverage_set"]
-    nuts = inf["nuts"]
+    nuts = inf["nuts"][best]
     params = ("q0", "a_au")
     healthy = [r for r in nuts if r["healthy"]]
     dmean = max(abs(r[p]["nuts_mean"] - r[p]["grid_mean"]) / r[p]["grid_sd"] for r in nuts for p in params)
@@ -228,9 +228,9 @@ def inference_vars(config, inf: dict, training: dict) -> dict:
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
-    results = {name: json.loads(Path(getattr(args, name)).read_text())
-               for name in ("design_summary", "validation", "campaign", "training", "evaluation",
-                            "inference")}  # fmt: skip
+    names = ("design_summary", "validation", "campaign", "training", "learned", "flow", "evaluation", "truth",
+             "inference")  # fmt: skip
+    results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in names}
     variables = {
         "build": build_info(config),
         "design": design_vars(results["design_summary"]),
@@ -240,7 +240,7 @@ def main(args):
         "emu": emulator_vars(config, results["training"], results["evaluation"]),
         "inf": inference_vars(config, results["inference"], results["training"]),
     }
-    inputs = [args.design_summary, args.validation, args.campaign, args.training, args.evaluation, args.inference]
+    inputs = [getattr(args, name) for name in names]
     run = Run(__file__, config, inputs=inputs)
     write_variables(run, Path(args.out), variables)
 
@@ -252,7 +252,10 @@ if __name__ == "__main__":
     parser.add_argument("--validation", required=True, help="validation JSON from 02_validate_simulator.py")
     parser.add_argument("--campaign", required=True, help="campaign statistics JSON from 03_simulate.py")
     parser.add_argument("--training", required=True, help="training facts JSON from 04_train_emulator.py")
+    parser.add_argument("--learned", required=True, help="training facts JSON from 11_fit_learned.py")
+    parser.add_argument("--flow", required=True, help="training facts JSON from 12_fit_flow.py")
     parser.add_argument("--evaluation", required=True, help="metrics JSON from 06_evaluate_emulator.py")
+    parser.add_argument("--truth", required=True, help="truth-set evaluation JSON from 14_truth_evaluation.py")
     parser.add_argument("--inference", required=True, help="inference numbers JSON from 08_inference.py")
     parser.add_argument("--out", required=True, help="output _variables.yml")
     try:

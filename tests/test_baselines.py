@@ -12,6 +12,7 @@ from clusteremu.baselines import (
     tune,
 )
 from clusteremu.emulator_data import EmulatorData, SplitData
+from clusteremu.prior import ParameterBox
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,10 @@ def test_fit_baselines_normalizes_itself_and_predicts_in_physical_units(data):
     data3 = EmulatorData({"train": split(x, y), "validation": split(xv, yv), "test": split(xt, ft)}, 0, 0)
     settings = {"seed": 0, "knn_k_max": 20, "rbf_log10_smoothing_min": -3.0, "rbf_log10_smoothing_max": 1.0,
                 "gp_restarts": 0}  # fmt: skip
-    out = fit_baselines(data3, settings)
+    out, gp = fit_baselines(data3, settings, ParameterBox(0.5, 1.5, 50.0, 200.0))
+    mean, var = gp.predict(data3.test.x)
+    np.testing.assert_allclose(np.asarray(mean), np.asarray(out["gp"]["test"]["mean"]), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.asarray(var)), np.asarray(out["gp"]["test"]["sd"]), rtol=1e-6)
     assert set(out) == {"mean", "linear", "knn", "rbf", "gp"}
     truth = data3.test.y
     for name in ("knn", "rbf", "gp"):

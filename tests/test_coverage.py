@@ -10,7 +10,6 @@ from clusteremu.coverage import (
     binomial_se,
     calibration_study,
     coverage_at,
-    quarter_edges,
     representative_cases,
     tarp,
 )
@@ -121,7 +120,7 @@ def test_tarp_does_not_depend_on_units():
 
 
 def test_binned_coverage_known_answers():
-    assert quarter_edges(0.5, 1.5) == pytest.approx([0.5, 0.75, 1.0, 1.25, 1.5])
+    assert BOX.quarter_edges("q0") == pytest.approx([0.5, 0.75, 1.0, 1.25, 1.5])
     # bin [0, 1): 10 cases, 7 inside the 68% interval (|PIT - 0.5| <= 0.34), all 10 inside the 95% one;
     # bin [1, 2): 4 cases, none inside either; bin [2, 3): empty; bin [3, 4]: 1 case on the closed edge
     pit = np.array([0.5] * 7 + [0.1, 0.9, 0.85] + [0.0, 1.0, 0.01, 0.99] + [0.5])
@@ -150,11 +149,11 @@ def test_binned_coverage_known_answers():
 def test_binned_coverage_of_exact_posteriors_is_right_in_every_bin():
     grid, theta = exact_grid_posteriors(n=800, n_grid=80)
     pit = grid.cdf("q0", theta[:, 0])
-    bins = binned_coverage(pit, theta[:, 0], quarter_edges(BOX.q0_min, BOX.q0_max))
+    bins = binned_coverage(pit, theta[:, 0], BOX.quarter_edges("q0"))
     assert sum(b["n"] for b in bins) == len(theta)
     for b in bins:
         assert abs(b["coverage68"] - 0.68) < 3 * b["se68"] and abs(b["coverage95"] - 0.95) < 3 * b["se95"]
     grid, theta = exact_grid_posteriors(n=800, n_grid=80, width=0.6)
     pit = grid.cdf("q0", theta[:, 0])
-    bins = binned_coverage(pit, theta[:, 0], quarter_edges(BOX.q0_min, BOX.q0_max))
+    bins = binned_coverage(pit, theta[:, 0], BOX.quarter_edges("q0"))
     assert not any(b["within_2se68"] for b in bins)

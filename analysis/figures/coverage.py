@@ -1,4 +1,4 @@
-"""Figure: expected-coverage curves of the posteriors, per likelihood width and parameter.
+"""Figure: expected-coverage curves of every likelihood's posteriors, for Q0 and for a.
 
 Reads:  the profile config (`--config`, section `figures`) and the inference results
         (`--inference`, from `08_inference.py`).
@@ -9,25 +9,25 @@ Writes: the figure (`--out`, PNG): empirical coverage of central credible interv
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.plotting import PARAM_LABELS, VARIANT_NAMES, figure_script
+from clusteremu.names import LIKELIHOOD_NAMES
+from clusteremu.plotting import PARAM_LABELS, figure_script, likelihood_style
 
 CONFIG_SECTIONS = ("figures",)
 
 
 def plot(inference):
-    inf = inference
-    levels, n = np.array(inf["levels"]), inf["n_coverage_used"]
+    levels, n = np.array(inference["levels"]), inference["n_coverage_used"]
     band = 2 * np.sqrt(levels * (1 - levels) / n)
-    fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.0))
+    fig, axes = plt.subplots(1, 2, figsize=(6.6, 3.3), sharey=True)
     for ax, p in zip(axes, PARAM_LABELS, strict=True):
-        ax.fill_between(levels, levels - band, levels + band, color="0.85", label="±2 binomial s.e.")
-        ax.plot([0, 1], [0, 1], "k:", lw=0.8)
-        for v, res in inf["coverage_set"].items():
-            ax.plot(levels, res[p]["coverage"], "o-", ms=2.5, label=VARIANT_NAMES[v])
+        ax.fill_between(levels, levels - band, levels + band, color="0.85", lw=0, label="±2 binomial s.e.")
+        for name in inference["likelihoods"]:
+            ax.plot(levels, inference["coverage_set"][name][p]["coverage"], label=LIKELIHOOD_NAMES[name],
+                    **likelihood_style(name, inference["recommended"]))  # fmt: skip
         ax.set_xlabel("nominal credibility")
-        ax.set_ylabel("empirical coverage")
         ax.set_title(PARAM_LABELS[p])
-    axes[0].legend(fontsize=6.5)
+    axes[0].set_ylabel("empirical coverage")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=6.5)
     return fig
 
 

@@ -16,6 +16,8 @@ from scipy.interpolate import RBFInterpolator
 from scipy.spatial import cKDTree
 
 from .emulator_data import EmulatorData, Normalizer
+from .gp import GPEmulator
+from .prior import ParameterBox
 
 __all__ = [
     "GPBaseline",
@@ -128,19 +130,21 @@ def tune(make: Callable[[float], object], grid: Iterable, x_tr, y_tr, x_val, y_v
     return best, models[best], scores
 
 
-def fit_baselines(data: EmulatorData, settings: Mapping[str, Any]) -> dict[str, dict]:
+def fit_baselines(data: EmulatorData, settings: Mapping[str, Any], domain: ParameterBox) -> tuple[dict, GPEmulator]:
     """Fit, tune and apply every baseline; predictions in physical units.
 
     **Arguments:**
 
     - `data`: the campaign split by design point (the test split is only predicted).
     - `settings`: the profile's `baselines` section (search ranges, GP restarts, seed).
+    - `domain`: the training box, stored with the GP for its use as a forward model.
 
     **Returns:**
 
     For each baseline (`mean`, `linear`, `knn`, `rbf`, `gp`): `info` (the tuned
     hyperparameter and validation scores, or the GP kernels) and, for `validation` and
-    `test`, the predicted `mean` (rows, 3) and, for the GP, its predictive `sd`.
+    `test`, the predicted `mean` (rows, 3) and, for the GP, its predictive `sd`; and the
+    fitted GP as a JAX forward model ([`GPEmulator`][clusteremu.gp.GPEmulator]).
     """
     norm = Normalizer.fit(data.train)
 
@@ -172,4 +176,5 @@ def fit_baselines(data: EmulatorData, settings: Mapping[str, Any]) -> dict[str, 
             else:
                 entry[split] = {"mean": (model.predict(x) * y_std + y_mean).tolist()}
         out[name] = entry
-    return out
+    x_mean, x_std = (np.asarray(a) for a in (norm.x_mean, norm.x_std))
+    return out, GPEmulator.from_sklearn(gp.gps, xt, x_mean, x_std, y_mean, y_std, domain)

@@ -154,6 +154,17 @@ SCHEMA: dict[str, Spec] = {
         "patience_epochs": Number("stop a member after this many epochs without improvement", 1, 1_000_000, True),
         "beta": Number("beta of the beta-NLL (0: plain Gaussian NLL)", 0.0, 1.0),
     },
+    "flow": {
+        "seed": Number("seed of the flow's initialization and minibatches", 0, 2**32 - 1, True),
+        "flow_layers": Number("coupling layers of the conditional flow", 1, 64, True),
+        "knots": Number("knots of each rational-quadratic spline", 2, 64, True),
+        "interval": Number("half-width of the splines' interval, standardized units", 0.5, 50.0),
+        "nn_width": Number("units per hidden layer of the conditioner networks", 1, 4096, True),
+        "learning_rate": Number("Adam step size", 1e-6, 1.0),
+        "max_epochs": Number("most passes over the training data", 1, 1_000_000, True),
+        "patience_epochs": Number("stop after this many epochs without improvement", 1, 1_000_000, True),
+        "batch_size": Number("minibatch size", 1, 1_000_000, True),
+    },
     "baselines": {
         "seed": Number("seed of the Gaussian processes' optimizer restarts", 0, 2**32 - 1, True),
         "knn_k_max": Number("largest k tried for k-nearest neighbours (chosen on validation)", 1, 1000, True),
@@ -169,6 +180,11 @@ SCHEMA: dict[str, Spec] = {
         "nuts_warmup": Number("NUTS warm-up iterations per chain", 10, 100_000, True),
         "nuts_samples": Number("NUTS draws kept per chain", 10, 100_000, True),
         "n_nuts_check": Number("coverage observations also sampled with NUTS to check the grid", 1, 10_000, True),
+        "measurement_sd": {
+            "f_bound": Number("measurement sd of the bound fraction in the repeated coverage study", 0.0, 1.0),
+            "sigma_v_kms": Number("measurement sd of sigma_v (km/s) in the repeated coverage study", 0.0, 1e4),
+            "r_h_au": Number("measurement sd of r_h (AU) in the repeated coverage study", 0.0, 1e6),
+        },
     },
     "figures": {
         "dpi": Number("raster resolution of PNG figures (dots per inch)", 50, 600, True),

@@ -18,7 +18,8 @@ posterior of (Q0, a) through the posterior mass of random balls around reference
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from jaxtyping import Float
@@ -31,9 +32,11 @@ __all__ = [
     "LEVELS",
     "binned_coverage",
     "binomial_se",
+    "calibration_checks",
+    "calibration_report",
     "calibration_study",
     "coverage_at",
-    "quarter_edges",
+    "recommend",
     "representative_cases",
     "tarp",
 ]
@@ -182,11 +185,6 @@ def _reference_points(box: ParameterBox, n: int, *, seed: int) -> np.ndarray:
     return box.low + u * (box.high - box.low)
 
 
-def quarter_edges(lo: float, hi: float) -> Float[np.ndarray, " 5"]:
-    """Edges of four equal bins spanning [`lo`, `hi`] (e.g. one parameter's prior range)."""
-    return np.linspace(lo, hi, 5)
-
-
 def binned_coverage(
     pit: Float[np.ndarray, " n"],
     values: Float[np.ndarray, " n"],
@@ -233,3 +231,47 @@ def binned_coverage(
             row |= {f"coverage{tag}": cov, f"se{tag}": se, f"within_2se{tag}": ok}
         out.append(row)
     return out
+
+
+def calibration_report(grid: GridPosterior, truth: Float[np.ndarray, "n 2"], box: ParameterBox, *, seed: int) -> dict:
+    """Everything the paper asks of one likelihood's posteriors, on one held-out set.
+
+    [`calibration_study`][] per parameter, with, for each parameter, its coverage in the
+    four quarters of the Q0 range (`by_q0`) and of the a range (`by_a`), and the joint
+    [`tarp`][] test (`tarp`, reference points from `seed`).
+    """
+    out = calibration_study(grid, truth, box)
+    for p in PARAMETERS:
+        pit = np.asarray(out[p]["pit"])
+        out[p]["by_q0"] = binned_coverage(pit, truth[:, 0], box.quarter_edges("q0"))
+        out[p]["by_a"] = binned_coverage(pit, truth[:, 1], box.quarter_edges("a_au"))
+    out["tarp"] = tarp(grid, truth, box, seed=seed)
+    return out
+
+
+def calibration_checks(report: Mapping[str, Any], *, alpha: float = 0.05) -> dict[str, bool]:
+    """The pass/fail checks of the paper's calibration targets for one likelihood.
+
+    - `global`: 68% and 95% coverage of both parameters within 2 binomial s.e.;
+    - `quarters`: the same in every quarter of the Q0 range;
+    - `sbc`: the SBC uniformity test not rejected at level `alpha` for either parameter;
+    - `tarp`: the joint TARP curve inside its simultaneous 95% band.
+    """
+    n = len(report[PARAMETERS[0]]["pit"])
+    glob = all(abs(report[p][f"coverage{lv}"] - lv / 100) <= 2 * binomial_se(lv / 100, n)
+               for p in PARAMETERS for lv in (68, 95))  # fmt: skip
+    quarters = all(b[f"within_2se{lv}"] for p in PARAMETERS for b in report[p]["by_q0"] for lv in (68, 95))
+    sbc = all(report[p]["sbc_chi2_p"] > alpha for p in PARAMETERS)
+    return {"global": glob, "quarters": quarters, "sbc": sbc, "tarp": bool(report["tarp"]["inside_band"])}
+
+
+def recommend(reports: Mapping[str, Mapping[str, Any]]) -> str:
+    """The likelihood to recommend: the one passing most [`calibration_checks`][], ties
+    broken by the larger median contraction of a, then of Q0 (the most informative honest
+    posterior). Returns its name."""
+
+    def merit(name):
+        r = reports[name]
+        return (sum(calibration_checks(r).values()), r["a_au"]["contraction_median"], r["q0"]["contraction_median"])
+
+    return max(reports, key=merit)

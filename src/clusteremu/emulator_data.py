@@ -30,6 +30,7 @@ __all__ = [
     "SplitData",
     "load_emulator_data",
     "usable_points",
+    "usable_rows",
 ]
 
 #: Emulator inputs, in order: initial virial ratio and Plummer scale radius (AU).
@@ -38,10 +39,11 @@ INPUTS = ("q0", "a_au")
 
 @dataclass(frozen=True)
 class PointStatistics:
-    """Per design point with at least two realizations: its inputs `x` (points, 2), the
-    mean `mean` and realization standard deviation `sd` (ddof = 1, the simulator's noise)
-    of each output (points, 3), and the number of realizations `count` (points,)."""
+    """Per design point with at least two realizations: its index `point`, its inputs `x`
+    (points, 2), the mean `mean` and realization standard deviation `sd` (ddof = 1, the
+    simulator's noise) of each output (points, 3), and the number of realizations `count`."""
 
+    point: Int[np.ndarray, " points"]
     x: Float[np.ndarray, "points 2"]
     mean: Float[np.ndarray, "points 3"]
     sd: Float[np.ndarray, "points 3"]
@@ -59,28 +61,36 @@ class SplitData:
 
     def point_statistics(self) -> PointStatistics:
         """Mean and realization scatter of every design point with two or more realizations."""
-        xs, means, sds, counts = [], [], [], []
+        ids, xs, means, sds, counts = [], [], [], [], []
         for p in np.unique(self.point):
             sel = self.point == p
             if sel.sum() >= 2:
+                ids.append(p)
                 xs.append(self.x[sel][0])
                 means.append(self.y[sel].mean(axis=0))
                 sds.append(self.y[sel].std(axis=0, ddof=1))
                 counts.append(sel.sum())
         width = self.y.shape[1]
         return PointStatistics(
-            np.array(xs).reshape(-1, 2), np.array(means).reshape(-1, width), np.array(sds).reshape(-1, width),
-            np.array(counts, dtype=np.int64),
+            np.array(ids, dtype=np.int64), np.array(xs).reshape(-1, 2), np.array(means).reshape(-1, width),
+            np.array(sds).reshape(-1, width), np.array(counts, dtype=np.int64),
         )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class EmulatorData:
-    """The usable simulations by split, and how many were excluded and why."""
+    """The usable simulations by split, and how many were excluded and why.
+
+    `selection_x` and `selection_usable` are the inputs of every training simulation with
+    a conserved energy, usable or not, and whether it was usable: what the selection model
+    ([`clusteremu.selection`][]) learns P(usable | theta) from.
+    """
 
     splits: dict[str, SplitData]
     n_excluded_energy: int
     n_excluded_few_bound: int
+    selection_x: Float[np.ndarray, "rows 2"] | None = None
+    selection_usable: np.ndarray | None = None
 
     @property
     def train(self) -> SplitData:
@@ -111,19 +121,27 @@ def load_emulator_data(path: str | Path) -> EmulatorData:
             y=np.stack([cols[c][sel] for c in OUTPUT_NAMES], axis=1),
             point=cols["point"][sel],
         )
+    trained = (cols["split"] == "train") & ~cols["flag_energy"]
     return EmulatorData(
         splits=splits,
         n_excluded_energy=int(cols["flag_energy"].sum()),
         n_excluded_few_bound=int((cols["few_bound"] & ~cols["flag_energy"]).sum()),
+        selection_x=np.stack([cols[c][trained] for c in INPUTS], axis=1),
+        selection_usable=ok[trained],
     )
+
+
+def usable_rows(columns: Mapping[str, np.ndarray]) -> SplitData:
+    """The usable rows of any dataset (campaign, coverage or truth set), as a [`SplitData`][]."""
+    ok = usable(columns)
+    x = np.stack([columns[c][ok] for c in INPUTS], axis=1)
+    y = np.stack([columns[c][ok] for c in OUTPUT_NAMES], axis=1)
+    return SplitData(x, y, columns["point"][ok])
 
 
 def usable_points(columns: Mapping[str, np.ndarray]) -> PointStatistics:
     """Mean and realization scatter per design point, over its usable rows (any split)."""
-    ok = usable(columns)
-    x = np.stack([columns[c][ok] for c in INPUTS], axis=1)
-    y = np.stack([columns[c][ok] for c in OUTPUT_NAMES], axis=1)
-    return SplitData(x, y, columns["point"][ok]).point_statistics()
+    return usable_rows(columns).point_statistics()
 
 
 class Normalizer(eqx.Module):

@@ -60,9 +60,9 @@ class EmulatorSettings:
 
 @dataclass(frozen=True)
 class FitResult:
-    """The fitted emulator, its training history and the training wall time (s)."""
+    """A fitted emulator (mean or learned-noise), its training history and the training wall time (s)."""
 
-    emulator: Emulator
+    emulator: Any
     history: TrainingHistory
     train_seconds: float
 

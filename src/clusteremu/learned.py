@@ -21,6 +21,7 @@ physical by construction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +34,11 @@ from jaxtyping import Array, ArrayLike, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .emulator_data import EmulatorData
+from .fit import FitResult
 from .mlp import DTYPE, MLP, ensemble_apply, make_ensemble
 from .prior import ParameterBox
-from .training import TrainingHistory, train_ensemble
+from .selection import SelectionModel
+from .training import train_ensemble
 from .transforms import SummaryTransform
 
 __all__ = ["LearnedEmulator", "LearnedPrediction", "LearnedSettings", "ZMoments", "fit_learned", "gaussian_nll"]
@@ -129,6 +132,9 @@ class LearnedEmulator(eqx.Module):
     - `z_mean`, `z_std`: training statistics of the transformed summaries.
     - `scale`: calibration factor per output on the total predictive sd (validation).
     - `transform`: the summary transform (holds the number of stars N).
+    - `selection`: P(usable | theta), fitted on every training simulation
+      ([`SelectionModel`][clusteremu.selection.SelectionModel]), for the likelihood of an
+      observed, hence usable, cluster.
     - `domain`: the training box (static).
     """
 
@@ -139,6 +145,7 @@ class LearnedEmulator(eqx.Module):
     z_std: Float[Array, " 3"]
     scale: Float[Array, " 3"]
     transform: SummaryTransform
+    selection: SelectionModel
     domain: ParameterBox = eqx.field(static=True)
 
     def members(self, theta: Float[ArrayLike, "rows 2"]) -> tuple[Float[Array, "m rows 3"], Float[Array, "m rows 3 3"]]:
@@ -166,6 +173,12 @@ class LearnedEmulator(eqx.Module):
     def in_domain(self, theta: Float[np.ndarray, "rows 2"]) -> np.ndarray:
         return self.domain.contains(np.asarray(theta, float))
 
+    def to_bytes(self, info: dict | None = None) -> bytes:
+        """The emulator file's bytes (see [`clusteremu.ensemble_io`][]); `info` is stored as-is."""
+        from .ensemble_io import learned_bytes
+
+        return learned_bytes(self, info or {})
+
 
 def _marginal_moments(transform: SummaryTransform, mean, var):
     """E[y_j] and sd[y_j] of y = inverse(z) for Gaussian marginals of z (Gauss-Hermite)."""
@@ -192,10 +205,10 @@ def _predict(em, theta, calibrated):
     return LearnedPrediction(*(np.asarray(a) for a in _predict_arrays(em, theta, calibrated)))
 
 
-def fit_learned(
-    data: EmulatorData, settings: LearnedSettings, domain: ParameterBox, n_stars: int
-) -> tuple[LearnedEmulator, TrainingHistory]:
+def fit_learned(data: EmulatorData, settings: LearnedSettings, domain: ParameterBox, n_stars: int) -> FitResult:
     """Fit the learned-noise ensemble on the training split; calibrate on validation.
+
+    Also fits the selection model P(usable | theta) on every training simulation.
 
     **Arguments:**
 
@@ -206,8 +219,8 @@ def fit_learned(
 
     **Returns:**
 
-    The fitted [`LearnedEmulator`][] and the training history (validation NLL decides
-    early stopping).
+    A [`FitResult`][clusteremu.fit.FitResult]: the fitted [`LearnedEmulator`][], the
+    training history (validation NLL decides early stopping) and the training time.
     """
     transform = SummaryTransform(n_stars)
     train, val = data.train, data.validation
@@ -219,6 +232,7 @@ def fit_learned(
         return jnp.asarray((a - m) / s, dtype=DTYPE)
 
     ensemble = make_ensemble(settings.n_members, settings.sizes, key=jax.random.key(settings.seed))
+    t0 = time.perf_counter()
     ensemble, history = train_ensemble(
         ensemble,
         unit(train.x, x_mean, x_std),
@@ -230,8 +244,10 @@ def fit_learned(
         patience=settings.patience_epochs,
         loss=lambda model, x, z: gaussian_nll(model, x, z, settings.beta),
     )
+    selection = SelectionModel.fit(data.selection_x, data.selection_usable)
     em = LearnedEmulator(ensemble, *(jnp.asarray(a) for a in (x_mean, x_std, z_mean, z_std)), jnp.ones(N_OUT),
-                         transform, domain)  # fmt: skip
+                         transform, selection, domain)  # fmt: skip
     m = em.moments(val.x, calibrated=False)
     r2 = (z_val - np.asarray(m.mean)) ** 2 / np.asarray(jnp.diagonal(m.total, axis1=-2, axis2=-1))
-    return eqx.tree_at(lambda e: e.scale, em, jnp.sqrt(jnp.asarray(r2.mean(axis=0)))), history
+    em = eqx.tree_at(lambda e: e.scale, em, jnp.sqrt(jnp.asarray(r2.mean(axis=0))))
+    return FitResult(em, history, time.perf_counter() - t0)

@@ -64,6 +64,11 @@ class ParameterBox:
         u = np.random.default_rng(seed).uniform(size=(n, 2))
         return self.low + u * (self.high - self.low)
 
+    def quarter_edges(self, name: str) -> np.ndarray:
+        """The five edges of the quarters of parameter `name`'s range ("q0" or "a_au")."""
+        j = PARAMETERS.index(name)
+        return np.linspace(self.low[j], self.high[j], 5)
+
     def grid(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Cell centres of an `n` x `n` grid over the box: (Q0 values, a values)."""
         centres = (np.arange(n) + 0.5) / n

@@ -25,7 +25,7 @@ from scipy import optimize
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 
-__all__ = ["SelectionModel"]
+__all__ = ["SelectionModel", "usable_by_quarter"]
 
 # Ridge on the intercept, far weaker than the one on the other terms: enough to keep it
 # finite when every simulation is usable (or none is), where the likelihood has no maximum.
@@ -132,3 +132,14 @@ class SelectionModel(eqx.Module):
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-z)) without overflow for large |z|."""
     return np.exp(-np.logaddexp(0.0, -z))
+
+
+def usable_by_quarter(model: SelectionModel, theta: Float[np.ndarray, "n 2"], usable: np.ndarray, edges) -> list[dict]:
+    """Per Q0 bin [edges[k], edges[k+1]): the number of simulations, their usable fraction and
+    the model's mean P(usable) there: the check that the fit follows the data."""
+    which = np.clip(np.searchsorted(edges, theta[:, 0], side="right") - 1, 0, len(edges) - 2)
+    fitted = np.asarray(model.prob_usable(theta))
+    return [{"q0_lo": float(edges[k]), "q0_hi": float(edges[k + 1]), "n": int((which == k).sum()),
+             "usable_fraction": float(usable[which == k].mean()) if (which == k).any() else None,
+             "fitted_mean": float(fitted[which == k].mean()) if (which == k).any() else None}
+            for k in range(len(edges) - 1)]  # fmt: skip

@@ -10,14 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from .dataset import OUTPUT_NAMES
+from .names import LIKELIHOOD_NAMES, OUTPUT_SYMBOLS
 
-__all__ = ["METHOD_NAMES", "accuracy_table", "coverage_table", "fmt_output", "uncertainty_table"]
+__all__ = ["METHOD_NAMES", "accuracy_table", "fmt_output", "likelihood_table", "truth_table", "uncertainty_table"]
 
-METHOD_NAMES = {"ensemble": "MLP ensemble", "mean": "training mean", "linear": "linear regression",
+METHOD_NAMES = {"learned": "learned-noise ensemble", "ensemble": "MLP ensemble", "mean": "training mean",
+                "linear": "linear regression",
                 "knn": "k-nearest neighbours", "rbf": "RBF interpolation", "gp": "Gaussian process"}  # fmt: skip
-_SYMBOLS = {"f_bound": "$f_\\mathrm{bound}$", "sigma_v_kms": "$\\sigma_v$", "r_h_au": "$r_h$"}
-_PARAMS = {"q0": "$Q_0$", "a_au": "$a$"}
-_VARIANTS = {"constant": "constant diagonal", "input": "input-dependent", "fullcov": "full covariance"}
 
 
 def fmt_output(value: float, name: str) -> str:
@@ -54,7 +53,7 @@ def uncertainty_table(prob: Mapping[str, Any]) -> str:
             "|:--|:--|--:|--:|--:|--:|--:|"]  # fmt: skip
     for m, v in prob.items():
         for j, n in enumerate(OUTPUT_NAMES):
-            rows.append(f"| {m} | {_SYMBOLS[n]} | {v['nlpd'][j]:.2f} | {fmt_output(v['crps'][j], n)} | "
+            rows.append(f"| {m} | {OUTPUT_SYMBOLS[n]} | {v['nlpd'][j]:.2f} | {fmt_output(v['crps'][j], n)} | "
                         f"{v['coverage68'][j]:.2f} | {v['coverage95'][j]:.2f} | {v['z2_mean'][j]:.2f} |")  # fmt: skip
     caption = (
         "Probabilistic scores on the test split for a new single realization (lower NLPD and CRPS are "
@@ -63,18 +62,50 @@ def uncertainty_table(prob: Mapping[str, Any]) -> str:
     return _table(rows, caption, "tbl-uncertainty")
 
 
-def coverage_table(results: Mapping[str, Any], test_results: Mapping[str, Any]) -> str:
-    """Coverage on the prior draws and the test split, SBC, contraction and bias per width."""
-    rows = ["| Likelihood width | Parameter | 68% (prior draws) | 95% (prior draws) | 68% (test split) "
-            "| 95% (test split) | SBC $p$ | median contraction | mean $z$ bias |",
-            "|:--|:--|" + "--:|" * 7]  # fmt: skip
-    for v, per_param in results.items():
-        for p, r in per_param.items():
-            t = test_results[v][p]
-            rows.append(f"| {_VARIANTS[v]} | {_PARAMS[p]} | {r['coverage68']:.2f} | {r['coverage95']:.2f} | "
-                        f"{t['coverage68']:.2f} | {t['coverage95']:.2f} | {r['sbc_chi2_p']:.2f} | "
-                        f"{r['contraction_median']:.1f} | {r['z_bias_mean']:+.2f} |")  # fmt: skip
-    caption = ("Empirical coverage of central credible intervals for the held-out simulations drawn from the "
-               "prior and for the test split, with the SBC uniformity test, contraction (prior sd / posterior sd) "
-               "and standardized bias, for each likelihood width.")  # fmt: skip
-    return _table(rows, caption, "tbl-coverage")
+def likelihood_table(results: Mapping[str, Any]) -> str:
+    """Per likelihood: coverage (global and worst Q0 quarter), SBC, TARP, contraction, NUTS health."""
+    rows = ["| Likelihood | 68% $Q_0$ | 95% $Q_0$ | 68% $a$ | 95% $a$ | worst quarter, 95% $Q_0$ | SBC $p$ "
+            "($Q_0$, $a$) | TARP dev. | contraction ($Q_0$, $a$) | NUTS healthy | checks passed |",
+            "|:--|" + "--:|" * 10]  # fmt: skip
+    for name in results["likelihoods"]:
+        r = results["coverage_set"][name]
+        q, a = r["q0"], r["a_au"]
+        worst = min((b["coverage95"] for b in q["by_q0"] if b["n"]), default=float("nan"))
+        healthy = f"{sum(row['healthy'] for row in results['nuts'][name])}/{len(results['nuts'][name])}"
+        passed = sum(r["checks"].values())
+        mark = "**" if name == results["recommended"] else ""
+        rows.append(f"| {mark}{LIKELIHOOD_NAMES[name]}{mark} | {q['coverage68']:.2f} | {q['coverage95']:.2f} | "
+                    f"{a['coverage68']:.2f} | {a['coverage95']:.2f} | {worst:.2f} | {q['sbc_chi2_p']:.2f}, "
+                    f"{a['sbc_chi2_p']:.2f} | {r['tarp']['max_deviation']:.3f} | {q['contraction_median']:.1f}, "
+                    f"{a['contraction_median']:.1f} | {healthy} | {passed}/4 |")  # fmt: skip
+    n = results["n_coverage_used"]
+    caption = (
+        f"Every likelihood on the {n} held-out simulations drawn from the prior: coverage of the central 68% and "
+        "95% credible intervals, the lowest 95% coverage of $Q_0$ among the quarters of the $Q_0$ range, the SBC "
+        "uniformity test, the largest deviation of the TARP curve from the diagonal (simultaneous 95% band "
+        f"{results['coverage_set'][results['recommended']]['tarp']['band']:.3f}), the median contraction (prior "
+        "sd / posterior sd), the NUTS runs passing every diagnostic, and the calibration checks passed (global, "
+        "quarters, SBC, TARP). The recommended likelihood is in bold."
+    )
+    return _table(rows, caption, "tbl-likelihoods")
+
+
+def truth_table(results: Mapping[str, Any]) -> str:
+    """Per model and output: mean error over the truth set's noise, and single-realization coverage."""
+    names = {"mean": "MLP ensemble (mean + kernel noise)", "learned": "learned-noise ensemble",
+             "gp": "Gaussian process", "flow": "normalizing flow"}  # fmt: skip
+    rows = ["| Model | Output | error / $\\sigma_\\mathrm{sim}$, 68th pct | 95th pct | 68% coverage | 95% coverage |",
+            "|:--|:--|--:|--:|--:|--:|"]  # fmt: skip
+    perfect = results["perfect"]
+    for m, v in results["models"].items():
+        for j, n in enumerate(OUTPUT_NAMES):
+            rows.append(f"| {names.get(m, m)} | {OUTPUT_SYMBOLS[n]} | {v['ratio68'][j]:.2f} | {v['ratio95'][j]:.2f} | "
+                        f"{v['coverage68'][j]:.2f} | {v['coverage95'][j]:.2f} |")  # fmt: skip
+    caption = (
+        f"Every emulator against the truth set ({len(results['points']['count'])} interior points, "
+        f"{results['n_realizations']} realizations): the 68th and 95th percentiles over points of the error of "
+        f"the emulated mean in units of the realization sd (a perfect emulator scores {perfect[0]:.2f} and "
+        f"{perfect[1]:.2f} from the truth set's own sampling error), and the fraction of single realizations "
+        "inside the 68% and 95% predictive intervals."
+    )
+    return _table(rows, caption, "tbl-truth")

@@ -1,0 +1,74 @@
+"""Fit the learned-noise emulator (each member predicts a realization's mean and covariance)
+and the selection model P(usable | Q0, a), stored together.
+
+Reads:  the profile config (`--config`, sections `domain`, `simulation` (N, for the bound
+        fraction's transform) and `learned`) and the campaign dataset (`--dataset`).
+Writes: the emulator (`--model`, one versioned file) and training facts with thinned loss
+        curves and the usable fraction per Q0 quarter, data and fit (`--summary`, JSON).
+
+The training split sets the weights and the standardization; validation stops training
+and calibrates the total predictive sd; the test split is not read.
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from clusteremu.config import ConfigError, load_config
+from clusteremu.emulator_data import load_emulator_data
+from clusteremu.learned import LearnedSettings, fit_learned
+from clusteremu.prior import ParameterBox
+from clusteremu.provenance import Run
+from clusteremu.selection import usable_by_quarter
+
+CONFIG_SECTIONS = ("domain", "simulation", "learned")
+MAX_CURVE_POINTS = 1000
+
+
+def summarize(fit, data) -> dict:
+    em, history = fit.emulator, fit.history
+    box = em.domain
+    selection = usable_by_quarter(em.selection, data.selection_x, data.selection_usable, box.quarter_edges("q0"))
+    stride = max(1, history.epochs // MAX_CURVE_POINTS)
+    members = np.arange(history.train_loss.shape[1])
+    return {
+        "epochs_run": int(history.epochs),
+        "best_epoch": history.best_epoch.tolist(),
+        "best_val_nll": history.val_loss[history.best_epoch, members].tolist(),
+        "calibration_scale": np.asarray(em.scale).tolist(),
+        "selection": {
+            "n": int(len(data.selection_usable)),
+            "n_unusable": int((~data.selection_usable).sum()),
+            "quarters": selection,
+        },  # fmt: skip
+        "loss_curves": {
+            "epoch": np.arange(0, history.epochs, stride).tolist(),
+            "train": history.train_loss[::stride].T.tolist(),
+            "validation": history.val_loss[::stride].T.tolist(),
+        },
+    }
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    settings = LearnedSettings.from_config(config)
+    data = load_emulator_data(args.dataset)
+    fit = fit_learned(data, settings, ParameterBox.from_domain(config["domain"]), config["simulation"]["n_stars"])
+    seconds = {"train_seconds": round(fit.train_seconds, 2)}  # volatile: record only
+    summary = summarize(fit, data)
+    run = Run(__file__, config, inputs=[args.dataset], seeds={"learned": settings.seed})
+    run.write_bytes(args.model, fit.emulator.to_bytes({"epochs_run": summary["epochs_run"]}), extra=seconds)
+    run.write_json(args.summary, summary, extra=seconds)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True, help="profile YAML")
+    parser.add_argument("--dataset", required=True, help="campaign dataset (CSV)")
+    parser.add_argument("--model", required=True, help="output emulator file")
+    parser.add_argument("--summary", required=True, help="output training facts (JSON)")
+    try:
+        main(parser.parse_args())
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")

@@ -1,0 +1,130 @@
+"""Likelihoods beyond the Gaussian around the mean emulator: learned noise, GP, flow.
+
+Each is a [`LikelihoodModel`][clusteremu.inference.LikelihoodModel], so the grid
+posterior, NUTS and the coverage study use them unchanged:
+
+- [`LearnedLikelihood`][]: a Gaussian in the transformed space z (logit f_bound, log
+  sigma_v, log r_h) with the learned-noise ensemble's mean and full, input-dependent
+  covariance Sigma_sim + Sigma_emu (calibrated), plus the measurement covariance mapped
+  into z by the delta method; the Jacobian |dz/dy| makes it a density in physical units.
+- [`GPLikelihood`][]: a Gaussian in physical units with the Gaussian process's predictive
+  mean and variance (diagonal), the baseline used as forward model.
+- [`FlowLikelihoodModel`][]: the conditional normalizing flow p(y | theta), a reference
+  that assumes no Gaussian shape at all (no measurement errors).
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpyro.distributions as dist
+from jaxtyping import Array, ArrayLike, Float
+
+from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
+from .emulator import Emulator
+from .gp import GPEmulator
+from .inference import Likelihood, LikelihoodModel, Selected
+from .learned import LearnedEmulator, ZMoments
+from .prior import ParameterBox
+
+__all__ = ["FlowLikelihoodModel", "GPLikelihood", "LearnedLikelihood", "likelihood_family"]
+
+
+def _obs_sd(obs_sd, like_sd) -> Array:
+    return jnp.zeros_like(like_sd) if obs_sd is None else jnp.asarray(obs_sd, float)
+
+
+class LearnedLikelihood(LikelihoodModel):
+    """The learned-noise ensemble's Gaussian in z, with measurement errors `obs_sd` (physical)."""
+
+    emulator: LearnedEmulator
+    obs_sd: Float[Array, " 3"]
+    measured: bool = eqx.field(static=True)
+
+    def __init__(self, emulator: LearnedEmulator, obs_sd=None):
+        self.emulator = emulator
+        self.obs_sd = _obs_sd(obs_sd, emulator.scale)
+        self.measured = obs_sd is not None
+
+    @property
+    def domain(self) -> ParameterBox:
+        return self.emulator.domain
+
+    def prepare(self, theta: Float[ArrayLike, "rows 2"]) -> ZMoments:
+        return self.emulator.moments(theta)
+
+    def log_prob(self, obs: Float[ArrayLike, "n 3"], prepared: ZMoments) -> Float[Array, "n rows"]:
+        t = self.emulator.transform
+        obs = jnp.asarray(obs, float)
+        z = t.forward(obs)
+        if self.measured:  # measurement errors, mapped into z at the observation (delta method)
+            var_z = (t.jacobian_diagonal(obs) * self.obs_sd) ** 2
+            cov = prepared.total[None] + jax.vmap(jnp.diag)(var_z)[:, None]
+            log_p = dist.MultivariateNormal(prepared.mean[None], cov).log_prob(z[:, None, :])
+        else:  # one Cholesky factor per theta row, shared by every observation
+            log_p = dist.MultivariateNormal(prepared.mean, prepared.total).log_prob(z[:, None, :])
+        return log_p + t.log_abs_det_jacobian(obs)[:, None]
+
+
+class GPLikelihood(LikelihoodModel):
+    """Gaussian in physical units with the GP's predictive mean and variance per output."""
+
+    gp: GPEmulator
+    obs_sd: Float[Array, " 3"]
+
+    def __init__(self, gp: GPEmulator, obs_sd=None):
+        self.gp = gp
+        self.obs_sd = _obs_sd(obs_sd, gp.y_std)
+
+    @property
+    def domain(self) -> ParameterBox:
+        return self.gp.domain
+
+    def prepare(self, theta: Float[ArrayLike, "rows 2"]) -> tuple[Float[Array, "rows 3"], Float[Array, "rows 3"]]:
+        return self.gp.predict(theta)
+
+    def log_prob(self, obs: Float[ArrayLike, "n 3"], prepared) -> Float[Array, "n rows"]:
+        mean, var = prepared
+        sd = jnp.sqrt(var + self.obs_sd**2)
+        return dist.Normal(mean[None], sd[None]).to_event(1).log_prob(jnp.asarray(obs, float)[:, None, :])
+
+
+class FlowLikelihoodModel(LikelihoodModel):
+    """The conditional flow's density p(y | theta) in physical units (no measurement errors)."""
+
+    flow: eqx.Module
+
+    @property
+    def domain(self) -> ParameterBox:
+        return self.flow.domain
+
+    def prepare(self, theta: Float[ArrayLike, "rows 2"]) -> Float[Array, "rows 2"]:
+        return jnp.atleast_2d(jnp.asarray(theta, float))
+
+    def log_prob(self, obs: Float[ArrayLike, "n 3"], prepared) -> Float[Array, "n rows"]:
+        theta = prepared
+
+        def one(y):
+            return self.flow.log_prob(jnp.broadcast_to(y, (theta.shape[0], 3)), theta)
+
+        return jax.lax.map(one, jnp.asarray(obs, float))
+
+
+def likelihood_family(em: Emulator, learned: LearnedEmulator, gp: GPEmulator, flow=None,
+                      obs_sd=None) -> dict[str, LikelihoodModel]:  # fmt: skip
+    """Every likelihood the paper compares, keyed as in [`clusteremu.names.LIKELIHOOD_NAMES`][].
+
+    The three Gaussian widths around the mean emulator, the GP as forward model, the
+    learned-noise Gaussian with and without the selection factor, and (if given) the flow
+    with and without it. `obs_sd`, the measurement sds (physical units), enters every
+    likelihood that models measurement errors (all but the flow).
+    """
+    family: dict[str, LikelihoodModel] = {v: Likelihood.of(em, v, obs_sd) for v in ("constant", "input", "fullcov")}
+    family["gp"] = GPLikelihood(gp, obs_sd)
+    family["learned"] = LearnedLikelihood(learned, obs_sd)
+    family["learned+selection"] = Selected(family["learned"], learned.selection)
+    if flow is not None and obs_sd is None:
+        family["flow"] = FlowLikelihoodModel(flow)
+        family["flow+selection"] = Selected(family["flow"], learned.selection)
+    return family
