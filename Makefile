@@ -73,7 +73,7 @@ $(CFG)/%.json: | $(STAMP)
 
 # --- artifacts ----------------------------------------------------------------------------
 FIGURE_NAMES := pipeline clusters design validation_energy validation_ics summaries noise_floor \
-  energy_errors loss_curves pred_vs_true residuals slices reliability truth coverage coverage_quarters tarp sbc \
+  energy_errors loss_curves pred_vs_true residuals slices reliability truth coverage coverage_quarters tarp sbc reference learning_curve \
   corner_typical corner_edge corner_ridge
 FIGURES := $(FIGURE_NAMES:%=$(FIG)/%.png)
 CORNER_FIGS := $(FIG)/corner_typical.png $(FIG)/corner_edge.png $(FIG)/corner_ridge.png
@@ -81,17 +81,26 @@ TABLES := $(DATA)/tables/accuracy.md $(DATA)/tables/uncertainty.md $(DATA)/table
   $(DATA)/tables/likelihoods.md
 RESULTS := $(DATA)/design_summary.json $(DATA)/validation.json $(DATA)/campaign_summary.json \
   $(DATA)/training.json $(DATA)/learned.json $(DATA)/flow.json $(DATA)/evaluation.json $(DATA)/truth.json \
-  $(DATA)/inference.json
+  $(DATA)/inference.json $(DATA)/reference.json $(DATA)/learning_curve.json $(DATA)/costs.json
+# Every data artifact, named here so that make never takes one made by a pattern rule for an
+# intermediate file (and deletes it at the end of the build).
+DATA_FILES := design.csv design_summary.json validation.json campaign.csv campaign_summary.json emulator.eqx \
+  training.json baselines.json gp.npz evaluation.json coverage_sims.csv inference.json posteriors.npz \
+  snapshots.npz truth_sims.csv learned.eqx learned.json flow.eqx flow.json truth.json reference.json \
+  learning_curve.json costs.json
+ARTIFACTS := $(DATA_FILES:%=$(DATA)/%) $(TABLES)
 VARIABLES := $(BUILD)/_variables.yml
 PDF := $(BUILD)/paper.pdf
 
-.PHONY: help paper figures audit test test-fast bench clean clean-cache distclean lint
+.PHONY: help paper data figures audit test test-fast bench clean clean-cache distclean lint
 
 help: ## list the targets
 	@echo "clusteremu: make TARGET [PROFILE=paper|smoke]   (PROFILE now: $(PROFILE))"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 13
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 13
 
 paper: $(PDF) ## build every artifact of PROFILE and render build/PROFILE/paper.pdf
+
+data: $(ARTIFACTS) ## compute every data artifact of PROFILE (no figure, no PDF)
 
 figures: $(FIGURES) ## build every figure of PROFILE
 
@@ -182,11 +191,28 @@ data/%/flow.eqx data/%/flow.json: $(DATA)/campaign.csv $(call step,12_fit_flow) 
 	$(PY) analysis/12_fit_flow.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
 	  --model $(DATA)/flow.eqx --summary $(DATA)/flow.json
 
+$(DATA)/reference.json: $(DATA)/coverage_sims.csv $(DATA)/inference.json $(DATA)/emulator.eqx $(DATA)/learned.eqx \
+  $(DATA)/gp.npz $(DATA)/flow.eqx $(call step,15_reference_posteriors) | $(STAMP)
+	$(PY) analysis/15_reference_posteriors.py --config $(CONFIG) --coverage-sims $(DATA)/coverage_sims.csv \
+	  --inference $(DATA)/inference.json --model $(DATA)/emulator.eqx --learned $(DATA)/learned.eqx \
+	  --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx --cache $(CACHE) --results $@
+
 data/%/truth.json data/%/tables/truth.md: $(DATA)/truth_sims.csv $(DATA)/emulator.eqx $(DATA)/learned.eqx \
   $(DATA)/gp.npz $(DATA)/flow.eqx $(call step,14_truth_evaluation) | $(STAMP)
 	$(PY) analysis/14_truth_evaluation.py --config $(CONFIG) --truth $(DATA)/truth_sims.csv \
 	  --model $(DATA)/emulator.eqx --learned $(DATA)/learned.eqx --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx \
 	  --results $(DATA)/truth.json --table $(DATA)/tables/truth.md
+
+$(DATA)/learning_curve.json: $(DATA)/campaign.csv $(DATA)/truth_sims.csv $(DATA)/coverage_sims.csv \
+  $(call step,16_learning_curve) | $(STAMP)
+	$(PY) analysis/16_learning_curve.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
+	  --truth $(DATA)/truth_sims.csv --coverage-sims $(DATA)/coverage_sims.csv --out $@
+
+# Measured wall times: volatile (a byte-for-byte rebuild reuses them, see the audit).
+$(DATA)/costs.json: $(DATA)/learned.eqx $(DATA)/inference.json $(DATA)/emulator.eqx $(DATA)/gp.npz $(DATA)/flow.eqx \
+  $(call step,80_costs) | $(STAMP)
+	$(PY) analysis/80_costs.py --config $(CONFIG) --learned $(DATA)/learned.eqx --inference $(DATA)/inference.json \
+	  --model $(DATA)/emulator.eqx --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx --out $@
 
 # --- figures: drawn from saved results only -------------------------------------------------
 # $(call figure,NAME,OPTIONS): figures/NAME.png from analysis/figures/NAME.py.
@@ -226,6 +252,10 @@ $(FIG)/coverage_quarters.png: $(DATA)/inference.json $(call step,figures/coverag
 	$(call figure,coverage_quarters,--inference $<)
 $(FIG)/tarp.png: $(DATA)/inference.json $(call step,figures/tarp) | $(STAMP)
 	$(call figure,tarp,--inference $<)
+$(FIG)/reference.png: $(DATA)/reference.json $(call step,figures/reference) | $(STAMP)
+	$(call figure,reference,--reference $<)
+$(FIG)/learning_curve.png: $(DATA)/learning_curve.json $(call step,figures/learning_curve) | $(STAMP)
+	$(call figure,learning_curve,--learning-curve $<)
 $(FIG)/sbc.png: $(DATA)/inference.json $(call step,figures/sbc) | $(STAMP)
 	$(call figure,sbc,--inference $<)
 figures/%/corner_typical.png figures/%/corner_edge.png figures/%/corner_ridge.png: $(DATA)/posteriors.npz \
@@ -233,11 +263,14 @@ figures/%/corner_typical.png figures/%/corner_edge.png figures/%/corner_ridge.pn
 	$(PY) analysis/figures/corners.py --config $(CONFIG) --posteriors $< --out $(CORNER_FIGS)
 
 # --- manuscript ---------------------------------------------------------------------------
-$(VARIABLES): $(RESULTS) $(call step,90_variables) | $(STAMP)
+# requirements.lock: the text states the versions of the main packages.
+$(VARIABLES): $(RESULTS) requirements.lock $(call step,90_variables) | $(STAMP)
 	$(PY) analysis/90_variables.py --config $(CONFIG) --design-summary $(DATA)/design_summary.json \
 	  --validation $(DATA)/validation.json --campaign $(DATA)/campaign_summary.json \
 	  --training $(DATA)/training.json --learned $(DATA)/learned.json --flow $(DATA)/flow.json \
-	  --evaluation $(DATA)/evaluation.json --truth $(DATA)/truth.json --inference $(DATA)/inference.json --out $@
+	  --evaluation $(DATA)/evaluation.json --truth $(DATA)/truth.json --inference $(DATA)/inference.json \
+	  --reference $(DATA)/reference.json --learning-curve $(DATA)/learning_curve.json --costs $(DATA)/costs.json \
+	  --out $@
 
 $(PDF): $(PAPER_SRC) $(VARIABLES) $(FIGURES) $(TABLES) $(call step,99_render) | $(STAMP)
 	$(PY) analysis/99_render.py --config $(CONFIG) --out $@

@@ -36,8 +36,7 @@ CHUNK = 64
 
 def predictors(args, seed, samples=FLOW_SAMPLES):
     em, learned, flow = Emulator.load(args.model), load_learned(args.learned), load_flow(args.flow)
-    with np.load(args.gp) as arrays:
-        gp = GPEmulator.from_arrays(arrays)
+    gp = GPEmulator.load(args.gp)
 
     def mean_emulator(x):
         p = em.predict(x)

@@ -1,32 +1,77 @@
-"""Collect every number the manuscript quotes into `_variables.yml`.
+"""Collect every number the manuscript quotes into `_variables.yml`, and check its claims.
 
-Reads:  the profile config (`--config`, the sections whose settings the text quotes) and
-        the results JSON files of the analysis steps (`--design-summary`, `--validation`,
-        `--campaign`, `--training`, `--evaluation`, `--inference`).
+Reads:  the profile config (`--config`, the sections whose settings the text quotes) and the
+        results of the analysis steps (`--design-summary`, `--validation`, `--campaign`,
+        `--training`, `--learned`, `--flow`, `--evaluation`, `--truth`, `--inference`,
+        `--reference`, `--learning-curve`, `--costs`).
 Writes: `_variables.yml` (`--out`) for `{{< var ... >}}` shortcodes, with its record. The
         figures' caption tags (`prov.*`) are added by the render, so this step does not
         depend on any figure.
 
-Numbers are formatted here, once; the manuscript never types a number by hand.
+Numbers are formatted here, once; the manuscript never types a number by hand. Sentences
+whose wording depends on the results are composed here from the results. Every other
+qualitative statement of the manuscript is listed in `CLAIMS` with the test that makes it
+true: if a test fails, the build stops and names the sentence.
 """
 
 import argparse
 import json
-import math
+import platform
 import sys
+from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from clusteremu.config import ConfigError, load_config
+from clusteremu.dataset import OUTPUT_NAMES
+from clusteremu.names import LIKELIHOOD_NAMES
+from clusteremu.prior import PARAMETERS
 from clusteremu.provenance import Run, git_state
-from clusteremu.units import G
+from clusteremu.trust import EMULATOR_OF, assess
+from clusteremu.units import KM_S_PER_AU_YR
+from clusteremu.validation import crossing_time_yr
 from clusteremu.variables import sci, write_variables
 
-CONFIG_SECTIONS = ("domain", "simulation", "campaign", "emulator", "inference")
+CONFIG_SECTIONS = ("domain", "simulation", "campaign", "emulator", "learned", "truth", "inference", "reference")
+RESULTS = ("design_summary", "validation", "campaign", "training", "learned", "flow", "evaluation", "truth",
+           "inference", "reference", "learning_curve", "costs")  # fmt: skip
+OUT_FMT = {"f_bound": "{:.3f}", "sigma_v_kms": "{:.2f}", "r_h_au": "{:.0f}"}
+OUT_TEXT = {"f_bound": "the bound fraction", "sigma_v_kms": "the velocity dispersion", "r_h_au": "the half-mass radius"}
+PARAM_TEXT = {"q0": "$Q_0$", "a_au": "$a$"}
+MODEL_TEXT = {"mean": "the mean ensemble", "learned": "the learned-noise ensemble", "gp": "the Gaussian process",
+              "flow": "the flow"}  # fmt: skip
+WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+CHECK_TEXT = {"accuracy": "the accuracy condition", "global": "the overall coverage",
+              "quarters": "the coverage by quarter",
+              "sbc": "the SBC test", "tarp": "the TARP test"}  # fmt: skip
+
+
+def word(n: int) -> str:
+    return WORDS[n] if n < len(WORDS) else str(n)
+
+
+def upper_first(text: str) -> str:
+    """Capitalize the first letter only (str.capitalize would lower "Gaussian" and "$Q_0$")."""
+    return text[:1].upper() + text[1:]
+
+
+def listing(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+#: The packages whose versions the manuscript states (exact pins in requirements.lock).
+SOFTWARE = ("jax", "equinox", "optax", "numpyro", "flowjax", "arviz", "numpy", "scipy", "scikit-learn", "rebound",
+            "matplotlib", "typst")  # fmt: skip
 
 
 def build_info(config) -> dict:
     git = git_state()
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in SOFTWARE)
     return {
+        "python": platform.python_version(),
+        "versions": versions,
         "profile": config.profile,
         "commit": (git["commit"] or "no-git")[:12],
         "tree": {True: "uncommitted changes", False: "clean", None: "not a git checkout"}[git["dirty"]],
@@ -34,8 +79,7 @@ def build_info(config) -> dict:
 
 
 def design_vars(summary: dict) -> dict:
-    dom = summary["domain"]
-    pts = summary["points_per_split"]
+    dom, pts = summary["domain"], summary["points_per_split"]
     return {
         "n_points": summary["n_points"],
         "n_realizations": summary["n_realizations"],
@@ -47,13 +91,7 @@ def design_vars(summary: dict) -> dict:
         "q0_max": f"{dom['q0_max']:.2f}",
         "a_min_au": f"{dom['a_min_au']:.0f}",
         "a_max_au": f"{dom['a_max_au']:.0f}",
-        "seed": summary["seed"],
     }
-
-
-def crossing_time_yr(a_au: float, mass_msun: float) -> float:
-    """Plummer crossing time GM^(5/2) / (2|E|)^(3/2) = 6.256 sqrt(a^3 / GM), in years."""
-    return 6.256 * math.sqrt(a_au**3 / (G * mass_msun))
 
 
 def simulation_vars(config) -> dict:
@@ -62,6 +100,7 @@ def simulation_vars(config) -> dict:
     cut = sim["plummer_mass_cut"]
     t_cr = {k: crossing_time_yr(dom[k], n * m) for k in ("a_min_au", "a_max_au")}
     return {
+        "kms_per_auyr": f"{KM_S_PER_AU_YR:.4f}",
         "t_cross_amin_yr": f"{t_cr['a_min_au']:.0f}",
         "t_cross_amax_yr": f"{t_cr['a_max_au']:.0f}",
         "n_cross_amin": f"{sim['t_end_yr'] / t_cr['a_min_au']:.1f}",
@@ -89,8 +128,8 @@ def validation_vars(val: dict) -> dict:
         return max(abs(r[f"{name}_ours"] - r[f"{name}_rebound"]) / abs(r[f"{name}_rebound"]) for r in rows)
 
     a_max = max(r["a_au"] for r in rb)
-    wide = [r for r in rb if r["a_au"] == a_max]
-    dense = [r for r in rb if r["a_au"] != a_max]
+    wide, dense = [r for r in rb if r["a_au"] == a_max], [r for r in rb if r["a_au"] != a_max]
+    ss, ee, pr = val["self_similarity"], val["energy_errors"], val["precision"]
     return {
         "energy_slope": f"{val['energy_convergence']['slope']:.2f}",
         "kepler_slope": f"{val['two_body']['slope']:.2f}",
@@ -99,10 +138,20 @@ def validation_vars(val: dict) -> dict:
         "virial_ratio_error": sci(max(val["virial_ratio_error"], 1e-16)),
         "rh_over_a": f"{val['plummer']['half_mass_radius_over_a']:.3f}",
         "rh_expected": f"{val['plummer']['half_mass_radius_expected']:.3f}",
-        "rebound_wide_rel": sci(max(worst(wide, n) for n in ("f_bound", "sigma_v_kms", "r_h_au"))),
-        "rebound_dense_rel": f"{100 * max(worst(dense, n) for n in ('f_bound', 'sigma_v_kms', 'r_h_au')):.0f}",
-        "rebound_energy_max": sci(max(r["energy_error_rebound"] for r in rb)),
-        "ours_energy_max": sci(max(r["energy_error_ours"] for r in rb)),
+        "rebound_wide_rel": sci(max(worst(wide, n) for n in OUTPUT_NAMES)),
+        "rebound_dense_rel": f"{100 * max(worst(dense, n) for n in OUTPUT_NAMES):.0f}",
+        "self_similarity": sci(max(max(ss["relative_difference"]), 1e-16)),
+        "self_similarity_a1": f"{ss['a_au'][0]:.0f}",
+        "self_similarity_a2": f"{ss['a_au'][1]:.0f}",
+        "self_similarity_crossings": f"{ss['crossings']:g}",
+        "n_energy_compared": len(ee["ours"]),
+        "energy_median_ours": sci(float(np.median(ee["ours"]))),
+        "energy_median_rebound": sci(float(np.median(ee["rebound"]))),
+        "energy_max_ours": sci(max(ee["ours"])),
+        "energy_max_rebound": sci(max(ee["rebound"])),
+        "precision_seeds": pr["n_seeds"],
+        "precision_max_z": f"{max(max(r['mean_difference_over_se']) for r in pr['rows']):.1f}",
+        "precision_same_f": f"{100 * np.mean([r['same_f_bound'] for r in pr['rows']]):.0f}",
     }
 
 
@@ -112,153 +161,335 @@ def campaign_vars(c: dict) -> dict:
         "n_flag_energy": c["n_flag_energy"],
         "n_few_bound": c["n_few_bound"],
         "n_usable": c["n_usable"],
+        "q0_min_few_bound": f"{c['q0_min_few_bound']:.2f}" if c["q0_min_few_bound"] is not None else "none",
         "energy_median": sci(c["energy_error_median"]),
         "energy_p99": sci(c["energy_error_p99"]),
         "energy_max": sci(c["energy_error_max"]),
-        "percent_below_1e3": f"{100 * c['fraction_below_threshold']:.1f}",
         "f_bound_low_q0": f"{c['f_bound_median_low_q0']:.2f}",
         "f_bound_high_q0": f"{c['f_bound_median_high_q0']:.2f}",
     }
-    fmt = {"f_bound": "{:.3f}", "sigma_v_kms": "{:.2f}", "r_h_au": "{:.0f}"}
     for name, nf in c["noise_floor"].items():
-        out[f"noise_{name}"] = fmt[name].format(nf["median_sigma_sim"])
+        rel = c["relative_noise_by_q0"][name]
+        out[f"relnoise_{name}_low"] = f"{100 * rel['low_q0']:.0f}"
+        out[f"relnoise_{name}_high"] = f"{100 * rel['high_q0']:.0f}"
+        out[f"noise_{name}"] = OUT_FMT[name].format(nf["median_sigma_sim"])
         out[f"noise_{name}_ratio"] = f"{nf['median_sigma_sim'] / nf['design_spread']:.2f}"
     return out
 
 
-OUT_TEXT = {"f_bound": "the bound fraction", "sigma_v_kms": "the velocity dispersion", "r_h_au": "the half-mass radius"}
-OUT_FMT = {"f_bound": "{:.3f}", "sigma_v_kms": "{:.2f}", "r_h_au": "{:.0f}"}
-
-
-def emulator_vars(config, training: dict, ev: dict) -> dict:
+def emulator_vars(config, training: dict, learned: dict, ev: dict) -> dict:
     em = config["emulator"]
-    names = list(OUT_FMT)
-    acc, prob, nf = ev["accuracy"], ev["probabilistic"], ev["noise_floor"]
-    raw, cal = prob["ensemble, uncalibrated"], prob["ensemble, calibrated"]
-    simple = ("mean", "linear", "knn", "rbf")
-    beats = [n for j, n in enumerate(names) if all(acc["ensemble"]["rmse"][j] < acc[m]["rmse"][j] for m in simple)]
-    gp_better = [OUT_TEXT[n] for j, n in enumerate(names) if acc["gp"]["rmse"][j] < acc["ensemble"]["rmse"][j]]
-    out = {
+    return {
         "n_members": em["n_members"],
         "width": em["hidden_width"],
         "layers": em["hidden_layers"],
-        "learning_rate": f"{em['learning_rate']:g}",
-        "patience": em["patience_epochs"],
-        "max_epochs": em["max_epochs"],
-        "noise_neighbours": em["noise_neighbours"],
         "n_train": training["n_train"],
         "n_validation": training["n_validation"],
-        "n_test": training["n_test"],
-        "n_excluded_few_bound": training["n_excluded_few_bound"],
-        "n_excluded_energy": training["n_excluded_energy"],
         "epochs_run": training["epochs_run"],
-        "best_epoch_min": min(training["best_epoch"]),
-        "best_epoch_max": max(training["best_epoch"]),
-        "n_beats_simple": len(beats),
-        "beats_simple_outputs": ", ".join(OUT_TEXT[n] for n in beats) or "none of the outputs",
-        "gp_better": " and ".join(gp_better) if gp_better else "none of the outputs",
+        "beta": f"{config['learned']['beta']:g}",
+        "learned_scale": listing([f"{s:.2f}" for s in learned["calibration_scale"]]),
+        "noise_share": listing([f"{s:.2f}" for s in ev["noise_share"]["ensemble"]]),
         "knn_k": ev["baseline_hyper"]["knn_k"],
         "rbf_smoothing": f"{ev['baseline_hyper']['rbf_smoothing']:.3g}",
-        "n_test_points": nf["n_points"],
-        "nf68_perfect": f"{nf['perfect'][0]:.2f}",
-        "nf95_perfect": f"{nf['perfect'][1]:.2f}",
-        "se68": f"{ev['binomial_se68']:.3f}",
-        "se95": f"{ev['binomial_se95']:.3f}",
     }
-    for j, n in enumerate(names):
-        f = OUT_FMT[n]
-        out |= {
-            f"rmse_ens_{n}": f.format(acc["ensemble"]["rmse"][j]),
-            f"rmse_gp_{n}": f.format(acc["gp"]["rmse"][j]),
-            f"nf68_{n}": f"{nf['p68'][j]:.2f}",
-            f"nf95_{n}": f"{nf['p95'][j]:.2f}",
-            f"scale_{n}": f"{ev['calibration_scale'][j]:.2f}",
-            f"cov68_raw_{n}": f"{raw['coverage68'][j]:.2f}",
-            f"cov68_cal_{n}": f"{cal['coverage68'][j]:.2f}",
-            f"cov95_raw_{n}": f"{raw['coverage95'][j]:.2f}",
-            f"cov95_cal_{n}": f"{cal['coverage95'][j]:.2f}",
-            f"z2_raw_{n}": f"{raw['z2_mean'][j]:.2f}",
-            f"z2_cal_{n}": f"{cal['z2_mean'][j]:.2f}",
-        }
-    return out
 
 
-def inference_vars(config, inf: dict, training: dict) -> dict:
-    cfg = config["inference"]
-    best = inf["recommended"]
-    cov = inf["coverage_set"]
-    nuts = inf["nuts"][best]
-    params = ("q0", "a_au")
-    healthy = [r for r in nuts if r["healthy"]]
-    dmean = max(abs(r[p]["nuts_mean"] - r[p]["grid_mean"]) / r[p]["grid_sd"] for r in nuts for p in params)
-    dsd = max(abs(r[p]["nuts_sd"] / r[p]["grid_sd"] - 1) for r in nuts for p in params)
-    corr = training["residual_correlation"]
+def truth_vars(config, truth: dict) -> dict:
+    meets, below, above = [], [], []
+    for model, text in MODEL_TEXT.items():
+        r = truth["models"][model]
+        if max(r["ratio68"]) <= 0.3 and max(r["ratio95"]) <= 0.5:
+            meets.append(text)
+        (below if max(r["ratio68"]) < 1.0 else above).append(text)
+    sentence = (f"The error of {listing(below) if below else 'no emulator'} stays below the realization noise at the "
+                "truth points for every summary")  # fmt: skip
+    sentence += f", but not that of {listing(above)}." if above else "."
+    if meets:
+        sentence += (f" {upper_first(listing(meets))} even stay{'s' if len(meets) == 1 else ''} within 0.3 and 0.5 of "
+                     "it at the two percentiles.")  # fmt: skip
+    unphysical = [f"{MODEL_TEXT[m]} reaches {v['min'][0]:.2f} to {v['max'][0]:.2f} in $f_\\mathrm{{bound}}$"
+                  for m, v in truth["physical_range"].items() if not v["physical"]]  # fmt: skip
+    return {
+        "n_points": config["truth"]["n_points"],
+        "n_realizations": config["truth"]["n_realizations"],
+        "interior_percent": f"{100 * config['truth']['interior_fraction']:.0f}",
+        "perfect68": f"{truth['perfect'][0]:.2f}",
+        "perfect95": f"{truth['perfect'][1]:.2f}",
+        "sentence": sentence,
+        "unphysical": "; ".join(unphysical) if unphysical else "none of them leaves it either",
+    }
+
+
+def selection_vars(learned: dict) -> dict:
+    top = learned["selection"]["quarters"][-1]
+    return {"unusable_top": f"{100 * (1 - top['usable_fraction']):.0f}"}
+
+
+def nuts_summary(rows: list[dict]) -> dict:
+    dmean = max(abs(r[p]["nuts_mean"] - r[p]["grid_mean"]) / r[p]["grid_sd"] for r in rows for p in PARAMETERS)
+    dsd = max(abs(r[p]["nuts_sd"] / r[p]["grid_sd"] - 1) for r in rows for p in PARAMETERS)
+    return {
+        "n_nuts": len(rows),
+        "n_nuts_healthy": sum(r["healthy"] for r in rows),
+        "n_divergent": sum(1 for r in rows if r["divergences"] > 0),
+        "max_rhat": f"{max(r[p]['r_hat'] for r in rows for p in PARAMETERS):.4f}",
+        "min_ess": f"{min(min(r[p]['ess_bulk'], r[p]['ess_tail']) for r in rows for p in PARAMETERS):.0f}",
+        "nuts_grid_dmean": f"{dmean:.2f}",
+        "nuts_grid_dsd": f"{100 * dsd:.0f}",
+        "dmean_value": dmean,
+    }
+
+
+def inference_vars(config, inf: dict, truth: dict) -> dict:
+    cfg, best = config["inference"], inf["recommended"]
+    n = inf["n_coverage_used"]
+    nuts = nuts_summary(inf["nuts"][best])
     out = {
         "n_coverage_total": inf["n_coverage_total"],
-        "n_coverage_used": inf["n_coverage_used"],
+        "n_coverage_used": n,
         "n_excluded": inf["n_excluded"],
-        "n_test_used": inf["n_test_used"],
         "grid_points": cfg["grid_points"],
         "chains": cfg["nuts_chains"],
         "warmup": cfg["nuts_warmup"],
         "samples": cfg["nuts_samples"],
-        "n_nuts": len(nuts),
-        "n_nuts_healthy": len(healthy),
-        "n_divergent": sum(1 for r in nuts if r["divergences"] > 0),
-        "max_rhat": f"{max(r[p]['r_hat'] for r in nuts for p in params):.4f}",
-        "min_ess": f"{min(r[p]['ess_bulk'] for r in nuts for p in params):.0f}",
-        "nuts_grid_dmean": f"{dmean:.2f}",
-        "nuts_grid_dsd": f"{100 * dsd:.0f}",
-        "corr_fb_sv": f"{corr[0][1]:.2f}",
-        "corr_fb_rh": f"{corr[0][2]:.2f}",
-        "corr_sv_rh": f"{corr[1][2]:.2f}",
-        "se68": f"{(0.68 * 0.32 / inf['n_coverage_used']) ** 0.5:.3f}",
-        "se95": f"{(0.95 * 0.05 / inf['n_coverage_used']) ** 0.5:.3f}",
+        "rhat_max": "1.01",
+        "ess_min": "400",
+        "se68": f"{(0.68 * 0.32 / n) ** 0.5:.3f}",
+        "se95": f"{(0.95 * 0.05 / n) ** 0.5:.3f}",
+        "recommended_name": LIKELIHOOD_NAMES[best],
+        **{k: v for k, v in nuts.items() if k != "dmean_value"},
     }
-    for p in params:
-        r = cov[best][p]
+    for p in PARAMETERS:
+        r = inf["coverage_set"][best][p]
         out |= {
             f"cov68_{p}": f"{r['coverage68']:.2f}",
             f"cov95_{p}": f"{r['coverage95']:.2f}",
             f"sbc_p_{p}": f"{r['sbc_chi2_p']:.2f}",
             f"contraction_{p}": f"{r['contraction_median']:.1f}",
         }
+    sd = inf["measurement"]["sd"]
+    out["measurement_sd"] = (f"{sd[0]:g} in $f_\\mathrm{{bound}}$, {sd[1]:g} km/s in $\\sigma_v$ and {sd[2]:g} AU "
+                             "in $r_h$")  # fmt: skip
+    measured = inf["measurement"]["likelihood"]
+    who = ("its coverage is" if measured == best else
+           f"the recommended likelihood among those that model them, the {LIKELIHOOD_NAMES[measured]} one (the flow "
+           "has no measurement model), covers the truth in")  # fmt: skip
+    m = inf["measurement"]["report"]
+    out["sentence_measurement"] = (
+        f"With measurement errors of {out['measurement_sd']} added to the observations and to the likelihood, {who} "
+        f"{m['q0']['coverage95']:.2f} of cases for $Q_0$ and {m['a_au']['coverage95']:.2f} for $a$ at {95}%."
+    )  # fmt: skip
+    out |= inference_sentences(inf, truth)
     return out
+
+
+def inference_sentences(inf: dict, truth: dict) -> dict:
+    checks = {name: inf["coverage_set"][name]["checks"] for name in inf["likelihoods"]}
+    passing = [LIKELIHOOD_NAMES[n] for n, c in checks.items() if all(c.values())]
+    ranking = (f"{upper_first(word(len(passing)))} of the {word(len(checks))} likelihoods pass every calibration check"
+               + (f" ({listing(passing)})." if passing else "."))  # fmt: skip
+    top = {name: inf["coverage_set"][name]["q0"]["by_q0"][-1]["coverage95"] for name in inf["likelihoods"]}
+    moves = []
+    for base, text in (("learned", "the learned-noise likelihood"), ("flow", "the flow")):
+        before, after = f"{top[base]:.2f}", f"{top[base + '+selection']:.2f}"
+        moves.append(f"leaves it at {before} for {text}" if before == after else
+                     f"moves it from {before} to {after} for {text}")  # fmt: skip
+    selection = (f"Of the {95}% coverage of $Q_0$ in the highest quarter of its range, where clusters are lost, "
+                 f"conditioning on the cluster being usable {' and '.join(moves)}.")  # fmt: skip
+    lg, fl = inf["coverage_set"]["learned+selection"], inf["coverage_set"]["flow+selection"]
+    flow = (f"The flow, which assumes no Gaussian shape, covers $Q_0$ in {fl['q0']['coverage95']:.2f} and $a$ in "
+            f"{fl['a_au']['coverage95']:.2f} of cases at {95}%, against {lg['q0']['coverage95']:.2f} and "
+            f"{lg['a_au']['coverage95']:.2f} for the learned-noise Gaussian, both with the selection factor; where the "
+            "two agree, what remains of the error is the emulated mean's, not the likelihood's shape.")  # fmt: skip
+    return {"sentence_ranking": ranking, "sentence_selection": selection, "sentence_flow": flow}
+
+
+def reference_vars(config, ref: dict) -> dict:
+    parts = []
+    ok = True
+    for label, r in zip(("typical", "high-$Q_0$"), ref["observations"], strict=True):
+        dm, ratio = r["dmean_over_sd"], r["sd_ratio"]
+        ok &= max(dm) <= 0.3 and all(abs(x - 1) <= 0.2 for x in ratio)
+        parts.append(f"for the {label} observation the emulator's means differ from the reference by {dm[0]:.2f} and "
+                     f"{dm[1]:.2f} posterior standard deviations for $Q_0$ and $a$, and its standard deviations are "
+                     f"{ratio[0]:.2f} and {ratio[1]:.2f} times the reference's")  # fmt: skip
+    verdict = ("Both are within the targets of 0.3 standard deviations and 20%." if ok
+               else "Not both are within the targets of 0.3 standard deviations and 20%.")  # fmt: skip
+    return {
+        "grid_points": config["reference"]["grid_points"],
+        "realizations": config["reference"]["realizations"],
+        "span_sd": f"{config['reference']['span_sd']:g}",
+        "n_simulations": ref["n_simulations"],
+        "sentence": upper_first("; ".join(parts)) + ". " + verdict,
+    }
+
+
+def learning_curve_vars(lc: dict) -> dict:
+    first, last = lc["rows"][0], lc["rows"][-1]
+    sentence = (f"With {first['n_train_points']} training points the worst summary's truth-set error is "
+                f"{max(first['truth_ratio68']):.2f} realization standard deviations and the {95}% coverage of $Q_0$ "
+                f"and $a$ {first['q0_coverage95']:.2f} and {first['a_au_coverage95']:.2f}; with all "
+                f"{last['n_train_points']} it is {max(last['truth_ratio68']):.2f}, with coverage "
+                f"{last['q0_coverage95']:.2f} and {last['a_au_coverage95']:.2f} and median contractions of "
+                f"{last['q0_contraction_median']:.1f} and {last['a_au_contraction_median']:.1f}.")  # fmt: skip
+    return {"sentence": sentence}
+
+
+def cost_vars(costs: dict, campaign: dict, reference: dict, config) -> dict:
+    m = costs["machine"]
+    inf = config["inference"]
+    sim = costs["simulation_seconds_batched"]
+    # A lower bound: one simulation per NUTS iteration, not per leapfrog step, and one
+    # realization where a synthetic likelihood needs many.
+    evals = inf["nuts_chains"] * (inf["nuts_warmup"] + inf["nuts_samples"])
+    per_reference = reference["n_simulations"] / len(reference["observations"])
+    article = "an" if m["cpu"][:1].upper() in "AEIOU" else "a"
+    return {
+        "machine": (
+            f"{m['cores']} cores of {article} {m['cpu']} (JAX on {m['jax_backend'].upper()}, "
+            f"{m['jax_devices']} devices)"
+        ),
+        "simulation": f"{sim:.2g}",
+        "simulation_alone": f"{costs['simulation_seconds_alone']:.2g}",
+        "campaign_minutes": f"{campaign['n_simulations'] * sim / 60:.1f}",
+        "prediction_us": f"{1e6 * costs['prediction_seconds_one']:.0f}",
+        "prediction_batched_us": f"{1e6 * costs['prediction_seconds_batched']:.2g}",
+        "grid": f"{costs['posterior_seconds_grid']:.2g}",
+        "nuts": f"{costs['posterior_seconds_nuts']:.2g}",
+        "nuts_by_simulation_minutes": f"{evals * sim / 60:.0f}",
+        "by_likelihood": listing(
+            [f"{LIKELIHOOD_NAMES[n]} {t['nuts']:.2g} s" for n, t in costs["posterior_seconds_by_likelihood"].items()]
+        ),
+        "grid_by_likelihood": listing(
+            [
+                f"{LIKELIHOOD_NAMES[n]} {1e3 * t['grid']:.2g} ms"
+                for n, t in costs["posterior_seconds_by_likelihood"].items()
+            ]
+        ),
+        "reference_simulations": f"{per_reference:.0f}",
+        "reference_minutes": f"{per_reference * sim / 60:.1f}",
+    }
+
+
+def scale_radius_sentence(inf: dict) -> str:
+    """Whether every likelihood leaves a weakly constrained (median contraction below two)."""
+    worst = max(c["a_au"]["contraction_median"] for c in inf["coverage_set"].values())
+    if worst < 2.0:
+        return (f"The scale radius stays weakly constrained whatever the likelihood (median contraction at most "
+                f"{worst:.1f}), as self-similarity implies: the observed summaries of a cluster of this size carry "
+                "little information on it.")  # fmt: skip
+    return (f"The scale radius is constrained too, with a median contraction of up to {worst:.1f}, through the "
+            "dynamical age that self-similarity leaves as its only trace in the summaries.")  # fmt: skip
+
+
+def verdict_vars(inf: dict, truth: dict, costs: dict) -> dict:
+    best = inf["recommended"]
+    a = assess(best, truth, inf)
+    name = LIKELIHOOD_NAMES[best]
+    model = MODEL_TEXT[EMULATOR_OF[best]]
+    per = {}
+    for p in PARAMETERS:
+        if a[p]["trusted"]:
+            per[p] = f"meets every condition for {PARAM_TEXT[p]}"
+        else:
+            per[p] = f"misses {listing([CHECK_TEXT[c] for c in a[p]['failed']])} for {PARAM_TEXT[p]}"
+    both = a["q0"]["trusted"] and a["a_au"]["trusted"]
+    outcome = "meets every condition for both parameters" if both else f"{per['q0']} and {per['a_au']}"
+    answer = ("Yes, for both parameters" if both else
+              "Yes for $Q_0$; for $a$, not yet" if a["q0"]["trusted"] else
+              "Yes for $a$; for $Q_0$, not yet" if a["a_au"]["trusted"] else "Not yet")  # fmt: skip
+    c = inf["coverage_set"][best]
+    abstract = (f"The recommended likelihood, built on {model} ({name}), {outcome}: its "
+                f"{95}% credible intervals cover the truth in {c['q0']['coverage95']:.2f} (for $Q_0$) and "
+                f"{c['a_au']['coverage95']:.2f} (for $a$) of the held-out cases, with median contractions of "
+                f"{c['q0']['contraction_median']:.1f} and {c['a_au']['contraction_median']:.1f}.")  # fmt: skip
+    conclusions = (
+        f"**{answer}.** Against the criterion of @sec-intro, the recommended likelihood ({name}, on {model}) "
+        f"{outcome}. Its emulator errs at the truth points by at most "
+        f"{a['accuracy_ratio68']:.2f} realization standard deviations (68th percentile, worst summary), and its "
+        f"{95}% credible intervals cover the truth in {c['q0']['coverage95']:.2f} and {c['a_au']['coverage95']:.2f} of "
+        f"the {inf['n_coverage_used']} held-out simulations for $Q_0$ and $a$. Where the criterion holds the emulator "
+        f"can replace the simulator inside the inference: its posteriors are honest and cost {costs['grid']} s on the "
+        f"grid or {costs['nuts']} s with NUTS, against {costs['reference_minutes']} minutes of simulation for one "
+        "synthetic-likelihood reference posterior on a local grid (@sec-costs). Where it does not, the table of "
+        "@sec-coverage says which condition fails and by how much. " + scale_radius_sentence(inf)
+    )  # fmt: skip
+    return {"abstract": abstract, "conclusions": conclusions, "trusted_q0": a["q0"]["trusted"],
+            "trusted_a": a["a_au"]["trusted"]}  # fmt: skip
+
+
+def recommended(results: dict) -> dict:
+    """The coverage study of the recommended likelihood."""
+    return results["inference"]["coverage_set"][results["inference"]["recommended"]]
+
+
+#: Qualitative statements of the manuscript, each with the test that makes it true. Each
+#: text appears verbatim in paper/index.qmd (tests/test_manuscript.py checks it).
+CLAIMS = [
+    ("The bound fraction falls as $Q_0$ grows", lambda r: r["campaign"]["f_bound_median_low_q0"]
+     > r["campaign"]["f_bound_median_high_q0"]),
+    ("Relative to each summary's value it grows with $Q_0$",
+     lambda r: all(v["high_q0"] > v["low_q0"] for v in r["campaign"]["relative_noise_by_q0"].values())),
+    ("much less so for $a$", lambda r: recommended(r)["q0"]["contraction_median"]
+     > 2 * recommended(r)["a_au"]["contraction_median"]),
+    ("what remains wrong in the posteriors below is the likelihood's, not the sampler's",
+     lambda r: nuts_summary(r["inference"]["nuts"][r["inference"]["recommended"]])["dmean_value"] < 0.2),
+    ("For every method but the training mean and the linear regression most of the error is the simulator's own "
+     "scatter",
+     lambda r: all(share > 0.5 for m, shares in r["evaluation"]["noise_share"].items()
+                   if m not in ("mean", "linear") for share in shares)),
+    ("Every prediction of the learned-noise ensemble and of the\nflow, on a dense grid over the domain and beyond it, "
+     "lies in the physical range", lambda r: r["truth"]["physical_range"]["learned"]["physical"]
+     and r["truth"]["physical_range"]["flow"]["physical"]),
+    ("those of the\nmean ensemble and of the Gaussian process, which emulate the summaries themselves, do not",
+     lambda r: not any(r["truth"]["physical_range"][m]["physical"] for m in ("mean", "gp"))),
+    ("changes nothing beyond the realization noise",
+     lambda r: max(max(row["mean_difference_over_se"]) for row in r["validation"]["precision"]["rows"]) < 3.0),
+]  # fmt: skip
+
+
+class ClaimError(RuntimeError):
+    pass
+
+
+def check_claims(results: dict) -> None:
+    false = [text.replace("\n", " ") for text, test in CLAIMS if not test(results)]
+    if false:
+        raise ClaimError("claims of the manuscript no longer true:\n  " + "\n  ".join(f'"{t}"' for t in false))
 
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
-    names = ("design_summary", "validation", "campaign", "training", "learned", "flow", "evaluation", "truth",
-             "inference")  # fmt: skip
-    results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in names}
+    results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in RESULTS}
+    check_claims(results)
+    costs = cost_vars(results["costs"], results["campaign"], results["reference"], config)
     variables = {
         "build": build_info(config),
+        "lv": {"i68": 68, "i90": 90, "i95": 95, "alpha": 5, "p99": 99},
         "design": design_vars(results["design_summary"]),
         "sim": simulation_vars(config),
         "val": validation_vars(results["validation"]),
         "campaign": campaign_vars(results["campaign"]),
-        "emu": emulator_vars(config, results["training"], results["evaluation"]),
-        "inf": inference_vars(config, results["inference"], results["training"]),
+        "emu": emulator_vars(config, results["training"], results["learned"], results["evaluation"]),
+        "truth": truth_vars(config, results["truth"]),
+        "sel": selection_vars(results["learned"]),
+        "inf": inference_vars(config, results["inference"], results["truth"]),
+        "ref": reference_vars(config, results["reference"]),
+        "lc": learning_curve_vars(results["learning_curve"]),
+        "costs": costs,
+        "verdict": verdict_vars(results["inference"], results["truth"], costs),
     }
-    inputs = [getattr(args, name) for name in names]
-    run = Run(__file__, config, inputs=inputs)
+    run = Run(__file__, config, inputs=[getattr(args, name) for name in RESULTS])
     write_variables(run, Path(args.out), variables)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--design-summary", required=True, help="design summary JSON from 01_design.py")
-    parser.add_argument("--validation", required=True, help="validation JSON from 02_validate_simulator.py")
-    parser.add_argument("--campaign", required=True, help="campaign statistics JSON from 03_simulate.py")
-    parser.add_argument("--training", required=True, help="training facts JSON from 04_train_emulator.py")
-    parser.add_argument("--learned", required=True, help="training facts JSON from 11_fit_learned.py")
-    parser.add_argument("--flow", required=True, help="training facts JSON from 12_fit_flow.py")
-    parser.add_argument("--evaluation", required=True, help="metrics JSON from 06_evaluate_emulator.py")
-    parser.add_argument("--truth", required=True, help="truth-set evaluation JSON from 14_truth_evaluation.py")
-    parser.add_argument("--inference", required=True, help="inference numbers JSON from 08_inference.py")
+    for name in RESULTS:
+        parser.add_argument(f"--{name.replace('_', '-')}", required=True, help=f"{name.replace('_', ' ')} (JSON)")
     parser.add_argument("--out", required=True, help="output _variables.yml")
     try:
         main(parser.parse_args())
-    except ConfigError as exc:
+    except (ConfigError, ClaimError) as exc:
         sys.exit(f"error: {exc}")

@@ -68,3 +68,27 @@ def make_tiny_emulator(members: int = 3, hidden: int = 16, seed: int = 3, noise_
 @pytest.fixture(scope="session")
 def tiny_emulator():
     return make_tiny_emulator()
+
+
+def make_tiny_learned(members: int = 3, hidden: int = 16, seed: int = 4):
+    """An untrained but complete learned-noise ensemble (with a selection model) over the
+    paper's domain, for I/O, likelihood and CLI plumbing."""
+    import jax.numpy as jnp
+
+    from clusteremu.learned import LearnedEmulator
+    from clusteremu.mlp import make_ensemble
+    from clusteremu.prior import ParameterBox
+    from clusteremu.selection import SelectionModel
+    from clusteremu.transforms import SummaryTransform
+
+    x_mean, x_std = jnp.array([1.0, 125.0]), jnp.array([0.3, 45.0])
+    return LearnedEmulator(
+        make_ensemble(members, (2, hidden, 9), key=jax.random.key(seed)), x_mean, x_std,
+        jnp.array([0.5, 1.5, 6.0]), jnp.array([1.0, 0.3, 0.4]), jnp.ones(3), SummaryTransform(100),
+        SelectionModel(jnp.array([3.0, -2.0, 0.0, -0.5, 0.0, 0.0]), x_mean, x_std), ParameterBox(0.5, 1.5, 50.0, 200.0),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_learned():
+    return make_tiny_learned()

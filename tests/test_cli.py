@@ -18,10 +18,19 @@ def run(capsys, *argv):
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory, tiny_emulator):
-    path = tmp_path_factory.mktemp("cli") / "emulator.eqx"
-    path.write_bytes(tiny_emulator.to_bytes())
+def data(tmp_path_factory, tiny_emulator, tiny_learned):
+    """A profile's model folder: both ensembles and the coverage study's recommendation."""
+    path = tmp_path_factory.mktemp("cli")
+    (path / "emulator.eqx").write_bytes(tiny_emulator.to_bytes())
+    (path / "learned.eqx").write_bytes(tiny_learned.to_bytes())
+    study = {"recommended": "learned+selection", "measurement": {"likelihood": "learned"}}
+    (path / "inference.json").write_text(json.dumps(study))
     return path
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    return data / "emulator.eqx"
 
 
 @pytest.mark.parametrize("command", [None, *SUBCOMMANDS])
@@ -78,7 +87,8 @@ def test_simulate_refusals(capsys, root, extra, message):
 
 def test_unknown_profile_is_refused_by_every_subcommand(capsys, root, model):
     for argv in (["simulate", "--q0", 1, "--a", 100, "--seed", 1], ["predict", "--q0", 1, "--a", 100, "--model", model],
-                 ["infer", "--f-bound", 0.5, "--sigma-v", 3, "--r-h", 200, "--model", model], ["audit"]):  # fmt: skip
+                 ["infer", "--f-bound", 0.5, "--sigma-v", 3, "--r-h", 200, "--data", model.parent],
+                 ["audit"]):  # fmt: skip
         code, _, err = run(capsys, *argv, "--profile", "nope", "--root", root)
         assert code == 2 and "unknown profile 'nope'; allowed:" in err and "smoke" in err
 
@@ -89,7 +99,7 @@ def test_predict_inside_and_outside_the_domain(capsys, root, model):
     assert code == 0
     result = json.loads(out)
     assert result["extrapolated"] is False and set(result) >= {"f_bound", "sigma_v_kms", "r_h_au"}
-    assert result["f_bound"]["predictive_sd"] > 0
+    assert result["f_bound"]["predictive_sd"] > 0 and "ensemble_sd" in result["f_bound"]
     code, out, _ = run(capsys, *base, "--q0", 0.9, "--a", 120)
     assert code == 0 and "predictive sd for one new simulation" in out
     code, out, err = run(capsys, *base, "--q0", 1.7, "--a", 120)
@@ -98,6 +108,20 @@ def test_predict_inside_and_outside_the_domain(capsys, root, model):
     assert code == 0 and "EXTRAPOLATED" in out
     code, _, err = run(capsys, *base, "--q0", "inf", "--a", 120)
     assert code == 2 and "must be finite numbers" in err
+
+
+def test_predict_defaults_to_the_learned_ensemble_with_physical_intervals(capsys, root, data, tmp_path):
+    (tmp_path / "data" / "smoke").mkdir(parents=True)
+    (tmp_path / "data" / "smoke" / "learned.eqx").write_bytes((data / "learned.eqx").read_bytes())
+    (tmp_path / "analysis" / "config").mkdir(parents=True)
+    (tmp_path / "analysis" / "config" / "smoke.yaml").write_text((root / "analysis/config/smoke.yaml").read_text())
+    code, out, _ = run(capsys, "predict", "--q0", 1.4, "--a", 60, "--profile", "smoke", "--root", tmp_path, "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["model"].endswith("learned.eqx")
+    lo, hi = result["f_bound"]["interval95"]
+    assert 0 <= lo <= result["f_bound"]["mean"] <= hi <= 1
+    assert result["r_h_au"]["interval95"][0] > 0
 
 
 def test_missing_or_damaged_model_is_refused(capsys, root, tmp_path):
@@ -116,24 +140,50 @@ def test_missing_or_damaged_model_is_refused(capsys, root, tmp_path):
         ([0.5, -3.0, 200.0], [], "--sigma-v -3 is impossible; allowed: a positive number"),
         ([0.5, 3.0, 0.0], [], "--r-h 0 is impossible"),
         ([0.5, "nan", 200.0], [], "observations must be finite numbers"),
-        ([0.5, 3.0, 200.0], ["--variant", "fulcov"], "--variant 'fulcov'; allowed: constant, input, fullcov"),
-        ([0.5, 3.0, 200.0], ["--sigma", 0.1, 0, 10], "--sigma needs three positive numbers"),
+        ([0.5, 3.0, 200.0], ["--likelihood", "fulcov"], "--likelihood 'fulcov'; allowed: recommended, constant"),
+        ([0.5, 3.0, 200.0], ["--likelihood", "constant", "--sigma", 0.1, 0, 10], "--sigma needs three positive"),
+        ([0.5, 3.0, 200.0], ["--sigma", 0.1, 1, 10], "--sigma fixes the widths of the constant likelihood"),
         ([0.5, 3.0, 200.0], ["--obs-sd", 0.1, -1, 10], "--obs-sd needs three non-negative numbers"),
+        ([0.5, 3.0, 200.0], ["--likelihood", "gp"], "the 'gp' likelihood needs"),
+        ([0.5, 3.0, 200.0], ["--likelihood", "flow", "--obs-sd", 0.1, 1, 10], "has no measurement-error model"),
     ],
 )
-def test_infer_refusals(capsys, root, model, obs, extra, message):
+def test_infer_refusals(capsys, root, data, obs, extra, message):
     f, s, r = obs
-    argv = ["infer", "--f-bound", f, "--sigma-v", s, "--r-h", r, *extra, "--model", model, "--profile", "smoke"]
+    argv = ["infer", "--f-bound", f, "--sigma-v", s, "--r-h", r, *extra, "--data", data, "--profile", "smoke"]
     code, out, err = run(capsys, *argv, "--root", root)
     assert code == 2 and message in err and "Traceback" not in err
 
 
-def test_infer_on_the_grid_and_with_nuts_saves_the_posterior(capsys, root, model, tmp_path, tiny_emulator):
+def test_infer_without_a_coverage_study_needs_a_named_likelihood(capsys, root, tmp_path, model):
+    (tmp_path / "emulator.eqx").write_bytes(model.read_bytes())
+    argv = ["infer", "--f-bound", 0.5, "--sigma-v", 3, "--r-h", 200, "--data", tmp_path, "--profile", "smoke",
+            "--root", root]  # fmt: skip
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "no coverage study at" in err and "--likelihood" in err
+    code, out, _ = run(capsys, *argv, "--likelihood", "input")
+    assert code == 0 and "[input-dependent likelihood, grid" in out
+
+
+def test_infer_uses_the_recommended_likelihood_by_default(capsys, root, data, tiny_learned):
+    obs = tiny_learned.predict(np.array([[1.0, 120.0]])).mean[0]
+    argv = ["infer", "--f-bound", obs[0], "--sigma-v", obs[1], "--r-h", obs[2], "--data", data,
+            "--profile", "smoke", "--root", root]  # fmt: skip
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "[recommended: learned noise + selection likelihood, grid" in out
+    code, named, _ = run(capsys, *argv, "--likelihood", "learned")
+    assert code == 0 and "[learned noise likelihood" in named
+    assert named.splitlines()[1:] != out.splitlines()[1:], "the selection factor changes the posterior"
+    code, measured, _ = run(capsys, *argv, "--obs-sd", 0.01, 0.1, 5)
+    assert code == 0 and "[recommended: learned noise likelihood" in measured, "the study's choice with errors"
+
+
+def test_infer_on_the_grid_and_with_nuts_saves_the_posterior(capsys, root, data, tmp_path, tiny_emulator):
     import arviz as az
 
     obs = tiny_emulator.predict(np.array([[1.0, 120.0]])).mean[0]
-    argv = ["infer", "--f-bound", obs[0], "--sigma-v", obs[1], "--r-h", obs[2], "--model", model,
-            "--profile", "smoke", "--root", root]  # fmt: skip
+    argv = ["infer", "--f-bound", obs[0], "--sigma-v", obs[1], "--r-h", obs[2], "--data", data,
+            "--likelihood", "input", "--profile", "smoke", "--root", root]  # fmt: skip
     code, out, _ = run(capsys, *argv, "--out", tmp_path / "grid.nc")
     assert code == 0 and "grid" in out and "q0" in out and "diagnostics: ok" in out
     assert az.from_netcdf(tmp_path / "grid.nc").posterior["q0"].size == 2 * 200, "chains x draws of the profile"

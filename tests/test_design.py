@@ -79,3 +79,15 @@ def test_csv_round_trip(smoke):
     assert back.to_csv() == d.to_csv()
     with pytest.raises(ValueError, match="must have columns"):
         read_design("x,y\n1,2\n")
+
+
+def test_truth_design_is_interior_and_dense(smoke):
+    from clusteremu.design import truth_design
+
+    cfg = {**smoke.data, "truth": {"seed": 5, "n_points": 6, "n_realizations": 10, "interior_fraction": 0.5}}
+    d = truth_design(cfg)
+    dom = smoke["domain"]
+    span = dom["q0_max"] - dom["q0_min"]
+    assert d.q0.min() >= dom["q0_min"] + 0.25 * span and d.q0.max() <= dom["q0_max"] - 0.25 * span
+    assert len(d.seed) == 60 and len(set(d.seed.tolist())) == 60 and set(d.split) == {"truth"}
+    assert np.array_equal(truth_design(cfg).seed, d.seed)

@@ -95,7 +95,9 @@ def _project(tmp_path, root, text, variables):
     (paper / "index.qmd").write_text(text)
     layout = Layout(tmp_path, "smoke")
     layout.build.mkdir(parents=True)
-    layout.variables.write_text(variables)
+    script = tmp_path / "variables.py"
+    script.write_text("# writes the variables\n")
+    Run(script, None).write_text(layout.variables, variables)
     return layout
 
 
@@ -116,8 +118,12 @@ def test_stage_adds_caption_tags_from_figure_records(tmp_path, root, monkeypatch
     script = tmp_path / "draw.py"
     script.write_text("# draws a\n")
     Run(script, None).save_figure(fig, layout.figures / "a.png", dpi=30)
-    staged = yaml.safe_load((stage(layout) / "_variables.yml").read_text())
+    staged_dir = stage(layout)
+    staged = yaml.safe_load((staged_dir / "_variables.yml").read_text())
     assert staged["prov"]["a"] == figure_tag(load_record(layout.figures / "a.png"))
+    appendix = (staged_dir / "_provenance.md").read_text()
+    assert "| @fig-a | `draw.py` @" in appendix and "`make figures/smoke/a.png PROFILE=smoke` |" in appendix
+    assert "| Numbers in the text | `variables.py` @" in appendix
     assert staged["design"] == {"n_points": "3"}
     layout.variables.write_text("prov:\n  a: 'typed by hand'\n")
     with pytest.raises(ManuscriptError, match="must not define 'prov'"):
@@ -135,3 +141,39 @@ def test_figure_tag():
     assert re.fullmatch(r"\[01_design\.py @ 0123456\+dirty, inputs [0-9a-f]{8}\]", tag)
     assert figure_tag({**rec, "inputs": []}) != tag
     assert figure_tag({**rec, "config": {"sections": {"figures": "e" * 64}}}) != tag
+
+
+# Tokens with digits that are names or units, not results.
+_NOT_RESULTS = (r"\^-?\d+\^", r"Matérn-5/2", r"SHA-256")
+
+
+def _prose(text: str) -> str:
+    """The manuscript without front matter, shortcodes, math, code, citations, cross-references,
+    attributes and paths: what is left is typed by hand."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    markup = (r"\{\{<.*?>\}\}", r"\$\$.*?\$\$", r"\$[^$]+\$", r"```.*?```", r"`[^`]*`", r"<!--.*?-->")
+    references = (r"\{[#.][^}]*\}", r"\[@[^\]]*\]", r"@[\w:-]+", r"\((?:figures|data)/[^)]*\)")
+    patterns = (*markup, *references, *_NOT_RESULTS)
+    for pattern in patterns:
+        text = re.sub(pattern, " ", text, flags=re.S)
+    return text
+
+
+def test_the_manuscript_types_no_number_by_hand(root):
+    lines = [line for line in _prose((root / "paper" / "index.qmd").read_text()).splitlines() if re.search(r"\d", line)]
+    assert lines == [], "numbers must come from _variables.yml ({{< var ... >}}):\n" + "\n".join(lines)
+
+
+def test_every_checked_claim_is_in_the_manuscript_verbatim(root):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("variables_step", root / "analysis" / "90_variables.py")
+    step = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(step)
+    text = " ".join((root / "paper" / "index.qmd").read_text().split())
+    missing = [claim for claim, _ in step.CLAIMS if " ".join(claim.split()) not in text]
+    assert missing == [], f"claims checked by the build but no longer in the text: {missing}"
+    step.CLAIMS = step.CLAIMS[:1]  # the bound fraction's trend, turned upside down
+    with pytest.raises(step.ClaimError, match="The bound fraction falls as"):
+        step.check_claims({"campaign": {"f_bound_median_low_q0": 0.1, "f_bound_median_high_q0": 0.9}})
+    step.check_claims({"campaign": {"f_bound_median_low_q0": 0.9, "f_bound_median_high_q0": 0.1}})

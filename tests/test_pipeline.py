@@ -72,10 +72,10 @@ def test_pdf_is_complete(repo):
     assert len(PdfReader(pdf).pages) >= 2
     text = pdf_text(repo)
     for heading in ("Introduction", "Experimental design", "The N-body simulator", "Validation",
-                    "The campaign", "The emulator", "Baselines", "Accuracy", "Uncertainty and calibration",
-                    "Inference", "Sampler and its check", "Coverage study", "Discussion",
-                    "Reproducibility", "References",
-                    "Appendix: provenance of the figures"):  # fmt: skip
+                    "The campaign", "The emulators", "Accuracy", "Predictive uncertainty", "Inference",
+                    "Likelihoods", "Samplers", "Coverage", "Posteriors against the simulator's own",
+                    "How many simulations", "Costs", "Conclusions", "Discussion", "Reproducibility",
+                    "References", "Appendix: provenance"):  # fmt: skip
         assert heading in text, f"section {heading!r} missing from the PDF"
     for raw in ("{{<", "@fig-", "@tbl-", "@sec-", "??"):
         assert raw not in text, f"unresolved {raw!r} in the PDF"
@@ -84,7 +84,7 @@ def test_pdf_is_complete(repo):
     assert "Figure 1" in text and "Profile smoke" in text
 
 
-def test_every_figure_and_table_made_is_in_the_paper(repo):
+def test_every_figure_and_table_made_is_in_the_paper_and_its_appendix(repo):
     from clusteremu.layout import Layout
     from clusteremu.manuscript import used_figures, used_tables
 
@@ -92,13 +92,16 @@ def test_every_figure_and_table_made_is_in_the_paper(repo):
     assert set(layout.figures.glob("*.png")) == set(used_figures(layout))
     assert set((layout.data / "tables").glob("*.md")) == set(used_tables(layout))
     appendix = (layout.stage / "_provenance.md").read_text()
+    rows = [line for line in appendix.splitlines() if line.startswith("| @fig-") or line.startswith("| @tbl-")]
+    assert len(rows) == len(used_figures(layout)) + len(used_tables(layout)), "one row per figure and table"
     for fig in layout.figures.glob("*.png"):
-        assert f"`{fig.name}`" in appendix, f"{fig.name} missing from the provenance appendix"
+        assert f"`make figures/smoke/{fig.name} PROFILE=smoke`" in appendix, f"{fig.name} missing from the appendix"
 
 
-def test_second_make_runs_no_recipe(repo):
+def test_second_make_runs_no_recipe_and_no_artifact_was_deleted(repo):
     assert "Nothing to be done" in make(repo, "-n", "paper").stdout
     assert make(repo, "-q", "paper", check=False).returncode == 0
+    assert make(repo, "-q", "data", check=False).returncode == 0, "an artifact was deleted as intermediate"
 
 
 def reruns(repo: Path) -> set[str]:
@@ -137,8 +140,13 @@ def edited(repo: Path, rel: str, old: str | None = None, new: str | None = None)
             os.utime(p, (st.st_atime, st.st_mtime))
 
 
-EVALUATION_FIGURES = {f"figures/{n}" for n in ("loss_curves", "pred_vs_true", "residuals", "slices", "reliability",
-                                               "coverage", "sbc", "corners")}  # fmt: skip
+INFERENCE_FIGURES = {f"figures/{n}" for n in ("coverage", "coverage_quarters", "tarp", "sbc", "corners")}
+# Everything downstream of the mean ensemble: its evaluation, every likelihood study (one
+# likelihood stands on it), the truth set's comparison, the reference posterior and costs.
+EMULATOR_DOWNSTREAM = {"06_evaluate_emulator", "08_inference", "14_truth_evaluation", "15_reference_posteriors",
+                       "80_costs", "90_variables", "99_render", "figures/loss_curves", "figures/pred_vs_true",
+                       "figures/residuals", "figures/slices", "figures/reliability", "figures/truth",
+                       "figures/reference"} | INFERENCE_FIGURES  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -151,12 +159,13 @@ EVALUATION_FIGURES = {f"figures/{n}" for n in ("loss_curves", "pred_vs_true", "r
         ("paper/index.qmd", None, None, {"99_render"}),
         ("src/clusteremu/manuscript.py", None, None, {"99_render"}),
         ("src/clusteremu/cli.py", None, None, set()),
-        ("analysis/04_train_emulator.py", None, None,
-         {"04_train_emulator", "06_evaluate_emulator", "08_inference", "90_variables", "99_render"}
-         | EVALUATION_FIGURES),
+        ("analysis/04_train_emulator.py", None, None, {"04_train_emulator"} | EMULATOR_DOWNSTREAM),
+        ("analysis/config/smoke.yaml", "  realizations: 6            # simulations per cell",
+         "  realizations: 5            # simulations per cell",
+         {"15_reference_posteriors", "90_variables", "figures/reference", "99_render"}),
         ("analysis/config/smoke.yaml", "n_nuts_check: 2", "n_nuts_check: 3",
-         {"07_coverage_sims", "08_inference", "90_variables", "figures/coverage", "figures/sbc", "figures/corners",
-          "99_render"}),
+         {"07_coverage_sims", "08_inference", "15_reference_posteriors", "16_learning_curve", "80_costs",
+          "90_variables", "figures/reference", "figures/learning_curve", "99_render"} | INFERENCE_FIGURES),
     ],
 )  # fmt: skip
 def test_an_edit_reruns_exactly_what_depends_on_it(repo, rel, old, new, expected):
@@ -221,6 +230,8 @@ def test_audit_passes_and_ignores_unrelated_library_edits(repo):
         ("data/smoke/tables/accuracy.md", "content changed since it was written"),
         ("data/smoke/coverage_sims.csv", "input data/smoke/coverage_sims.csv changed since"),
         ("build/smoke/_variables.yml", "input build/smoke/_variables.yml changed since"),
+        ("data/smoke/costs.json", "input data/smoke/costs.json changed since"),
+        ("data/smoke/learned.eqx", "input data/smoke/learned.eqx changed since"),
         ("analysis/figures/design.py", "producing script analysis/figures/design.py changed since"),
         ("analysis/config/smoke.yaml", "config section 'figures' of analysis/config/smoke.yaml changed since"),
         ("paper/index.qmd", "input paper/index.qmd changed since"),

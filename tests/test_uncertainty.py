@@ -61,3 +61,22 @@ def test_running_mean_shows_a_trend():
     xm, rm = running_mean(x, 2 * x, bins=5)
     np.testing.assert_allclose(rm, 2 * xm)
     assert len(xm) == 5 and np.all(np.diff(xm) > 0)
+
+
+def test_truth_evaluation_of_a_perfect_and_a_biased_model():
+    from clusteremu.emulator_data import SplitData
+    from clusteremu.evaluation import gaussian_intervals, truth_evaluation
+
+    rng = np.random.default_rng(3)
+    x = np.repeat(np.array([[0.7, 80.0], [1.1, 150.0], [1.3, 100.0]]), 400, axis=0)
+    mean = np.column_stack([2 - x[:, 0], x[:, 1] / 40, x[:, 1]])
+    sd = np.array([0.1, 0.2, 10.0])
+    truth = SplitData(x, mean + rng.normal(size=mean.shape) * sd, np.repeat(np.arange(3), 400))
+    pts = truth.point_statistics().x
+    true_mean = np.column_stack([2 - pts[:, 0], pts[:, 1] / 40, pts[:, 1]])
+    res = truth_evaluation(truth, {"perfect": gaussian_intervals(true_mean, np.tile(sd, (3, 1))),
+                                   "biased": gaussian_intervals(true_mean + sd, np.tile(sd, (3, 1)))})  # fmt: skip
+    perfect, biased = res["models"]["perfect"], res["models"]["biased"]
+    assert max(perfect["ratio95"]) < 0.2 and min(biased["ratio68"]) > 0.8
+    np.testing.assert_allclose(perfect["coverage95"], 0.95, atol=0.02)
+    assert max(biased["coverage68"]) < 0.6

@@ -8,6 +8,7 @@ Writes: one figure per case (`--out`, three PNG paths in the order typical, edge
 
 import corner
 import matplotlib.pyplot as plt
+import numpy as np
 
 from clusteremu.plotting import PARAM_LABELS, figure_script
 
@@ -15,17 +16,27 @@ CONFIG_SECTIONS = ("figures",)
 CASES = ("typical", "edge", "ridge")
 
 
+# Q0 to 0.01 and a to 1 AU: what the posteriors resolve.
+TITLE = {"q0": ("$Q_0$", ".2f", ""), "a_au": ("$a$", ".0f", " AU")}
+
+
 def one(post, case):
+    draws = post[f"{case}_draws"]
     fig = corner.corner(
-        post[f"{case}_draws"],
+        draws,
         labels=list(PARAM_LABELS.values()),
         truths=post[f"{case}_truth"],
         truth_color="#D55E00",
         quantiles=[0.05, 0.5, 0.95],
-        show_titles=True,
-        title_fmt=".3g",
+        label_kwargs={"fontsize": 9},
     )
-    fig.set_size_inches(4.2, 4.2)
+    fig.set_size_inches(3.6, 3.6)
+    for k, name in enumerate(PARAM_LABELS):
+        lo, mid, hi = np.quantile(draws[:, k], [0.05, 0.5, 0.95])
+        symbol, f, unit = TITLE[name]
+        fig.axes[3 * k].set_title(f"{symbol} = ${mid:{f}}^{{+{hi - mid:{f}}}}_{{-{mid - lo:{f}}}}${unit}", fontsize=8)
+    for ax in fig.axes:
+        ax.tick_params(labelsize=7)
     fig.axes[2].contour(post["q0_grid"], post["a_au_grid"], post[f"{case}_grid_density"].T, levels=4,
                         colors="#009E73", linewidths=0.8)  # fmt: skip
     return fig

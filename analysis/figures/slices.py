@@ -3,7 +3,7 @@
 Reads:  the profile config (`--config`, section `figures`) and the evaluation
         (`--evaluation`, from `06_evaluate_emulator.py`, which holds the slices).
 Writes: the figure (`--out`, PNG): in Q0 at the middle of the a range (top) and in a at
-        the middle of the Q0 range (bottom), beyond the training domain (grey).
+        the middle of the Q0 range (bottom), extending beyond the training domain (shaded grey).
 """
 
 import matplotlib.pyplot as plt
@@ -16,7 +16,8 @@ CONFIG_SECTIONS = ("figures",)
 
 def plot(evaluation):
     ev = evaluation
-    fig, axes = plt.subplots(2, 3, figsize=(6.6, 4.4))
+    fig, axes = plt.subplots(2, 3, figsize=(6.6, 4.8))
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(ev["slices"][0]["members"])))
     for row, cut in enumerate(ev["slices"]):
         grid, mean = np.array(cut["grid"]), np.array(cut["mean"])
         ens, tot, members = np.array(cut["ensemble_sd"]), np.array(cut["total_sd"]), np.array(cut["members"])
@@ -27,14 +28,15 @@ def plot(evaluation):
                             lw=0, label=r"$\pm 2\sigma$ predictive")  # fmt: skip
             ax.fill_between(grid, mean[:, j] - 2 * ens[:, j], mean[:, j] + 2 * ens[:, j], color="#0072B2", alpha=0.5,
                             lw=0, label=r"$\pm 2\sigma$ ensemble")  # fmt: skip
-            for m in range(members.shape[0]):
-                ax.plot(grid, members[m, :, j], color="0.4", lw=0.5, label="members" if m == 0 else None)
+            for m in range(members.shape[0]):  # one colour per member, as in the loss curves
+                ax.plot(grid, members[m, :, j], color=colors[m], lw=0.6, label="members" if m == 0 else None)
             ax.plot(grid, mean[:, j], color="k", lw=1.2, label="mean")
             ax.scatter(cut["train_x"], np.array(cut["train_y"]).reshape(-1, 3)[:, j], s=4, color="#D55E00",
                        label="training, near slice")  # fmt: skip
             ax.set_xlabel(PARAM_LABELS["q0" if cut["axis"] == 0 else "a_au"])
             ax.set_ylabel(LABELS[name])
-    axes[0, 0].legend(fontsize=5.5, loc="lower left")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=7)
     return fig
 
 

@@ -19,19 +19,21 @@ def plot(validation):
     val = validation
     conv, kep = val["energy_convergence"], val["two_body"]
     dts, errs = np.array(conv["dt_yr"]), np.array(conv["error"])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 2.9))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 3.4))
     ax1.loglog(dts, errs, "o-", label=rf"cluster, $Q_0$={conv['q0']:.1f}, $a$={conv['a_au']:.0f} AU")
     ax1.loglog(dts, errs[-2] * (dts / dts[-2]) ** 2, "k:", label=r"$\propto \Delta t^2$")
     ax1.axvline(val["production_dt_yr"], color="0.6", lw=0.8)
     ax1.loglog(kep["dt_yr"], kep["position_error"], "s--", label="two-body orbit: position error / $a_K$")
     ax1.set_xlabel(r"timestep $\Delta t$ [yr]")
     ax1.set_ylabel(r"max $|E-E_0|/|W_0|$")
-    ax1.legend(fontsize=6.5, loc="upper left")
+    ax1.text(val["production_dt_yr"], 0.02, " production", transform=ax1.get_xaxis_transform(), fontsize=7,
+             color="0.4")  # fmt: skip
+    ax1.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     for h in val["energy_histories"]:
         ax2.semilogy(h["t_yr"][1:], h["error"][1:], label=rf"$Q_0$={h['q0']:.1f}, $a$={h['a_au']:.0f} AU")
     ax2.set_xlabel("time [yr]")
     ax2.set_ylabel(r"$|E(t)-E_0|/|W_0|$")
-    ax2.legend(fontsize=6.5)
+    ax2.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
     return fig
 
 

@@ -9,6 +9,7 @@ Writes: the figure (`--out`, PNG): left, the enclosed mass fraction; right, the 
 import matplotlib.pyplot as plt
 
 from clusteremu.plotting import figure_script
+from clusteremu.units import KM_S_PER_AU_YR
 
 CONFIG_SECTIONS = ("figures",)
 
@@ -22,13 +23,15 @@ def plot(validation):
     ax1.set_xscale("log")
     ax1.set_xlabel(r"$r/a$")
     ax1.set_ylabel("enclosed mass fraction")
-    ax1.legend(fontsize=7)
-    ax2.plot(pl["shell_r_over_a"], pl["shell_sigma_sampled"], "o", ms=3, label="sampled")
-    ax2.plot(pl["r_over_a"], pl["sigma_exact"], "k:", label="Plummer DF")
+    ax1.legend(fontsize=7, loc="upper left")
+    # The paper quotes velocities in km/s; the simulator's AU/yr are converted here.
+    kms = KM_S_PER_AU_YR
+    ax2.plot(pl["shell_r_over_a"], [s * kms for s in pl["shell_sigma_sampled"]], "o", ms=3, label="sampled")
+    ax2.plot(pl["r_over_a"], [s * kms for s in pl["sigma_exact"]], "k:", label="Plummer DF")
     ax2.set_xscale("log")
     ax2.set_xlabel(r"$r/a$")
-    ax2.set_ylabel(r"$\sigma_{1D}(r)$ [AU/yr]")
-    ax2.legend(fontsize=7)
+    ax2.set_ylabel(r"$\sigma_{1D}(r)$ [km/s] at $a$ = " + f"{pl['a_au']:g} AU")
+    ax2.legend(fontsize=7, loc="lower left")
     return fig
 
 

@@ -38,7 +38,14 @@ local function lookup(key)
     end
     node = node[part]
   end
-  return pandoc.utils.stringify(node)
+  -- Values were read as Markdown metadata: keep their math, emphasis and cross-references.
+  local kind = pandoc.utils.type(node)
+  if kind == "Inlines" then
+    return node
+  elseif kind == "Blocks" then
+    return pandoc.utils.blocks_to_inlines(node)
+  end
+  return pandoc.Inlines({ pandoc.Str(pandoc.utils.stringify(node)) })
 end
 
 -- A shortcode arrives as Str "{{<", Space, Str NAME, Space, Str ARG, Space, Str ">}}",
@@ -95,7 +102,7 @@ local function resolve_vars(inlines)
       if before ~= "" then
         out:insert(pandoc.Str(before))
       end
-      out:insert(pandoc.Str(lookup(arg)))
+      out:extend(lookup(arg))
       if after ~= "" then
         out:insert(pandoc.Str(after))
       end

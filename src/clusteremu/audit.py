@@ -37,6 +37,7 @@ class AuditReport:
     """Problems found per artifact (an empty list means the artifact passed every check)."""
 
     problems: dict[str, list[str]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -47,7 +48,8 @@ class AuditReport:
         width = max([len(a) for a in self.problems] + [8])
         lines = [f"{'artifact':<{width}}  result", f"{'-' * width}  ------"]
         for artifact, problems in self.problems.items():
-            lines.append(f"{artifact:<{width}}  {'ok' if not problems else 'FAIL'}")
+            note = f" ({self.notes[artifact]})" if artifact in self.notes else ""
+            lines.append(f"{artifact:<{width}}  {'ok' if not problems else 'FAIL'}{note}")
             lines += [f"{'':<{width}}    - {p}" for p in problems]
         failed = sum(1 for p in self.problems.values() if p)
         lines.append(f"{len(self.problems)} artifacts audited, {failed} failed")
@@ -125,6 +127,8 @@ def audit_artifacts(paths: Iterable[Path], root: Path) -> AuditReport:
         if key in report.problems:
             continue
         report.problems[key], followed = _check_one(path, root)
+        if record_path(path).exists() and load_record(path).get("volatile"):
+            report.notes[key] = "volatile: a measurement of this machine"
         queue += followed
     return report
 

@@ -134,8 +134,9 @@ def simulate_design(design: Design, config: Mapping, cache_root: str | Path) -> 
 
 
 def campaign_statistics(columns: Mapping[str, np.ndarray], energy_error_max: float) -> dict:
-    """Counts, energy-error quantiles, the bound fraction at both ends of the Q0 range and
-    the noise floor (realization scatter) of every summary, as quoted in the paper."""
+    """Counts, energy-error quantiles, the bound fraction at both ends of the Q0 range, the
+    noise floor (realization scatter) of every summary and its median relative size
+    (sd / |mean|) in the lowest and highest quarter of the design's Q0, as quoted in the paper."""
     err = columns["energy_error"]
     ok = usable(columns)
     stats = {
@@ -157,6 +158,15 @@ def campaign_statistics(columns: Mapping[str, np.ndarray], energy_error_max: flo
     few = columns["few_bound"]
     stats["q0_min_few_bound"] = float(q0[few].min()) if few.any() else None
     points = usable_points(columns)
+    # The noise relative to the summary's value in the lowest and highest quarter of the
+    # design's Q0 values: does the scatter grow as the cluster dissolves?
+    qp = points.x[:, 0]
+    ends = {"low_q0": qp <= np.quantile(qp, 0.25), "high_q0": qp >= np.quantile(qp, 0.75)}
+    relative = points.sd / np.abs(points.mean)
+    stats["relative_noise_by_q0"] = {
+        name: {end: float(np.median(relative[sel, j])) for end, sel in ends.items()}
+        for j, name in enumerate(OUTPUT_NAMES)
+    }
     for j, name in enumerate(OUTPUT_NAMES):
         stats["noise_floor"][name] = {
             "median_sigma_sim": float(np.median(points.sd[:, j])),

@@ -6,9 +6,11 @@ Subcommands:
   manuscript uses; exits 1 and names each mismatch if anything is stale or tampered with.
 - `clusteremu simulate --q0 Q --a A --seed S`: run one N-body simulation with the
   profile's settings and print its summaries and energy error.
-- `clusteremu predict --q0 Q --a A`: the trained emulator's summaries with uncertainties.
+- `clusteremu predict --q0 Q --a A`: a trained emulator's summaries with uncertainties
+  (the learned-noise ensemble by default, whose predictions are physical by construction).
 - `clusteremu infer --f-bound F --sigma-v S --r-h R`: the posterior of (Q0, a) for one
-  observed cluster, exact on a grid (default) or sampled with NUTS with diagnostics
+  observed cluster with the likelihood the profile's coverage study recommends (or
+  `--likelihood`), exact on a grid (default) or sampled with NUTS with diagnostics
   (`--method nuts`); `--obs-sd` adds measurement errors; `--out` saves draws (ArviZ netCDF).
 """
 
@@ -123,28 +125,39 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_emulator(args: argparse.Namespace):
-    from .emulator import Emulator
-    from .ensemble_io import EnsembleFileError
+def _load_model(args: argparse.Namespace):
+    from .ensemble_io import EnsembleFileError, load_model
 
     layout = _layout(args)
-    model = Path(args.model) if args.model else layout.data / "emulator.eqx"
+    model = Path(args.model) if args.model else layout.data / "learned.eqx"
     if not model.exists():
         raise ConfigError(f"no trained emulator at {model}; run `make paper PROFILE={args.profile}` first")
     try:
-        return layout, model, Emulator.load(model)
+        return model, load_model(model)
     except EnsembleFileError as exc:
         raise ConfigError(str(exc)) from None
 
 
-def _cmd_infer(args: argparse.Namespace) -> int:
-    import jax
+def _likelihood_name(args: argparse.Namespace, data: Path, measured: bool) -> str:
+    """The likelihood asked for, or the one the profile's coverage study recommends (with
+    measurement errors: the one it recommends among those that model them)."""
+    from .names import LIKELIHOOD_NAMES
 
-    from .inference import VARIANTS, Likelihood, grid_posterior
-    from .prior import PARAMETERS
-    from .provenance import atomic_write_bytes
-    from .sampling import diagnostics, nuts_healthy, run_nuts
+    if args.likelihood != "recommended":
+        if args.likelihood not in LIKELIHOOD_NAMES:
+            raise ConfigError(f"--likelihood {args.likelihood!r}; allowed: recommended, {', '.join(LIKELIHOOD_NAMES)}")
+        return args.likelihood
+    study = data / "inference.json"
+    if not study.exists():
+        raise ConfigError(f"no coverage study at {study} to take the recommended likelihood from; run "
+                          f"`make paper PROFILE={args.profile}` or pass --likelihood (allowed: "
+                          f"{', '.join(LIKELIHOOD_NAMES)})")  # fmt: skip
+    result = json.loads(study.read_text())
+    return result["measurement"]["likelihood"] if measured else result["recommended"]
 
+
+def _observation(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray | None]:
+    """The observed summaries and measurement sds, checked."""
     obs = np.array([args.f_bound, args.sigma_v, args.r_h], dtype=float)
     if not np.all(np.isfinite(obs)):
         raise ConfigError("observations must be finite numbers")
@@ -153,24 +166,55 @@ def _cmd_infer(args: argparse.Namespace) -> int:
     for flag, value in (("--sigma-v", args.sigma_v), ("--r-h", args.r_h)):
         if value <= 0:
             raise ConfigError(f"{flag} {value:g} is impossible; allowed: a positive number")
-    if args.variant not in VARIANTS:
-        raise ConfigError(f"--variant {args.variant!r}; allowed: {', '.join(VARIANTS)}")
-    obs_sd = None
-    if args.obs_sd is not None:
-        obs_sd = np.asarray(args.obs_sd, dtype=float)
-        if np.any(obs_sd < 0) or not np.all(np.isfinite(obs_sd)):
-            raise ConfigError("--obs-sd needs three non-negative numbers (f_bound, sigma_v km/s, r_h AU)")
-    layout, model, em = _load_emulator(args)
-    inf = load_config(layout.config, sections=("inference",))["inference"]
-    if args.sigma is not None:
+    if args.obs_sd is None:
+        return obs, None
+    obs_sd = np.asarray(args.obs_sd, dtype=float)
+    if np.any(obs_sd < 0) or not np.all(np.isfinite(obs_sd)):
+        raise ConfigError("--obs-sd needs three non-negative numbers (f_bound, sigma_v km/s, r_h AU)")
+    return obs, obs_sd
+
+
+def _likelihood(args: argparse.Namespace, name: str, files: dict, obs_sd):
+    from .ensemble_io import EnsembleFileError
+    from .flow import FlowFileError
+    from .inference import Likelihood
+    from .likelihoods import load_likelihood
+
+    try:
+        if args.sigma is None:
+            return load_likelihood(name, files, obs_sd)
         sigma = np.asarray(args.sigma, dtype=float)
+        if name != "constant":
+            raise ConfigError(f"--sigma fixes the widths of the constant likelihood; pass --likelihood constant "
+                              f"(not {name!r}) with it")  # fmt: skip
         if np.any(sigma <= 0) or not np.all(np.isfinite(sigma)):
             raise ConfigError("--sigma needs three positive numbers (f_bound, sigma_v km/s, r_h AU)")
-        like = Likelihood(em, "constant", sigma, np.diag(sigma**2), obs_sd)
-    else:  # the widths fitted on validation data are stored in the emulator file
-        like = Likelihood.of(em, args.variant, obs_sd)
+        return Likelihood(load_likelihood("constant", files).emulator, "constant", sigma, np.diag(sigma**2), obs_sd)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{exc}; run `make paper PROFILE={args.profile}` first") from None
+    except (ValueError, EnsembleFileError, FlowFileError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _cmd_infer(args: argparse.Namespace) -> int:
+    import jax
+
+    from .inference import grid_posterior
+    from .likelihoods import MODEL_FILES
+    from .names import LIKELIHOOD_NAMES
+    from .prior import PARAMETERS
+    from .provenance import atomic_write_bytes
+    from .sampling import diagnostics, nuts_healthy, run_nuts
+
+    obs, obs_sd = _observation(args)
+    layout = _layout(args)
+    data = Path(args.data) if args.data else layout.data
+    name = _likelihood_name(args, data, measured=obs_sd is not None)
+    like = _likelihood(args, name, {role: data / f for role, f in MODEL_FILES.items()}, obs_sd)
+    inf = load_config(layout.config, sections=("inference",))["inference"]
+    chosen = "recommended: " if args.likelihood == "recommended" else ""
     print(f"posterior of (Q0, a) for f_bound = {args.f_bound:g}, sigma_v = {args.sigma_v:g} km/s, "
-          f"r_h = {args.r_h:g} AU  [{like.variant} likelihood, {args.method}, {model}]")  # fmt: skip
+          f"r_h = {args.r_h:g} AU  [{chosen}{LIKELIHOOD_NAMES[name]} likelihood, {args.method}, {data}]")  # fmt: skip
     if args.method == "grid":  # exact to the grid's resolution, and the fastest for two parameters
         grid = grid_posterior(like, obs[None], n_grid=inf["grid_points"])
         draws = grid.draw(0, inf["nuts_chains"] * inf["nuts_samples"], seed=args.seed)[None]
@@ -208,10 +252,28 @@ def _cmd_infer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prediction(em, x: np.ndarray) -> dict:
+    """Per summary: the mean, the simulator's scatter and the predictive sd of one new
+    realization (and, for the mean ensemble, the members' spread)."""
+    from .emulator import Emulator
+
+    p = em.predict(x)
+    out = {}
+    for j, name in enumerate(("f_bound", "sigma_v_kms", "r_h_au")):
+        row = {"mean": float(p.mean[0, j]), "simulator_sd": float(p.sim_sd[0, j]),
+               "predictive_sd": float(p.total_sd[0, j])}  # fmt: skip
+        if isinstance(em, Emulator):
+            row["ensemble_sd"] = float(p.ensemble_sd[0, j])
+        else:  # the learned ensemble's intervals follow the skewed scatter
+            row["interval95"] = [float(p.lo95[0, j]), float(p.hi95[0, j])]
+        out[name] = row
+    return out
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.q0) and math.isfinite(args.a)):
         raise ConfigError("--q0 and --a must be finite numbers")
-    layout, model, em = _load_emulator(args)
+    model, em = _load_model(args)
     x = np.array([[args.q0, args.a]])
     inside = bool(em.in_domain(x)[0])
     d = em.domain
@@ -221,29 +283,19 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             f"Q0 in [{d.q0_min:g}, {d.q0_max:g}], a in [{d.a_min_au:g}, {d.a_max_au:g}] AU; "
             "the emulator has no authority there (pass --allow-extrapolation to predict anyway, flagged)"
         )
-    p = em.predict(x)
-    names = em.outputs
-    result = {
-        "q0": args.q0,
-        "a_au": args.a,
-        "extrapolated": not inside,
-        "model": str(model),
-        **{
-            n: {"mean": float(p.mean[0, j]), "ensemble_sd": float(p.ensemble_sd[0, j]),
-                "simulator_sd": float(p.sim_sd[0, j]), "predictive_sd": float(p.total_sd[0, j])}
-            for j, n in enumerate(names)
-        },
-    }  # fmt: skip
+    result = {"q0": args.q0, "a_au": args.a, "extrapolated": not inside, "model": str(model), **_prediction(em, x)}
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     flag = "  ** EXTRAPOLATED: outside the training domain **" if not inside else ""
     print(f"Q0 = {args.q0:g}, a = {args.a:g} AU{flag}")
     units = {"f_bound": "", "sigma_v_kms": " km/s", "r_h_au": " AU"}
-    for n in names:
+    for n, unit in units.items():
         r = result[n]
-        print(f"  {n:12s} {r['mean']:10.4g} ± {r['predictive_sd']:.3g}{units[n]}  "
-              f"(ensemble spread {r['ensemble_sd']:.2g}, simulator scatter {r['simulator_sd']:.2g})")  # fmt: skip
+        extra = (f"ensemble spread {r['ensemble_sd']:.2g}" if "ensemble_sd" in r
+                 else f"95% interval {r['interval95'][0]:.4g} to {r['interval95'][1]:.4g}")  # fmt: skip
+        print(f"  {n:12s} {r['mean']:10.4g} ± {r['predictive_sd']:.3g}{unit}  "
+              f"(simulator scatter {r['simulator_sd']:.2g}, {extra})")  # fmt: skip
     print("  ± is the calibrated predictive sd for one new simulation")
     return 0
 
@@ -273,21 +325,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("predict", _cmd_predict, "emulate the summaries at (Q0, a) with uncertainties")
     p.add_argument("--q0", type=float, required=True, help="initial virial ratio Q0 = K/|W|")
     p.add_argument("--a", type=float, required=True, help="Plummer scale radius a (AU)")
-    p.add_argument("--model", default=None, help="ensemble file (default: data/<profile>/emulator.eqx)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="emulator file, either kind (default: data/<profile>/learned.eqx, the learned-noise ensemble)",
+    )
     p.add_argument("--allow-extrapolation", action="store_true", help="predict outside the domain, flagged")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p = add("infer", _cmd_infer, "posterior of (Q0, a) for one observed cluster (grid or NUTS)")
     p.add_argument("--f-bound", type=float, required=True, help="observed bound fraction")
     p.add_argument("--sigma-v", type=float, required=True, help="observed 1-D velocity dispersion (km/s)")
     p.add_argument("--r-h", type=float, required=True, help="observed half-mass radius (AU)")
-    p.add_argument("--sigma", type=float, nargs=3, default=None, help="fixed likelihood sds instead of fitted ones")
+    p.add_argument("--sigma", type=float, nargs=3, default=None,
+                   help="fixed sds for --likelihood constant instead of the fitted ones")  # fmt: skip
     p.add_argument("--obs-sd", type=float, nargs=3, default=None,
                    help="measurement sds of the summaries (f_bound, km/s, AU), added to the likelihood")  # fmt: skip
     p.add_argument("--method", choices=("grid", "nuts"), default="grid",
                    help="grid: exact on the profile's grid (default, fastest); nuts: NUTS, diagnostics")  # fmt: skip
-    p.add_argument("--variant", default="input", help="likelihood width: constant, input or fullcov")
+    p.add_argument("--likelihood", default="recommended",
+                   help="the likelihood (default: the one the profile's coverage study recommends, read from "
+                        "<data>/inference.json); see `clusteremu.names.LIKELIHOOD_NAMES`")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
-    p.add_argument("--model", default=None, help="ensemble file (default: data/<profile>/emulator.eqx)")
+    p.add_argument("--data", default=None,
+                   help="folder of the fitted models (default: data/<profile>: emulator.eqx, learned.eqx, gp.npz, "
+                        "flow.eqx)")  # fmt: skip
     p.add_argument("--out", default=None, help="save the samples as ArviZ InferenceData (netCDF)")
     return parser
 

@@ -180,11 +180,22 @@ SCHEMA: dict[str, Spec] = {
         "nuts_warmup": Number("NUTS warm-up iterations per chain", 10, 100_000, True),
         "nuts_samples": Number("NUTS draws kept per chain", 10, 100_000, True),
         "n_nuts_check": Number("coverage observations also sampled with NUTS to check the grid", 1, 10_000, True),
+        "n_nuts_other": Number("of those, how many also for each likelihood not recommended", 1, 10_000, True),
         "measurement_sd": {
             "f_bound": Number("measurement sd of the bound fraction in the repeated coverage study", 0.0, 1.0),
             "sigma_v_kms": Number("measurement sd of sigma_v (km/s) in the repeated coverage study", 0.0, 1e4),
             "r_h_au": Number("measurement sd of r_h (AU) in the repeated coverage study", 0.0, 1e6),
         },
+    },
+    "learning_curve": {
+        "seed": Number("seed of the nested subsets of training design points", 0, 2**32 - 1, True),
+        "n_subsets": Number("nested subsets: 1/n, 2/n, ... n/n of the training design points", 1, 20, True),
+    },
+    "reference": {
+        "seed": Number("seed of the reference posteriors' simulations", 0, 2**32 - 1, True),
+        "grid_points": Number("local grid cells per parameter around each emulator posterior", 3, 100, True),
+        "realizations": Number("simulations per local grid cell (synthetic likelihood)", 5, 10_000, True),
+        "span_sd": Number("the local grid spans the emulator posterior mean +- this many sds", 1.0, 10.0),
     },
     "figures": {
         "dpi": Number("raster resolution of PNG figures (dots per inch)", 50, 600, True),

@@ -81,9 +81,9 @@ class SplitData:
 class EmulatorData:
     """The usable simulations by split, and how many were excluded and why.
 
-    `selection_x` and `selection_usable` are the inputs of every training simulation with
-    a conserved energy, usable or not, and whether it was usable: what the selection model
-    ([`clusteremu.selection`][]) learns P(usable | theta) from.
+    `selection_x`, `selection_usable` and `selection_point` are the inputs of every training
+    simulation with a conserved energy, usable or not, whether it was usable, and its design
+    point: what the selection model ([`clusteremu.selection`][]) learns P(usable | theta) from.
     """
 
     splits: dict[str, SplitData]
@@ -91,10 +91,24 @@ class EmulatorData:
     n_excluded_few_bound: int
     selection_x: Float[np.ndarray, "rows 2"] | None = None
     selection_usable: np.ndarray | None = None
+    selection_point: np.ndarray | None = None
 
     @property
     def train(self) -> SplitData:
         return self.splits["train"]
+
+    def fewer_training_points(self, fraction: float, *, seed: int) -> EmulatorData:
+        """The same data with only a `fraction` of the training design points (all their
+        realizations), chosen so that smaller fractions are subsets of larger ones (one
+        seeded permutation); validation and test are unchanged. For learning curves."""
+        points = np.unique(self.selection_point)
+        chosen = np.random.default_rng(seed).permutation(points)[: max(2, round(fraction * len(points)))]
+        t, sel = self.train, np.isin(self.selection_point, chosen)
+        kept = np.isin(t.point, chosen)
+        return EmulatorData(
+            {**self.splits, "train": SplitData(t.x[kept], t.y[kept], t.point[kept])}, self.n_excluded_energy,
+            self.n_excluded_few_bound, self.selection_x[sel], self.selection_usable[sel], self.selection_point[sel],
+        )  # fmt: skip
 
     @property
     def validation(self) -> SplitData:
@@ -128,6 +142,7 @@ def load_emulator_data(path: str | Path) -> EmulatorData:
         n_excluded_few_bound=int((cols["few_bound"] & ~cols["flag_energy"]).sum()),
         selection_x=np.stack([cols[c][trained] for c in INPUTS], axis=1),
         selection_usable=ok[trained],
+        selection_point=cols["point"][trained],
     )
 
 

@@ -96,6 +96,10 @@ def slices(em: Emulator, train: SplitData, n: int = 200, pad: float = 0.15) -> l
 def evaluate(em: Emulator, data: EmulatorData, baselines: Mapping[str, Any]) -> dict[str, Any]:
     """Every test-split number of the paper, and the curves of its evaluation figures.
 
+    Among them `noise_share`: per method and output, the test points' mean realization
+    variance over the method's mean squared error against single realizations (the share
+    of its error that is the simulator's own scatter; about one for a perfect emulator).
+
     **Arguments:**
 
     - `em`: the fitted emulator.
@@ -109,8 +113,14 @@ def evaluate(em: Emulator, data: EmulatorData, baselines: Mapping[str, Any]) -> 
         metrics[m] = {k: v.tolist() for k, v in point_metrics(np.asarray(baselines[m]["test"]["mean"]), test.y).items()}
     gp = baselines["gp"]["test"]
     n = len(test.y)
+    # The part of each method's mean squared error that no emulator of the mean can remove:
+    # the test points' own realization variance, averaged over the test rows.
+    points = test.point_statistics()
+    sim_var = np.sum(points.count[:, None] * points.sd**2, axis=0) / points.count.sum()
+    share = {m: (sim_var / np.asarray(v["rmse"]) ** 2).tolist() for m, v in metrics.items()}
     return {
         "n_test_rows": n,
+        "noise_share": share,
         "binomial_se68": float(np.sqrt(0.68 * 0.32 / n)),
         "binomial_se95": float(np.sqrt(0.95 * 0.05 / n)),
         "accuracy": metrics,

@@ -10,6 +10,8 @@ noise, so it describes one new realization, like the emulators' total variance.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -91,3 +93,9 @@ class GPEmulator(eqx.Module):
         lo_q, lo_a, hi_q, hi_a = np.asarray(arrays["domain"], float)
         names = ("x_train", "alpha", "chol", "amplitude", "length", "noise", "x_mean", "x_std", "y_mean", "y_std")
         return cls(*(jnp.asarray(arrays[n]) for n in names), ParameterBox(lo_q, hi_q, lo_a, hi_a))
+
+    @classmethod
+    def load(cls, path: str | Path) -> GPEmulator:
+        """Read the NPZ artifact written from [`arrays`][]."""
+        with np.load(path) as arrays:
+            return cls.from_arrays(arrays)

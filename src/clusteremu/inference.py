@@ -40,7 +40,16 @@ from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any arra
 from .emulator import Emulator, Moments
 from .prior import ParameterBox
 
-__all__ = ["VARIANTS", "GridPosterior", "Likelihood", "LikelihoodModel", "Selected", "cluster_model", "grid_posterior"]
+__all__ = [
+    "VARIANTS",
+    "GridPosterior",
+    "Likelihood",
+    "LikelihoodModel",
+    "Selected",
+    "cluster_model",
+    "grid_posterior",
+    "posterior_on_grid",
+]
 
 VARIANTS = ("constant", "input", "fullcov")
 
@@ -238,22 +247,31 @@ class GridPosterior:
 
 
 def grid_posterior(like: LikelihoodModel, obs: np.ndarray, n_grid: int = 160, chunk: int = 64) -> GridPosterior:
-    """Exact (to grid resolution) posteriors of many observations at once.
+    """Exact (to grid resolution) posteriors of many observations at once, on an `n_grid`
+    x `n_grid` grid of cells over the whole prior box (see [`posterior_on_grid`][])."""
+    return posterior_on_grid(like, obs, *like.domain.grid(n_grid), chunk=chunk)
+
+
+def posterior_on_grid(
+    like: LikelihoodModel, obs: np.ndarray, q0: np.ndarray, a_au: np.ndarray, *, chunk: int = 64
+) -> GridPosterior:
+    """Posteriors of many observations on the regular grid of cell centres `q0` x `a_au`
+    (uniform prior, normalized on the grid by the midpoint rule).
 
     The forward model is evaluated once on the grid (`prepare`); each observation then
     costs only the log densities.
     """
-    q0, a = like.domain.grid(n_grid)
-    theta = np.stack(np.meshgrid(q0, a, indexing="ij"), axis=-1).reshape(-1, 2)
+    theta = np.stack(np.meshgrid(q0, a_au, indexing="ij"), axis=-1).reshape(-1, 2)
     prepared = _prepare(like, jnp.asarray(theta))
     dens = []
     obs = np.atleast_2d(obs)
+    cell = (q0[1] - q0[0]) * (a_au[1] - a_au[0])
     for start in range(0, len(obs), chunk):
         lp = np.array(_log_prob(like, jnp.asarray(obs[start : start + chunk]), prepared))
         lp -= lp.max(axis=1, keepdims=True)
         p = np.exp(lp)
-        dens.append(p / (p.sum(axis=1, keepdims=True) * (q0[1] - q0[0]) * (a[1] - a[0])))
-    return GridPosterior(q0, a, np.concatenate(dens).reshape(len(obs), n_grid, n_grid))
+        dens.append(p / (p.sum(axis=1, keepdims=True) * cell))
+    return GridPosterior(np.asarray(q0), np.asarray(a_au), np.concatenate(dens).reshape(len(obs), len(q0), len(a_au)))
 
 
 # Compiled once per likelihood structure and shape, not once per call.

@@ -243,6 +243,7 @@ def fit_learned(data: EmulatorData, settings: LearnedSettings, domain: Parameter
         max_epochs=settings.max_epochs,
         patience=settings.patience_epochs,
         loss=lambda model, x, z: gaussian_nll(model, x, z, settings.beta),
+        val_loss=gaussian_nll,  # stop on the plain NLL: the beta weights change as the variances do
     )
     selection = SelectionModel.fit(data.selection_x, data.selection_usable)
     em = LearnedEmulator(ensemble, *(jnp.asarray(a) for a in (x_mean, x_std, z_mean, z_std)), jnp.ones(N_OUT),

@@ -15,6 +15,9 @@ posterior, NUTS and the coverage study use them unchanged:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -28,7 +31,15 @@ from .inference import Likelihood, LikelihoodModel, Selected
 from .learned import LearnedEmulator, ZMoments
 from .prior import ParameterBox
 
-__all__ = ["FlowLikelihoodModel", "GPLikelihood", "LearnedLikelihood", "likelihood_family"]
+__all__ = [
+    "MODEL_FILES",
+    "FlowLikelihoodModel",
+    "GPLikelihood",
+    "LearnedLikelihood",
+    "likelihood_family",
+    "load_likelihood",
+    "model_files",
+]
 
 
 def _obs_sd(obs_sd, like_sd) -> Array:
@@ -128,3 +139,54 @@ def likelihood_family(em: Emulator, learned: LearnedEmulator, gp: GPEmulator, fl
         family["flow"] = FlowLikelihoodModel(flow)
         family["flow+selection"] = Selected(family["flow"], learned.selection)
     return family
+
+
+#: The file of each fitted model in a profile's data folder (as the Makefile names them).
+MODEL_FILES = {"mean": "emulator.eqx", "learned": "learned.eqx", "gp": "gp.npz", "flow": "flow.eqx"}
+
+#: The models each likelihood needs (the selection factor lives in the learned ensemble).
+_NEEDS = {"constant": ("mean",), "input": ("mean",), "fullcov": ("mean",), "gp": ("gp",), "learned": ("learned",),
+          "learned+selection": ("learned",), "flow": ("flow",), "flow+selection": ("flow", "learned")}  # fmt: skip
+
+
+def model_files(args) -> dict[str, str]:
+    """The model files of a script's arguments `--model`, `--learned`, `--gp`, `--flow`, by role."""
+    return {"mean": args.model, "learned": args.learned, "gp": args.gp, "flow": args.flow}
+
+
+def load_likelihood(name: str, files: Mapping[str, str | Path], obs_sd=None) -> LikelihoodModel:
+    """One likelihood of [`likelihood_family`][], reading only the model files it needs.
+
+    **Arguments:**
+
+    - `name`: a key of [`clusteremu.names.LIKELIHOOD_NAMES`][].
+    - `files`: model file by role (`mean`, `learned`, `gp`, `flow`; see [`MODEL_FILES`][]).
+    - `obs_sd`: measurement sds of (f_bound, sigma_v km/s, r_h AU), or None.
+
+    **Returns:**
+
+    The likelihood. Raises `ValueError` for an unknown name or a flow with measurement
+    errors (the flow has no measurement model), `FileNotFoundError` naming a missing file.
+    """
+    if name not in _NEEDS:
+        raise ValueError(f"unknown likelihood {name!r}; allowed: {', '.join(_NEEDS)}")
+    if name.startswith("flow") and obs_sd is not None:
+        raise ValueError(f"the {name!r} likelihood has no measurement-error model; allowed with measurement "
+                         f"sds: {', '.join(n for n in _NEEDS if not n.startswith('flow'))}")  # fmt: skip
+    for role in _NEEDS[name]:
+        if not Path(files[role]).exists():
+            raise FileNotFoundError(f"the {name!r} likelihood needs {files[role]}, which does not exist")
+    if name in ("constant", "input", "fullcov"):
+        return Likelihood.of(Emulator.load(files["mean"]), name, obs_sd)
+    if name == "gp":
+        return GPLikelihood(GPEmulator.load(files["gp"]), obs_sd)
+    from .ensemble_io import load_learned
+
+    if name.startswith("learned"):
+        learned = load_learned(files["learned"])
+        like = LearnedLikelihood(learned, obs_sd)
+        return Selected(like, learned.selection) if name == "learned+selection" else like
+    from .flow import load_flow
+
+    like = FlowLikelihoodModel(load_flow(files["flow"]))
+    return Selected(like, load_learned(files["learned"]).selection) if name == "flow+selection" else like

@@ -30,7 +30,9 @@ from .variables import lookup_variable, variables_text
 
 __all__ = [
     "PROV_PREFIX",
+    "MAX_PAGES_AFTER_REFERENCE",
     "ManuscriptError",
+    "check_layout",
     "figure_tag",
     "input_digest",
     "manuscript_inputs",
@@ -52,6 +54,34 @@ PROV_PREFIX = "prov."
 # Settings the fallback adds to Quarto's: fixed PDF date (byte-identical rebuilds) and
 # numbered equations (Quarto numbers labelled equations itself).
 _TYPST_HEADER = '#set document(date: none)\n#set math.equation(numbering: "(1)")\n'
+# Layout probes, invisible: every word or code span wider than its table cell (it would
+# print over the next column), and the page of every figure and cross-reference, as
+# metadata that `check_layout` queries from the compiled document.
+_TYPST_PROBES = r"""
+#show table.cell: it => layout(size => {
+  // Unbreakable pieces: Typst may break after a space, a slash or a hyphen, nowhere else.
+  show regex("[^\s/\-]+[/\-]?"): w => context {
+    let width = measure(w).width
+    if width > size.width + 0.5pt {
+      [#metadata((text: w.text, width: width / 1pt, cell: size.width / 1pt)) <probe-overflow>]
+    }
+    w
+  }
+  it
+})
+#context {
+  for f in query(figure) {
+    if f.label != none {
+      [#metadata((label: str(f.label), page: f.location().page())) <probe-figure>]
+    }
+  }
+  for r in query(ref) {
+    [#metadata((target: str(r.target), page: r.location().page())) <probe-ref>]
+  }
+}
+"""
+#: A figure or table may float this many pages past its first reference (or one before it).
+MAX_PAGES_AFTER_REFERENCE = 1
 
 
 class ManuscriptError(RuntimeError):
@@ -139,17 +169,38 @@ def _missing(variables: Mapping[str, Any], key: str) -> bool:
     return False
 
 
+_FIGURE_ID = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)\{#(fig-[\w-]+)")
+_TABLE_ID = re.compile(r"\{#(tbl-[\w-]+)\}")
+
+
+def _short_commit(record: Mapping[str, Any]) -> str:
+    return (record["git"]["commit"] or "no-git")[:7] + ("+dirty" if record["git"]["dirty"] else "")
+
+
+def _provenance_row(label: str, artifact: Path, layout: Layout) -> str:
+    rec = load_record(artifact)
+    target = relpath(artifact, layout.root)
+    return (f"| {label} | `{rec['script']['path']}` @ {_short_commit(rec)} | {input_digest(rec)[:12]} | "
+            f"`make {target} PROFILE={layout.profile}` |")  # fmt: skip
+
+
 def _provenance_appendix(layout: Layout, figures: Iterable[Path]) -> str:
-    rows = ["| Figure | Script @ commit | Inputs (SHA-256, first 12) | Figure SHA-256 (first 12) |",
-            "|---|---|---|---|"]  # fmt: skip
+    """One row per figure and table, by its number (a cross-reference), and one for the
+    numbers in the text: the script and commit that made it, its inputs digest and the
+    command that rebuilds it."""
+    ids = {path: ref for path, ref in _FIGURE_ID.findall(_qmd_text(layout))}
+    # Relative column widths (pandoc reads them from the dashes of a wide pipe table).
+    rows = ["| Item | Made by (script @ commit) | Inputs digest | Rebuilt by |", "|---|---------|----|---------|"]
     for fig in figures:
-        rec = load_record(fig)
-        listed = "; ".join(f"`{i['path']}` {i['sha256'][:12]}" for i in rec["inputs"]) or "none"
-        commit = (rec["git"]["commit"] or "no-git")[:7] + ("+dirty" if rec["git"]["dirty"] else "")
-        rows.append(f"| `{fig.name}` | `{rec['script']['path']}` @ {commit} | {listed} | {rec['sha256'][:12]} |")
-    caption = (
-        ": Every figure of this document, the script that drew it and the files it was drawn from. {#tbl-provenance}"
-    )
+        ref = ids.get(_FIGURE_PREFIX + fig.name)
+        rows.append(_provenance_row(f"@{ref}" if ref else f"`{fig.name}`", fig, layout))
+    for table in used_tables(layout):
+        found = _TABLE_ID.search(table.read_text())
+        rows.append(_provenance_row(f"@{found.group(1)}" if found else f"`{table.name}`", table, layout))
+    rows.append(_provenance_row("Numbers in the text", layout.variables, layout))
+    caption = (": Where every figure, table and number of this document comes from. The inputs digest (its first "
+               "eight characters end each caption) is a SHA-256 hash over the hashes of the configuration sections "
+               "and the input files the script read; `make audit` recomputes it. {#tbl-provenance}")  # fmt: skip
     return "\n".join(rows) + "\n\n" + caption + "\n"
 
 
@@ -196,16 +247,56 @@ def _render_fallback(stage_dir: Path) -> bytes:
     quarto = yaml.safe_load((stage_dir / "_quarto.yml").read_text())
     meta = dict(quarto.get("format", {}).get("typst", {}))
     (stage_dir / "_pandoc-meta.yml").write_text(yaml.safe_dump(meta, sort_keys=True))
-    (stage_dir / "_header.typ").write_text(_TYPST_HEADER)
+    (stage_dir / "_header.typ").write_text(_TYPST_HEADER + _TYPST_PROBES)
     cmd = [pypandoc.get_pandoc_path(), "index.qmd", "--from", "markdown", "--to", "typst",
            "--standalone", "--lua-filter", "filters/quarto-subset.lua", "--citeproc",
            "--metadata-file", "_pandoc-meta.yml", "--include-in-header", "_header.typ",
            "--output", "paper.typ"]  # fmt: skip
     _run(cmd, stage_dir, "pandoc")
+    typ = stage_dir / "paper.typ"
     try:
-        return typst.compile(str(stage_dir / "paper.typ"), root=str(stage_dir), ignore_system_fonts=True)
+        pdf = typst.compile(str(typ), root=str(stage_dir), ignore_system_fonts=True)
     except Exception as exc:  # typst raises its own error types; keep the message
         raise ManuscriptError(f"typst failed: {exc}") from None
+    problems = check_layout(typ)
+    if problems:
+        raise ManuscriptError("the rendered layout has problems:\n  " + "\n  ".join(problems))
+    return pdf
+
+
+def check_layout(typ: Path) -> list[str]:
+    """Layout problems of a compiled Typst document made with the fallback's header.
+
+    - a word or code span wider than its table cell, which prints over the next column;
+    - a figure or table never referenced, or placed more than
+      [`MAX_PAGES_AFTER_REFERENCE`][] pages after its first reference, or before the page
+      preceding it.
+
+    **Returns:** one sentence per problem, naming the item (empty when the layout is clean).
+    """
+    import json
+
+    import typst
+
+    def query(label: str) -> list[dict]:
+        out = typst.query(str(typ), f"<{label}>", field="value", root=str(typ.parent), ignore_system_fonts=True)
+        return json.loads(out)
+
+    problems = [f"table cell text {o['text']!r} is {o['width']:.0f} pt wide in a {o['cell']:.0f} pt cell"
+                for o in query("probe-overflow")]  # fmt: skip
+    first_ref: dict[str, int] = {}
+    for r in query("probe-ref"):
+        first_ref[r["target"]] = min(r["page"], first_ref.get(r["target"], r["page"]))
+    for f in query("probe-figure"):
+        label, page = f["label"], f["page"]
+        if not label.startswith(("fig-", "tbl-")):
+            continue
+        ref = first_ref.get(label)
+        if ref is None:
+            problems.append(f"{label} (page {page}) is never referenced")
+        elif not ref - 1 <= page <= ref + MAX_PAGES_AFTER_REFERENCE:
+            problems.append(f"{label} is on page {page}, its first reference on page {ref}")
+    return sorted(set(problems))
 
 
 def manuscript_inputs(layout: Layout) -> list[Path]:

@@ -201,12 +201,20 @@ class Run:
         """The part of the record that a rebuild reproduces exactly (embedded in figures)."""
         return dict(self._deterministic)
 
-    def write_bytes(self, path: str | Path, data: bytes, extra: Mapping[str, Any] | None = None) -> Path:
-        """Atomically write `data` to `path`, then its record. Returns the path."""
+    def write_bytes(
+        self, path: str | Path, data: bytes, extra: Mapping[str, Any] | None = None, *, volatile: bool = False
+    ) -> Path:
+        """Atomically write `data` to `path`, then its record. Returns the path.
+
+        `volatile=True` marks an artifact whose bytes are a measurement of this machine and
+        moment (wall times): the audit lists it as volatile, and a byte-for-byte rebuild
+        reuses it instead of measuring again (see [`clusteremu.rebuild`][]).
+        """
         path = Path(path)
         atomic_write_bytes(path, data)
         record = {
             **self._deterministic,
+            "volatile": volatile,
             "artifact": relpath(path, self.root),
             "sha256": sha256_bytes(data),
             "command": self.argv,
@@ -223,9 +231,12 @@ class Run:
     def write_text(self, path: str | Path, text: str, extra: Mapping[str, Any] | None = None) -> Path:
         return self.write_bytes(path, text.encode(), extra)
 
-    def write_json(self, path: str | Path, obj: Any, extra: Mapping[str, Any] | None = None) -> Path:
+    def write_json(
+        self, path: str | Path, obj: Any, extra: Mapping[str, Any] | None = None, *, volatile: bool = False
+    ) -> Path:
         """Write `obj` as JSON with sorted keys, so equal content gives equal bytes."""
-        return self.write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n", extra)
+        return self.write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode(), extra,
+                                volatile=volatile)  # fmt: skip
 
     def write_arrays(self, path: str | Path, arrays: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Path:
         """Write named arrays as an uncompressed `.npz` (NumPy fixes the zip dates: stable bytes)."""

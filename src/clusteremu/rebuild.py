@@ -3,7 +3,10 @@
 The scratch checkout is a shared clone at the same commit with this working tree's
 uncommitted changes laid over it, so the code, the config and the git state (commit and
 dirty flag, which artifacts record) are the same. Sidecar records are not compared: they
-hold the volatile facts (wall time, date) on purpose.
+hold the volatile facts (wall time, date) on purpose. Artifacts marked volatile in their
+record (measured wall times) are the one exception to rebuilding: they are copied into the
+scratch checkout and kept (`make -o`), so that everything made from them can be compared,
+and they are listed as volatile rather than compared.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from pathlib import Path
 
 from .audit import AuditReport
 from .layout import Layout
-from .provenance import RECORD_SUFFIX
+from .provenance import RECORD_SUFFIX, load_record, record_path
 
-__all__ = ["artifacts", "rebuild_and_compare"]
+__all__ = ["artifacts", "rebuild_and_compare", "volatile_artifacts"]
+
+VOLATILE = "volatile: measured on this machine, reused by the rebuild, not compared"
 
 
 def artifacts(layout: Layout) -> list[Path]:
@@ -32,6 +37,11 @@ def artifacts(layout: Layout) -> list[Path]:
             if path.is_file() and not path.name.endswith(RECORD_SUFFIX) and not bookkeeping:
                 out.append(rel)
     return out
+
+
+def volatile_artifacts(layout: Layout) -> list[Path]:
+    """Artifacts whose record marks them volatile, relative to the root."""
+    return [rel for rel in artifacts(layout) if load_record(layout.root / rel).get("volatile")]
 
 
 def _scratch_checkout(root: Path, dest: Path) -> None:
@@ -59,8 +69,15 @@ def rebuild_and_compare(layout: Layout, venv: Path) -> AuditReport:
     with tempfile.TemporaryDirectory(prefix="clusteremu-rebuild-") as tmp:
         scratch = Path(tmp) / "repo"
         _scratch_checkout(layout.root, scratch)
+        volatile = volatile_artifacts(layout)
+        for rel in volatile:
+            for src in (layout.root / rel, record_path(layout.root / rel)):
+                (scratch / src.relative_to(layout.root)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, scratch / src.relative_to(layout.root))
+        keep = [arg for rel in volatile for arg in ("-o", str(rel))]
         stamp = venv / ".installed-stamp"
-        cmd = ["make", "--no-print-directory", "-o", str(stamp), "paper", f"PROFILE={layout.profile}", f"VENV={venv}"]
+        cmd = ["make", "--no-print-directory", "-o", str(stamp), *keep, "paper", f"PROFILE={layout.profile}",
+               f"VENV={venv}"]  # fmt: skip
         proc = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
         if proc.returncode != 0:
             report.problems["(rebuild)"] = [f"make paper failed in the scratch checkout:\n{proc.stderr[-2000:]}"]
@@ -68,7 +85,10 @@ def rebuild_and_compare(layout: Layout, venv: Path) -> AuditReport:
         mine, theirs = set(artifacts(layout)), set(artifacts(Layout(scratch, layout.profile)))
         for rel in sorted(mine | theirs):
             key = rel.as_posix()
-            if rel not in theirs:
+            if rel in volatile:
+                report.notes[key] = VOLATILE
+                report.problems[key] = []
+            elif rel not in theirs:
                 report.problems[key] = ["not produced by the rebuild (stale artifact of an older pipeline?)"]
             elif rel not in mine:
                 report.problems[key] = ["produced by the rebuild but missing here (run `make paper`)"]

@@ -58,6 +58,7 @@ def train_ensemble(
     patience: int,
     chunk: int = 100,
     loss: Callable[[MLP, Array, Array], Array] | None = None,
+    val_loss: Callable[[MLP, Array, Array], Array] | None = None,
 ) -> tuple[MLP, TrainingHistory]:
     """Train every member on the same normalized data (different initializations).
 
@@ -71,6 +72,8 @@ def train_ensemble(
     - `chunk`: epochs per compiled call between stopping checks.
     - `loss`: per-member loss `loss(model, x, y)` on a whole split; default: mean squared
       error of `jax.vmap(model)(x)` against `y`.
+    - `val_loss`: the criterion of early stopping on the validation split, when it differs
+      from the training objective (a weighted loss is not a fair score); default: `loss`.
 
     **Returns:**
 
@@ -80,6 +83,7 @@ def train_ensemble(
     opt = optax.adam(learning_rate)
 
     member_loss = loss or mse
+    member_val_loss = val_loss or member_loss
 
     def split_loss(p, x, y):
         return member_loss(eqx.combine(p, static), x, y)
@@ -90,7 +94,7 @@ def train_ensemble(
         return optax.apply_updates(p, updates), state, value
 
     vstep = jax.vmap(step)
-    vval = jax.vmap(lambda p: split_loss(p, x_val, y_val))
+    vval = jax.vmap(lambda p: member_val_loss(eqx.combine(p, static), x_val, y_val))
 
     def keep(mask, new, old):
         return jax.tree_util.tree_map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)

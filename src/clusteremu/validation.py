@@ -18,11 +18,15 @@ from .energy import kinetic_energy, potential_energy, total_energy
 from .integrate import leapfrog
 from .plummer import initial_conditions, plummer_positions, plummer_velocities
 from .prior import ParameterBox
-from .simulate import SimulationSettings, simulate_one, stellar_masses
+from .simulate import SimulationSettings, simulate_batch, simulate_one, stellar_masses
 from .summaries import summarize
 from .units import G
 
 __all__ = [
+    "crossing_time_yr",
+    "energy_error_comparison",
+    "precision_comparison",
+    "self_similarity",
     "validation_report",
     "cluster_state",
     "energy_history",
@@ -116,7 +120,7 @@ def momentum_drift(q0, a_au, settings: SimulationSettings, seed: int) -> float:
     return float(jnp.linalg.norm(p1 - p0) / jnp.sum(masses * jnp.linalg.norm(vel, axis=0)))
 
 
-def rebound_leapfrog(masses, pos, vel, softening: float, dt: float, n_steps: int):
+def rebound_leapfrog(masses, pos, vel, softening: float, dt: float, n_steps: int, n_checks: int = 1):
     """Integrate the same initial state with REBOUND's leapfrog and direct-sum gravity.
 
     REBOUND's leapfrog is drift-kick-drift (ours is kick-drift-kick) and its `energy()`
@@ -124,8 +128,26 @@ def rebound_leapfrog(masses, pos, vel, softening: float, dt: float, n_steps: int
 
     **Returns:**
 
-    Final positions (AU) and velocities (AU/yr), shape `(3, n)`.
+    Final positions (AU) and velocities (AU/yr), shape `(3, n)`; with `n_checks` > 1 also
+    our softened energy at the start and after each of `n_checks` equal blocks of steps.
     """
+    sim = _rebound_simulation(masses, pos, vel, softening, dt)
+    energies = [float(total_energy(pos, vel, masses, softening))]
+    for _ in range(n_checks):
+        sim.steps(n_steps // n_checks)
+        if n_checks > 1:
+            x, v = _rebound_state(sim)
+            energies.append(float(total_energy(x, v, masses, softening)))
+    x, v = _rebound_state(sim)
+    return (x, v) if n_checks == 1 else (x, v, np.array(energies))
+
+
+def _rebound_state(sim) -> tuple[np.ndarray, np.ndarray]:
+    out = np.array([[p.x, p.y, p.z, p.vx, p.vy, p.vz] for p in sim.particles]).T
+    return out[:3], out[3:]
+
+
+def _rebound_simulation(masses, pos, vel, softening: float, dt: float):
     import rebound
 
     sim = rebound.Simulation()
@@ -137,9 +159,7 @@ def rebound_leapfrog(masses, pos, vel, softening: float, dt: float, n_steps: int
     pos, vel = np.asarray(pos), np.asarray(vel)
     for i, m in enumerate(np.asarray(masses)):
         sim.add(m=float(m), x=pos[0, i], y=pos[1, i], z=pos[2, i], vx=vel[0, i], vy=vel[1, i], vz=vel[2, i])
-    sim.steps(n_steps)
-    out = np.array([[p.x, p.y, p.z, p.vx, p.vy, p.vz] for p in sim.particles]).T
-    return out[:3], out[3:]
+    return sim
 
 
 def _slope(x, y) -> float:
@@ -189,6 +209,76 @@ def _plummer_profiles(settings: SimulationSettings, seed: int, n: int = 20_000, 
     }
 
 
+def crossing_time_yr(a_au: float, mass_msun: float) -> float:
+    """Plummer crossing time GM^(5/2) / (2|E|)^(3/2) = 6.256 sqrt(a^3 / GM), in years."""
+    return 6.256 * float(np.sqrt(a_au**3 / (G * mass_msun)))
+
+
+def self_similarity(settings: SimulationSettings, box: ParameterBox, seed: int, q0: float = 1.0,
+                    crossings: float = 2.0) -> dict:  # fmt: skip
+    """Two clusters of scale radius a_min and the middle of the a range, evolved for the same
+    number of crossing times.
+
+    With equal masses and softening proportional to a, the equations of motion are
+    invariant under x -> k x, v -> v / sqrt(k), t -> k^(3/2) t: the same seed then gives
+    the same f_bound, r_h / a and sigma_v sqrt(a) whatever a is. So a enters the summaries
+    only through the dynamical age T / t_cr(a) and these trivial scalings. Returns the
+    relative differences of the three scaled summaries (`crossings` crossing times each,
+    short enough that the dynamics is not yet chaotic; the second radius is not a power of
+    two times the first, so the floating-point rounding does not scale exactly).
+    """
+    mass = settings.n_stars * settings.star_mass_msun
+    out = []
+    radii = (box.a_min_au, 0.5 * (box.a_min_au + box.a_max_au))
+    for a in radii:
+        t_end = crossings * crossing_time_yr(a, mass)
+        s = SimulationSettings(**{**settings.as_dict(), "t_end_yr": t_end})
+        summ = simulate_one(q0, a, s, key=jax.random.key(seed)).summary
+        out.append(np.array([float(summ.f_bound), float(summ.r_h_au) / a, float(summ.sigma_v_kms) * np.sqrt(a)]))
+    rel = np.abs(out[1] - out[0]) / np.abs(out[0])
+    return {"q0": q0, "crossings": crossings, "a_au": list(radii),
+            "scaled": [o.tolist() for o in out], "relative_difference": rel.tolist()}  # fmt: skip
+
+
+def energy_error_comparison(settings: SimulationSettings, box: ParameterBox, seed: int, n: int = 16) -> dict:
+    """Max |E(t) - E0| / |W0| of ours and of REBOUND on the same `n` initial states (random
+    parameters in the box), the same timestep, step count and energy checks."""
+    theta = box.draw(n, seed=seed)
+    ours, theirs = [], []
+    for k, (q0, a) in enumerate(theta):
+        masses, pos, vel, eps = cluster_state(float(q0), float(a), settings, seed + k)
+        out = simulate_one(float(q0), float(a), settings, key=jax.random.key(seed + k))
+        ours.append(float(out.energy_error))
+        _, _, e = rebound_leapfrog(masses, pos, vel, eps, settings.dt_yr, settings.n_steps, settings.n_energy_checks)
+        theirs.append(float(np.max(np.abs(e - e[0])) / abs(float(potential_energy(pos, masses, eps)))))
+    return {"theta": theta.tolist(), "ours": ours, "rebound": theirs}
+
+
+def precision_comparison(settings: SimulationSettings, box: ParameterBox, seed: int, n_seeds: int = 16) -> dict:
+    """The summaries of the same seeds with float32 and float64 forces, at three Q0 values.
+
+    For each Q0 (a at the middle of its range) and summary: the difference of the means
+    over `n_seeds` seeds in units of its standard error (the realization sd / sqrt(n)), and
+    the fraction of seeds whose bound fraction is identical in both precisions.
+    """
+    a = 0.5 * (box.a_min_au + box.a_max_au)
+    seeds = np.arange(n_seeds) + seed
+    rows = []
+    for q0 in np.linspace(box.q0_min, box.q0_max, 3):
+        runs = {}
+        for precision in ("float32", "float64"):
+            s = SimulationSettings(**{**settings.as_dict(), "force_precision": precision})
+            out = simulate_batch(seeds, np.full(n_seeds, q0), np.full(n_seeds, a), s).summary
+            runs[precision] = np.column_stack([out.f_bound, out.sigma_v_kms, out.r_h_au])
+        d, sd = runs["float32"] - runs["float64"], np.nanstd(runs["float64"], axis=0, ddof=1)
+        diff = np.abs(np.nanmean(runs["float32"], axis=0) - np.nanmean(runs["float64"], axis=0))
+        # Identical runs (sd 0, no difference) are 0 standard errors apart, not NaN.
+        z = np.divide(diff, sd / np.sqrt(n_seeds), out=np.where(diff > 0, np.inf, 0.0), where=sd > 0)
+        rows.append({"q0": float(q0), "a_au": a, "mean_difference_over_se": z.tolist(),
+                     "same_f_bound": float(np.mean(d[:, 0] == 0))})  # fmt: skip
+    return {"n_seeds": n_seeds, "rows": rows}
+
+
 def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int) -> dict:
     """Every check of the simulator for one profile, as JSON-able numbers and curves.
 
@@ -199,7 +289,10 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
     - `momentum_drift`, `reversibility_error_over_a`, `virial_ratio_error`;
     - `plummer`: sampled against exact enclosed mass and dispersion profiles;
     - `rebound`: summaries and energy errors of ours and REBOUND's on the same initial
-      states at the four corners.
+      states at the four corners;
+    - `self_similarity`: see [`self_similarity`][];
+    - `energy_errors`: ours and REBOUND's on the same states ([`energy_error_comparison`][]);
+    - `precision`: float32 against float64 forces ([`precision_comparison`][]).
     """
     q0, a = box.q0_min, box.a_min_au
     steps = [settings.n_steps // 4, settings.n_steps // 2, settings.n_steps, 2 * settings.n_steps]
@@ -234,4 +327,7 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
         "virial_ratio_error": virial,
         "plummer": _plummer_profiles(settings, seed),
         "rebound": [_rebound_row(qc, ac, settings, seed + k) for k, (qc, ac) in enumerate(_corners(box))],
+        "self_similarity": self_similarity(settings, box, seed),
+        "energy_errors": energy_error_comparison(settings, box, seed),
+        "precision": precision_comparison(settings, box, seed),
     }

@@ -1,0 +1,75 @@
+"""Learning curve: how many simulations the method needs.
+
+Reads:  the profile config (`--config`, sections `domain`, `simulation`, `learned`,
+        `inference`, `learning_curve`), the campaign (`--dataset`), the truth set
+        (`--truth`) and the coverage set (`--coverage-sims`).
+Writes: for nested subsets of the training design points, the learned-noise emulator
+        retrained on each, its accuracy on the truth set, and the coverage and contraction
+        of its posteriors (with the selection factor) on the coverage set (`--out`, JSON).
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from clusteremu.config import ConfigError, load_config
+from clusteremu.coverage import calibration_report
+from clusteremu.dataset import read_dataset
+from clusteremu.emulator_data import load_emulator_data, usable_rows
+from clusteremu.evaluation import truth_evaluation
+from clusteremu.inference import Selected, grid_posterior
+from clusteremu.learned import LearnedSettings, fit_learned
+from clusteremu.likelihoods import LearnedLikelihood
+from clusteremu.prior import ParameterBox
+from clusteremu.provenance import Run
+
+CONFIG_SECTIONS = ("domain", "simulation", "learned", "inference", "learning_curve")
+
+
+def point(data, settings, box, n_stars, truth, obs, theta, grid_points, seed):
+    em = fit_learned(data, settings, box, n_stars).emulator
+    accuracy = truth_evaluation(truth, {"learned": vars(em.predict(truth.point_statistics().x))})
+    report = calibration_report(grid_posterior(Selected(LearnedLikelihood(em), em.selection), obs, n_grid=grid_points),
+                                theta, box, seed=seed)  # fmt: skip
+    return {
+        "n_train_points": int(len(np.unique(data.train.point))),
+        "n_train_simulations": int(len(data.train.y)),
+        "truth_ratio68": accuracy["models"]["learned"]["ratio68"],
+        "truth_ratio95": accuracy["models"]["learned"]["ratio95"],
+        **{
+            f"{p}_{k}": report[p][k] for p in ("q0", "a_au") for k in ("coverage68", "coverage95", "contraction_median")
+        },
+        "tarp_inside_band": report["tarp"]["inside_band"],
+    }
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    lc, inf = config["learning_curve"], config["inference"]
+    settings = LearnedSettings.from_config(config)
+    box = ParameterBox.from_domain(config["domain"])
+    data = load_emulator_data(args.dataset)
+    truth = usable_rows(read_dataset(args.truth))
+    held = usable_rows(read_dataset(args.coverage_sims))
+    fractions = [(k + 1) / lc["n_subsets"] for k in range(lc["n_subsets"])]
+    rows = [point(data.fewer_training_points(f, seed=lc["seed"]), settings, box, config["simulation"]["n_stars"],
+                  truth, held.y, held.x, inf["grid_points"], inf["seed"]) | {"fraction": f}
+            for f in fractions]  # fmt: skip
+    run = Run(__file__, config, inputs=[args.dataset, args.truth, args.coverage_sims],
+              seeds={"learning_curve": lc["seed"], "learned": settings.seed})  # fmt: skip
+    perfect = truth_evaluation(truth, {})["perfect"]
+    run.write_json(args.out, {"rows": rows, "perfect": perfect, "n_coverage": len(held.y)})
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True, help="profile YAML")
+    parser.add_argument("--dataset", required=True, help="campaign dataset (CSV)")
+    parser.add_argument("--truth", required=True, help="truth-set dataset (CSV)")
+    parser.add_argument("--coverage-sims", required=True, help="coverage dataset (CSV)")
+    parser.add_argument("--out", required=True, help="output learning curve (JSON)")
+    try:
+        main(parser.parse_args())
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")

@@ -1,0 +1,115 @@
+"""Measure what the study costs on this machine: simulations, emulator calls, posteriors.
+
+Reads:  the profile config (`--config`, sections `simulation`, `campaign`, `inference`),
+        the learned-noise emulator (`--learned`) and the inference results
+        (`--inference`, for the recommended likelihood's models: `--model`, `--gp`, `--flow`).
+Writes: wall times, medians of repeated measurements after compilation, the times per
+        posterior of every likelihood that the inference step measured (from its record), and
+        the machine they were measured on (`--out`, JSON). The artifact is *volatile*: its bytes are a
+        measurement, so the audit lists it as such and a byte-for-byte rebuild reuses it.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from clusteremu.campaign import compiled_batch_size
+from clusteremu.config import ConfigError, load_config
+from clusteremu.ensemble_io import load_learned
+from clusteremu.inference import grid_posterior
+from clusteremu.likelihoods import load_likelihood, model_files
+from clusteremu.provenance import Run, load_record
+from clusteremu.sampling import run_nuts
+from clusteremu.simulate import SimulationSettings, simulate_batch
+
+CONFIG_SECTIONS = ("simulation", "campaign", "inference")
+REPEATS = 5
+
+
+def median_time(fn, repeats=REPEATS):
+    fn()  # compile
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(fn())
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def machine():
+    cpu = "unknown CPU"
+    if Path("/proc/cpuinfo").exists():
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]  # fmt: skip
+        cpu = names[0] if names else cpu
+    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "platform": platform.machine(),
+            "jax_backend": jax.default_backend(), "jax_devices": len(jax.devices())}  # fmt: skip
+
+
+def study_timings(inference: str) -> dict:
+    """Per likelihood, the wall times the inference step measured while it ran (kept in its
+    record, not its bytes): grid seconds per observation of the coverage set, and the
+    median seconds of its NUTS runs after compilation."""
+    times = load_record(inference)["extra"]
+    n_obs = json.loads(Path(inference).read_text())["n_coverage_used"]
+    names = [k.removeprefix("grid_seconds_") for k in times if k.startswith("grid_seconds_")]
+    return {name: {"grid": times[f"grid_seconds_{name}"] / n_obs,
+                   "nuts": statistics.median(times[f"nuts_seconds_{name}"])} for name in names}  # fmt: skip
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    inf = config["inference"]
+    settings = SimulationSettings.from_config(config)
+    batch = compiled_batch_size(config["campaign"]["batch_size"])
+    seeds, q0, a = np.arange(batch), np.linspace(0.6, 1.4, batch), np.full(batch, 125.0)
+    per_sim_batched = median_time(lambda: simulate_batch(seeds, q0, a, settings).summary.f_bound, 3) / batch
+    per_sim_alone = median_time(lambda: simulate_batch(seeds[:1], q0[:1], a[:1], settings).summary.f_bound, 3)
+    learned = load_learned(args.learned)
+    one, many = np.array([[1.0, 125.0]]), np.column_stack([np.linspace(0.5, 1.5, 10_000), np.full(10_000, 125.0)])
+    predict_one = median_time(lambda: learned.predict(one).mean, 50)
+    predict_many = median_time(lambda: learned.predict(many).mean) / len(many)
+    recommended = json.loads(Path(args.inference).read_text())["recommended"]
+    like = load_likelihood(recommended, model_files(args))
+    obs = learned.predict(one).mean
+    grid = median_time(lambda: grid_posterior(like, obs, n_grid=inf["grid_points"]).density)
+    keys = iter(jax.random.split(jax.random.key(inf["seed"]), REPEATS + 1))
+    sampler = {"chains": inf["nuts_chains"], "warmup": inf["nuts_warmup"], "samples": inf["nuts_samples"]}
+    nuts = median_time(lambda: run_nuts(like, obs[0], key=next(keys), **sampler).draws)
+    out = {
+        "machine": machine(),
+        "posterior_seconds_by_likelihood": study_timings(args.inference),
+        "simulation_seconds_batched": per_sim_batched,
+        "simulation_seconds_alone": per_sim_alone,
+        "batch_size": batch,
+        "prediction_seconds_one": predict_one,
+        "prediction_seconds_batched": predict_many,
+        "posterior_seconds_grid": grid,
+        "posterior_seconds_nuts": nuts,
+        "likelihood": recommended,
+    }
+    inputs = [args.learned, args.inference, args.model, args.gp, args.flow]
+    Run(__file__, config, inputs=inputs, seeds={"inference": inf["seed"]}).write_json(args.out, out, volatile=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True, help="profile YAML")
+    parser.add_argument("--learned", required=True, help="learned-noise emulator file")
+    parser.add_argument("--inference", required=True, help="inference results (JSON)")
+    parser.add_argument("--model", required=True, help="mean emulator file")
+    parser.add_argument("--gp", required=True, help="Gaussian process (NPZ)")
+    parser.add_argument("--flow", required=True, help="conditional flow file")
+    parser.add_argument("--out", required=True, help="output measured costs (JSON, volatile)")
+    try:
+        main(parser.parse_args())
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")
