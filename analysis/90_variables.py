@@ -33,7 +33,9 @@ from clusteremu.units import KM_S_PER_AU_YR
 from clusteremu.validation import crossing_time_yr
 from clusteremu.variables import sci, write_variables
 
-CONFIG_SECTIONS = ("domain", "simulation", "campaign", "emulator", "learned", "truth", "inference", "reference")
+CONFIG_SECTIONS = (
+    "domain", "simulation", "campaign", "emulator", "learned", "truth", "inference", "reference", "manuscript",
+)
 RESULTS = ("design_summary", "validation", "campaign", "training", "learned", "flow", "evaluation", "truth",
            "inference", "reference", "learning_curve", "costs")  # fmt: skip
 OUT_FMT = {"f_bound": "{:.3f}", "sigma_v_kms": "{:.2f}", "r_h_au": "{:.0f}"}
@@ -452,19 +454,29 @@ class ClaimError(RuntimeError):
     pass
 
 
-def check_claims(results: dict) -> None:
+def check_claims(results: dict, mode: str) -> dict:
+    """Test every claim: under `mode="fail"` a false one stops the build; under `"flag"` the
+    returned variables say which are false, for the first page and the reproducibility section."""
     false = [text.replace("\n", " ") for text, test in CLAIMS if not test(results)]
-    if false:
+    if false and mode == "fail":
         raise ClaimError("claims of the manuscript no longer true:\n  " + "\n  ".join(f'"{t}"' for t in false))
+    if not false:
+        return {"status": f"all {word(len(CLAIMS))} claims hold", "list": f"All {word(len(CLAIMS))} claims hold."}
+    quoted = "; ".join(f"\u201c{t}\u201d" for t in false)
+    return {
+        "status": f"{word(len(false))} of {word(len(CLAIMS))} claims false",
+        "list": f"{upper_first(word(len(false)))} of the {word(len(CLAIMS))} claims do not hold for these results "
+        f"(this profile flags them instead of stopping the build): {quoted}.",
+    }
 
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in RESULTS}
-    check_claims(results)
+    claims = check_claims(results, config["manuscript"]["claims"])
     costs = cost_vars(results["costs"], results["campaign"], results["reference"], config)
     variables = {
-        "build": build_info(config),
+        "build": {**build_info(config), "claims": claims},
         "lv": {"i68": 68, "i90": 90, "i95": 95, "alpha": 5, "p99": 99},
         "design": design_vars(results["design_summary"]),
         "sim": simulation_vars(config),

@@ -73,7 +73,7 @@ def test_pdf_is_complete(repo):
     text = pdf_text(repo)
     for heading in ("Introduction", "Experimental design", "The N-body simulator", "Validation",
                     "The campaign", "The emulators", "Accuracy", "Predictive uncertainty", "Inference",
-                    "Likelihoods", "Samplers", "Coverage", "Posteriors against the simulator's own",
+                    "Likelihoods", "Samplers", "Coverage", "Posteriors against the simulator",
                     "How many simulations", "Costs", "Conclusions", "Discussion", "Reproducibility",
                     "References", "Appendix: provenance"):  # fmt: skip
         assert heading in text, f"section {heading!r} missing from the PDF"

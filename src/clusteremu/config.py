@@ -197,6 +197,13 @@ SCHEMA: dict[str, Spec] = {
         "realizations": Number("simulations per local grid cell (synthetic likelihood)", 5, 10_000, True),
         "span_sd": Number("the local grid spans the emulator posterior mean +- this many sds", 1.0, 10.0),
     },
+    "manuscript": {
+        "claims": Choice(
+            "a qualitative claim of the manuscript that this profile's results do not support: 'fail' stops the "
+            "build, 'flag' renders it and lists the claim on the first page (for profiles too small for science)",
+            ("fail", "flag"),
+        ),
+    },
     "figures": {
         "dpi": Number("raster resolution of PNG figures (dots per inch)", 50, 600, True),
     },
