@@ -34,7 +34,15 @@ from clusteremu.validation import crossing_time_yr
 from clusteremu.variables import sci, write_variables
 
 CONFIG_SECTIONS = (
-    "domain", "simulation", "campaign", "emulator", "learned", "truth", "inference", "reference", "manuscript",
+    "domain",
+    "simulation",
+    "campaign",
+    "emulator",
+    "learned",
+    "truth",
+    "inference",
+    "reference",
+    "manuscript",
 )
 RESULTS = ("design_summary", "validation", "campaign", "training", "learned", "flow", "evaluation", "truth",
            "inference", "reference", "learning_curve", "costs")  # fmt: skip

@@ -5,8 +5,12 @@ The public API, by concept:
 - configuration: [`load_config`][], [`Config`][], [`ConfigError`][]
 - experimental design: [`make_design`][], [`latin_hypercube`][], [`assign_splits`][], [`Design`][]
 - simulator: [`SimulationSettings`][], [`simulate_one`][], [`simulate_batch`][], [`run_campaign`][]
-- emulator: [`MLP`][], [`make_ensemble`][], [`train_ensemble`][], [`Emulator`][]
-- inference: [`cluster_model`][], [`fit_likelihood`][], [`grid_posterior`][], [`run_nuts`][]
+- emulators: [`fit_emulator`][] ([`Emulator`][], mean ensemble), [`fit_learned`][]
+  ([`LearnedEmulator`][], learned noise and selection), [`fit_flow`][] ([`FlowLikelihood`][]),
+  [`GPEmulator`][], [`load_model`][]
+- inference: [`load_likelihood`][], [`likelihood_family`][], [`cluster_model`][],
+  [`grid_posterior`][], [`run_nuts`][], [`calibration_study`][], [`tarp`][], [`assess`][]
+- simulator-based reference: [`synthetic_posterior`][]
 - provenance and audit: [`Run`][], [`audit_manuscript`][], [`audit_artifacts`][]
 - manuscript: [`render`][], [`Layout`][]
 
