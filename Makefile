@@ -110,10 +110,10 @@ audit: | $(STAMP) ## check provenance of every figure and number; REBUILD=1: als
 test: | $(STAMP) ## every test, the end-to-end smoke pipeline included (under 10 minutes)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: | $(STAMP) ## the unit tests only, for the inner loop (under 2 minutes)
+test-fast: | $(STAMP) ## the unit tests only, for the inner loop (about 4 minutes)
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: $(DATA)/emulator.eqx | $(STAMP) ## speed measurements, printed as ratios measured in one run
+bench: $(DATA)/emulator.eqx $(DATA)/learned.eqx $(DATA)/flow.eqx | $(STAMP) ## speed measurements, printed as ratios measured in one run
 	@for script in $(sort $(wildcard bench/bench_*.py)); do echo "== $$script"; $(PY) $$script --profile $(PROFILE); done
 
 lint: | $(STAMP) ## ruff lint and format check (also run by pre-commit)

@@ -1,13 +1,15 @@
 """Inference speed: one posterior by NUTS and on the grid, and what simulation would cost.
 
-Prints, measured in one run on the profile's emulator: the wall time of one NUTS posterior
-after compilation (the profile's chains, warm-up and draws; median and range over several
-observations of the validation split), of one exact grid posterior, the emulator
+Prints, measured in one run on the profile's models: for each likelihood named (by default
+the mean ensemble's input-dependent one and the paper profile's recommended flow with
+selection), the wall time of one NUTS posterior after compilation (the profile's chains,
+warm-up and draws; median and range over several observations of the validation split) and
+of one exact grid posterior; then, for the mean ensemble, the emulator
 likelihood's evaluations per second (batched, as in the grid posterior), and what the same
 number of likelihood evaluations would cost by direct simulation (one simulation per
 evaluation, batched throughput of the simulator).
 
-Usage: python bench/bench_inference.py [--profile paper] [--repeats 5]
+Usage: python bench/bench_inference.py [--profile paper] [--repeats 5] [--likelihoods input,flow+selection]
 """
 
 import argparse
@@ -21,8 +23,19 @@ from clusteremu.config import load_config
 from clusteremu.emulator import Emulator
 from clusteremu.emulator_data import load_emulator_data
 from clusteremu.inference import Likelihood, grid_posterior
+from clusteremu.likelihoods import MODEL_FILES, load_likelihood
 from clusteremu.sampling import run_nuts
 from clusteremu.simulate import SimulationSettings, simulate_batch
+
+
+def posterior_times(like, obs, sampler: dict, grid_points: int, repeats: int) -> tuple[float, list[float], float]:
+    """Seconds of the compiling NUTS run, of `repeats` NUTS runs after it, and of a grid posterior."""
+    keys = jax.random.split(jax.random.key(0), repeats + 1)
+    compile_s = timed(lambda: run_nuts(like, obs[0], key=keys[0], **sampler).draws)
+    nuts = [timed(lambda i=i: run_nuts(like, obs[i], key=keys[i], **sampler).draws) for i in range(1, repeats + 1)]
+    grid_posterior(like, obs[:1], n_grid=grid_points)
+    grid = best_of(lambda: grid_posterior(like, obs[:1], n_grid=grid_points).density, 3)
+    return compile_s, nuts, grid
 
 
 def main(args):
@@ -30,13 +43,15 @@ def main(args):
     inf = config["inference"]
     em = Emulator.load(f"data/{args.profile}/emulator.eqx")
     obs = load_emulator_data(f"data/{args.profile}/campaign.csv").validation.y
-    like = Likelihood.of(em, "input")
+    files = {role: f"data/{args.profile}/{name}" for role, name in MODEL_FILES.items()}
     kw = {"chains": inf["nuts_chains"], "warmup": inf["nuts_warmup"], "samples": inf["nuts_samples"]}
-    keys = jax.random.split(jax.random.key(0), args.repeats + 1)
-    compile_s = timed(lambda: run_nuts(like, obs[0], key=keys[0], **kw).draws)
-    nuts = [timed(lambda i=i: run_nuts(like, obs[i], key=keys[i], **kw).draws) for i in range(1, args.repeats + 1)]
-    grid_posterior(like, obs[:1], n_grid=inf["grid_points"])
-    grid = best_of(lambda: grid_posterior(like, obs[:1], n_grid=inf["grid_points"]).density, 3)
+    print(f"NUTS posterior ({inf['nuts_chains']} chains x {inf['nuts_warmup']} + {inf['nuts_samples']}) after "
+          f"compilation, {args.repeats} observations, median (min - max), target <= 2 s; grid posterior "
+          f"({inf['grid_points']} x {inf['grid_points']}), one observation, best of 3:")  # fmt: skip
+    for name in args.likelihoods.split(","):
+        compile_s, nuts, grid = posterior_times(load_likelihood(name, files), obs, kw, inf["grid_points"], args.repeats)
+        print(f"  {name:16s} NUTS {median_range(nuts)} s (compiling run {compile_s:.1f} s), grid {grid:.3f} s")
+    like = Likelihood.of(em, "input")
     theta = jnp.asarray(np.column_stack([np.linspace(0.5, 1.5, 10_000), np.linspace(50, 200, 10_000)]))
     evaluate = jax.jit(lambda t, y: like.log_prob(y[None], like.prepare(t)))
     evaluate(theta, jnp.asarray(obs[0]))
@@ -46,10 +61,6 @@ def main(args):
     simulate_batch(np.arange(b), np.ones(b), np.full(b, 120.0), settings)
     per_sim = best_of(lambda: simulate_batch(np.arange(b), np.ones(b), np.full(b, 120.0), settings), 2) / b
     evals = inf["nuts_chains"] * (inf["nuts_warmup"] + inf["nuts_samples"])
-    print(f"NUTS posterior ({inf['nuts_chains']} chains x {inf['nuts_warmup']} + {inf['nuts_samples']}), "
-          f"{args.repeats} observations, after compilation ({compile_s:.1f} s with it):")  # fmt: skip
-    print(f"  {median_range(nuts)} s   (target <= 2 s)")
-    print(f"grid posterior ({inf['grid_points']} x {inf['grid_points']}), one observation: {grid:.3f} s")
     print(f"emulator likelihood, batched:       {1 / per_eval:.3g} evaluations/s")
     print(f"simulator, batched:                 {1 / per_sim:.3g} simulations/s")
     print(f"speed-up per likelihood evaluation: {per_sim / per_eval:.3g}x")
@@ -61,4 +72,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="paper")
     parser.add_argument("--repeats", type=int, default=5, help="observations sampled after the compiling one")
+    parser.add_argument("--likelihoods", default="input,flow+selection", help="comma-separated likelihood names")
     main(parser.parse_args())

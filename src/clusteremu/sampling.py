@@ -4,19 +4,15 @@ The sampler is NumPyro's No-U-Turn kernel (`numpyro.infer.hmc.hmc`, algo "NUTS")
 potential of the NumPyro model [`cluster_model`][clusteremu.inference.cluster_model]
 itself (`numpyro.infer.util.potential_energy`: the same priors, transforms and
 likelihood), run as one jit-compiled function: initialization, warm-up (step size and
-diagonal mass adaptation) and sampling for every chain, with the observation a traced
-argument. A new observation therefore costs only the sampling, about ten times less than
-`numpyro.infer.MCMC.run`, which recompiles its sampling loop on every call. Chains start at
-random points in the middle half of the prior box.
+diagonal mass adaptation) and sampling for every chain, vectorized over chains, with the
+observation a traced argument. A new observation therefore costs only the sampling,
+about ten times less than `numpyro.infer.MCMC.run`, which recompiles its sampling loop on
+every call. Chains start at random points in the middle half of the prior box.
 
-The chains are split over the JAX devices (on CPU one per core, see `_jaxconfig`) with
-`jax.shard_map` and vectorized within a device. Vectorized NUTS chains advance in lock
-step, each iteration lasting as long as the chain with the deepest tree, so fewer chains per
-device wait less: with the flow likelihood, 4 chains on 2 devices measured about 1.4 times
-faster than 4 chains vectorized on one. Each chain's key is the same however the chains are
-split, but the draws are reproduced bit for bit only with the same number of chains per
-device: a batch of one and a batch of two round differently in the last bit, and NUTS
-trajectories amplify that (the posterior sampled is the same).
+The chains stay on one device. Split over the two CPU devices with `jax.shard_map` they
+measured 1.4 times faster with the flow likelihood, but the full inference study then hung
+with every thread waiting on a futex (the per-device executions of one program compete for
+the same two cores), so that lever is left for a backend where devices are real.
 """
 
 from __future__ import annotations
@@ -28,7 +24,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jax.sharding import Mesh, PartitionSpec
 from jaxtyping import Array, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
@@ -70,7 +65,8 @@ def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
     def constrain(z):
         return jnp.stack([t(z[..., j]) for j, t in enumerate(to_box)], axis=-1)
 
-    def chains_on_device(obs, keys):
+    @jax.jit
+    def run(obs, key):
         def potential(z):
             params = {p: z[j] for j, p in enumerate(PARAMETERS)}
             return potential_energy(cluster_model, (like,), {"obs": obs}, params)
@@ -89,18 +85,7 @@ def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
             _, (z, diverging, steps) = lax.scan(step, state, None, length=warmup + samples)
             return constrain(z[warmup:]), diverging[warmup:], steps[warmup:]
 
-        return jax.vmap(chain)(keys)
-
-    devices = jax.devices()
-    shards = max(d for d in range(1, len(devices) + 1) if chains % d == 0)
-    mesh = Mesh(np.array(devices[:shards]), ("chains",))
-    # check_vma=False: the NUTS state carried through lax.scan mixes replicated and per-chain values.
-    sharded = jax.shard_map(chains_on_device, mesh=mesh, in_specs=(PartitionSpec(), PartitionSpec("chains")),
-                            out_specs=PartitionSpec("chains"), check_vma=False)  # fmt: skip
-
-    @jax.jit
-    def run(obs, key):
-        return sharded(obs, jax.random.split(key, chains))
+        return jax.vmap(chain)(jax.random.split(key, chains))
 
     return run
 
