@@ -16,6 +16,10 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
 .DELETE_ON_ERROR:
+# Never delete a file because a pattern rule made it as an intermediate: a config section
+# stamp made on the first build (before .venv existed) would be deleted at its end, rewritten
+# by the next make, and rerun every step that depends on it.
+.SECONDARY:
 .SUFFIXES:
 .DEFAULT_GOAL := help
 
