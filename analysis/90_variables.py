@@ -66,6 +66,11 @@ def upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def two_digits(x: float) -> str:
+    """Two significant digits without an exponent for ordinary sizes: 0.0046, 3.9, 87, 130."""
+    return f"{float(f'{x:.2g}'):g}"
+
+
 def listing(items: list[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -353,28 +358,24 @@ def cost_vars(costs: dict, campaign: dict, reference: dict, config) -> dict:
     # realization where a synthetic likelihood needs many.
     evals = inf["nuts_chains"] * (inf["nuts_warmup"] + inf["nuts_samples"])
     per_reference = reference["n_simulations"] / len(reference["observations"])
+    by_likelihood = costs["posterior_seconds_by_likelihood"].items()
     article = "an" if m["cpu"][:1].upper() in "AEIOU" else "a"
     return {
         "machine": (
             f"{m['cores']} cores of {article} {m['cpu']} (JAX on {m['jax_backend'].upper()}, "
             f"{m['jax_devices']} devices)"
         ),
-        "simulation": f"{sim:.2g}",
-        "simulation_alone": f"{costs['simulation_seconds_alone']:.2g}",
+        "simulation": two_digits(sim),
+        "simulation_alone": two_digits(costs["simulation_seconds_alone"]),
         "campaign_minutes": f"{campaign['n_simulations'] * sim / 60:.1f}",
         "prediction_us": f"{1e6 * costs['prediction_seconds_one']:.0f}",
-        "prediction_batched_us": f"{1e6 * costs['prediction_seconds_batched']:.2g}",
-        "grid": f"{costs['posterior_seconds_grid']:.2g}",
-        "nuts": f"{costs['posterior_seconds_nuts']:.2g}",
+        "prediction_batched_us": two_digits(1e6 * costs["prediction_seconds_batched"]),
+        "grid": two_digits(costs["posterior_seconds_grid"]),
+        "nuts": two_digits(costs["posterior_seconds_nuts"]),
         "nuts_by_simulation_minutes": f"{evals * sim / 60:.0f}",
-        "by_likelihood": listing(
-            [f"{LIKELIHOOD_NAMES[n]} {t['nuts']:.2g} s" for n, t in costs["posterior_seconds_by_likelihood"].items()]
-        ),
+        "by_likelihood": listing([f"{LIKELIHOOD_NAMES[n]} {two_digits(t['nuts'])} s" for n, t in by_likelihood]),
         "grid_by_likelihood": listing(
-            [
-                f"{LIKELIHOOD_NAMES[n]} {1e3 * t['grid']:.2g} ms"
-                for n, t in costs["posterior_seconds_by_likelihood"].items()
-            ]
+            [f"{LIKELIHOOD_NAMES[n]} {two_digits(1e3 * t['grid'])} ms" for n, t in by_likelihood]
         ),
         "reference_simulations": f"{per_reference:.0f}",
         "reference_minutes": f"{per_reference * sim / 60:.1f}",
