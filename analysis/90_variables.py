@@ -203,6 +203,7 @@ def emulator_vars(config, training: dict, learned: dict, ev: dict) -> dict:
         "epochs_run": training["epochs_run"],
         "beta": f"{config['learned']['beta']:g}",
         "learned_scale": listing([f"{s:.2f}" for s in learned["calibration_scale"]]),
+        "mean_scale": listing([f"{s:.2f}" for s in training["calibration_scale"]]),
         "noise_share": listing([f"{s:.2f}" for s in ev["noise_share"]["ensemble"]]),
         "knn_k": ev["baseline_hyper"]["knn_k"],
         "rbf_smoothing": f"{ev['baseline_hyper']['rbf_smoothing']:.3g}",

@@ -57,7 +57,7 @@ def make_tiny_emulator(members: int = 3, hidden: int = 16, seed: int = 3, noise_
         ensemble=make_ensemble(members, (2, hidden, 3), key=jax.random.key(seed)),
         normalizer=norm,
         noise=NoiseModel(np.zeros((3, 2)), np.full((3, 3), noise_var), 1.0),
-        scale=jax.numpy.array([1.0, 2.0, 0.0]),
+        scale=jax.numpy.array([1.0, 2.0, 0.5]),
         residual_sd=jax.numpy.array([0.1, 1.0, 60.0]),
         residual_cov=jax.numpy.diag(jax.numpy.array([0.1, 1.0, 60.0]) ** 2),
         domain=ParameterBox(0.5, 1.5, 50.0, 200.0),

@@ -29,7 +29,7 @@ def test_round_trip_predicts_identically(tmp_path, tiny_emulator):
 
 def test_predictive_variance_is_composed_once(tiny_emulator):
     p = tiny_emulator.predict(np.array([[0.9, 100.0], [1.2, 150.0]]))
-    np.testing.assert_allclose(p.total_sd**2, np.asarray(tiny_emulator.scale) ** 2 * p.ensemble_sd**2 + p.sim_sd**2)
+    np.testing.assert_allclose(p.total_sd**2, np.asarray(tiny_emulator.scale) ** 2 * (p.ensemble_sd**2 + p.sim_sd**2))
     raw = tiny_emulator.predict(np.array([[0.9, 100.0]]), calibrated=False)
     np.testing.assert_allclose(raw.total_sd**2, raw.ensemble_sd**2 + raw.sim_sd**2)
 

@@ -174,6 +174,12 @@ def test_every_checked_claim_is_in_the_manuscript_verbatim(root):
     missing = [claim for claim, _ in step.CLAIMS if " ".join(claim.split()) not in text]
     assert missing == [], f"claims checked by the build but no longer in the text: {missing}"
     step.CLAIMS = step.CLAIMS[:1]  # the bound fraction's trend, turned upside down
+    upside_down = {"campaign": {"f_bound_median_low_q0": 0.1, "f_bound_median_high_q0": 0.9}}
     with pytest.raises(step.ClaimError, match="The bound fraction falls as"):
-        step.check_claims({"campaign": {"f_bound_median_low_q0": 0.1, "f_bound_median_high_q0": 0.9}})
-    step.check_claims({"campaign": {"f_bound_median_low_q0": 0.9, "f_bound_median_high_q0": 0.1}})
+        step.check_claims(upside_down, "fail")
+    flagged = step.check_claims(upside_down, "flag")
+    assert flagged["status"] == "one of one claims false" and "The bound fraction falls as" in flagged["list"]
+    assert step.check_claims({"campaign": {"f_bound_median_low_q0": 0.9, "f_bound_median_high_q0": 0.1}}, "fail") == {
+        "status": "all one claims hold",
+        "list": "All one claims hold.",
+    }

@@ -12,15 +12,18 @@ from clusteremu.metrics import (
     point_metrics,
     running_mean,
 )
-from clusteremu.uncertainty import NoiseModel, fit_scale
+from clusteremu.uncertainty import NoiseModel, fit_scale, predictive_variance
 
 
-def test_fit_scale_recovers_a_known_inflation():
+@pytest.mark.parametrize("factor", [0.5, 1.0, 2.5])
+def test_fit_scale_recovers_a_known_inflation_or_deflation(factor):
     rng = np.random.default_rng(0)
     var_ens, var_sim = rng.uniform(0.5, 2.0, 20000), np.full(20000, 0.3)
-    err = rng.normal(size=20000) * np.sqrt(2.5**2 * var_ens + var_sim)
-    assert fit_scale(err, var_ens, var_sim) == pytest.approx(2.5, rel=0.03)
-    assert fit_scale(0.1 * err, var_ens, var_sim) == 0.0  # noise alone already over-covers
+    err = rng.normal(size=20000) * factor * np.sqrt(var_ens + var_sim)
+    c = fit_scale(err, var_ens, var_sim)
+    assert c == pytest.approx(factor, rel=0.03)
+    z2 = err**2 / predictive_variance(var_ens, var_sim, c)
+    assert np.mean(z2) == pytest.approx(1.0, rel=1e-9), "the calibrated total variance has mean z^2 = 1"
 
 
 def test_gaussian_scores_against_known_answers():
