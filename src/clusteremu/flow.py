@@ -12,7 +12,9 @@ skewed, heavy-tailed or theta-dependent correlated scatter of the simulator.
 
 - [`FlowLikelihood.log_prob_z`][] is the density of z, [`FlowLikelihood.log_prob`][] the
   density of the physical y (f_bound; sigma_v in km/s; r_h in AU), both traceable and
-  differentiable in theta, vectorized over rows of theta.
+  differentiable in theta, vectorized over rows of theta. They evaluate the trained flow
+  with [`clusteremu.flow_kernel`][] (flowjax's density in half the kernels, for NUTS);
+  training and sampling use flowjax itself.
 - [`fit_flow`][] trains with Adam on minibatches, stopping early on the validation
   negative log-likelihood and keeping the best parameters; every random draw comes from
   `settings.seed`.
@@ -44,7 +46,6 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import paramax
-from flowjax.bijections import RationalQuadraticSpline
 from flowjax.distributions import AbstractDistribution, StandardNormal
 from flowjax.flows import masked_autoregressive_flow
 from flowjax.utils import get_ravelled_pytree_constructor
@@ -53,6 +54,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .dataset import OUTPUT_NAMES
+from .flow_kernel import maf_arrays, maf_log_prob, spline_transformer
 from .prior import ParameterBox
 from .transforms import SummaryTransform
 
@@ -109,7 +111,7 @@ class FlowArchitecture:
         return masked_autoregressive_flow(
             key,
             base_dist=StandardNormal((len(OUTPUT_NAMES),)),
-            transformer=RationalQuadraticSpline(knots=self.knots, interval=float(self.interval)),
+            transformer=spline_transformer(self.knots, float(self.interval)),
             cond_dim=2,
             flow_layers=self.flow_layers,
             nn_width=self.nn_width,
@@ -287,12 +289,15 @@ class FlowLikelihood(eqx.Module):
 
 
 # One compiled function per input shape (also inside a caller's jit, grad or vmap): evaluated
-# eagerly, the flow would compile each of its many small operations separately.
+# eagerly, the flow would compile each of its many small operations separately. The density
+# comes from flow_kernel, which computes flowjax's log_prob with half the kernels (NUTS).
 @eqx.filter_jit
 def _log_prob_z(model: FlowLikelihood, z, theta):
     u = (z - model.z_mean) / model.z_std
     c = (theta - model.theta_mean) / model.theta_std
-    return model.flow.log_prob(u, condition=c) - jnp.sum(jnp.log(model.z_std))
+    arrays = maf_arrays(model.flow, model.architecture.knots, float(model.architecture.interval))
+    rows = jax.vmap(maf_log_prob, in_axes=(None, 0 if u.ndim == 2 else None, 0))(arrays, u, c)
+    return rows - jnp.sum(jnp.log(model.z_std))
 
 
 @eqx.filter_jit
@@ -310,7 +315,7 @@ def _sample(model: FlowLikelihood, theta, key, n: int):
 @functools.cache
 def _spline_constructor(knots: int, interval: float):
     """flowjax's map from a layer's network output to its splines (one per architecture)."""
-    transformer = RationalQuadraticSpline(knots=knots, interval=interval)
+    transformer = spline_transformer(knots, interval)
     return get_ravelled_pytree_constructor(transformer, filter_spec=eqx.is_inexact_array, is_leaf=_frozen)[0]
 
 
