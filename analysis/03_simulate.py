@@ -14,7 +14,6 @@ from pathlib import Path
 
 from clusteremu.campaign import campaign_statistics, simulate_design
 from clusteremu.config import ConfigError, load_config
-from clusteremu.dataset import dataset_to_csv
 from clusteremu.design import read_design
 from clusteremu.provenance import Run
 
@@ -26,8 +25,7 @@ def main(args):
     design = read_design(Path(args.design).read_text())
     result = simulate_design(design, config, args.cache)
     run = Run(__file__, config, inputs=[args.design])
-    counts = {"n_simulated": result.n_simulated, "n_from_cache": result.n_cached}  # volatile: record only
-    run.write_text(args.dataset, dataset_to_csv(result.columns), extra=counts)
+    run.write_text(args.dataset, result.csv(), extra=result.counts)
     run.write_json(args.summary, campaign_statistics(result.columns, config["campaign"]["energy_error_max"]))
 
 

@@ -21,15 +21,14 @@ from clusteremu.emulator_data import load_emulator_data
 from clusteremu.fit import EmulatorSettings, fit_emulator
 from clusteremu.prior import ParameterBox
 from clusteremu.provenance import Run
+from clusteremu.training import loss_curves
 
 CONFIG_SECTIONS = ("domain", "emulator")
-MAX_CURVE_POINTS = 1000  # loss curves are thinned to this many epochs for the figure
 
 
 def summarize(data, fit) -> dict:
     em, history = fit.emulator, fit.history
     members = np.arange(history.train_loss.shape[1])
-    stride = max(1, history.epochs // MAX_CURVE_POINTS)
     return {
         "n_train": int(len(data.train.x)),
         "n_validation": int(len(data.validation.x)),
@@ -43,11 +42,7 @@ def summarize(data, fit) -> dict:
         "calibration_scale": np.asarray(em.scale).tolist(),
         "residual_sd": np.asarray(em.residual_sd).tolist(),
         "residual_correlation": (np.asarray(em.residual_cov) / np.outer(em.residual_sd, em.residual_sd)).tolist(),
-        "loss_curves": {
-            "epoch": np.arange(0, history.epochs, stride).tolist(),
-            "train": history.train_loss[::stride].T.tolist(),
-            "validation": history.val_loss[::stride].T.tolist(),
-        },
+        "loss_curves": loss_curves(history.train_loss, history.val_loss),
     }
 
 
@@ -58,9 +53,7 @@ def main(args):
     fit = fit_emulator(data, settings, ParameterBox.from_domain(config["domain"]))
     summary = summarize(data, fit)
     run = Run(__file__, config, inputs=[args.dataset], seeds={"emulator": settings.seed})
-    seconds = {"train_seconds": round(fit.train_seconds, 2)}  # wall time is volatile: record only
-    run.write_bytes(args.model, fit.emulator.to_bytes({"epochs_run": summary["epochs_run"]}), extra=seconds)
-    run.write_json(args.summary, summary, extra=seconds)
+    run.write_fit(args.model, fit.emulator, args.summary, summary, seconds=fit.train_seconds)
 
 
 if __name__ == "__main__":

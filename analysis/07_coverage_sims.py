@@ -15,7 +15,6 @@ import sys
 
 from clusteremu.campaign import simulate_design
 from clusteremu.config import ConfigError, load_config
-from clusteremu.dataset import dataset_to_csv
 from clusteremu.design import prior_design
 from clusteremu.prior import ParameterBox
 from clusteremu.provenance import Run
@@ -29,8 +28,7 @@ def main(args):
     theta = ParameterBox.from_domain(config["domain"]).draw(config["inference"]["n_coverage_sims"], seed=seed)
     result = simulate_design(prior_design(theta, seed=seed, split="coverage"), config, args.cache)
     run = Run(__file__, config, seeds={"inference": seed})
-    run.write_text(args.dataset, dataset_to_csv(result.columns),
-                   extra={"n_simulated": result.n_simulated, "n_from_cache": result.n_cached})  # fmt: skip
+    run.write_text(args.dataset, result.csv(), extra=result.counts)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import sys
 
 from clusteremu.campaign import simulate_design
 from clusteremu.config import ConfigError, load_config
-from clusteremu.dataset import dataset_to_csv
 from clusteremu.design import truth_design
 from clusteremu.provenance import Run
 
@@ -25,8 +24,7 @@ def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     result = simulate_design(truth_design(config), config, args.cache)
     run = Run(__file__, config, seeds={"truth": config["truth"]["seed"]})
-    run.write_text(args.dataset, dataset_to_csv(result.columns),
-                   extra={"n_simulated": result.n_simulated, "n_from_cache": result.n_cached})  # fmt: skip
+    run.write_text(args.dataset, result.csv(), extra=result.counts)
 
 
 if __name__ == "__main__":

@@ -21,16 +21,15 @@ from clusteremu.learned import LearnedSettings, fit_learned
 from clusteremu.prior import ParameterBox
 from clusteremu.provenance import Run
 from clusteremu.selection import usable_by_quarter
+from clusteremu.training import loss_curves
 
 CONFIG_SECTIONS = ("domain", "simulation", "learned")
-MAX_CURVE_POINTS = 1000
 
 
 def summarize(fit, data) -> dict:
     em, history = fit.emulator, fit.history
     box = em.domain
     selection = usable_by_quarter(em.selection, data.selection_x, data.selection_usable, box.quarter_edges("q0"))
-    stride = max(1, history.epochs // MAX_CURVE_POINTS)
     members = np.arange(history.train_loss.shape[1])
     return {
         "epochs_run": int(history.epochs),
@@ -42,11 +41,7 @@ def summarize(fit, data) -> dict:
             "n_unusable": int((~data.selection_usable).sum()),
             "quarters": selection,
         },  # fmt: skip
-        "loss_curves": {
-            "epoch": np.arange(0, history.epochs, stride).tolist(),
-            "train": history.train_loss[::stride].T.tolist(),
-            "validation": history.val_loss[::stride].T.tolist(),
-        },
+        "loss_curves": loss_curves(history.train_loss, history.val_loss),
     }
 
 
@@ -55,11 +50,9 @@ def main(args):
     settings = LearnedSettings.from_config(config)
     data = load_emulator_data(args.dataset)
     fit = fit_learned(data, settings, ParameterBox.from_domain(config["domain"]), config["simulation"]["n_stars"])
-    seconds = {"train_seconds": round(fit.train_seconds, 2)}  # volatile: record only
     summary = summarize(fit, data)
     run = Run(__file__, config, inputs=[args.dataset], seeds={"learned": settings.seed})
-    run.write_bytes(args.model, fit.emulator.to_bytes({"epochs_run": summary["epochs_run"]}), extra=seconds)
-    run.write_json(args.summary, summary, extra=seconds)
+    run.write_fit(args.model, fit.emulator, args.summary, summary, seconds=fit.train_seconds)
 
 
 if __name__ == "__main__":

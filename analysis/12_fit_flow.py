@@ -14,16 +14,14 @@ shape is wrong".
 import argparse
 import sys
 
-import numpy as np
-
 from clusteremu.config import ConfigError, load_config
 from clusteremu.emulator_data import load_emulator_data
 from clusteremu.flow import FlowSettings, fit_flow
 from clusteremu.prior import ParameterBox
 from clusteremu.provenance import Run
+from clusteremu.training import loss_curves
 
 CONFIG_SECTIONS = ("domain", "simulation", "flow")
-MAX_CURVE_POINTS = 1000
 
 
 def main(args):
@@ -33,21 +31,14 @@ def main(args):
     flow, history = fit_flow(data.train.x, data.train.y, data.validation.x, data.validation.y,
                              n_stars=config["simulation"]["n_stars"], settings=settings,
                              domain=ParameterBox.from_domain(config["domain"]))  # fmt: skip
-    stride = max(1, history.epochs // MAX_CURVE_POINTS)
     summary = {
         "epochs_run": int(history.epochs),
         "best_epoch": int(history.best_epoch),
         "best_val_nll": float(history.val_nll[history.best_epoch]),
-        "loss_curves": {
-            "epoch": np.arange(0, history.epochs, stride).tolist(),
-            "train": history.train_nll[::stride].tolist(),
-            "validation": history.val_nll[::stride].tolist(),
-        },  # fmt: skip
+        "loss_curves": loss_curves(history.train_nll, history.val_nll),
     }
-    seconds = {"train_seconds": round(history.seconds, 2)}  # volatile: record only
     run = Run(__file__, config, inputs=[args.dataset], seeds={"flow": settings.seed})
-    run.write_bytes(args.model, flow.to_bytes({"epochs_run": summary["epochs_run"]}), extra=seconds)
-    run.write_json(args.summary, summary, extra=seconds)
+    run.write_fit(args.model, flow, args.summary, summary, seconds=history.seconds)
 
 
 if __name__ == "__main__":

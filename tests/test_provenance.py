@@ -53,6 +53,23 @@ def test_record_contents(in_tmp, root):
     assert out.read_text() == '{\n  "a": 2,\n  "b": 1\n}\n'
 
 
+def test_a_fit_writes_model_and_summary_with_its_wall_time_in_the_records_only(in_tmp, root):
+    cfg = load_config(root / "analysis" / "config" / "smoke.yaml", sections=("domain",))
+    script = in_tmp / "fit_it.py"
+    script.write_text("")
+    run = Run(script, cfg, argv=["fit_it.py"])
+
+    class Model:
+        def to_bytes(self, info):
+            return repr(info).encode()
+
+    run.write_fit(in_tmp / "m.eqx", Model(), in_tmp / "m.json", {"epochs_run": 3}, seconds=1.2345)
+    assert (in_tmp / "m.eqx").read_bytes() == b"{'epochs_run': 3}"
+    assert json.loads((in_tmp / "m.json").read_text()) == {"epochs_run": 3}
+    for name in ("m.eqx", "m.json"):
+        assert load_record(in_tmp / name)["extra"] == {"train_seconds": 1.23}
+
+
 def test_git_state_reports_commit_and_dirty(in_tmp):
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "init", "-q"], check=True)

@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from clusteremu.mlp import ensemble_apply, make_ensemble
-from clusteremu.training import train_ensemble
+from clusteremu.training import loss_curves, train_ensemble
 
 
 def smooth(x):
@@ -28,3 +28,12 @@ def test_ensemble_learns_a_smooth_function_to_the_noise_level():
     members = np.arange(3)
     assert np.allclose(hist.val_loss[hist.best_epoch, members], hist.val_loss.min(axis=0))
     assert hist.epochs < 4000 or np.all(hist.best_epoch > 3000)
+
+
+def test_loss_curves_keep_every_kth_epoch_one_list_per_member():
+    train = np.arange(2500.0).reshape(1250, 2)  # 1250 epochs of 2 members
+    curves = loss_curves(train, -train, max_points=500)  # every 2nd epoch
+    assert curves["epoch"] == list(range(0, 1250, 2))
+    assert len(curves["train"]) == 2 and curves["train"][1][:2] == [1.0, 5.0]
+    assert curves["validation"][0][-1] == -train[1248, 0]
+    assert loss_curves(np.ones(10), np.zeros(10))["train"] == [1.0] * 10  # one model: one list, nothing thinned

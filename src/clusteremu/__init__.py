@@ -48,6 +48,7 @@ _EXPORTS = {
     "load_emulator_data": "emulator_data",
     "load_model": "ensemble_io",
     "EmulatorSettings": "fit",
+    "EnsembleSettings": "fit",
     "fit_emulator": "fit",
     "FlowLikelihood": "flow",
     "fit_flow": "flow",

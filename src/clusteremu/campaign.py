@@ -21,7 +21,7 @@ import jax
 import numpy as np
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
-from .dataset import OUTPUT_NAMES, usable
+from .dataset import OUTPUT_NAMES, dataset_to_csv, usable
 from .design import Design
 from .emulator_data import usable_points
 from .simcache import RESULT_FIELDS, SimulationCache
@@ -49,6 +49,15 @@ class CampaignResult:
     columns: dict[str, np.ndarray]
     n_simulated: int
     n_cached: int
+
+    def csv(self) -> str:
+        """The dataset as CSV text ([`dataset_to_csv`][clusteremu.dataset.dataset_to_csv])."""
+        return dataset_to_csv(self.columns)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows simulated now and read from the cache: volatile, for provenance records only."""
+        return {"n_simulated": self.n_simulated, "n_from_cache": self.n_cached}
 
 
 def _run_batch(design: Design, idx: np.ndarray, cache: SimulationCache) -> list[dict]:

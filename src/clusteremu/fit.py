@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -33,12 +33,19 @@ from .prior import ParameterBox
 from .training import TrainingHistory, train_ensemble
 from .uncertainty import NoiseModel, fit_scale
 
-__all__ = ["EmulatorSettings", "FitResult", "fit_emulator"]
+__all__ = ["EmulatorSettings", "EnsembleSettings", "FitResult", "fit_emulator"]
 
 
 @dataclass(frozen=True)
-class EmulatorSettings:
-    """The profile's `emulator` section: architecture, training and noise-model settings."""
+class EnsembleSettings:
+    """What every MLP ensemble's profile section holds: seed, architecture, optimizer, stopping.
+
+    Subclasses name their section (`section`), their networks' output count (`n_outputs`)
+    and add their own fields.
+    """
+
+    section: ClassVar[str]
+    n_outputs: ClassVar[int]
 
     seed: int
     n_members: int
@@ -47,15 +54,26 @@ class EmulatorSettings:
     learning_rate: float
     max_epochs: int
     patience_epochs: int
-    noise_neighbours: int
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> EmulatorSettings:
-        return cls(**config["emulator"])
+    def from_config(cls, config: Mapping[str, Any]) -> EnsembleSettings:
+        """Settings from a validated profile's section `cls.section`."""
+        return cls(**config[cls.section])
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return (2, *[self.hidden_width] * self.hidden_layers, len(OUTPUT_NAMES))
+        """Layer widths of each member, inputs (Q0, a) to outputs."""
+        return (2, *[self.hidden_width] * self.hidden_layers, self.n_outputs)
+
+
+@dataclass(frozen=True)
+class EmulatorSettings(EnsembleSettings):
+    """The profile's `emulator` section: the mean ensemble, plus the noise model's neighbours."""
+
+    section: ClassVar[str] = "emulator"
+    n_outputs: ClassVar[int] = len(OUTPUT_NAMES)
+
+    noise_neighbours: int
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,6 @@ continuous variable that the transform defines, as for the emulator's likelihood
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -55,6 +52,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .dataset import OUTPUT_NAMES
 from .flow_kernel import maf_arrays, maf_log_prob, spline_transformer
+from .modelfile import ModelFileError, model_bytes, read_arrays, read_model_file
 from .prior import ParameterBox
 from .transforms import SummaryTransform
 
@@ -449,7 +447,7 @@ def _train(flow, u_train, c_train, u_val, c_val, key, settings: FlowSettings):
     return eqx.combine(best_p, static), train_h, val_h, best_e, e
 
 
-class FlowFileError(ValueError):
+class FlowFileError(ModelFileError):
     """A flow file is malformed, of another format version, or inconsistent."""
 
 
@@ -464,7 +462,7 @@ def _structure(flow: FlowLikelihood) -> dict[str, Any]:
 
 
 def flow_bytes(flow: FlowLikelihood, info: dict[str, Any]) -> bytes:
-    """Serialize a flow likelihood as one versioned file.
+    """Serialize a flow likelihood as one versioned file ([`clusteremu.modelfile`][]).
 
     **Arguments:**
 
@@ -476,32 +474,16 @@ def flow_bytes(flow: FlowLikelihood, info: dict[str, Any]) -> bytes:
     The file's bytes: one line of JSON (format, structure, `info`, SHA-256 of the arrays),
     then the arrays written by `eqx.tree_serialise_leaves`.
     """
-    leaves = io.BytesIO()
-    eqx.tree_serialise_leaves(leaves, flow)
-    blob = leaves.getvalue()
-    head = {"format": FORMAT, **_structure(flow), "info": info, "leaves_sha256": hashlib.sha256(blob).hexdigest()}
-    return json.dumps(head, sort_keys=True).encode() + b"\n" + blob
+    return model_bytes(flow, {"format": FORMAT, **_structure(flow), "info": info})
 
 
-def _split(path: Path) -> tuple[dict[str, Any], bytes]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FlowFileError(f"{path}: cannot read ({exc.strerror})") from None
-    first, _, blob = raw.partition(b"\n")
-    try:
-        header = json.loads(first)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise FlowFileError(f"{path}: not a flow file (no JSON header)") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        found = header.get("format") if isinstance(header, dict) else None
-        raise FlowFileError(f"{path}: format {found!r}, expected {FORMAT!r}")
-    return header, blob
+def _read(path: str | Path) -> tuple[dict[str, Any], bytes]:
+    return read_model_file(path, (FORMAT,), kind="a flow", error=FlowFileError)
 
 
 def read_flow_header(path: str | Path) -> dict[str, Any]:
-    """The JSON header of a flow file (checks the format, not the arrays)."""
-    header, _ = _split(Path(path))
+    """The JSON header of a flow file (checks its format and checksum; reads no array)."""
+    header, _ = _read(path)
     return header
 
 
@@ -518,10 +500,7 @@ def load_flow(path: str | Path) -> FlowLikelihood:
     not a flow file of this format, its arrays do not match the header's SHA-256, or they
     do not fit the header's architecture.
     """
-    path = Path(path)
-    header, blob = _split(path)
-    if hashlib.sha256(blob).hexdigest() != header.get("leaves_sha256"):
-        raise FlowFileError(f"{path}: arrays do not match the header (corrupted or mixed files)")
+    header, blob = _read(path)
     try:
         architecture = FlowArchitecture(**header["architecture"])
         skeleton = FlowLikelihood(
@@ -536,10 +515,7 @@ def load_flow(path: str | Path) -> FlowLikelihood:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FlowFileError(f"{path}: header does not describe a flow ({exc})") from None
-    try:
-        return eqx.tree_deserialise_leaves(io.BytesIO(blob), skeleton)
-    except Exception as exc:  # shape or dtype mismatch between header and arrays
-        raise FlowFileError(
-            f"{path}: arrays do not fit the architecture {header['architecture']} "
-            f"(written with flowjax {header.get('flowjax')}, reading with {version('flowjax')}): {exc}"
-        ) from None
+    structure = (
+        f"{header['architecture']} (written with flowjax {header.get('flowjax')}, reading with {version('flowjax')})"
+    )
+    return read_arrays(path, blob, skeleton, structure=structure, error=FlowFileError)

@@ -22,9 +22,8 @@ physical by construction.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -34,7 +33,7 @@ from jaxtyping import Array, ArrayLike, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .emulator_data import EmulatorData
-from .fit import FitResult
+from .fit import EnsembleSettings, FitResult
 from .mlp import DTYPE, MLP, ensemble_apply, make_ensemble
 from .prior import ParameterBox
 from .selection import SelectionModel
@@ -50,25 +49,13 @@ _GH_X, _GH_W = np.polynomial.hermite.hermgauss(40)
 
 
 @dataclass(frozen=True)
-class LearnedSettings:
-    """The profile's `learned` section: architecture, training and the beta of beta-NLL."""
+class LearnedSettings(EnsembleSettings):
+    """The profile's `learned` section: the learned-noise ensemble, plus the beta of beta-NLL."""
 
-    seed: int
-    n_members: int
-    hidden_width: int
-    hidden_layers: int
-    learning_rate: float
-    max_epochs: int
-    patience_epochs: int
+    section: ClassVar[str] = "learned"
+    n_outputs: ClassVar[int] = N_OUT + N_OUT * (N_OUT + 1) // 2  # mean and Cholesky factor
+
     beta: float
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> LearnedSettings:
-        return cls(**config["learned"])
-
-    @property
-    def sizes(self) -> tuple[int, ...]:
-        return (2, *[self.hidden_width] * self.hidden_layers, N_OUT + N_OUT * (N_OUT + 1) // 2)
 
 
 def _gaussian(out: Float[Array, " 9"]) -> tuple[Float[Array, " 3"], Float[Array, "3 3"]]:

@@ -228,6 +228,18 @@ class Run:
         atomic_write_bytes(record_path(path), (json.dumps(record, indent=2) + "\n").encode())
         return path
 
+    def write_fit(self, model_path: str | Path, model: Any, summary_path: str | Path, summary: Mapping[str, Any],
+                  *, seconds: float) -> None:  # fmt: skip
+        """A fitted model's file and its summary (JSON), each record noting the fit's wall time (s).
+
+        `model` is anything with `to_bytes(info)` (the emulators, the flow); its header's
+        `info` gets the summary's `epochs_run`. The wall time is volatile: it goes into the
+        records' `extra`, never into an artifact.
+        """
+        extra = {"train_seconds": round(seconds, 2)}
+        self.write_bytes(model_path, model.to_bytes({"epochs_run": summary["epochs_run"]}), extra=extra)
+        self.write_json(summary_path, summary, extra=extra)
+
     def write_text(self, path: str | Path, text: str, extra: Mapping[str, Any] | None = None) -> Path:
         return self.write_bytes(path, text.encode(), extra)
 

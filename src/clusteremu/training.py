@@ -25,7 +25,7 @@ from jaxtyping import Array, ArrayLike, Float
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .mlp import MLP
 
-__all__ = ["TrainingHistory", "mse", "train_ensemble"]
+__all__ = ["TrainingHistory", "loss_curves", "mse", "train_ensemble"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,28 @@ class TrainingHistory:
     @property
     def epochs(self) -> int:
         return self.train_loss.shape[0]
+
+
+def loss_curves(train: np.ndarray, validation: np.ndarray, max_points: int = 1000) -> dict[str, list]:
+    """Loss curves thinned to at most about `max_points` epochs, as JSON-able lists.
+
+    **Arguments:**
+
+    - `train`, `validation`: per-epoch losses, shape `(epochs,)` or `(epochs, members)`.
+    - `max_points`: every k-th epoch is kept, k = max(1, epochs // max_points).
+
+    **Returns:**
+
+    `{"epoch": [...], "train": [...], "validation": [...]}`, the losses one list per
+    member (or one list) over the kept epochs.
+    """
+    epochs = np.shape(train)[0]
+    stride = max(1, epochs // max_points)
+    return {
+        "epoch": np.arange(0, epochs, stride).tolist(),
+        "train": np.asarray(train)[::stride].T.tolist(),
+        "validation": np.asarray(validation)[::stride].T.tolist(),
+    }
 
 
 def mse(model: MLP, x: Float[Array, "n d_in"], y: Float[Array, "n d_out"]) -> Float[Array, ""]:
