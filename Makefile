@@ -112,10 +112,10 @@ audit: | $(STAMP) ## check provenance of every figure and number; REBUILD=1: als
 	$(PY) -m clusteremu audit --profile $(PROFILE) $(if $(REBUILD),--rebuild --venv $(VENV))
 
 test: | $(STAMP) ## every test, the end-to-end smoke pipeline included (about 12 minutes)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: | $(STAMP) ## the unit tests only, for the inner loop (about 4 minutes)
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
 bench: $(DATA)/emulator.eqx $(DATA)/learned.eqx $(DATA)/flow.eqx | $(STAMP) ## speed measurements, printed as ratios measured in one run
 	@for script in $(sort $(wildcard bench/bench_*.py)); do echo "== $$script"; $(PY) $$script --profile $(PROFILE); done

@@ -19,6 +19,11 @@ def numpyro_keys():
     return jax.debug_key_reuse(False)
 
 
+def pytest_collection_modifyitems(items):
+    """The end-to-end pipeline first: with `-n 2` one worker builds it while the other runs the rest."""
+    items.sort(key=lambda item: item.path.name != "test_pipeline.py")
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

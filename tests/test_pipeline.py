@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -109,13 +110,18 @@ def reruns(repo: Path) -> set[str]:
 
     Asked artifact by artifact with `make -q` (GNU Make 4.3's `make -n` does not follow a
     multi-output rule's other outputs downstream); the producing script is read from each
-    artifact's provenance record.
+    artifact's provenance record. The first question brings the generated makefiles and
+    config stamps up to date; the others only read, so they are asked four at a time.
     """
     outputs = {}
     for record in sorted(repo.glob("*/smoke/**/*.prov.json")):
         script = json.loads(record.read_text())["script"]["path"].removeprefix("analysis/").removesuffix(".py")
         outputs[script] = str(record.relative_to(repo)).removesuffix(".prov.json")
-    return {script for script, artifact in outputs.items() if make(repo, "-q", artifact, check=False).returncode}
+    (first, artifact), *rest = outputs.items()
+    stale = {first} if make(repo, "-q", artifact, check=False).returncode else set()
+    with ThreadPoolExecutor(4) as pool:
+        codes = pool.map(lambda item: (item[0], make(repo, "-q", item[1], check=False).returncode), rest)
+        return stale | {script for script, code in codes if code}
 
 
 @contextlib.contextmanager
