@@ -99,6 +99,8 @@ def main(args):
     # likelihood gets a few runs for its health and cost, the recommended one the full check.
     for n, (name, like) in enumerate(family.items()):
         indices = check if name == best else check[: cfg["n_nuts_other"]]
+        if not len(indices):  # n_nuts_other: 0, a profile that checks only the recommended likelihood
+            continue
         keys = jax.random.split(jax.random.fold_in(jax.random.key(cfg["seed"]), n), len(indices) + 1)
         nuts[name], timings[f"nuts_seconds_{name}"] = nuts_rows(like, obs, grids[name], indices, sampler, keys)
     cases = representative_cases(truth, grids[best], box)

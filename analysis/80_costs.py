@@ -57,12 +57,13 @@ def machine():
 def study_timings(inference: str) -> dict:
     """Per likelihood, the wall times the inference step measured while it ran (kept in its
     record, not its bytes): grid seconds per observation of the coverage set, and the
-    median seconds of its NUTS runs after compilation."""
+    median seconds of its NUTS runs after compilation (None if it had none)."""
     times = load_record(inference)["extra"]
     n_obs = json.loads(Path(inference).read_text())["n_coverage_used"]
     names = [k.removeprefix("grid_seconds_") for k in times if k.startswith("grid_seconds_")]
     return {name: {"grid": times[f"grid_seconds_{name}"] / n_obs,
-                   "nuts": statistics.median(times[f"nuts_seconds_{name}"])} for name in names}  # fmt: skip
+                   "nuts": statistics.median(times[f"nuts_seconds_{name}"]) if f"nuts_seconds_{name}" in times
+                   else None} for name in names}  # fmt: skip
 
 
 def main(args):

@@ -374,7 +374,9 @@ def cost_vars(costs: dict, campaign: dict, reference: dict, config) -> dict:
         "grid": two_digits(costs["posterior_seconds_grid"]),
         "nuts": two_digits(costs["posterior_seconds_nuts"]),
         "nuts_by_simulation_minutes": f"{evals * sim / 60:.0f}",
-        "by_likelihood": listing([f"{LIKELIHOOD_NAMES[n]} {two_digits(t['nuts'])} s" for n, t in by_likelihood]),
+        "by_likelihood": listing(
+            [f"{LIKELIHOOD_NAMES[n]} {two_digits(t['nuts'])} s" for n, t in by_likelihood if t["nuts"] is not None]
+        ),  # fmt: skip
         "grid_by_likelihood": listing(
             [f"{LIKELIHOOD_NAMES[n]} {two_digits(1e3 * t['grid'])} ms" for n, t in by_likelihood]
         ),

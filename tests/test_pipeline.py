@@ -59,7 +59,7 @@ def repo(tmp_path_factory) -> Path:
     subprocess.run([*git, "init", "-q"], cwd=dest, check=True)
     subprocess.run([*git, "add", "-A"], cwd=dest, check=True)
     subprocess.run([*git, "commit", "-qm", "snapshot"], cwd=dest, check=True)
-    make(dest, "paper")
+    make(dest, "-j2", "paper")  # also checks that the Makefile builds correctly in parallel
     return dest
 
 
@@ -83,6 +83,7 @@ def test_pdf_is_complete(repo):
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout
     assert f"design.py @ {commit[:7]}, inputs" in text, "caption provenance tag missing"
     assert "Figure 1" in text and "Profile smoke" in text
+    assert "not run" in text, "the smoke profile samples only the recommended likelihood with NUTS"
 
 
 def test_every_figure_and_table_made_is_in_the_paper_and_its_appendix(repo):

@@ -180,7 +180,7 @@ SCHEMA: dict[str, Spec] = {
         "nuts_warmup": Number("NUTS warm-up iterations per chain", 10, 100_000, True),
         "nuts_samples": Number("NUTS draws kept per chain", 10, 100_000, True),
         "n_nuts_check": Number("coverage observations also sampled with NUTS to check the grid", 1, 10_000, True),
-        "n_nuts_other": Number("of those, how many also for each likelihood not recommended", 1, 10_000, True),
+        "n_nuts_other": Number("of those, how many for each likelihood not recommended (0: none)", 0, 10_000, True),
         "measurement_sd": {
             "f_bound": Number("measurement sd of the bound fraction in the repeated coverage study", 0.0, 1.0),
             "sigma_v_kms": Number("measurement sd of sigma_v (km/s) in the repeated coverage study", 0.0, 1e4),

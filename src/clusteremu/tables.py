@@ -71,7 +71,8 @@ def likelihood_table(results: Mapping[str, Any]) -> str:
         r = results["coverage_set"][name]
         q, a = r["q0"], r["a_au"]
         worst = min((b["coverage95"] for b in q["by_q0"] if b["n"]), default=float("nan"))
-        healthy = f"{sum(row['healthy'] for row in results['nuts'][name])}/{len(results['nuts'][name])}"
+        runs = results["nuts"].get(name, [])
+        healthy = f"{sum(row['healthy'] for row in runs)}/{len(runs)}" if runs else "not run"
         passed = sum(r["checks"].values())
         mark = "**" if name == results["recommended"] else ""
         rows.append(f"| {mark}{LIKELIHOOD_NAMES[name]}{mark} | {q['coverage68']:.2f} | {q['coverage95']:.2f} | "
