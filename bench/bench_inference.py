@@ -9,7 +9,7 @@ likelihood's evaluations per second (batched, as in the grid posterior), and wha
 number of likelihood evaluations would cost by direct simulation (one simulation per
 evaluation, batched throughput of the simulator).
 
-Usage: python bench/bench_inference.py [--profile paper] [--repeats 5] [--likelihoods input,flow+selection]
+Usage: python bench/bench_inference.py [--profile paper] [--repeats 9] [--likelihoods input,flow+selection]
 """
 
 import argparse
@@ -71,6 +71,6 @@ def main(args):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="paper")
-    parser.add_argument("--repeats", type=int, default=5, help="observations sampled after the compiling one")
+    parser.add_argument("--repeats", type=int, default=9, help="observations sampled after the compiling one")
     parser.add_argument("--likelihoods", default="input,flow+selection", help="comma-separated likelihood names")
     main(parser.parse_args())
