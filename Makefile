@@ -111,10 +111,10 @@ figures: $(FIGURES) ## build every figure of PROFILE
 audit: | $(STAMP) ## check provenance of every figure and number; REBUILD=1: also rebuild, compare bytes
 	$(PY) -m clusteremu audit --profile $(PROFILE) $(if $(REBUILD),--rebuild --venv $(VENV))
 
-test: | $(STAMP) ## every test, the end-to-end smoke pipeline included (about 12 minutes)
+test: | $(STAMP) ## every test, the end-to-end smoke pipeline included (about 8 minutes)
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-test-fast: | $(STAMP) ## the unit tests only, for the inner loop (about 4 minutes)
+test-fast: | $(STAMP) ## the unit tests only, for the inner loop (about 3 minutes)
 	$(PY) -m pytest -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
 bench: $(DATA)/emulator.eqx $(DATA)/learned.eqx $(DATA)/flow.eqx | $(STAMP) ## speed measurements, printed as ratios measured in one run
