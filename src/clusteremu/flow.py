@@ -13,7 +13,7 @@ skewed, heavy-tailed or theta-dependent correlated scatter of the simulator.
 - [`FlowLikelihood.log_prob_z`][] is the density of z, [`FlowLikelihood.log_prob`][] the
   density of the physical y (f_bound; sigma_v in km/s; r_h in AU), both traceable and
   differentiable in theta, vectorized over rows of theta. They evaluate the trained flow
-  with [`clusteremu.flow_kernel`][] (flowjax's density in half the kernels, for NUTS);
+  with [`clusteremu.flow_kernel`][] (flowjax's density, computed faster, for NUTS);
   training and sampling use flowjax itself.
 - [`fit_flow`][] trains with Adam on minibatches, stopping early on the validation
   negative log-likelihood and keeping the best parameters; every random draw comes from
@@ -288,7 +288,7 @@ class FlowLikelihood(eqx.Module):
 
 # One compiled function per input shape (also inside a caller's jit, grad or vmap): evaluated
 # eagerly, the flow would compile each of its many small operations separately. The density
-# comes from flow_kernel, which computes flowjax's log_prob with half the kernels (NUTS).
+# comes from flow_kernel, which computes flowjax's log_prob in fewer, fused operations (NUTS).
 @eqx.filter_jit
 def _log_prob_z(model: FlowLikelihood, z, theta):
     u = (z - model.z_mean) / model.z_std

@@ -11,7 +11,8 @@ masked weights, biases and permutation); [`maf_log_prob`][] evaluates log p(u | 
 the layers unrolled, each spline's bin found by counting the knots below x and read with
 one one-hot product instead of gathers, and the cumulative bin widths as one product
 with a triangular matrix. It computes the same function as flowjax's `log_prob` (the tests
-compare both to rounding, values and gradients) with about half the kernels.
+compare both to rounding, values and gradients). Measured on 2 CPU cores, the gradient
+for four chains took about half as long (291 to 150 us), and a NUTS posterior ran 1.4 times faster.
 
 The spline's parameter maps follow flowjax's `RationalQuadraticSpline` (softmax widths
 with a minimum width, softplus derivatives with a minimum slope, identity outside the
