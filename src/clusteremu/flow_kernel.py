@@ -12,7 +12,8 @@ the layers unrolled, each spline's bin found by counting the knots below x and r
 one one-hot product instead of gathers, and the cumulative bin widths as one product
 with a triangular matrix. It computes the same function as flowjax's `log_prob` (the tests
 compare both to rounding, values and gradients). Measured on 2 CPU cores, the gradient
-for four chains took about half as long (291 to 150 us), and a NUTS posterior ran 1.4 times faster.
+for four chains took about half as long (291 to 150 us), and a NUTS posterior ran about 1.5
+times faster (`bench/bench_flow.py`).
 
 The spline's parameter maps follow flowjax's `RationalQuadraticSpline` (softmax widths
 with a minimum width, softplus derivatives with a minimum slope, identity outside the
