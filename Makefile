@@ -119,6 +119,8 @@ test-fast: | $(STAMP) ## the unit tests only, for the inner loop (about 3 minute
 
 bench: $(DATA)/emulator.eqx $(DATA)/learned.eqx $(DATA)/flow.eqx | $(STAMP) ## speed measurements, printed as ratios measured in one run
 	@for script in $(sort $(wildcard bench/bench_*.py)); do echo "== $$script"; $(PY) $$script --profile $(PROFILE); done
+	@echo "== bench/bench_inference.py --one-thread (as clusteremu infer --method nuts runs)"
+	$(PY) bench/bench_inference.py --profile $(PROFILE) --one-thread --likelihoods flow+selection
 
 lint: | $(STAMP) ## ruff lint and format check (also run by pre-commit)
 	$(VENV)/bin/ruff check .

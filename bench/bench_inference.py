@@ -9,10 +9,15 @@ likelihood's evaluations per second (batched, as in the grid posterior), and wha
 number of likelihood evaluations would cost by direct simulation (one simulation per
 evaluation, batched throughput of the simulator).
 
+With `--one-thread` the process runs JAX on one XLA worker thread, as `clusteremu infer
+--method nuts` does (`clusteremu.threads.start_one_thread`).
+
 Usage: python bench/bench_inference.py [--profile paper] [--repeats 9] [--likelihoods input,flow+selection]
+                                       [--one-thread]
 """
 
 import argparse
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +31,7 @@ from clusteremu.inference import Likelihood, grid_posterior
 from clusteremu.likelihoods import MODEL_FILES, load_likelihood
 from clusteremu.sampling import run_nuts
 from clusteremu.simulate import SimulationSettings, simulate_batch
+from clusteremu.threads import start_one_thread
 
 
 def posterior_times(like, obs, sampler: dict, grid_points: int, repeats: int) -> tuple[float, list[float], float]:
@@ -39,6 +45,8 @@ def posterior_times(like, obs, sampler: dict, grid_points: int, repeats: int) ->
 
 
 def main(args):
+    if args.one_thread and not start_one_thread():  # before any array exists
+        sys.exit("error: --one-thread needs a system with a CPU-affinity call (Linux)")
     config = load_config(f"analysis/config/{args.profile}.yaml", sections=("inference", "simulation", "campaign"))
     inf = config["inference"]
     em = Emulator.load(f"data/{args.profile}/emulator.eqx")
@@ -51,6 +59,8 @@ def main(args):
     for name in args.likelihoods.split(","):
         compile_s, nuts, grid = posterior_times(load_likelihood(name, files), obs, kw, inf["grid_points"], args.repeats)
         print(f"  {name:16s} NUTS {median_range(nuts)} s (compiling run {compile_s:.1f} s), grid {grid:.3f} s")
+    if args.one_thread:  # batched work is slower on one thread: measured in the default process only
+        return
     like = Likelihood.of(em, "input")
     theta = jnp.asarray(np.column_stack([np.linspace(0.5, 1.5, 10_000), np.linspace(50, 200, 10_000)]))
     evaluate = jax.jit(lambda t, y: like.log_prob(y[None], like.prepare(t)))
@@ -73,4 +83,6 @@ if __name__ == "__main__":
     parser.add_argument("--profile", default="paper")
     parser.add_argument("--repeats", type=int, default=9, help="observations sampled after the compiling one")
     parser.add_argument("--likelihoods", default="input,flow+selection", help="comma-separated likelihood names")
+    parser.add_argument("--one-thread", action="store_true",
+                        help="one XLA worker thread, as `clusteremu infer --method nuts` runs")  # fmt: skip
     main(parser.parse_args())

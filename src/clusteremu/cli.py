@@ -199,6 +199,10 @@ def _likelihood(args: argparse.Namespace, name: str, files: dict, obs_sd):
 def _cmd_infer(args: argparse.Namespace) -> int:
     import jax
 
+    from .threads import start_one_thread
+
+    if args.method == "nuts":
+        start_one_thread()  # NUTS runs faster on one XLA thread (and nothing else runs here)
     from .inference import grid_posterior
     from .likelihoods import MODEL_FILES
     from .names import LIKELIHOOD_NAMES

@@ -1,18 +1,25 @@
 """NUTS posteriors of (Q0, a), compiled once per likelihood and sampler setting.
 
-The sampler is NumPyro's No-U-Turn kernel (`numpyro.infer.hmc.hmc`, algo "NUTS") on the
-potential of the NumPyro model [`cluster_model`][clusteremu.inference.cluster_model]
-itself (`numpyro.infer.util.potential_energy`: the same priors, transforms and
-likelihood), run as one jit-compiled function: initialization, warm-up (step size and
-diagonal mass adaptation) and sampling for every chain, vectorized over chains, with the
-observation a traced argument. A new observation therefore costs only the sampling,
-about ten times less than `numpyro.infer.MCMC.run`, which recompiles its sampling loop on
-every call. Chains start at random points in the middle half of the prior box.
+The sampler is NumPyro's No-U-Turn kernel and warm-up adaptation (step size by dual
+averaging, diagonal mass matrix) on the potential of the NumPyro model
+[`cluster_model`][clusteremu.inference.cluster_model] itself
+(`numpyro.infer.util.potential_energy`: the same priors, transforms and likelihood), run as
+one jit-compiled function for every chain, with the observation a traced argument: a new
+observation costs only the sampling, about ten times less than `numpyro.infer.MCMC.run`,
+which recompiles its sampling loop on every call. Chains start at random points in the
+middle half of the prior box.
+
+The chains advance one leapfrog step at a time
+([`clusteremu.nuts_stepwise`][]): NumPyro's `sample_kernel` vectorized over chains makes
+every chain wait at each draw for the one with the longest trajectory, about 1.7 times the
+steps the busiest chain needs (measured with the flow likelihood; `bench/bench_inference.py`). For the same keys the
+chains are NumPyro's, to rounding.
 
 The chains stay on one device. Split over the two CPU devices with `jax.shard_map` they
 measured 1.4 times faster with the flow likelihood, but the full inference study then hung
 with every thread waiting on a futex (the per-device executions of one program compete for
-the same two cores), so that lever is left for a backend where devices are real.
+the same two cores), so that lever is left for a backend where devices are real. A
+process that only samples runs faster still with one XLA thread ([`clusteremu.threads`][]).
 """
 
 from __future__ import annotations
@@ -23,11 +30,11 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 from jaxtyping import Array, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .inference import GridPosterior, LikelihoodModel, cluster_model
+from .nuts_stepwise import run_stepwise_nuts
 from .prior import PARAMETERS
 
 __all__ = ["ESS_MIN", "RHAT_MAX", "NutsResult", "diagnostics", "nuts_healthy", "run_nuts", "sampler_check"]
@@ -56,7 +63,6 @@ class NutsResult:
 
 def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
     from numpyro.distributions import biject_to, constraints
-    from numpyro.infer.hmc import hmc
     from numpyro.infer.util import potential_energy
 
     box = like.domain
@@ -71,21 +77,10 @@ def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
             params = {p: z[j] for j, p in enumerate(PARAMETERS)}
             return potential_energy(cluster_model, (like,), {"obs": obs}, params)
 
-        init_kernel, sample_kernel = hmc(potential_fn=potential, algo="NUTS")
-
-        def chain(k):
-            k_start, k_run = jax.random.split(k)
-            start = jax.random.uniform(k_start, (2,), minval=-1.1, maxval=1.1)  # logit of 0.25 ... 0.75
-            state = init_kernel(start, num_warmup=warmup, rng_key=k_run)
-
-            def step(s, _):
-                s = sample_kernel(s)
-                return s, (s.z, s.diverging, s.num_steps)
-
-            _, (z, diverging, steps) = lax.scan(step, state, None, length=warmup + samples)
-            return constrain(z[warmup:]), diverging[warmup:], steps[warmup:]
-
-        return jax.vmap(chain)(jax.random.split(key, chains))
+        k_start, k_run = jax.vmap(jax.random.split, out_axes=1)(jax.random.split(key, chains))
+        start = jax.vmap(lambda k: jax.random.uniform(k, (2,), minval=-1.1, maxval=1.1))(k_start)  # logit 0.25-0.75
+        out = run_stepwise_nuts(potential, start, key=k_run, warmup=warmup, samples=samples)
+        return constrain(out.z[:, warmup:]), out.diverging[:, warmup:], out.num_steps[:, warmup:]
 
     return run
 
