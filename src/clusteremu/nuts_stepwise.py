@@ -60,8 +60,8 @@ class _Chain(NamedTuple):
     sub_key: Array
     r_ckpts: Array  # momentum checkpoints of the subtree's U-turn checks
     r_sum_ckpts: Array
-    new_draw: Array  # whether the next step starts a trajectory
-    new_doubling: Array  # ... or a doubling
+    new_draw: Array  # the trajectory has just ended: its draw is recorded and the next one begun
+    new_doubling: Array  # the next step begins a doubling of the trajectory
 
 
 def _where(flag, new, old):
