@@ -43,7 +43,7 @@ from clusteremu.gp import GPEmulator
 from clusteremu.inference import grid_posterior
 from clusteremu.likelihoods import likelihood_family
 from clusteremu.provenance import Run
-from clusteremu.sampling import run_nuts, sampler_check
+from clusteremu.sampling import nuts_settings, run_nuts, sampler_check
 from clusteremu.tables import likelihood_table
 
 CONFIG_SECTIONS = ("inference",)
@@ -82,7 +82,7 @@ def main(args):
     held = usable_rows(cols)
     obs, truth = held.y, held.x
     family = likelihood_family(em, learned, gp, flow)
-    sampler = {"chains": cfg["nuts_chains"], "warmup": cfg["nuts_warmup"], "samples": cfg["nuts_samples"]}
+    sampler = nuts_settings(cfg)
     check = np.sort(np.random.default_rng(cfg["seed"]).choice(len(obs), size=min(cfg["n_nuts_check"], len(obs)),
                                                                replace=False))  # fmt: skip
     reports, test_reports, grids, nuts, timings = {}, {}, {}, {}, {}

@@ -27,7 +27,7 @@ from clusteremu.ensemble_io import load_learned
 from clusteremu.inference import grid_posterior
 from clusteremu.likelihoods import load_likelihood, model_files
 from clusteremu.provenance import Run, load_record
-from clusteremu.sampling import run_nuts
+from clusteremu.sampling import nuts_settings, run_nuts
 from clusteremu.simulate import SimulationSettings, simulate_batch
 
 CONFIG_SECTIONS = ("simulation", "campaign", "inference")
@@ -83,8 +83,7 @@ def main(args):
     obs = learned.predict(one).mean
     grid = median_time(lambda: grid_posterior(like, obs, n_grid=inf["grid_points"]).density)
     keys = iter(jax.random.split(jax.random.key(inf["seed"]), REPEATS + 1))
-    sampler = {"chains": inf["nuts_chains"], "warmup": inf["nuts_warmup"], "samples": inf["nuts_samples"]}
-    nuts = median_time(lambda: run_nuts(like, obs[0], key=next(keys), **sampler).draws)
+    nuts = median_time(lambda: run_nuts(like, obs[0], key=next(keys), **nuts_settings(inf)).draws)
     out = {
         "machine": machine(),
         "posterior_seconds_by_likelihood": study_timings(args.inference),

@@ -21,7 +21,7 @@ from clusteremu.config import load_config
 from clusteremu.emulator_data import load_emulator_data
 from clusteremu.inference import Selected
 from clusteremu.likelihoods import MODEL_FILES, FlowLikelihoodModel, load_likelihood
-from clusteremu.sampling import run_nuts
+from clusteremu.sampling import nuts_settings, run_nuts
 
 
 @eqx.filter_jit
@@ -46,7 +46,7 @@ def main(args):
     kernel = load_likelihood("flow+selection", files)
     variants = {"flowjax": Selected(FlowjaxLikelihood(kernel.inner.flow), kernel.selection), "flow_kernel": kernel}
     obs = load_emulator_data(f"data/{args.profile}/campaign.csv").validation.y
-    kw = {"chains": inf["nuts_chains"], "warmup": inf["nuts_warmup"], "samples": inf["nuts_samples"]}
+    kw = nuts_settings(inf)
     keys = jax.random.split(jax.random.key(1), args.repeats + 1)
     for like in variants.values():
         run_nuts(like, obs[0], key=keys[0], **kw)  # compile

@@ -29,7 +29,7 @@ from clusteremu.emulator import Emulator
 from clusteremu.emulator_data import load_emulator_data
 from clusteremu.inference import Likelihood, grid_posterior
 from clusteremu.likelihoods import MODEL_FILES, load_likelihood
-from clusteremu.sampling import run_nuts
+from clusteremu.sampling import nuts_settings, run_nuts
 from clusteremu.simulate import SimulationSettings, simulate_batch
 from clusteremu.threads import start_one_thread
 
@@ -52,9 +52,10 @@ def main(args):
     em = Emulator.load(f"data/{args.profile}/emulator.eqx")
     obs = load_emulator_data(f"data/{args.profile}/campaign.csv").validation.y
     files = {role: f"data/{args.profile}/{name}" for role, name in MODEL_FILES.items()}
-    kw = {"chains": inf["nuts_chains"], "warmup": inf["nuts_warmup"], "samples": inf["nuts_samples"]}
-    print(f"NUTS posterior ({inf['nuts_chains']} chains x {inf['nuts_warmup']} + {inf['nuts_samples']}) after "
-          f"compilation, {args.repeats} observations, median (min - max), target <= 2 s; grid posterior "
+    kw = nuts_settings(inf)
+    print(f"NUTS posterior ({inf['nuts_chains']} chains x {inf['nuts_warmup']} + {inf['nuts_samples']}, continued up "
+          f"to {inf['nuts_extensions']} times while a diagnostic misses) after compilation, {args.repeats} "
+          f"observations, median (min - max), target <= 2 s; grid posterior "
           f"({inf['grid_points']} x {inf['grid_points']}), one observation, best of 3:")  # fmt: skip
     for name in args.likelihoods.split(","):
         compile_s, nuts, grid = posterior_times(load_likelihood(name, files), obs, kw, inf["grid_points"], args.repeats)

@@ -11,16 +11,16 @@ import pytest
 from jax import lax
 from numpyro.infer.hmc import hmc
 
-from clusteremu.nuts_stepwise import run_stepwise_nuts
+from clusteremu.nuts_stepwise import StepwiseNUTS, run_stepwise_nuts
 from tests.conftest import numpyro_keys
 
 
-def numpyro_chains(potential, init, keys, warmup, samples):
+def numpyro_chains(potential, init, keys, warmup, samples, dense_mass):
     """NumPyro's own kernel, vectorized over chains: every iteration's z, divergence and step count."""
     init_kernel, sample_kernel = hmc(potential_fn=potential, algo="NUTS")
 
     def chain(z0, key):
-        state = init_kernel(z0, num_warmup=warmup, rng_key=key)
+        state = init_kernel(z0, num_warmup=warmup, dense_mass=dense_mass, rng_key=key)
 
         def step(s, _):
             s = sample_kernel(s)
@@ -40,14 +40,17 @@ def funnel(z):
     return 0.5 * (z[0] / 3) ** 2 + 0.5 * z[1] ** 2 * jnp.exp(-z[0]) + 0.5 * z[0]
 
 
-@pytest.mark.parametrize("potential", [banana, funnel])
-def test_same_draws_as_numpyro(potential):
+@pytest.mark.parametrize(("potential", "dense_mass"), [(banana, False), (funnel, False), (banana, True)])
+def test_same_draws_as_numpyro(potential, dense_mass):
     init = jax.random.uniform(jax.random.key(3), (3, 2), minval=-1, maxval=1)
     keys = jax.random.split(jax.random.key(7), 3)
     warmup, samples = 30, 30
     with numpyro_keys():
-        z, diverging, steps = jax.jit(lambda i, k: numpyro_chains(potential, i, k, warmup, samples))(init, keys)
-        ours = jax.jit(lambda i, k: run_stepwise_nuts(potential, i, key=k, warmup=warmup, samples=samples))(init, keys)
+        z, diverging, steps = jax.jit(lambda i, k: numpyro_chains(potential, i, k, warmup, samples, dense_mass))(
+            init, keys
+        )
+        ours = jax.jit(lambda i, k: run_stepwise_nuts(potential, i, key=k, warmup=warmup, samples=samples,
+                                                      dense_mass=dense_mass))(init, keys)  # fmt: skip
     # chains of different trajectory lengths: the chains really are out of step
     assert not np.array_equal(np.asarray(steps).sum(1)[0], np.asarray(steps).sum(1)[1])
     np.testing.assert_array_equal(ours.num_steps, steps)
@@ -76,3 +79,24 @@ def test_gaussian_moments():
     assert (np.abs(draws.mean(0) - mean) < 4 * np.sqrt(np.diag(cov) / 1000)).all()
     np.testing.assert_allclose(np.cov(draws.T), cov, atol=0.08)
     assert (np.asarray(out.num_steps) >= 1).all()
+
+
+@pytest.mark.parametrize("dense_mass", [False, True])
+def test_advancing_again_continues_the_same_chains(dense_mass):
+    """Chains advanced twice make the draws of one longer run: the state carries everything."""
+    init = jax.random.uniform(jax.random.key(4), (3, 2), minval=-1, maxval=1)
+    keys = jax.random.split(jax.random.key(8), 3)
+
+    def twice(i, k):
+        nuts = StepwiseNUTS(banana, warmup=30, dense_mass=dense_mass)
+        chains, first = nuts.advance(nuts.start(i, key=k), 50)
+        return first, nuts.advance(chains, 25)[1]
+
+    with numpyro_keys():
+        first, second = jax.jit(twice)(init, keys)
+        whole = jax.jit(lambda i, k: run_stepwise_nuts(banana, i, key=k, warmup=30, samples=45,
+                                                       dense_mass=dense_mass))(init, keys)  # fmt: skip
+    np.testing.assert_array_equal(np.concatenate([first.num_steps, second.num_steps], 1), whole.num_steps)
+    np.testing.assert_allclose(np.concatenate([first.z, second.z], 1), whole.z, rtol=0, atol=1e-6)
+    # the chains took trajectories of different lengths, so some waited for the others
+    assert len({int(s) for s in np.asarray(first.num_steps).sum(1)}) > 1

@@ -6,7 +6,7 @@ import pytest
 from numpyro.infer.util import potential_energy
 
 from clusteremu.inference import Likelihood, cluster_model, grid_posterior
-from clusteremu.sampling import NutsResult, nuts_healthy, run_nuts, sampler_check
+from clusteremu.sampling import NutsResult, nuts_healthy, nuts_settings, run_nuts, sampler_check
 from tests.conftest import numpyro_keys
 
 
@@ -63,3 +63,19 @@ def test_inference_data_keeps_chains_and_divergences():
     result = NutsResult(np.zeros((3, 10, 2)), np.zeros((3, 10), bool), np.ones((3, 10), int))
     idata = result.to_inference_data()
     assert idata.posterior["q0"].shape == (3, 10) and "diverging" in idata.sample_stats
+
+
+def test_runs_missing_a_diagnostic_target_continue_the_same_chains(tiny_emulator):
+    """100 draws cannot reach an ESS of 400: the run continues, up to its limit, and keeps its first draws."""
+    like = constant(tiny_emulator, np.array([0.05, 0.5, 30.0]))
+    _, obs = synthetic(tiny_emulator, np.array([0.05, 0.5, 30.0]), 1, seed=6)
+    kw = {"key": jax.random.key(3), "chains": 2, "warmup": 100, "samples": 50}
+    with numpyro_keys():
+        short = run_nuts(like, obs[0], **kw)
+        longer = run_nuts(like, obs[0], extensions=2, **kw)
+    assert short.extensions == 0 and longer.extensions == 2
+    assert longer.draws.shape == (2, 150, 2) and longer.num_steps.shape == longer.diverging.shape == (2, 150)
+    np.testing.assert_array_equal(longer.draws[:, :50], short.draws)
+    assert not np.array_equal(longer.draws[:, 50:100], longer.draws[:, 100:])
+    assert nuts_settings({"nuts_chains": 4, "nuts_warmup": 10, "nuts_samples": 20, "nuts_extensions": 1}) == {
+        "chains": 4, "warmup": 10, "samples": 20, "extensions": 1}  # fmt: skip

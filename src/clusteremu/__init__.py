@@ -76,6 +76,7 @@ _EXPORTS = {
     "record_path": "provenance",
     "sha256_file": "provenance",
     "synthetic_posterior": "reference",
+    "StepwiseNUTS": "nuts_stepwise",
     "run_stepwise_nuts": "nuts_stepwise",
     "run_nuts": "sampling",
     "SelectionModel": "selection",

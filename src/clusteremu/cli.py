@@ -208,7 +208,7 @@ def _cmd_infer(args: argparse.Namespace) -> int:
     from .names import LIKELIHOOD_NAMES
     from .prior import PARAMETERS
     from .provenance import atomic_write_bytes
-    from .sampling import diagnostics, nuts_healthy, run_nuts
+    from .sampling import diagnostics, nuts_healthy, nuts_settings, run_nuts
 
     obs, obs_sd = _observation(args)
     layout = _layout(args)
@@ -224,8 +224,7 @@ def _cmd_infer(args: argparse.Namespace) -> int:
         draws = grid.draw(0, inf["nuts_chains"] * inf["nuts_samples"], seed=args.seed)[None]
         result, healthy = None, True
     else:
-        result = run_nuts(like, obs, key=jax.random.key(args.seed), chains=inf["nuts_chains"],
-                          warmup=inf["nuts_warmup"], samples=inf["nuts_samples"])  # fmt: skip
+        result = run_nuts(like, obs, key=jax.random.key(args.seed), **nuts_settings(inf))
         draws = result.draws
     print(f"{'':6s} {'mean':>10s} {'sd':>10s} {'5%':>10s} {'50%':>10s} {'95%':>10s}")
     for j, p in enumerate(PARAMETERS):
@@ -239,7 +238,10 @@ def _cmd_infer(args: argparse.Namespace) -> int:
         for p in PARAMETERS:
             d = diag[p]
             print(f"{p:6s} r_hat {d['r_hat']:.4f}  ess_bulk {d['ess_bulk']:.0f}  ess_tail {d['ess_tail']:.0f}")
-        print(f"divergences: {row['divergences']}")
+        print(
+            f"divergences: {row['divergences']}; draws per chain: {result.draws.shape[1]} "
+            f"({result.extensions} continuations of {inf['nuts_samples']})"
+        )
     print("diagnostics: " + ("ok" if healthy else "WARNING: R-hat >= 1.01, an ESS <= 400 or divergences"))
     if args.out:
         import tempfile

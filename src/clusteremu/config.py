@@ -179,6 +179,7 @@ SCHEMA: dict[str, Spec] = {
         "nuts_chains": Number("NUTS chains per posterior", 1, 64, True),
         "nuts_warmup": Number("NUTS warm-up iterations per chain", 10, 100_000, True),
         "nuts_samples": Number("NUTS draws kept per chain", 10, 100_000, True),
+        "nuts_extensions": Number("times a run missing its R-hat or ESS target draws as many again", 0, 100, True),
         "n_nuts_check": Number("coverage observations also sampled with NUTS to check the grid", 1, 10_000, True),
         "n_nuts_other": Number("of those, how many for each likelihood not recommended (0: none)", 0, 10_000, True),
         "measurement_sd": {

@@ -27,10 +27,23 @@ import jax
 import jax.numpy as jnp
 from jax import lax, random
 from jaxtyping import Array, Bool, Float, Int
+from numpyro.infer.hmc import hmc, momentum_generator
+from numpyro.infer.hmc_util import (
+    IntegratorState,
+    TreeInfo,
+    _build_basetree,
+    _combine_tree,
+    _get_leaf,
+    _is_iterative_turning,
+    _leaf_idx_to_ckpt_idxs,
+    euclidean_kinetic_energy,
+    velocity_verlet,
+    warmup_adapter,
+)
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 
-__all__ = ["StepwiseDraws", "run_stepwise_nuts"]
+__all__ = ["StepwiseDraws", "StepwiseNUTS", "run_stepwise_nuts"]
 
 #: NumPyro's defaults, which the draw-for-draw comparison relies on.
 MAX_TREE_DEPTH, MAX_DELTA_ENERGY, TARGET_ACCEPT = 10, 1000.0, 0.8
@@ -49,6 +62,7 @@ class _Chain(NamedTuple):
     """One chain's place in its work: the current draw, the trajectory and the subtree being built."""
 
     hmc: object  # numpyro.infer.hmc.HMCState: the last draw, adaptation state and key
+    trajectory_key: Array  # hmc's key before the current trajectory split it
     r: Array  # the trajectory's initial momentum
     energy0: Array  # its initial Hamiltonian
     tree: object  # hmc_util.TreeInfo: the trajectory so far
@@ -80,83 +94,117 @@ def _update(c: _Chain, flag, fields: dict) -> _Chain:
     return c._replace(**{k: _where(flag, v, getattr(c, k)) for k, v in fields.items()})
 
 
-def run_stepwise_nuts(
-    potential: Callable[[Float[Array, " dim"]], Float[Array, ""]],
-    init: Float[Array, "chains dim"],
-    *,
-    key: Array,
-    warmup: int,
-    samples: int,
-) -> StepwiseDraws:
-    """Run NUTS chains with NumPyro's kernel and adaptation, one leapfrog step per loop pass.
+class StepwiseNUTS:
+    """NumPyro's NUTS kernel and adaptation for vectorized chains, one leapfrog step per loop pass.
 
-    Traceable (call it inside `jax.jit`); the settings are NumPyro's defaults: diagonal
-    mass matrix, target acceptance 0.8, maximum tree depth 10, initial step size 1.
+    Traceable (use it inside `jax.jit`); the settings are NumPyro's defaults (target
+    acceptance 0.8, maximum tree depth 10, initial step size 1) with a diagonal or dense
+    mass matrix.
 
     **Arguments:**
 
     - `potential`: the negative log posterior density of one point of the unconstrained
       space (e.g. `numpyro.infer.util.potential_energy` of a model).
-    - `init`: each chain's starting point, shape `(chains, dim)`.
-    - `key`: PRNG key of each chain, shape `(chains,)`; chain c draws what
-      `numpyro.infer.hmc.hmc`'s `init_kernel(init[c], warmup, rng_key=key[c])` followed by
-      `warmup + samples` calls of `sample_kernel` would draw.
-    - `warmup`, `samples`: adaptation iterations and kept draws per chain.
-
-    **Returns:**
-
-    [`StepwiseDraws`][] of all `warmup + samples` iterations (the caller drops the warm-up).
+    - `warmup`: adaptation iterations per chain; the adaptation windows follow from it.
+    - `dense_mass`: adapt a dense mass matrix (the posterior's covariance) instead of a
+      diagonal one.
     """
-    from numpyro.infer.hmc import hmc, momentum_generator
-    from numpyro.infer.hmc_util import (
-        IntegratorState,
-        TreeInfo,
-        _build_basetree,
-        _combine_tree,
-        _get_leaf,
-        _is_iterative_turning,
-        _leaf_idx_to_ckpt_idxs,
-        euclidean_kinetic_energy,
-        velocity_verlet,
-        warmup_adapter,
-    )
 
-    total, dim = warmup + samples, init.shape[-1]
-    init_kernel, _ = hmc(potential_fn=potential, algo="NUTS")
-    _, wa_update = warmup_adapter(warmup, target_accept_prob=TARGET_ACCEPT)
-    _, vv_update = velocity_verlet(potential, euclidean_kinetic_energy)
-    kinetic = euclidean_kinetic_energy
-    zero_ckpts = jnp.zeros((MAX_TREE_DEPTH, dim))
+    def __init__(self, potential: Callable[[Float[Array, " dim"]], Float[Array, ""]], *, warmup: int,
+                 dense_mass: bool = False):  # fmt: skip
+        self.warmup, self.dense_mass = warmup, dense_mass
+        self._init_kernel = hmc(potential_fn=potential, algo="NUTS")[0]
+        self._adapt = warmup_adapter(warmup, dense_mass=dense_mass, target_accept_prob=TARGET_ACCEPT)[1]
+        self._leapfrog = velocity_verlet(potential, euclidean_kinetic_energy)[1]
 
-    def begin_trajectory(c: _Chain) -> dict:
+    def start(self, init: Float[Array, "chains dim"], *, key: Array) -> _Chain:
+        """The chains at their starting points, about to begin their first trajectories.
+
+        `init` has shape `(chains, dim)`; `key` holds one PRNG key per chain: chain c then
+        draws what `numpyro.infer.hmc.hmc`'s `init_kernel(init[c], warmup, rng_key=key[c])`
+        followed by calls of `sample_kernel` would draw.
+        """
+        zeros = jnp.zeros((MAX_TREE_DEPTH, init.shape[-1]))
+
+        def one(z, k):
+            state = self._init_kernel(z, num_warmup=self.warmup, dense_mass=self.dense_mass, rng_key=k)
+            f = jnp.array(False)
+            c = _Chain(state, k, z, state.energy, None, k, f, k, None, f, k, zeros, zeros, f, f)
+            c = c._replace(**self._begin_trajectory(c))
+            return c._replace(sub=c.tree)  # a placeholder of the right shapes, replaced before use
+
+        return jax.vmap(one)(init, key)
+
+    def advance(self, chains: _Chain, iterations: int) -> tuple[_Chain, StepwiseDraws]:
+        """Run every chain for `iterations` more NUTS iterations (draws).
+
+        The first `warmup` iterations of a chain adapt its step size and mass matrix;
+        after them the kernel is fixed, so chains advanced again continue the same Markov
+        chains. A chain that has made its iterations waits for the others.
+
+        **Returns:**
+
+        `(chains, draws)`: the chains' state, to advance them further, and
+        [`StepwiseDraws`][] of these iterations.
+        """
+        first = chains.hmc.i[0]  # every chain starts and ends on the same iteration
+        end = first + iterations
+
+        def body(carry):
+            chains, out = carry
+            chains = jax.vmap(self._step)(chains)
+            # A chain that has made its iterations steps on (selecting the state it had would
+            # cost ~8% of a pass), but its steps change neither its draw nor its adaptation,
+            # and the next advance() begins its trajectory again from those.
+            new = chains.new_draw & (chains.hmc.i < end)
+            # a draw's row is its iteration; rows of chains without a new draw are dropped
+            at = (jnp.arange(len(new)), jnp.where(new, chains.hmc.i - first, iterations))
+            # adaptation and the next trajectory only on the steps where some chain ended one
+            chains = lax.cond(jnp.any(new), jax.vmap(self._next_draw), lambda c, _: c, chains, new)
+            h = chains.hmc
+            return chains, StepwiseDraws(out.z.at[at].set(h.z, mode="drop"),
+                                         out.diverging.at[at].set(h.diverging, mode="drop"),
+                                         out.num_steps.at[at].set(h.num_steps, mode="drop"))  # fmt: skip
+
+        chains = jax.vmap(self._begin_again)(chains)
+        n, dim = chains.hmc.z.shape
+        out = StepwiseDraws(jnp.zeros((n, iterations, dim)), jnp.zeros((n, iterations), bool),
+                            jnp.zeros((n, iterations), int))  # fmt: skip
+        return lax.while_loop(lambda carry: jnp.any(carry[0].hmc.i < end), body, (chains, out))
+
+    def _begin_trajectory(self, c: _Chain) -> dict:
         # sample_kernel's preamble and build_tree's initial tree
         h = c.hmc
         rng_key, key_momentum, key_transition = random.split(h.rng_key, 3)
         r = momentum_generator(h.z, h.adapt_state.mass_matrix_sqrt, key_momentum)
-        energy0 = h.potential_energy + kinetic(h.adapt_state.inverse_mass_matrix, r)
+        energy0 = h.potential_energy + euclidean_kinetic_energy(h.adapt_state.inverse_mass_matrix, r)
         tree = TreeInfo(h.z, r, h.z_grad, h.z, r, h.z_grad, h.z, h.potential_energy, h.z_grad, energy0,
                         depth=jnp.array(0), weight=jnp.zeros(()), r_sum=r, turning=jnp.array(False),
                         diverging=jnp.array(False), sum_accept_probs=jnp.zeros(()),
                         num_proposals=jnp.array(0))  # fmt: skip
-        return {"hmc": h._replace(rng_key=rng_key), "r": r, "energy0": energy0, "tree": tree,
-                "tree_key": key_transition, "new_draw": jnp.array(False), "new_doubling": jnp.array(True)}  # fmt: skip
+        return {"hmc": h._replace(rng_key=rng_key), "trajectory_key": h.rng_key, "r": r, "energy0": energy0,
+                "tree": tree, "tree_key": key_transition, "new_draw": jnp.array(False),
+                "new_doubling": jnp.array(True)}  # fmt: skip
 
-    def begin_doubling(c: _Chain) -> dict:
+    @staticmethod
+    def _begin_doubling(c: _Chain) -> dict:
         # build_tree's loop body up to _iterative_build_subtree's initial state
         tree_key, direction_key, doubling_key = random.split(c.tree_key, 3)
         sub_key, transition_key = random.split(doubling_key)
+        zeros = jnp.zeros_like(c.r_ckpts)
         return {"tree_key": tree_key, "going_right": random.bernoulli(direction_key),
                 "transition_key": transition_key, "sub": c.tree._replace(num_proposals=jnp.array(0)),
-                "sub_turning": jnp.array(False), "sub_key": sub_key, "r_ckpts": zero_ckpts,
-                "r_sum_ckpts": zero_ckpts, "new_doubling": jnp.array(False)}  # fmt: skip
+                "sub_turning": jnp.array(False), "sub_key": sub_key, "r_ckpts": zeros,
+                "r_sum_ckpts": zeros, "new_doubling": jnp.array(False)}  # fmt: skip
 
-    def leaf(c: _Chain) -> dict:
+    def _leaf(self, c: _Chain) -> dict:
         # one pass of _iterative_build_subtree's loop: the only gradient evaluation
+
         imm, step_size = c.hmc.adapt_state.inverse_mass_matrix, c.hmc.adapt_state.step_size
         sub_key, transition_key = random.split(c.sub_key)
         z, r, z_grad = _get_leaf(c.sub, c.going_right)
-        new_leaf = _build_basetree(vv_update, kinetic, z, r, z_grad, imm, step_size, c.going_right, c.energy0,
-                                   MAX_DELTA_ENERGY)  # fmt: skip
+        new_leaf = _build_basetree(self._leapfrog, euclidean_kinetic_energy, z, r, z_grad, imm, step_size,
+                                   c.going_right, c.energy0, MAX_DELTA_ENERGY)  # fmt: skip
         combined = _combine_tree(c.sub, new_leaf, imm, c.going_right, transition_key, False)
         sub = _where(c.sub.num_proposals == 0, new_leaf, combined)
         idx = c.sub.num_proposals
@@ -167,55 +215,71 @@ def run_stepwise_nuts(
         turning = _is_iterative_turning(imm, new_leaf.r_right, sub.r_sum, r_ckpts, r_sum_ckpts, idx_min, idx_max)
         return {"sub": sub, "sub_turning": turning, "sub_key": sub_key, "r_ckpts": r_ckpts, "r_sum_ckpts": r_sum_ckpts}
 
-    def end_doubling(c: _Chain) -> dict:
+    @staticmethod
+    def _end_doubling(c: _Chain) -> dict:
         # _iterative_build_subtree's result, _double_tree's combination, build_tree's loop test
+
         sub = c.sub._replace(depth=c.tree.depth, turning=c.sub_turning)
         tree = _combine_tree(c.tree, sub, c.hmc.adapt_state.inverse_mass_matrix, c.going_right, c.transition_key, True)
         done = (tree.depth >= MAX_TREE_DEPTH) | tree.turning | tree.diverging
         return {"tree": tree, "new_doubling": ~done, "new_draw": done}
 
-    def end_trajectory(c: _Chain) -> dict:
+    def _end_trajectory(self, c: _Chain) -> dict:
         # the rest of sample_kernel: the proposal becomes the draw, then adaptation
+
         h, tree = c.hmc, c.tree
         accept_prob = tree.sum_accept_probs / tree.num_proposals
         vv = IntegratorState(tree.z_proposal, c.r, tree.z_proposal_pe, tree.z_proposal_grad)
-        adapt = _where(h.i < warmup, wa_update(h.i, accept_prob, vv, h.adapt_state), h.adapt_state)
+        adapt = _where(h.i < self.warmup, self._adapt(h.i, accept_prob, vv, h.adapt_state), h.adapt_state)
         return {"hmc": h._replace(i=h.i + 1, z=tree.z_proposal, z_grad=tree.z_proposal_grad,
                                   potential_energy=tree.z_proposal_pe, energy=tree.z_proposal_energy,
                                   num_steps=tree.num_proposals, accept_prob=accept_prob, diverging=tree.diverging,
                                   adapt_state=adapt)}  # fmt: skip
 
-    def start(z, k) -> _Chain:
-        state = init_kernel(z, num_warmup=warmup, rng_key=k)
-        f = jnp.array(False)
-        c = _Chain(state, z, state.energy, None, k, f, k, None, f, k, zero_ckpts, zero_ckpts, f, f)
-        c = c._replace(**begin_trajectory(c))
-        return c._replace(sub=c.tree)  # a placeholder of the right shapes, replaced before use
-
-    def step(c: _Chain) -> _Chain:
+    def _step(self, c: _Chain) -> _Chain:
         # one leapfrog step of this chain's trajectory, with the bookkeeping around it
-        c = _update(c, c.new_doubling, begin_doubling(c))
-        c = c._replace(**leaf(c))
+        c = _update(c, c.new_doubling, self._begin_doubling(c))
+        c = c._replace(**self._leaf(c))
         sub_done = (c.sub.num_proposals >= 2**c.tree.depth) | c.sub_turning | c.sub.diverging
-        return _update(c, sub_done, end_doubling(c))
+        return _update(c, sub_done, self._end_doubling(c))
 
-    def next_draw(c: _Chain) -> _Chain:
-        c = _update(c, c.new_draw, end_trajectory(c))
-        return _update(c, c.new_draw, begin_trajectory(c))
+    def _next_draw(self, c: _Chain, new: Array) -> _Chain:
+        c = _update(c, new, self._end_trajectory(c))
+        return _update(c, new, self._begin_trajectory(c))
 
-    def body(carry):
-        chains, out = carry
-        chains = jax.vmap(step)(chains)
-        # a draw's row is its iteration; rows >= total (no draw, or a chain already done) are dropped
-        at = (jnp.arange(len(chains.new_draw)), jnp.where(chains.new_draw, chains.hmc.i, total))
-        # adaptation and the next trajectory only on the steps where some chain ended one
-        chains = lax.cond(jnp.any(chains.new_draw), jax.vmap(next_draw), lambda c: c, chains)
-        h = chains.hmc
-        return chains, StepwiseDraws(out.z.at[at].set(h.z, mode="drop"),
-                                     out.diverging.at[at].set(h.diverging, mode="drop"),
-                                     out.num_steps.at[at].set(h.num_steps, mode="drop"))  # fmt: skip
+    def _begin_again(self, c: _Chain) -> _Chain:
+        # the current trajectory from its start, as its key and the draw determine it
+        c = c._replace(hmc=c.hmc._replace(rng_key=c.trajectory_key))
+        return c._replace(**self._begin_trajectory(c))
 
-    chains = jax.vmap(start)(init, key)
-    n = init.shape[0]
-    out = StepwiseDraws(jnp.zeros((n, total, dim)), jnp.zeros((n, total), bool), jnp.zeros((n, total), int))
-    return lax.while_loop(lambda carry: jnp.any(carry[0].hmc.i < total), body, (chains, out))[1]
+
+def run_stepwise_nuts(
+    potential: Callable[[Float[Array, " dim"]], Float[Array, ""]],
+    init: Float[Array, "chains dim"],
+    *,
+    key: Array,
+    warmup: int,
+    samples: int,
+    dense_mass: bool = False,
+) -> StepwiseDraws:
+    """Run NUTS chains with NumPyro's kernel and adaptation, one leapfrog step per loop pass.
+
+    [`StepwiseNUTS`][] started and advanced once; traceable (call it inside `jax.jit`).
+
+    **Arguments:**
+
+    - `potential`: the negative log posterior density of one point of the unconstrained
+      space (e.g. `numpyro.infer.util.potential_energy` of a model).
+    - `init`: each chain's starting point, shape `(chains, dim)`.
+    - `key`: PRNG key of each chain, shape `(chains,)`; chain c draws what
+      `numpyro.infer.hmc.hmc`'s `init_kernel(init[c], warmup, rng_key=key[c])` followed by
+      `warmup + samples` calls of `sample_kernel` would draw.
+    - `warmup`, `samples`: adaptation iterations and kept draws per chain.
+    - `dense_mass`: adapt a dense mass matrix instead of a diagonal one.
+
+    **Returns:**
+
+    [`StepwiseDraws`][] of all `warmup + samples` iterations (the caller drops the warm-up).
+    """
+    nuts = StepwiseNUTS(potential, warmup=warmup, dense_mass=dense_mass)
+    return nuts.advance(nuts.start(init, key=key), warmup + samples)[1]

@@ -1,13 +1,20 @@
 """NUTS posteriors of (Q0, a), compiled once per likelihood and sampler setting.
 
 The sampler is NumPyro's No-U-Turn kernel and warm-up adaptation (step size by dual
-averaging, diagonal mass matrix) on the potential of the NumPyro model
+averaging, dense mass matrix) on the potential of the NumPyro model
 [`cluster_model`][clusteremu.inference.cluster_model] itself
 (`numpyro.infer.util.potential_energy`: the same priors, transforms and likelihood), run as
 one jit-compiled function for every chain, with the observation a traced argument: a new
 observation costs only the sampling, about ten times less than `numpyro.infer.MCMC.run`,
 which recompiles its sampling loop on every call. Chains start at random points in the
 middle half of the prior box.
+
+A run whose R-hat or effective sample sizes miss their targets can continue the same chains
+(`extensions`). On 100 coverage observations with the flow likelihood, 4 chains of 1000 +
+1000 iterations missed them in 6 to 10 runs (R-hat 1.010-1.02, ESS 250-400: posteriors pressed
+against the prior box, or bimodal along a); with up to three continuations of 1000 draws all
+100 passed, five of them continued. A dense mass matrix took 9% fewer leapfrog steps than a
+diagonal one on the same observations.
 
 The chains advance one leapfrog step at a time
 ([`clusteremu.nuts_stepwise`][]): NumPyro's `sample_kernel` vectorized over chains makes
@@ -35,10 +42,19 @@ from jaxtyping import Array, Float
 
 from . import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from .inference import GridPosterior, LikelihoodModel, cluster_model
-from .nuts_stepwise import run_stepwise_nuts
+from .nuts_stepwise import StepwiseNUTS
 from .prior import PARAMETERS
 
-__all__ = ["ESS_MIN", "RHAT_MAX", "NutsResult", "diagnostics", "nuts_healthy", "run_nuts", "sampler_check"]
+__all__ = [
+    "ESS_MIN",
+    "RHAT_MAX",
+    "NutsResult",
+    "diagnostics",
+    "nuts_healthy",
+    "nuts_settings",
+    "run_nuts",
+    "sampler_check",
+]
 
 #: Diagnostic thresholds a NUTS run must meet (Vehtari et al. 2021): rank-normalized R-hat
 #: below this, bulk and tail effective sample sizes above that, and no divergence.
@@ -48,11 +64,13 @@ RHAT_MAX, ESS_MIN = 1.01, 400
 @dataclass(frozen=True)
 class NutsResult:
     """Draws of one posterior: `draws` (chains, samples, 2) of (Q0, a in AU), `diverging`
-    (chains, samples) flags and `num_steps` (chains, samples) leapfrog steps per draw."""
+    (chains, samples) flags, `num_steps` (chains, samples) leapfrog steps per draw and
+    `extensions`, how many times the chains were continued because a diagnostic failed."""
 
     draws: np.ndarray
     diverging: np.ndarray
     num_steps: np.ndarray
+    extensions: int = 0
 
     def to_inference_data(self):
         """The draws as ArviZ InferenceData (posterior and sample statistics)."""
@@ -60,6 +78,13 @@ class NutsResult:
 
         posterior = {p: self.draws[..., j] for j, p in enumerate(PARAMETERS)}
         return az.from_dict(posterior=posterior, sample_stats={"diverging": self.diverging, "n_steps": self.num_steps})
+
+    def continued(self, more: NutsResult) -> NutsResult:
+        """These draws followed by those of the same chains continued."""
+        return NutsResult(*(np.concatenate([a, b], axis=1) for a, b in
+                            zip((self.draws, self.diverging, self.num_steps),
+                                (more.draws, more.diverging, more.num_steps), strict=True)),
+                          extensions=self.extensions + 1)  # fmt: skip
 
 
 def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
@@ -72,27 +97,56 @@ def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
     def constrain(z):
         return jnp.stack([t(z[..., j]) for j, t in enumerate(to_box)], axis=-1)
 
-    @jax.jit
-    def run(obs, key):
+    def kernel(obs):
         def potential(z):
             params = {p: z[j] for j, p in enumerate(PARAMETERS)}
             return potential_energy(cluster_model, (like,), {"obs": obs}, params)
 
+        return StepwiseNUTS(potential, warmup=warmup, dense_mass=True)
+
+    def kept(out):
+        return constrain(out.z), out.diverging, out.num_steps
+
+    @jax.jit
+    def first(obs, key):
         k_start, k_run = jax.vmap(jax.random.split, out_axes=1)(jax.random.split(key, chains))
         start = jax.vmap(lambda k: jax.random.uniform(k, (2,), minval=-1.1, maxval=1.1))(k_start)  # logit 0.25-0.75
-        out = run_stepwise_nuts(potential, start, key=k_run, warmup=warmup, samples=samples)
-        return constrain(out.z[:, warmup:]), out.diverging[:, warmup:], out.num_steps[:, warmup:]
+        nuts = kernel(obs)
+        state, out = nuts.advance(nuts.start(start, key=k_run), warmup + samples)
+        return state, kept(jax.tree.map(lambda x: x[:, warmup:], out))
 
-    return run
+    @jax.jit
+    def more(obs, state):
+        state, out = kernel(obs).advance(state, samples)
+        return state, kept(out)
+
+    return first, more
 
 
 _CACHE: dict = {}
 
 
+def nuts_settings(inference: dict) -> dict:
+    """The [`run_nuts`][] settings (chains, warm-up, draws, extensions) of a profile's
+    `inference` section."""
+    return {"chains": inference["nuts_chains"], "warmup": inference["nuts_warmup"],
+            "samples": inference["nuts_samples"], "extensions": inference["nuts_extensions"]}  # fmt: skip
+
+
 def run_nuts(
-    like: LikelihoodModel, obs: Float[Array, " 3"] | np.ndarray, *, key, chains: int, warmup: int, samples: int
+    like: LikelihoodModel,
+    obs: Float[Array, " 3"] | np.ndarray,
+    *,
+    key,
+    chains: int,
+    warmup: int,
+    samples: int,
+    extensions: int = 0,
 ) -> NutsResult:
     """Sample the posterior of one observation with NUTS.
+
+    NumPyro's kernel and warm-up adaptation with a dense mass matrix (the posteriors of
+    Q0 and a are often strongly correlated), in the logits of the prior box.
 
     **Arguments:**
 
@@ -100,6 +154,9 @@ def run_nuts(
     - `obs`: observed summaries (f_bound, sigma_v in km/s, r_h in AU).
     - `key`: PRNG key of this run (split once per chain).
     - `chains`, `warmup`, `samples`: chains, warm-up iterations and kept draws per chain.
+    - `extensions`: while R-hat or an effective sample size misses its target
+      ([`RHAT_MAX`][], [`ESS_MIN`][]) and no transition diverged, the same chains continue
+      for `samples` more draws each, at most this many times; every draw is kept.
 
     **Returns:**
 
@@ -109,8 +166,14 @@ def run_nuts(
     cache_key = (id(like), chains, warmup, samples)
     if cache_key not in _CACHE:  # the likelihood is kept too, so its id cannot be reused
         _CACHE[cache_key] = (like, _sampler(like, chains, warmup, samples))
-    draws, diverging, steps = _CACHE[cache_key][1](jnp.asarray(obs, jnp.float64), key)
-    return NutsResult(np.asarray(draws), np.asarray(diverging), np.asarray(steps))
+    first, more = _CACHE[cache_key][1]
+    obs = jnp.asarray(obs, jnp.float64)
+    state, out = first(obs, key)
+    result = NutsResult(*map(np.asarray, out))
+    while result.extensions < extensions and not result.diverging.any() and not _converged(result):
+        state, out = more(obs, state)
+        result = result.continued(NutsResult(*map(np.asarray, out)))
+    return result
 
 
 def diagnostics(result: NutsResult) -> dict[str, dict[str, float]]:
@@ -127,33 +190,43 @@ def diagnostics(result: NutsResult) -> dict[str, dict[str, float]]:
 
 def nuts_healthy(row: dict) -> bool:
     """Whether a [`sampler_check`][] row passes every diagnostic, on unrounded numbers."""
-    return row["divergences"] == 0 and all(
-        row[p]["r_hat"] < RHAT_MAX and row[p]["ess_bulk"] > ESS_MIN and row[p]["ess_tail"] > ESS_MIN for p in PARAMETERS
+    return row["divergences"] == 0 and _mixed(row)
+
+
+def _mixed(diag: dict) -> bool:
+    return all(
+        diag[p]["r_hat"] < RHAT_MAX and diag[p]["ess_bulk"] > ESS_MIN and diag[p]["ess_tail"] > ESS_MIN
+        for p in PARAMETERS
     )
 
 
+def _converged(result: NutsResult) -> bool:
+    return _mixed(diagnostics(result))
+
+
 def sampler_check(like: LikelihoodModel, obs: np.ndarray, grid: GridPosterior, index: int, *, key, chains: int,
-                  warmup: int, samples: int) -> tuple[dict, np.ndarray, float]:  # fmt: skip
+                  warmup: int, samples: int, extensions: int = 0) -> tuple[dict, np.ndarray, float]:  # fmt: skip
     """Sample one posterior with NUTS; its diagnostics and its agreement with the grid.
 
     **Arguments:**
 
     - `like`, `obs`: the likelihood and the observed summaries (3,).
     - `grid`, `index`: the grid posteriors, and which of them belongs to `obs`.
-    - `key`, `chains`, `warmup`, `samples`: the sampler's settings.
+    - `key`, `chains`, `warmup`, `samples`, `extensions`: the sampler's settings
+      ([`run_nuts`][]).
 
     **Returns:**
 
     `(row, draws, seconds)`: per parameter R-hat, bulk and tail ESS, NUTS and grid means,
-    sds and 5-95% quantiles, plus the divergence count and `healthy`; the draws, shape
-    `(chains * samples, 2)`; the wall time of the run (s).
+    sds and 5-95% quantiles, plus the divergence count, the extensions run and `healthy`;
+    the draws, shape `(chains * kept draws per chain, 2)`; the wall time of the run (s).
     """
     t0 = time.perf_counter()
-    result = run_nuts(like, obs, key=key, chains=chains, warmup=warmup, samples=samples)
+    result = run_nuts(like, obs, key=key, chains=chains, warmup=warmup, samples=samples, extensions=extensions)
     seconds = time.perf_counter() - t0
     diag = diagnostics(result)
     mom = grid.moments()
-    row = {"index": int(index), "divergences": int(result.diverging.sum())}
+    row = {"index": int(index), "divergences": int(result.diverging.sum()), "extensions": result.extensions}
     for j, p in enumerate(PARAMETERS):
         s = result.draws[..., j].ravel()
         row[p] = diag[p] | {
