@@ -9,13 +9,15 @@ as much as one point's, those waits are most of a posterior's time.
 
 [`run_stepwise_nuts`][] runs the same Markov chains as NumPyro's `hmc(algo="NUTS")`
 (multinomial NUTS, iterative tree building, dual-averaging step size and windowed
-diagonal mass adaptation) as a loop of single leapfrog steps: each pass through the loop
+diagonal or dense mass adaptation) as a loop of single leapfrog steps: each pass through the loop
 advances every chain by one step of its own trajectory, and a chain whose trajectory ends
 records its draw, adapts, and starts its next trajectory at once. The loop therefore runs
 as many passes as the busiest chain has steps. It is built from NumPyro's own pieces
 (`numpyro.infer.hmc_util`: leapfrog, tree combination, U-turn checks, warm-up adapter)
 and consumes the random keys in the same order, so for the same keys it reproduces
 NumPyro's draws (tests/test_nuts_stepwise.py compares them draw for draw).
+[`StepwiseNUTS.advance`][clusteremu.nuts_stepwise.StepwiseNUTS.advance] can be called
+again on the chains it returns: they continue as if the first call had run longer.
 """
 
 from __future__ import annotations
@@ -138,9 +140,10 @@ class StepwiseNUTS:
     def advance(self, chains: _Chain, iterations: int) -> tuple[_Chain, StepwiseDraws]:
         """Run every chain for `iterations` more NUTS iterations (draws).
 
-        The first `warmup` iterations of a chain adapt its step size and mass matrix;
-        after them the kernel is fixed, so chains advanced again continue the same Markov
-        chains. A chain that has made its iterations waits for the others.
+        The first `warmup` iterations of a chain (counted from its start) adapt its step
+        size and mass matrix. Chains advanced again continue the same Markov chains, at
+        any iteration, warm-up included. A chain that has made its iterations keeps
+        stepping until the others have too, but its steps are discarded.
 
         **Returns:**
 

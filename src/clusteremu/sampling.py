@@ -4,7 +4,8 @@ The sampler is NumPyro's No-U-Turn kernel and warm-up adaptation (step size by d
 averaging, dense mass matrix) on the potential of the NumPyro model
 [`cluster_model`][clusteremu.inference.cluster_model] itself
 (`numpyro.infer.util.potential_energy`: the same priors, transforms and likelihood), run as
-one jit-compiled function for every chain, with the observation a traced argument: a new
+a jit-compiled function for every chain (a second one continues them), with the observation
+a traced argument: a new
 observation costs only the sampling, about ten times less than `numpyro.infer.MCMC.run`,
 which recompiles its sampling loop on every call. Chains start at random points in the
 middle half of the prior box.
@@ -163,14 +164,18 @@ def run_nuts(
     **Returns:**
 
     A [`NutsResult`][]. The compiled sampler is kept per (likelihood, settings), so a
-    second observation does not recompile.
+    second observation does not recompile; with `extensions`, the first call also compiles
+    the continuation, so that later runs' times hold no compilation either.
     """
     cache_key = (id(like), chains, warmup, samples)
     if cache_key not in _CACHE:  # the likelihood is kept too, so its id cannot be reused
-        _CACHE[cache_key] = (like, _sampler(like, chains, warmup, samples))
-    first, more = _CACHE[cache_key][1]
+        _CACHE[cache_key] = [like, *_sampler(like, chains, warmup, samples)]
+    entry = _CACHE[cache_key]
     obs = jnp.asarray(obs, jnp.float64)
-    state, out = first(obs, key)
+    state, out = entry[1](obs, key)
+    if extensions and not isinstance(entry[2], jax.stages.Compiled):
+        entry[2] = entry[2].lower(obs, state).compile()
+    more = entry[2]
     result = NutsResult(*map(np.asarray, out))
     while result.extensions < extensions and not result.diverging.any() and not _converged(result):
         state, out = more(obs, state)
