@@ -241,6 +241,21 @@ def selection_vars(learned: dict) -> dict:
     return {"unusable_top": f"{100 * (1 - top['usable_fraction']):.0f}"}
 
 
+def continued_text(rows: list[dict], samples: int) -> str:
+    """What the continuation rule did, as a clause: how many runs missed R-hat or ESS at the
+    profile's draws and how often the most continued one was continued."""
+    n = sum(1 for r in rows if r["extensions"] > 0)
+    if not n:
+        return f"no run missed $\\hat R$ or ESS at {samples} draws per chain"
+    most = max(r["extensions"] for r in rows)
+    times = {1: "once", 2: "twice"}.get(most, f"{word(most)} times")
+    if n == 1:
+        return f"one run had missed $\\hat R$ or ESS at {samples} draws per chain and was continued {times}"
+    return (
+        f"{word(n)} runs had missed $\\hat R$ or ESS at {samples} draws per chain and were continued, at most {times}"
+    )
+
+
 def nuts_summary(rows: list[dict]) -> dict:
     dmean = max(abs(r[p]["nuts_mean"] - r[p]["grid_mean"]) / r[p]["grid_sd"] for r in rows for p in PARAMETERS)
     dsd = max(abs(r[p]["nuts_sd"] / r[p]["grid_sd"] - 1) for r in rows for p in PARAMETERS)
@@ -248,8 +263,6 @@ def nuts_summary(rows: list[dict]) -> dict:
         "n_nuts": len(rows),
         "n_nuts_healthy": sum(r["healthy"] for r in rows),
         "n_divergent": sum(1 for r in rows if r["divergences"] > 0),
-        "n_extended": sum(1 for r in rows if r["extensions"] > 0),
-        "most_extensions": max(r["extensions"] for r in rows),
         "max_rhat": f"{max(r[p]['r_hat'] for r in rows for p in PARAMETERS):.4f}",
         "min_ess": f"{min(min(r[p]['ess_bulk'], r[p]['ess_tail']) for r in rows for p in PARAMETERS):.0f}",
         "nuts_grid_dmean": f"{dmean:.2f}",
@@ -277,6 +290,7 @@ def inference_vars(config, inf: dict, truth: dict) -> dict:
         "se95": f"{(0.95 * 0.05 / n) ** 0.5:.3f}",
         "recommended_name": LIKELIHOOD_NAMES[best],
         **{k: v for k, v in nuts.items() if k != "dmean_value"},
+        "continued": continued_text(inf["nuts"][best], cfg["nuts_samples"]),
     }
     for p in PARAMETERS:
         r = inf["coverage_set"][best][p]

@@ -164,12 +164,18 @@ def test_the_manuscript_types_no_number_by_hand(root):
     assert lines == [], "numbers must come from _variables.yml ({{< var ... >}}):\n" + "\n".join(lines)
 
 
-def test_every_checked_claim_is_in_the_manuscript_verbatim(root):
+def variables_step(root):
+    """analysis/90_variables.py as a module (its file name is not an identifier)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("variables_step", root / "analysis" / "90_variables.py")
     step = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(step)
+    return step
+
+
+def test_every_checked_claim_is_in_the_manuscript_verbatim(root):
+    step = variables_step(root)
     text = " ".join((root / "paper" / "index.qmd").read_text().split())
     missing = [claim for claim, _ in step.CLAIMS if " ".join(claim.split()) not in text]
     assert missing == [], f"claims checked by the build but no longer in the text: {missing}"
@@ -183,3 +189,13 @@ def test_every_checked_claim_is_in_the_manuscript_verbatim(root):
         "status": "all one claims hold",
         "list": "All one claims hold.",
     }
+
+
+def test_the_continuation_clause_counts_runs_and_continuations(root):
+    step = variables_step(root)
+    rows = [{"extensions": e} for e in (1, 0, 2, 1)]
+    assert step.continued_text(rows, 1000) == (
+        "three runs had missed $\\hat R$ or ESS at 1000 draws per chain and were continued, at most twice"
+    )
+    assert step.continued_text(rows[:2], 200).endswith("was continued once")
+    assert step.continued_text(rows[1:2], 200) == "no run missed $\\hat R$ or ESS at 200 draws per chain"
