@@ -5,10 +5,9 @@ averaging, dense mass matrix) on the potential of the NumPyro model
 [`cluster_model`][clusteremu.inference.cluster_model] itself
 (`numpyro.infer.util.potential_energy`: the same priors, transforms and likelihood), run as
 a jit-compiled function for every chain (a second one continues them), with the observation
-a traced argument: a new
-observation costs only the sampling, about ten times less than `numpyro.infer.MCMC.run`,
-which recompiles its sampling loop on every call. Chains start at random points in the
-middle half of the prior box.
+a traced argument: a new observation costs only the sampling, about ten times less than
+`numpyro.infer.MCMC.run`, which recompiles its sampling loop on every call. Chains start at
+random points in the middle half of the prior box.
 
 A run whose R-hat or effective sample sizes miss their targets can continue the same chains
 (`extensions`). On 100 coverage observations with the flow likelihood, 4 chains of 1000 +
@@ -126,6 +125,16 @@ def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
     return first, more
 
 
+@dataclass
+class _Compiled:
+    """A likelihood's samplers: `first` runs new chains, `more` continues them (compiled
+    ahead on first use; the likelihood is kept so that its id, the cache key, stays taken)."""
+
+    like: LikelihoodModel
+    first: object
+    more: object
+
+
 _CACHE: dict = {}
 
 
@@ -168,17 +177,16 @@ def run_nuts(
     the continuation, so that later runs' times hold no compilation either.
     """
     cache_key = (id(like), chains, warmup, samples)
-    if cache_key not in _CACHE:  # the likelihood is kept too, so its id cannot be reused
-        _CACHE[cache_key] = [like, *_sampler(like, chains, warmup, samples)]
-    entry = _CACHE[cache_key]
+    if cache_key not in _CACHE:
+        _CACHE[cache_key] = _Compiled(like, *_sampler(like, chains, warmup, samples))
+    sampler = _CACHE[cache_key]
     obs = jnp.asarray(obs, jnp.float64)
-    state, out = entry[1](obs, key)
-    if extensions and not isinstance(entry[2], jax.stages.Compiled):
-        entry[2] = entry[2].lower(obs, state).compile()
-    more = entry[2]
+    state, out = sampler.first(obs, key)
+    if extensions and not isinstance(sampler.more, jax.stages.Compiled):
+        sampler.more = sampler.more.lower(obs, state).compile()
     result = NutsResult(*map(np.asarray, out))
-    while result.extensions < extensions and not result.diverging.any() and not _converged(result):
-        state, out = more(obs, state)
+    while result.extensions < extensions and not result.diverging.any() and not _mixed(diagnostics(result)):
+        state, out = sampler.more(obs, state)
         result = result.continued(NutsResult(*map(np.asarray, out)))
     return result
 
@@ -205,10 +213,6 @@ def _mixed(diag: dict) -> bool:
         diag[p]["r_hat"] < RHAT_MAX and diag[p]["ess_bulk"] > ESS_MIN and diag[p]["ess_tail"] > ESS_MIN
         for p in PARAMETERS
     )
-
-
-def _converged(result: NutsResult) -> bool:
-    return _mixed(diagnostics(result))
 
 
 def sampler_check(like: LikelihoodModel, obs: np.ndarray, grid: GridPosterior, index: int, *, key, chains: int,
