@@ -83,8 +83,9 @@ def main(args):
     obs, truth = held.y, held.x
     family = likelihood_family(em, learned, gp, flow)
     sampler = nuts_settings(cfg)
-    check = np.sort(np.random.default_rng(cfg["seed"]).choice(len(obs), size=min(cfg["n_nuts_check"], len(obs)),
-                                                               replace=False))  # fmt: skip
+    check = np.sort(
+        np.random.default_rng(cfg["seed"]).choice(len(obs), size=min(cfg["n_nuts_check"], len(obs)), replace=False)
+    )
     reports, test_reports, grids, nuts, timings = {}, {}, {}, {}, {}
     for name, like in family.items():
         t0 = time.perf_counter()
@@ -113,8 +114,9 @@ def main(args):
     measured = likelihood_family(em, learned, gp, obs_sd=obs_sd)
     best_measured = best if best in measured else recommend({k: reports[k] for k in measured})
     noisy = perturbed(obs, obs_sd, cfg["seed"])
-    measured_report = calibration_report(grid_posterior(measured[best_measured], noisy, n_grid=cfg["grid_points"]),
-                                         truth, box, seed=cfg["seed"])  # fmt: skip
+    measured_report = calibration_report(
+        grid_posterior(measured[best_measured], noisy, n_grid=cfg["grid_points"]), truth, box, seed=cfg["seed"]
+    )
     measured_report["checks"] = calibration_checks(measured_report)
     out = {
         "n_coverage_total": int(len(cols["point"])),

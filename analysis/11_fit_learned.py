@@ -40,7 +40,7 @@ def summarize(fit, data) -> dict:
             "n": int(len(data.selection_usable)),
             "n_unusable": int((~data.selection_usable).sum()),
             "quarters": selection,
-        },  # fmt: skip
+        },
         "loss_curves": loss_curves(history.train_loss, history.val_loss),
     }
 

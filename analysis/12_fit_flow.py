@@ -28,9 +28,15 @@ def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     settings = FlowSettings.from_config(config)
     data = load_emulator_data(args.dataset)
-    flow, history = fit_flow(data.train.x, data.train.y, data.validation.x, data.validation.y,
-                             n_stars=config["simulation"]["n_stars"], settings=settings,
-                             domain=ParameterBox.from_domain(config["domain"]))  # fmt: skip
+    flow, history = fit_flow(
+        data.train.x,
+        data.train.y,
+        data.validation.x,
+        data.validation.y,
+        n_stars=config["simulation"]["n_stars"],
+        settings=settings,
+        domain=ParameterBox.from_domain(config["domain"]),
+    )
     summary = {
         "epochs_run": int(history.epochs),
         "best_epoch": int(history.best_epoch),

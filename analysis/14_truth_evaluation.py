@@ -79,8 +79,12 @@ def main(args):
     grid = dense_grid(box)
     results["physical_range"] = physical_range({name: predict(grid) for name, predict in ranged.items()})
     results["n_unusable"] = int(len(cols["point"]) - len(truth.y))
-    run = Run(__file__, config, inputs=[args.truth, args.model, args.learned, args.gp, args.flow],
-              seeds={"flow_samples": config["truth"]["seed"]})  # fmt: skip
+    run = Run(
+        __file__,
+        config,
+        inputs=[args.truth, args.model, args.learned, args.gp, args.flow],
+        seeds={"flow_samples": config["truth"]["seed"]},
+    )
     run.write_json(args.results, results)
     run.write_text(args.table, truth_table(results))
 

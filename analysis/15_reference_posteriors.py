@@ -54,8 +54,9 @@ def main(args):
     obs = held.y[chosen]
     wide = grid_posterior(like, obs, n_grid=FINE_GRID)
     grids = [local_grid(wide, k, box, n=ref["grid_points"], span_sd=ref["span_sd"]) for k in range(len(chosen))]
-    result = simulate_design(reference_design(grids, seed=ref["seed"], realizations=ref["realizations"]), config,
-                             args.cache)  # fmt: skip
+    result = simulate_design(
+        reference_design(grids, seed=ref["seed"], realizations=ref["realizations"]), config, args.cache
+    )
     cells = ref["grid_points"] ** 2
     rows = []
     for k, (i, grid) in enumerate(zip(chosen, grids, strict=True)):
@@ -64,16 +65,27 @@ def main(args):
         mom = emu.moments()
         em_mean = [float(mom[f"{p}_mean"][0]) for p in PARAMETERS]
         em_sd = [float(mom[f"{p}_sd"][0]) for p in PARAMETERS]
-        rows.append({
-            "index": i, "truth": held.x[i].tolist(), "obs": obs[k].tolist(), "q0": grid.q0.tolist(),
-            "a_au": grid.a_au.tolist(), "bsl": bsl,
-            "emulator": {"mean": em_mean, "sd": em_sd, "density": emu.density[0].tolist()},
-            "dmean_over_sd": [abs(e - b) / s for e, b, s in zip(em_mean, bsl["mean"], em_sd, strict=True)],
-            "sd_ratio": [e / b for e, b in zip(em_sd, bsl["sd"], strict=True)],
-        })  # fmt: skip
-    out = {"likelihood": inference["recommended"], "observations": rows, "grid_points": ref["grid_points"],
-           "realizations": ref["realizations"], "span_sd": ref["span_sd"],
-           "n_simulations": int(len(result.columns["point"]))}  # fmt: skip
+        rows.append(
+            {
+                "index": i,
+                "truth": held.x[i].tolist(),
+                "obs": obs[k].tolist(),
+                "q0": grid.q0.tolist(),
+                "a_au": grid.a_au.tolist(),
+                "bsl": bsl,
+                "emulator": {"mean": em_mean, "sd": em_sd, "density": emu.density[0].tolist()},
+                "dmean_over_sd": [abs(e - b) / s for e, b, s in zip(em_mean, bsl["mean"], em_sd, strict=True)],
+                "sd_ratio": [e / b for e, b in zip(em_sd, bsl["sd"], strict=True)],
+            }
+        )
+    out = {
+        "likelihood": inference["recommended"],
+        "observations": rows,
+        "grid_points": ref["grid_points"],
+        "realizations": ref["realizations"],
+        "span_sd": ref["span_sd"],
+        "n_simulations": int(len(result.columns["point"])),
+    }
     inputs = [args.coverage_sims, args.inference, args.model, args.learned, args.gp, args.flow]
     run = Run(__file__, config, inputs=inputs, seeds={"reference": ref["seed"]})
     run.write_json(args.results, out, extra={"n_simulated": result.n_simulated, "n_from_cache": result.n_cached})

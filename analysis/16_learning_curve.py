@@ -30,8 +30,9 @@ CONFIG_SECTIONS = ("domain", "simulation", "learned", "inference", "learning_cur
 def point(data, settings, box, n_stars, truth, obs, theta, grid_points, seed):
     em = fit_learned(data, settings, box, n_stars).emulator
     accuracy = truth_evaluation(truth, {"learned": vars(em.predict(truth.point_statistics().x))})
-    report = calibration_report(grid_posterior(Selected(LearnedLikelihood(em), em.selection), obs, n_grid=grid_points),
-                                theta, box, seed=seed)  # fmt: skip
+    report = calibration_report(
+        grid_posterior(Selected(LearnedLikelihood(em), em.selection), obs, n_grid=grid_points), theta, box, seed=seed
+    )
     return {
         "n_train_points": int(len(np.unique(data.train.point))),
         "n_train_simulations": int(len(data.train.y)),
@@ -53,11 +54,27 @@ def main(args):
     truth = usable_rows(read_dataset(args.truth))
     held = usable_rows(read_dataset(args.coverage_sims))
     fractions = [(k + 1) / lc["n_subsets"] for k in range(lc["n_subsets"])]
-    rows = [point(data.fewer_training_points(f, seed=lc["seed"]), settings, box, config["simulation"]["n_stars"],
-                  truth, held.y, held.x, inf["grid_points"], inf["seed"]) | {"fraction": f}
-            for f in fractions]  # fmt: skip
-    run = Run(__file__, config, inputs=[args.dataset, args.truth, args.coverage_sims],
-              seeds={"learning_curve": lc["seed"], "learned": settings.seed})  # fmt: skip
+    rows = [
+        point(
+            data.fewer_training_points(f, seed=lc["seed"]),
+            settings,
+            box,
+            config["simulation"]["n_stars"],
+            truth,
+            held.y,
+            held.x,
+            inf["grid_points"],
+            inf["seed"],
+        )
+        | {"fraction": f}
+        for f in fractions
+    ]
+    run = Run(
+        __file__,
+        config,
+        inputs=[args.dataset, args.truth, args.coverage_sims],
+        seeds={"learning_curve": lc["seed"], "learned": settings.seed},
+    )
     perfect = truth_evaluation(truth, {})["perfect"]
     run.write_json(args.out, {"rows": rows, "perfect": perfect, "n_coverage": len(held.y)})
 

@@ -47,11 +47,19 @@ def median_time(fn, repeats=REPEATS):
 def machine():
     cpu = "unknown CPU"
     if Path("/proc/cpuinfo").exists():
-        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                 if line.startswith("model name")]  # fmt: skip
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ]
         cpu = names[0] if names else cpu
-    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "platform": platform.machine(),
-            "jax_backend": jax.default_backend(), "jax_devices": len(jax.devices())}  # fmt: skip
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "platform": platform.machine(),
+        "jax_backend": jax.default_backend(),
+        "jax_devices": len(jax.devices()),
+    }
 
 
 def study_timings(inference: str) -> dict:
@@ -61,9 +69,13 @@ def study_timings(inference: str) -> dict:
     times = load_record(inference)["extra"]
     n_obs = json.loads(Path(inference).read_text())["n_coverage_used"]
     names = [k.removeprefix("grid_seconds_") for k in times if k.startswith("grid_seconds_")]
-    return {name: {"grid": times[f"grid_seconds_{name}"] / n_obs,
-                   "nuts": statistics.median(times[f"nuts_seconds_{name}"]) if f"nuts_seconds_{name}" in times
-                   else None} for name in names}  # fmt: skip
+    return {
+        name: {
+            "grid": times[f"grid_seconds_{name}"] / n_obs,
+            "nuts": statistics.median(times[f"nuts_seconds_{name}"]) if f"nuts_seconds_{name}" in times else None,
+        }
+        for name in names
+    }
 
 
 def main(args):

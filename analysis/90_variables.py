@@ -44,17 +44,37 @@ CONFIG_SECTIONS = (
     "reference",
     "manuscript",
 )
-RESULTS = ("design_summary", "validation", "campaign", "training", "learned", "flow", "evaluation", "truth",
-           "inference", "reference", "learning_curve", "costs")  # fmt: skip
+RESULTS = (
+    "design_summary",
+    "validation",
+    "campaign",
+    "training",
+    "learned",
+    "flow",
+    "evaluation",
+    "truth",
+    "inference",
+    "reference",
+    "learning_curve",
+    "costs",
+)
 OUT_FMT = {"f_bound": "{:.3f}", "sigma_v_kms": "{:.2f}", "r_h_au": "{:.0f}"}
 OUT_TEXT = {"f_bound": "the bound fraction", "sigma_v_kms": "the velocity dispersion", "r_h_au": "the half-mass radius"}
 PARAM_TEXT = {"q0": "$Q_0$", "a_au": "$a$"}
-MODEL_TEXT = {"mean": "the mean ensemble", "learned": "the learned-noise ensemble", "gp": "the Gaussian process",
-              "flow": "the flow"}  # fmt: skip
+MODEL_TEXT = {
+    "mean": "the mean ensemble",
+    "learned": "the learned-noise ensemble",
+    "gp": "the Gaussian process",
+    "flow": "the flow",
+}
 WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
-CHECK_TEXT = {"accuracy": "the accuracy condition", "global": "the overall coverage",
-              "quarters": "the coverage by quarter",
-              "sbc": "the SBC test", "tarp": "the TARP test"}  # fmt: skip
+CHECK_TEXT = {
+    "accuracy": "the accuracy condition",
+    "global": "the overall coverage",
+    "quarters": "the coverage by quarter",
+    "sbc": "the SBC test",
+    "tarp": "the TARP test",
+}
 
 
 def word(n: int) -> str:
@@ -77,8 +97,20 @@ def listing(items: list[str]) -> str:
 
 
 #: The packages whose versions the manuscript states (exact pins in requirements.lock).
-SOFTWARE = ("jax", "equinox", "optax", "numpyro", "flowjax", "arviz", "numpy", "scipy", "scikit-learn", "rebound",
-            "matplotlib", "typst")  # fmt: skip
+SOFTWARE = (
+    "jax",
+    "equinox",
+    "optax",
+    "numpyro",
+    "flowjax",
+    "arviz",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "rebound",
+    "matplotlib",
+    "typst",
+)
 
 
 def build_info(config) -> dict:
@@ -217,14 +249,21 @@ def truth_vars(config, truth: dict) -> dict:
         if max(r["ratio68"]) <= 0.3 and max(r["ratio95"]) <= 0.5:
             meets.append(text)
         (below if max(r["ratio68"]) < 1.0 else above).append(text)
-    sentence = (f"The error of {listing(below) if below else 'no emulator'} stays below the realization noise at the "
-                "truth points for every summary")  # fmt: skip
+    sentence = (
+        f"The error of {listing(below) if below else 'no emulator'} stays below the realization noise at the "
+        "truth points for every summary"
+    )
     sentence += f", but not that of {listing(above)}." if above else "."
     if meets:
-        sentence += (f" {upper_first(listing(meets))} even stay{'s' if len(meets) == 1 else ''} within 0.3 and 0.5 of "
-                     "it at the two percentiles.")  # fmt: skip
-    unphysical = [f"{MODEL_TEXT[m]} reaches {v['min'][0]:.2f} to {v['max'][0]:.2f} in $f_\\mathrm{{bound}}$"
-                  for m, v in truth["physical_range"].items() if not v["physical"]]  # fmt: skip
+        sentence += (
+            f" {upper_first(listing(meets))} even stay{'s' if len(meets) == 1 else ''} within 0.3 and 0.5 of "
+            "it at the two percentiles."
+        )
+    unphysical = [
+        f"{MODEL_TEXT[m]} reaches {v['min'][0]:.2f} to {v['max'][0]:.2f} in $f_\\mathrm{{bound}}$"
+        for m, v in truth["physical_range"].items()
+        if not v["physical"]
+    ]
     return {
         "n_points": config["truth"]["n_points"],
         "n_realizations": config["truth"]["n_realizations"],
@@ -301,17 +340,21 @@ def inference_vars(config, inf: dict, truth: dict) -> dict:
             f"contraction_{p}": f"{r['contraction_median']:.1f}",
         }
     sd = inf["measurement"]["sd"]
-    out["measurement_sd"] = (f"{sd[0]:g} in $f_\\mathrm{{bound}}$, {sd[1]:g} km/s in $\\sigma_v$ and {sd[2]:g} AU "
-                             "in $r_h$")  # fmt: skip
+    out["measurement_sd"] = (
+        f"{sd[0]:g} in $f_\\mathrm{{bound}}$, {sd[1]:g} km/s in $\\sigma_v$ and {sd[2]:g} AU in $r_h$"
+    )
     measured = inf["measurement"]["likelihood"]
-    who = ("its coverage is" if measured == best else
-           f"the recommended likelihood among those that model them, the {LIKELIHOOD_NAMES[measured]} one (the flow "
-           "has no measurement model), covers the truth in")  # fmt: skip
+    who = (
+        "its coverage is"
+        if measured == best
+        else f"the recommended likelihood among those that model them, the {LIKELIHOOD_NAMES[measured]} one (the flow "
+        "has no measurement model), covers the truth in"
+    )
     m = inf["measurement"]["report"]
     out["sentence_measurement"] = (
         f"With measurement errors of {out['measurement_sd']} added to the observations and to the likelihood, {who} "
         f"{m['q0']['coverage95']:.2f} of cases for $Q_0$ and {m['a_au']['coverage95']:.2f} for $a$ at {95}%."
-    )  # fmt: skip
+    )
     out |= inference_sentences(inf, truth)
     return out
 
@@ -319,21 +362,28 @@ def inference_vars(config, inf: dict, truth: dict) -> dict:
 def inference_sentences(inf: dict, truth: dict) -> dict:
     checks = {name: inf["coverage_set"][name]["checks"] for name in inf["likelihoods"]}
     passing = [LIKELIHOOD_NAMES[n] for n, c in checks.items() if all(c.values())]
-    ranking = (f"{upper_first(word(len(passing)))} of the {word(len(checks))} likelihoods pass every calibration check"
-               + (f" ({listing(passing)})." if passing else "."))  # fmt: skip
+    ranking = (
+        f"{upper_first(word(len(passing)))} of the {word(len(checks))} likelihoods pass every calibration check"
+        + (f" ({listing(passing)})." if passing else ".")
+    )
     top = {name: inf["coverage_set"][name]["q0"]["by_q0"][-1]["coverage95"] for name in inf["likelihoods"]}
     moves = []
     for base, text in (("learned", "the learned-noise likelihood"), ("flow", "the flow")):
         before, after = f"{top[base]:.2f}", f"{top[base + '+selection']:.2f}"
-        moves.append(f"leaves it at {before} for {text}" if before == after else
-                     f"moves it from {before} to {after} for {text}")  # fmt: skip
-    selection = (f"Of the {95}% coverage of $Q_0$ in the highest quarter of its range, where clusters are lost, "
-                 f"conditioning on the cluster being usable {' and '.join(moves)}.")  # fmt: skip
+        moves.append(
+            f"leaves it at {before} for {text}" if before == after else f"moves it from {before} to {after} for {text}"
+        )
+    selection = (
+        f"Of the {95}% coverage of $Q_0$ in the highest quarter of its range, where clusters are lost, "
+        f"conditioning on the cluster being usable {' and '.join(moves)}."
+    )
     lg, fl = inf["coverage_set"]["learned+selection"], inf["coverage_set"]["flow+selection"]
-    flow = (f"The flow, which assumes no Gaussian shape, covers $Q_0$ in {fl['q0']['coverage95']:.2f} and $a$ in "
-            f"{fl['a_au']['coverage95']:.2f} of cases at {95}%, against {lg['q0']['coverage95']:.2f} and "
-            f"{lg['a_au']['coverage95']:.2f} for the learned-noise Gaussian, both with the selection factor; where the "
-            "two agree, what remains of the error is the emulated mean's, not the likelihood's shape.")  # fmt: skip
+    flow = (
+        f"The flow, which assumes no Gaussian shape, covers $Q_0$ in {fl['q0']['coverage95']:.2f} and $a$ in "
+        f"{fl['a_au']['coverage95']:.2f} of cases at {95}%, against {lg['q0']['coverage95']:.2f} and "
+        f"{lg['a_au']['coverage95']:.2f} for the learned-noise Gaussian, both with the selection factor; where the "
+        "two agree, what remains of the error is the emulated mean's, not the likelihood's shape."
+    )
     return {"sentence_ranking": ranking, "sentence_selection": selection, "sentence_flow": flow}
 
 
@@ -343,11 +393,16 @@ def reference_vars(config, ref: dict) -> dict:
     for label, r in zip(("typical", "high-$Q_0$"), ref["observations"], strict=True):
         dm, ratio = r["dmean_over_sd"], r["sd_ratio"]
         ok &= max(dm) <= 0.3 and all(abs(x - 1) <= 0.2 for x in ratio)
-        parts.append(f"for the {label} observation the emulator's means differ from the reference by {dm[0]:.2f} and "
-                     f"{dm[1]:.2f} posterior standard deviations for $Q_0$ and $a$, and its standard deviations are "
-                     f"{ratio[0]:.2f} and {ratio[1]:.2f} times the reference's")  # fmt: skip
-    verdict = ("Both are within the targets of 0.3 standard deviations and 20%." if ok
-               else "Not both are within the targets of 0.3 standard deviations and 20%.")  # fmt: skip
+        parts.append(
+            f"for the {label} observation the emulator's means differ from the reference by {dm[0]:.2f} and "
+            f"{dm[1]:.2f} posterior standard deviations for $Q_0$ and $a$, and its standard deviations are "
+            f"{ratio[0]:.2f} and {ratio[1]:.2f} times the reference's"
+        )
+    verdict = (
+        "Both are within the targets of 0.3 standard deviations and 20%."
+        if ok
+        else "Not both are within the targets of 0.3 standard deviations and 20%."
+    )
     return {
         "grid_points": config["reference"]["grid_points"],
         "realizations": config["reference"]["realizations"],
@@ -359,12 +414,14 @@ def reference_vars(config, ref: dict) -> dict:
 
 def learning_curve_vars(lc: dict) -> dict:
     first, last = lc["rows"][0], lc["rows"][-1]
-    sentence = (f"With {first['n_train_points']} training points the worst summary's truth-set error is "
-                f"{max(first['truth_ratio68']):.2f} realization standard deviations and the {95}% coverage of $Q_0$ "
-                f"and $a$ {first['q0_coverage95']:.2f} and {first['a_au_coverage95']:.2f}; with all "
-                f"{last['n_train_points']} it is {max(last['truth_ratio68']):.2f}, with coverage "
-                f"{last['q0_coverage95']:.2f} and {last['a_au_coverage95']:.2f} and median contractions of "
-                f"{last['q0_contraction_median']:.1f} and {last['a_au_contraction_median']:.1f}.")  # fmt: skip
+    sentence = (
+        f"With {first['n_train_points']} training points the worst summary's truth-set error is "
+        f"{max(first['truth_ratio68']):.2f} realization standard deviations and the {95}% coverage of $Q_0$ "
+        f"and $a$ {first['q0_coverage95']:.2f} and {first['a_au_coverage95']:.2f}; with all "
+        f"{last['n_train_points']} it is {max(last['truth_ratio68']):.2f}, with coverage "
+        f"{last['q0_coverage95']:.2f} and {last['a_au_coverage95']:.2f} and median contractions of "
+        f"{last['q0_contraction_median']:.1f} and {last['a_au_contraction_median']:.1f}."
+    )
     return {"sentence": sentence}
 
 
@@ -393,7 +450,7 @@ def cost_vars(costs: dict, campaign: dict, reference: dict, config) -> dict:
         "nuts_by_simulation_minutes": f"{evals * sim / 60:.0f}",
         "by_likelihood": listing(
             [f"{LIKELIHOOD_NAMES[n]} {two_digits(t['nuts'])} s" for n, t in by_likelihood if t["nuts"] is not None]
-        ),  # fmt: skip
+        ),
         "grid_by_likelihood": listing(
             [f"{LIKELIHOOD_NAMES[n]} {two_digits(1e3 * t['grid'])} ms" for n, t in by_likelihood]
         ),
@@ -406,11 +463,15 @@ def scale_radius_sentence(inf: dict) -> str:
     """Whether every likelihood leaves a weakly constrained (median contraction below two)."""
     worst = max(c["a_au"]["contraction_median"] for c in inf["coverage_set"].values())
     if worst < 2.0:
-        return (f"The scale radius stays weakly constrained whatever the likelihood (median contraction at most "
-                f"{worst:.1f}), as self-similarity implies: the observed summaries of a cluster of this size carry "
-                "little information on it.")  # fmt: skip
-    return (f"The scale radius is constrained too, with a median contraction of up to {worst:.1f}, through the "
-            "dynamical age that self-similarity leaves as its only trace in the summaries.")  # fmt: skip
+        return (
+            f"The scale radius stays weakly constrained whatever the likelihood (median contraction at most "
+            f"{worst:.1f}), as self-similarity implies: the observed summaries of a cluster of this size carry "
+            "little information on it."
+        )
+    return (
+        f"The scale radius is constrained too, with a median contraction of up to {worst:.1f}, through the "
+        "dynamical age that self-similarity leaves as its only trace in the summaries."
+    )
 
 
 def verdict_vars(inf: dict, truth: dict, costs: dict) -> dict:
@@ -426,14 +487,22 @@ def verdict_vars(inf: dict, truth: dict, costs: dict) -> dict:
             per[p] = f"misses {listing([CHECK_TEXT[c] for c in a[p]['failed']])} for {PARAM_TEXT[p]}"
     both = a["q0"]["trusted"] and a["a_au"]["trusted"]
     outcome = "meets every condition for both parameters" if both else f"{per['q0']} and {per['a_au']}"
-    answer = ("Yes, for both parameters" if both else
-              "Yes for $Q_0$; for $a$, not yet" if a["q0"]["trusted"] else
-              "Yes for $a$; for $Q_0$, not yet" if a["a_au"]["trusted"] else "Not yet")  # fmt: skip
+    answer = (
+        "Yes, for both parameters"
+        if both
+        else "Yes for $Q_0$; for $a$, not yet"
+        if a["q0"]["trusted"]
+        else "Yes for $a$; for $Q_0$, not yet"
+        if a["a_au"]["trusted"]
+        else "Not yet"
+    )
     c = inf["coverage_set"][best]
-    abstract = (f"The recommended likelihood, built on {model} ({name}), {outcome}: its "
-                f"{95}% credible intervals cover the truth in {c['q0']['coverage95']:.2f} (for $Q_0$) and "
-                f"{c['a_au']['coverage95']:.2f} (for $a$) of the held-out cases, with median contractions of "
-                f"{c['q0']['contraction_median']:.1f} and {c['a_au']['contraction_median']:.1f}.")  # fmt: skip
+    abstract = (
+        f"The recommended likelihood, built on {model} ({name}), {outcome}: its "
+        f"{95}% credible intervals cover the truth in {c['q0']['coverage95']:.2f} (for $Q_0$) and "
+        f"{c['a_au']['coverage95']:.2f} (for $a$) of the held-out cases, with median contractions of "
+        f"{c['q0']['contraction_median']:.1f} and {c['a_au']['contraction_median']:.1f}."
+    )
     conclusions = (
         f"**{answer}.** Against the criterion of @sec-intro, the recommended likelihood ({name}, on {model}) "
         f"{outcome}. Its emulator errs at the truth points by at most "
@@ -444,9 +513,13 @@ def verdict_vars(inf: dict, truth: dict, costs: dict) -> dict:
         f"grid or {costs['nuts']} s with NUTS, against {costs['reference_minutes']} minutes of simulation for one "
         "synthetic-likelihood reference posterior on a local grid (@sec-costs). Where it does not, the table of "
         "@sec-coverage says which condition fails and by how much. " + scale_radius_sentence(inf)
-    )  # fmt: skip
-    return {"abstract": abstract, "conclusions": conclusions, "trusted_q0": a["q0"]["trusted"],
-            "trusted_a": a["a_au"]["trusted"]}  # fmt: skip
+    )
+    return {
+        "abstract": abstract,
+        "conclusions": conclusions,
+        "trusted_q0": a["q0"]["trusted"],
+        "trusted_a": a["a_au"]["trusted"],
+    }
 
 
 def recommended(results: dict) -> dict:
@@ -457,26 +530,49 @@ def recommended(results: dict) -> dict:
 #: Qualitative statements of the manuscript, each with the test that makes it true. Each
 #: text appears verbatim in paper/index.qmd (tests/test_manuscript.py checks it).
 CLAIMS = [
-    ("The bound fraction falls as $Q_0$ grows", lambda r: r["campaign"]["f_bound_median_low_q0"]
-     > r["campaign"]["f_bound_median_high_q0"]),
-    ("Relative to each summary's value it grows with $Q_0$",
-     lambda r: all(v["high_q0"] > v["low_q0"] for v in r["campaign"]["relative_noise_by_q0"].values())),
-    ("much less so for $a$", lambda r: recommended(r)["q0"]["contraction_median"]
-     > 2 * recommended(r)["a_au"]["contraction_median"]),
-    ("what remains wrong in the posteriors below is the likelihood's, not the sampler's",
-     lambda r: nuts_summary(r["inference"]["nuts"][r["inference"]["recommended"]])["dmean_value"] < 0.2),
-    ("For every method but the training mean and the linear regression most of the error is the simulator's own "
-     "scatter",
-     lambda r: all(share > 0.5 for m, shares in r["evaluation"]["noise_share"].items()
-                   if m not in ("mean", "linear") for share in shares)),
-    ("Every prediction of the learned-noise ensemble and of the\nflow, on a dense grid over the domain and beyond it, "
-     "lies in the physical range", lambda r: r["truth"]["physical_range"]["learned"]["physical"]
-     and r["truth"]["physical_range"]["flow"]["physical"]),
-    ("those of the\nmean ensemble and of the Gaussian process, which emulate the summaries themselves, do not",
-     lambda r: not any(r["truth"]["physical_range"][m]["physical"] for m in ("mean", "gp"))),
-    ("changes nothing beyond the realization noise",
-     lambda r: max(max(row["mean_difference_over_se"]) for row in r["validation"]["precision"]["rows"]) < 3.0),
-]  # fmt: skip
+    (
+        "The bound fraction falls as $Q_0$ grows",
+        lambda r: r["campaign"]["f_bound_median_low_q0"] > r["campaign"]["f_bound_median_high_q0"],
+    ),
+    (
+        "Relative to each summary's value it grows with $Q_0$",
+        lambda r: all(v["high_q0"] > v["low_q0"] for v in r["campaign"]["relative_noise_by_q0"].values()),
+    ),
+    (
+        "much less so for $a$",
+        lambda r: recommended(r)["q0"]["contraction_median"] > 2 * recommended(r)["a_au"]["contraction_median"],
+    ),
+    (
+        "what remains wrong in the posteriors below is the likelihood's, not the sampler's",
+        lambda r: nuts_summary(r["inference"]["nuts"][r["inference"]["recommended"]])["dmean_value"] < 0.2,
+    ),
+    (
+        "For every method but the training mean and the linear regression most of the error is the simulator's own "
+        "scatter",
+        lambda r: all(
+            share > 0.5
+            for m, shares in r["evaluation"]["noise_share"].items()
+            if m not in ("mean", "linear")
+            for share in shares
+        ),
+    ),
+    (
+        "Every prediction of the learned-noise ensemble and of the\nflow, "
+        "on a dense grid over the domain and beyond it, "
+        "lies in the physical range",
+        lambda r: (
+            r["truth"]["physical_range"]["learned"]["physical"] and r["truth"]["physical_range"]["flow"]["physical"]
+        ),
+    ),
+    (
+        "those of the\nmean ensemble and of the Gaussian process, which emulate the summaries themselves, do not",
+        lambda r: not any(r["truth"]["physical_range"][m]["physical"] for m in ("mean", "gp")),
+    ),
+    (
+        "changes nothing beyond the realization noise",
+        lambda r: max(max(row["mean_difference_over_se"]) for row in r["validation"]["precision"]["rows"]) < 3.0,
+    ),
+]
 
 
 class ClaimError(RuntimeError):

@@ -30,8 +30,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="profile YAML")
     parser.add_argument("--out", required=True, help="output PDF (build/<profile>/paper.pdf)")
-    parser.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto",
-                        help="auto: Quarto when on PATH, else pandoc + Lua filter + Typst")  # fmt: skip
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "quarto", "fallback"),
+        default="auto",
+        help="auto: Quarto when on PATH, else pandoc + Lua filter + Typst",
+    )
     try:
         main(parser.parse_args())
     except (ConfigError, ManuscriptError) as exc:

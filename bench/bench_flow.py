@@ -54,8 +54,10 @@ def main(args):
     for i in range(1, args.repeats + 1):
         for name, like in variants.items():
             times[name].append(timed(lambda like=like, i=i: run_nuts(like, obs[i], key=keys[i], **kw).draws))
-    print(f"NUTS posterior, flow + selection ({kw['chains']} chains x {kw['warmup']} + {kw['samples']}), "
-          f"{args.repeats} observations sampled in turn by both, median (min - max):")  # fmt: skip
+    print(
+        f"NUTS posterior, flow + selection ({kw['chains']} chains x {kw['warmup']} + {kw['samples']}), "
+        f"{args.repeats} observations sampled in turn by both, median (min - max):"
+    )
     for name, t in times.items():
         print(f"  {name:12s} {median_range(t)} s")
     ratio = np.array(times["flowjax"]) / np.array(times["flow_kernel"])

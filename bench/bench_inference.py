@@ -53,10 +53,12 @@ def main(args):
     obs = load_emulator_data(f"data/{args.profile}/campaign.csv").validation.y
     files = {role: f"data/{args.profile}/{name}" for role, name in MODEL_FILES.items()}
     kw = nuts_settings(inf)
-    print(f"NUTS posterior ({inf['nuts_chains']} chains x {inf['nuts_warmup']} + {inf['nuts_samples']}, continued up "
-          f"to {inf['nuts_extensions']} times while a diagnostic misses) after compilation, {args.repeats} "
-          f"observations, median (min - max), target <= 2 s; grid posterior "
-          f"({inf['grid_points']} x {inf['grid_points']}), one observation, best of 3:")  # fmt: skip
+    print(
+        f"NUTS posterior ({inf['nuts_chains']} chains x {inf['nuts_warmup']} + {inf['nuts_samples']}, continued up "
+        f"to {inf['nuts_extensions']} times while a diagnostic misses) after compilation, {args.repeats} "
+        f"observations, median (min - max), target <= 2 s; grid posterior "
+        f"({inf['grid_points']} x {inf['grid_points']}), one observation, best of 3:"
+    )
     for name in args.likelihoods.split(","):
         compile_s, nuts, grid = posterior_times(load_likelihood(name, files), obs, kw, inf["grid_points"], args.repeats)
         print(f"  {name:16s} NUTS {median_range(nuts)} s (compiling run {compile_s:.1f} s), grid {grid:.3f} s")
@@ -84,6 +86,7 @@ if __name__ == "__main__":
     parser.add_argument("--profile", default="paper")
     parser.add_argument("--repeats", type=int, default=9, help="observations sampled after the compiling one")
     parser.add_argument("--likelihoods", default="input,flow+selection", help="comma-separated likelihood names")
-    parser.add_argument("--one-thread", action="store_true",
-                        help="one XLA worker thread, as `clusteremu infer --method nuts` runs")  # fmt: skip
+    parser.add_argument(
+        "--one-thread", action="store_true", help="one XLA worker thread, as `clusteremu infer --method nuts` runs"
+    )
     main(parser.parse_args())

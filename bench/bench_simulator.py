@@ -88,16 +88,20 @@ def main(args):
     config = load_config(f"analysis/config/{args.profile}.yaml", sections=("simulation", "campaign"))
     settings = SimulationSettings.from_config(config)
     batch, n = config["campaign"]["batch_size"], settings.n_stars
-    print(f"N = {n}, {settings.n_steps} steps, batch {batch}, force in {settings.force_precision}, "
-          f"devices {jax.devices()}")  # fmt: skip
+    print(
+        f"N = {n}, {settings.n_steps} steps, batch {batch}, force in {settings.force_precision}, "
+        f"devices {jax.devices()}"
+    )
     rates = interleaved(settings, batch, args.repeats)
     ratios = [o / r for o, r in zip(rates["ours"], rates["REBOUND"], strict=True)]
     print(f"1. whole simulations, {args.repeats} interleaved repeats, pair interactions/s, median (min - max):")
     print(f"   ours (batch {batch}, jit, all cores): {median_range(rates['ours'])}")
     print(f"   REBOUND leapfrog, 1 thread:        {median_range(rates['REBOUND'])}")
     print(f"   ratio ours / REBOUND:              {median_range(ratios)}   (target >= 3)")
-    print(f"   one simulation of the profile: {1e3 * pairs(n, settings.n_steps) / np.median(rates['ours']):.1f} ms "
-          "of batched throughput")  # fmt: skip
+    print(
+        f"   one simulation of the profile: {1e3 * pairs(n, settings.n_steps) / np.median(rates['ours']):.1f} ms "
+        "of batched throughput"
+    )
     print("2. against N (1000 steps; ours in batches of the profile's size), pairs/s:")
     for size in (50, 100, 200, 400):
         s = with_steps(settings, n_stars=size, n_steps=1000)

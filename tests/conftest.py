@@ -88,10 +88,16 @@ def make_tiny_learned(members: int = 3, hidden: int = 16, seed: int = 4):
 
     x_mean, x_std = jnp.array([1.0, 125.0]), jnp.array([0.3, 45.0])
     return LearnedEmulator(
-        make_ensemble(members, (2, hidden, 9), key=jax.random.key(seed)), x_mean, x_std,
-        jnp.array([0.5, 1.5, 6.0]), jnp.array([1.0, 0.3, 0.4]), jnp.ones(3), SummaryTransform(100),
-        SelectionModel(jnp.array([3.0, -2.0, 0.0, -0.5, 0.0, 0.0]), x_mean, x_std), ParameterBox(0.5, 1.5, 50.0, 200.0),
-    )  # fmt: skip
+        make_ensemble(members, (2, hidden, 9), key=jax.random.key(seed)),
+        x_mean,
+        x_std,
+        jnp.array([0.5, 1.5, 6.0]),
+        jnp.array([1.0, 0.3, 0.4]),
+        jnp.ones(3),
+        SummaryTransform(100),
+        SelectionModel(jnp.array([3.0, -2.0, 0.0, -0.5, 0.0, 0.0]), x_mean, x_std),
+        ParameterBox(0.5, 1.5, 50.0, 200.0),
+    )
 
 
 @pytest.fixture(scope="session")

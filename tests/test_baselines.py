@@ -55,8 +55,13 @@ def test_fit_baselines_normalizes_itself_and_predicts_in_physical_units(data):
         return SplitData(a * scale[0] + 1.0, b3 * np.array([[0.2, 300.0, 0.2]]) + 5.0, np.arange(len(a)))
 
     data3 = EmulatorData({"train": split(x, y), "validation": split(xv, yv), "test": split(xt, ft)}, 0, 0)
-    settings = {"seed": 0, "knn_k_max": 20, "rbf_log10_smoothing_min": -3.0, "rbf_log10_smoothing_max": 1.0,
-                "gp_restarts": 0}  # fmt: skip
+    settings = {
+        "seed": 0,
+        "knn_k_max": 20,
+        "rbf_log10_smoothing_min": -3.0,
+        "rbf_log10_smoothing_max": 1.0,
+        "gp_restarts": 0,
+    }
     out, gp = fit_baselines(data3, settings, ParameterBox(0.5, 1.5, 50.0, 200.0))
     mean, var = gp.predict(data3.test.x)
     np.testing.assert_allclose(np.asarray(mean), np.asarray(out["gp"]["test"]["mean"]), rtol=1e-6, atol=1e-8)

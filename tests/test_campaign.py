@@ -18,8 +18,12 @@ def setup(request):
     settings = SimulationSettings.from_config(cfg, n_stars=24, n_steps=100, n_energy_checks=2, t_end_yr=50.0)
 
     def design(points=7, realizations=2, added=0):
-        return make_design({**cfg.data, "design": {**cfg["design"], "n_points": points, "n_realizations": realizations,
-                                                   "added_points": added}})  # fmt: skip
+        return make_design(
+            {
+                **cfg.data,
+                "design": {**cfg["design"], "n_points": points, "n_realizations": realizations, "added_points": added},
+            }
+        )
 
     return design, settings
 

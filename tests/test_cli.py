@@ -53,8 +53,23 @@ def test_no_or_unknown_subcommand_is_a_usage_error(capsys):
 
 
 def test_simulate_prints_summaries_and_saves_state(capsys, tmp_path, root):
-    argv = ["simulate", "--q0", 0.9, "--a", 120, "--seed", 3, "--n-stars", 16, "--t-end", 5, "--profile", "smoke",
-            "--root", root]  # fmt: skip
+    argv = [
+        "simulate",
+        "--q0",
+        0.9,
+        "--a",
+        120,
+        "--seed",
+        3,
+        "--n-stars",
+        16,
+        "--t-end",
+        5,
+        "--profile",
+        "smoke",
+        "--root",
+        root,
+    ]
     code, out, _ = run(capsys, *argv, "--json", "--save-state", tmp_path / "s.npz")
     assert code == 0
     result = json.loads(out)
@@ -86,9 +101,12 @@ def test_simulate_refusals(capsys, root, extra, message):
 
 
 def test_unknown_profile_is_refused_by_every_subcommand(capsys, root, model):
-    for argv in (["simulate", "--q0", 1, "--a", 100, "--seed", 1], ["predict", "--q0", 1, "--a", 100, "--model", model],
-                 ["infer", "--f-bound", 0.5, "--sigma-v", 3, "--r-h", 200, "--data", model.parent],
-                 ["audit"]):  # fmt: skip
+    for argv in (
+        ["simulate", "--q0", 1, "--a", 100, "--seed", 1],
+        ["predict", "--q0", 1, "--a", 100, "--model", model],
+        ["infer", "--f-bound", 0.5, "--sigma-v", 3, "--r-h", 200, "--data", model.parent],
+        ["audit"],
+    ):
         code, _, err = run(capsys, *argv, "--profile", "nope", "--root", root)
         assert code == 2 and "unknown profile 'nope'; allowed:" in err and "smoke" in err
 
@@ -157,8 +175,21 @@ def test_infer_refusals(capsys, root, data, obs, extra, message):
 
 def test_infer_without_a_coverage_study_needs_a_named_likelihood(capsys, root, tmp_path, model):
     (tmp_path / "emulator.eqx").write_bytes(model.read_bytes())
-    argv = ["infer", "--f-bound", 0.5, "--sigma-v", 3, "--r-h", 200, "--data", tmp_path, "--profile", "smoke",
-            "--root", root]  # fmt: skip
+    argv = [
+        "infer",
+        "--f-bound",
+        0.5,
+        "--sigma-v",
+        3,
+        "--r-h",
+        200,
+        "--data",
+        tmp_path,
+        "--profile",
+        "smoke",
+        "--root",
+        root,
+    ]
     code, _, err = run(capsys, *argv)
     assert code == 2 and "no coverage study at" in err and "--likelihood" in err
     code, out, _ = run(capsys, *argv, "--likelihood", "input")
@@ -167,8 +198,21 @@ def test_infer_without_a_coverage_study_needs_a_named_likelihood(capsys, root, t
 
 def test_infer_uses_the_recommended_likelihood_by_default(capsys, root, data, tiny_learned):
     obs = tiny_learned.predict(np.array([[1.0, 120.0]])).mean[0]
-    argv = ["infer", "--f-bound", obs[0], "--sigma-v", obs[1], "--r-h", obs[2], "--data", data,
-            "--profile", "smoke", "--root", root]  # fmt: skip
+    argv = [
+        "infer",
+        "--f-bound",
+        obs[0],
+        "--sigma-v",
+        obs[1],
+        "--r-h",
+        obs[2],
+        "--data",
+        data,
+        "--profile",
+        "smoke",
+        "--root",
+        root,
+    ]
     code, out, _ = run(capsys, *argv)
     assert code == 0 and "[recommended: learned noise + selection likelihood, grid" in out
     code, named, _ = run(capsys, *argv, "--likelihood", "learned")
@@ -182,8 +226,23 @@ def test_infer_on_the_grid_and_with_nuts_saves_the_posterior(capsys, root, data,
     import arviz as az
 
     obs = tiny_emulator.predict(np.array([[1.0, 120.0]])).mean[0]
-    argv = ["infer", "--f-bound", obs[0], "--sigma-v", obs[1], "--r-h", obs[2], "--data", data,
-            "--likelihood", "input", "--profile", "smoke", "--root", root]  # fmt: skip
+    argv = [
+        "infer",
+        "--f-bound",
+        obs[0],
+        "--sigma-v",
+        obs[1],
+        "--r-h",
+        obs[2],
+        "--data",
+        data,
+        "--likelihood",
+        "input",
+        "--profile",
+        "smoke",
+        "--root",
+        root,
+    ]
     code, out, _ = run(capsys, *argv, "--out", tmp_path / "grid.nc")
     assert code == 0 and "grid" in out and "q0" in out and "diagnostics: ok" in out
     assert az.from_netcdf(tmp_path / "grid.nc").posterior["q0"].size == 2 * 200, "chains x draws of the profile"

@@ -91,10 +91,20 @@ def test_bad_config_stops_script_before_writing(root, smoke_dict, write_config, 
     path = write_config(_broken(smoke_dict, "design.n_points", 0))
     outs = [tmp_path / "out" / n for n in ("d.csv", "d.json")]
     proc = subprocess.run(
-        [sys.executable, str(root / "analysis" / "01_design.py"), "--config", str(path),
-         "--table", str(outs[0]), "--summary", str(outs[1])],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(root / "analysis" / "01_design.py"),
+            "--config",
+            str(path),
+            "--table",
+            str(outs[0]),
+            "--summary",
+            str(outs[1]),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode != 0
     assert "design.n_points = 0" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -134,7 +144,11 @@ def test_stamps_are_rewritten_only_for_changed_sections(smoke_dict, write_config
 
 def test_stamp_command_refuses_an_invalid_profile_and_writes_nothing(smoke_dict, write_config, tmp_path, root):
     path = write_config(_broken(smoke_dict, "figures.dpi", 5))
-    proc = subprocess.run([sys.executable, "-m", "clusteremu.config", "stamps", str(path), str(tmp_path / "s")],
-                          capture_output=True, text=True, cwd=root)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "clusteremu.config", "stamps", str(path), str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
     assert proc.returncode == 2 and "figures.dpi = 5: not allowed" in proc.stderr
     assert not (tmp_path / "s").exists()

@@ -26,8 +26,9 @@ def exact_grid_posteriors(n=600, n_grid=120, width=1.0, seed=0):
     theta = BOX.draw(n, seed=seed)
     y = theta + NOISE * np.random.default_rng(seed + 1).normal(size=theta.shape)
     q0, a = BOX.grid(n_grid)
-    logp = (stats.norm.logpdf(q0[None, :, None], y[:, 0, None, None], width * NOISE[0])
-            + stats.norm.logpdf(a[None, None, :], y[:, 1, None, None], width * NOISE[1]))  # fmt: skip
+    logp = stats.norm.logpdf(q0[None, :, None], y[:, 0, None, None], width * NOISE[0]) + stats.norm.logpdf(
+        a[None, None, :], y[:, 1, None, None], width * NOISE[1]
+    )
     dens = np.exp(logp - logp.max(axis=(1, 2), keepdims=True))
     dens /= dens.sum(axis=(1, 2), keepdims=True) * (q0[1] - q0[0]) * (a[1] - a[0])
     return GridPosterior(q0, a, dens), theta

@@ -7,13 +7,21 @@ from clusteremu.dataset import COLUMNS, DatasetError, dataset_to_csv, read_datas
 def columns(n=4):
     rng = np.random.default_rng(0)
     cols = {
-        "point": np.arange(n) // 2, "realization": np.arange(n) % 2, "q0": rng.uniform(0.5, 1.5, n),
-        "a_au": rng.uniform(50, 200, n), "split": np.array(["train", "train", "test", "test"][:n]),
-        "seed": rng.integers(0, 2**32, n), "f_bound": rng.uniform(size=n), "sigma_v_kms": rng.uniform(1, 5, n),
-        "r_h_au": rng.uniform(50, 500, n), "n_bound": rng.integers(0, 100, n), "few_bound": np.zeros(n, bool),
-        "energy_error": rng.uniform(0, 1e-5, n), "energy_error_final": rng.uniform(0, 1e-5, n),
+        "point": np.arange(n) // 2,
+        "realization": np.arange(n) % 2,
+        "q0": rng.uniform(0.5, 1.5, n),
+        "a_au": rng.uniform(50, 200, n),
+        "split": np.array(["train", "train", "test", "test"][:n]),
+        "seed": rng.integers(0, 2**32, n),
+        "f_bound": rng.uniform(size=n),
+        "sigma_v_kms": rng.uniform(1, 5, n),
+        "r_h_au": rng.uniform(50, 500, n),
+        "n_bound": rng.integers(0, 100, n),
+        "few_bound": np.zeros(n, bool),
+        "energy_error": rng.uniform(0, 1e-5, n),
+        "energy_error_final": rng.uniform(0, 1e-5, n),
         "flag_energy": np.zeros(n, bool),
-    }  # fmt: skip
+    }
     cols["few_bound"][1], cols["sigma_v_kms"][1], cols["r_h_au"][1] = True, np.nan, np.nan
     cols["flag_energy"][2] = True
     return cols

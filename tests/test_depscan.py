@@ -30,15 +30,24 @@ def test_closure_follows_relative_lazy_and_data_dependencies(package):
     assert "unused.py" not in names
     assert config_sections(script) == ("domain", "figures")
     assert [p.name for p in module_closure(pkg / "things.py", pkg, with_init=False)] == [
-        "base.py", "lazy.py", "look.mplstyle", "things.py"]  # fmt: skip
+        "base.py",
+        "lazy.py",
+        "look.mplstyle",
+        "things.py",
+    ]
 
 
 def test_re_exports_and_package_imports_resolve_to_their_modules(package):
     root, pkg = package
     script = root / "analysis" / "02_y.py"
     script.write_text("import clusteremu.base\nfrom clusteremu import Thing\n")
-    assert {p.name for p in script_closure(script, pkg)} == {"__init__.py", "base.py", "things.py", "lazy.py",
-                                                             "look.mplstyle"}  # fmt: skip
+    assert {p.name for p in script_closure(script, pkg)} == {
+        "__init__.py",
+        "base.py",
+        "things.py",
+        "lazy.py",
+        "look.mplstyle",
+    }
     assert config_sections(script) == ()
 
 

@@ -13,8 +13,22 @@ def synthetic_dataset(path, rng, shift=0.0):
             rows.append(
                 (p, r, q0, a, split, p * 3 + r, 0.5 + off, 3.0 + off, 100.0 + off, 50, False, 1e-6, 1e-6, False)
             )
-    names = ["point", "realization", "q0", "a_au", "split", "seed", "f_bound", "sigma_v_kms", "r_h_au",
-             "n_bound", "few_bound", "energy_error", "energy_error_final", "flag_energy"]  # fmt: skip
+    names = [
+        "point",
+        "realization",
+        "q0",
+        "a_au",
+        "split",
+        "seed",
+        "f_bound",
+        "sigma_v_kms",
+        "r_h_au",
+        "n_bound",
+        "few_bound",
+        "energy_error",
+        "energy_error_final",
+        "flag_energy",
+    ]
     cols = {n: np.array([row[i] for row in rows]) for i, n in enumerate(names)}
     cols["few_bound"][0] = True  # one excluded for too few bound stars
     cols["flag_energy"][1] = True  # one excluded for energy error

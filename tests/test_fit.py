@@ -9,8 +9,16 @@ from clusteremu.fit import EmulatorSettings, fit_emulator
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
-SETTINGS = EmulatorSettings(seed=0, n_members=3, hidden_width=32, hidden_layers=2, learning_rate=3e-3,
-                            max_epochs=3000, patience_epochs=300, noise_neighbours=8)  # fmt: skip
+SETTINGS = EmulatorSettings(
+    seed=0,
+    n_members=3,
+    hidden_width=32,
+    hidden_layers=2,
+    learning_rate=3e-3,
+    max_epochs=3000,
+    patience_epochs=300,
+    noise_neighbours=8,
+)
 
 
 def truth(x):
@@ -30,11 +38,22 @@ def campaign(path, n_points=200, realizations=4, seed=0):
     y = mean + sd * rng.normal(size=mean.shape)
     y[split[rows] == "test"] = np.nan  # the fit must never read the test split
     n = rows.size
-    cols = {"point": rows, "realization": np.tile(np.arange(realizations), n_points), "q0": x[rows, 0],
-            "a_au": x[rows, 1], "split": split[rows], "seed": np.arange(n), "f_bound": y[:, 0],
-            "sigma_v_kms": y[:, 1], "r_h_au": y[:, 2], "n_bound": np.full(n, 50), "few_bound": np.zeros(n, bool),
-            "energy_error": np.zeros(n), "energy_error_final": np.zeros(n),
-            "flag_energy": np.zeros(n, bool)}  # fmt: skip
+    cols = {
+        "point": rows,
+        "realization": np.tile(np.arange(realizations), n_points),
+        "q0": x[rows, 0],
+        "a_au": x[rows, 1],
+        "split": split[rows],
+        "seed": np.arange(n),
+        "f_bound": y[:, 0],
+        "sigma_v_kms": y[:, 1],
+        "r_h_au": y[:, 2],
+        "n_bound": np.full(n, 50),
+        "few_bound": np.zeros(n, bool),
+        "energy_error": np.zeros(n),
+        "energy_error_final": np.zeros(n),
+        "flag_energy": np.zeros(n, bool),
+    }
     path.write_text(dataset_to_csv(cols))
     return load_emulator_data(path)
 

@@ -29,9 +29,16 @@ BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
 N_STARS = 100
 CORR = np.array([[1.0, 0.5, -0.3], [0.5, 1.0, 0.4], [-0.3, 0.4, 1.0]])
 SETTINGS = dict(
-    seed=11, flow_layers=2, knots=8, interval=5.0, nn_width=32,
-    learning_rate=3e-3, max_epochs=60, patience_epochs=15, batch_size=512,
-)  # fmt: skip
+    seed=11,
+    flow_layers=2,
+    knots=8,
+    interval=5.0,
+    nn_width=32,
+    learning_rate=3e-3,
+    max_epochs=60,
+    patience_epochs=15,
+    batch_size=512,
+)
 
 
 def true_moments(theta):

@@ -13,8 +13,9 @@ from clusteremu.validation import energy_history, momentum_drift, reversibility_
 def settings(request):
     root = request.config.rootpath
     cfg = load_config(root / "analysis" / "config" / "smoke.yaml")
-    return SimulationSettings.from_config(cfg, n_stars=48, t_end_yr=100.0, n_steps=400, n_energy_checks=4,
-                                          force_precision=request.param)  # fmt: skip
+    return SimulationSettings.from_config(
+        cfg, n_stars=48, t_end_yr=100.0, n_steps=400, n_energy_checks=4, force_precision=request.param
+    )
 
 
 @pytest.mark.parametrize(("force_dtype", "rtol"), [("float64", 1e-10), ("float32", 2e-5)])

@@ -16,8 +16,16 @@ from clusteremu.transforms import SummaryTransform
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
 N_STARS = 100
-SETTINGS = LearnedSettings(seed=0, n_members=3, hidden_width=32, hidden_layers=2, learning_rate=3e-3,
-                           max_epochs=2000, patience_epochs=200, beta=0.5)  # fmt: skip
+SETTINGS = LearnedSettings(
+    seed=0,
+    n_members=3,
+    hidden_width=32,
+    hidden_layers=2,
+    learning_rate=3e-3,
+    max_epochs=2000,
+    patience_epochs=200,
+    beta=0.5,
+)
 
 
 def truth_z(x):
@@ -40,10 +48,22 @@ def fitted(tmp_path_factory):
     z = mean + np.einsum("nij,nj->ni", np.linalg.cholesky(cov), rng.normal(size=mean.shape))
     y = np.asarray(SummaryTransform(N_STARS).inverse(z))
     n = len(rows)
-    cols = {"point": rows, "realization": np.tile(np.arange(m), n_points), "q0": x[rows, 0], "a_au": x[rows, 1],
-            "split": split[rows], "seed": np.arange(n), "f_bound": y[:, 0], "sigma_v_kms": y[:, 1], "r_h_au": y[:, 2],
-            "n_bound": np.full(n, 50), "few_bound": np.zeros(n, bool), "energy_error": np.zeros(n),
-            "energy_error_final": np.zeros(n), "flag_energy": np.zeros(n, bool)}  # fmt: skip
+    cols = {
+        "point": rows,
+        "realization": np.tile(np.arange(m), n_points),
+        "q0": x[rows, 0],
+        "a_au": x[rows, 1],
+        "split": split[rows],
+        "seed": np.arange(n),
+        "f_bound": y[:, 0],
+        "sigma_v_kms": y[:, 1],
+        "r_h_au": y[:, 2],
+        "n_bound": np.full(n, 50),
+        "few_bound": np.zeros(n, bool),
+        "energy_error": np.zeros(n),
+        "energy_error_final": np.zeros(n),
+        "flag_energy": np.zeros(n, bool),
+    }
     cols["few_bound"] = x[rows, 0] > 1.3 + 0.2 * rng.uniform(size=n)  # unusable more often at high Q0
     path = tmp_path_factory.mktemp("learned") / "campaign.csv"
     path.write_text(dataset_to_csv(cols))
@@ -57,8 +77,10 @@ def test_nll_is_the_gaussian_negative_log_density():
     from clusteremu.learned import _gaussian
 
     mean, chol = jax.vmap(_gaussian)(jax.vmap(model)(x))
-    logp = [stats.multivariate_normal(np.asarray(m), np.asarray(c @ c.T)).logpdf(np.asarray(zz))
-            for m, c, zz in zip(mean, chol, z, strict=True)]  # fmt: skip
+    logp = [
+        stats.multivariate_normal(np.asarray(m), np.asarray(c @ c.T)).logpdf(np.asarray(zz))
+        for m, c, zz in zip(mean, chol, z, strict=True)
+    ]
     expected = -np.mean(logp) - 1.5 * np.log(2 * np.pi)
     assert float(gaussian_nll(model, x, z)) == pytest.approx(expected, rel=1e-4)
 
@@ -101,8 +123,11 @@ def test_selection_and_likelihood_in_physical_units(fitted):
     m = like.prepare(theta)
     t = fitted.transform
     z = np.asarray(t.forward(obs))[0]
-    expected = [stats.multivariate_normal(np.asarray(m.mean[k]), np.asarray(m.total[k])).logpdf(z)
-                + float(t.log_abs_det_jacobian(obs)[0]) for k in range(2)]  # fmt: skip
+    expected = [
+        stats.multivariate_normal(np.asarray(m.mean[k]), np.asarray(m.total[k])).logpdf(z)
+        + float(t.log_abs_det_jacobian(obs)[0])
+        for k in range(2)
+    ]
     np.testing.assert_allclose(np.asarray(like.log_prob(obs, m))[0], expected, rtol=1e-9)
     noisy = LearnedLikelihood(fitted, obs_sd=[0.05, 0.5, 30.0])
     assert np.all(np.asarray(noisy.log_prob(obs, m)) != np.asarray(like.log_prob(obs, m)))

@@ -22,11 +22,16 @@ def test_every_loadable_name_gives_the_family_member(files, tiny_emulator, tiny_
     sd = [0.01, 0.1, 5.0]
     learned = LearnedLikelihood(tiny_learned, sd)
     family = {v: Likelihood.of(tiny_emulator, v, sd) for v in ("constant", "input", "fullcov")} | {
-        "learned": learned, "learned+selection": Selected(learned, tiny_learned.selection)}  # fmt: skip
+        "learned": learned,
+        "learned+selection": Selected(learned, tiny_learned.selection),
+    }
     for name, ref in family.items():
         like = load_likelihood(name, files, obs_sd=sd)
-        np.testing.assert_allclose(np.asarray(like.log_prob(obs, like.prepare(theta))),
-                                   np.asarray(ref.log_prob(obs, ref.prepare(theta))), rtol=1e-12)  # fmt: skip
+        np.testing.assert_allclose(
+            np.asarray(like.log_prob(obs, like.prepare(theta))),
+            np.asarray(ref.log_prob(obs, ref.prepare(theta))),
+            rtol=1e-12,
+        )
     assert isinstance(load_likelihood("input", files), Likelihood)
     sel = load_likelihood("learned+selection", files)
     assert isinstance(sel, Selected) and isinstance(sel.inner, LearnedLikelihood)

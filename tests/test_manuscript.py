@@ -102,8 +102,9 @@ def _project(tmp_path, root, text, variables):
 
 
 def test_stage_refuses_missing_variables(tmp_path, root):
-    layout = _project(tmp_path, root, "N = {{< var design.n_points >}} and {{< var nope.x >}}.\n",
-                      "design:\n  n_points: '3'\n")  # fmt: skip
+    layout = _project(
+        tmp_path, root, "N = {{< var design.n_points >}} and {{< var nope.x >}}.\n", "design:\n  n_points: '3'\n"
+    )
     with pytest.raises(ManuscriptError, match="missing from build/smoke/_variables.yml: nope.x"):
         stage(layout)
 

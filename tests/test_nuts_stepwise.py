@@ -49,8 +49,9 @@ def test_same_draws_as_numpyro(potential, dense_mass):
         z, diverging, steps = jax.jit(lambda i, k: numpyro_chains(potential, i, k, warmup, samples, dense_mass))(
             init, keys
         )
-        ours = jax.jit(lambda i, k: run_stepwise_nuts(potential, i, key=k, warmup=warmup, samples=samples,
-                                                      dense_mass=dense_mass))(init, keys)  # fmt: skip
+        ours = jax.jit(
+            lambda i, k: run_stepwise_nuts(potential, i, key=k, warmup=warmup, samples=samples, dense_mass=dense_mass)
+        )(init, keys)
     # chains of different trajectory lengths: the chains really are out of step
     assert not np.array_equal(np.asarray(steps).sum(1)[0], np.asarray(steps).sum(1)[1])
     np.testing.assert_array_equal(ours.num_steps, steps)
@@ -71,8 +72,11 @@ def test_gaussian_moments():
 
     warmup, samples, chains = 500, 1000, 4
     with numpyro_keys():
-        out = jax.jit(lambda k: run_stepwise_nuts(potential, jnp.zeros((chains, 2)), key=jax.random.split(k, chains),
-                                                  warmup=warmup, samples=samples))(jax.random.key(0))  # fmt: skip
+        out = jax.jit(
+            lambda k: run_stepwise_nuts(
+                potential, jnp.zeros((chains, 2)), key=jax.random.split(k, chains), warmup=warmup, samples=samples
+            )
+        )(jax.random.key(0))
     draws = np.asarray(out.z)[:, warmup:].reshape(-1, 2)
     assert out.z.shape == (chains, warmup + samples, 2) and not np.asarray(out.diverging)[:, warmup:].any()
     # 4000 correlated draws: ESS of a few thousand, so the mean is known to ~0.02 sd
@@ -94,8 +98,9 @@ def test_advancing_again_continues_the_same_chains(dense_mass):
 
     with numpyro_keys():
         first, second = jax.jit(twice)(init, keys)
-        whole = jax.jit(lambda i, k: run_stepwise_nuts(banana, i, key=k, warmup=30, samples=45,
-                                                       dense_mass=dense_mass))(init, keys)  # fmt: skip
+        whole = jax.jit(lambda i, k: run_stepwise_nuts(banana, i, key=k, warmup=30, samples=45, dense_mass=dense_mass))(
+            init, keys
+        )
     np.testing.assert_array_equal(np.concatenate([first.num_steps, second.num_steps], 1), whole.num_steps)
     np.testing.assert_allclose(np.concatenate([first.z, second.z], 1), whole.z, rtol=0, atol=1e-6)
     # the chains took trajectories of different lengths, so some waited for the others

@@ -10,7 +10,10 @@ def test_every_public_name_resolves_to_its_module():
     for name in clusteremu.__all__:
         value = getattr(clusteremu, name)
         assert getattr(value, "__module__", clusteremu._EXPORTS[name]).split(".")[-1] in (
-            clusteremu._EXPORTS[name], "typing", "builtins"), name  # fmt: skip
+            clusteremu._EXPORTS[name],
+            "typing",
+            "builtins",
+        ), name
 
 
 def test_importing_the_package_imports_no_numerical_library():

@@ -72,11 +72,28 @@ def test_pdf_is_complete(repo):
     pdf = repo / "build/smoke/paper.pdf"
     assert len(PdfReader(pdf).pages) >= 2
     text = pdf_text(repo)
-    for heading in ("Introduction", "Experimental design", "The N-body simulator", "Validation",
-                    "The campaign", "The emulators", "Accuracy", "Predictive uncertainty", "Inference",
-                    "Likelihoods", "Samplers", "Coverage", "Posteriors against the simulator",
-                    "How many simulations", "Costs", "Conclusions", "Discussion", "Reproducibility",
-                    "References", "Appendix: provenance"):  # fmt: skip
+    for heading in (
+        "Introduction",
+        "Experimental design",
+        "The N-body simulator",
+        "Validation",
+        "The campaign",
+        "The emulators",
+        "Accuracy",
+        "Predictive uncertainty",
+        "Inference",
+        "Likelihoods",
+        "Samplers",
+        "Coverage",
+        "Posteriors against the simulator",
+        "How many simulations",
+        "Costs",
+        "Conclusions",
+        "Discussion",
+        "Reproducibility",
+        "References",
+        "Appendix: provenance",
+    ):
         assert heading in text, f"section {heading!r} missing from the PDF"
     for raw in ("{{<", "@fig-", "@tbl-", "@sec-", "??"):
         assert raw not in text, f"unresolved {raw!r} in the PDF"
@@ -150,10 +167,22 @@ def edited(repo: Path, rel: str, old: str | None = None, new: str | None = None)
 INFERENCE_FIGURES = {f"figures/{n}" for n in ("coverage", "coverage_quarters", "tarp", "sbc", "corners")}
 # Everything downstream of the mean ensemble: its evaluation, every likelihood study (one
 # likelihood stands on it), the truth set's comparison, the reference posterior and costs.
-EMULATOR_DOWNSTREAM = {"06_evaluate_emulator", "08_inference", "14_truth_evaluation", "15_reference_posteriors",
-                       "80_costs", "90_variables", "99_render", "figures/loss_curves", "figures/pred_vs_true",
-                       "figures/residuals", "figures/slices", "figures/reliability", "figures/truth",
-                       "figures/reference"} | INFERENCE_FIGURES  # fmt: skip
+EMULATOR_DOWNSTREAM = {
+    "06_evaluate_emulator",
+    "08_inference",
+    "14_truth_evaluation",
+    "15_reference_posteriors",
+    "80_costs",
+    "90_variables",
+    "99_render",
+    "figures/loss_curves",
+    "figures/pred_vs_true",
+    "figures/residuals",
+    "figures/slices",
+    "figures/reliability",
+    "figures/truth",
+    "figures/reference",
+} | INFERENCE_FIGURES
 
 
 @pytest.mark.parametrize(
@@ -167,14 +196,31 @@ EMULATOR_DOWNSTREAM = {"06_evaluate_emulator", "08_inference", "14_truth_evaluat
         ("src/clusteremu/manuscript.py", None, None, {"99_render"}),
         ("src/clusteremu/cli.py", None, None, set()),
         ("analysis/04_train_emulator.py", None, None, {"04_train_emulator"} | EMULATOR_DOWNSTREAM),
-        ("analysis/config/smoke.yaml", "  realizations: 6            # simulations per cell",
-         "  realizations: 5            # simulations per cell",
-         {"15_reference_posteriors", "90_variables", "figures/reference", "99_render"}),
-        ("analysis/config/smoke.yaml", "n_nuts_check: 2", "n_nuts_check: 3",
-         {"07_coverage_sims", "08_inference", "15_reference_posteriors", "16_learning_curve", "80_costs",
-          "90_variables", "figures/reference", "figures/learning_curve", "99_render"} | INFERENCE_FIGURES),
+        (
+            "analysis/config/smoke.yaml",
+            "  realizations: 6            # simulations per cell",
+            "  realizations: 5            # simulations per cell",
+            {"15_reference_posteriors", "90_variables", "figures/reference", "99_render"},
+        ),
+        (
+            "analysis/config/smoke.yaml",
+            "n_nuts_check: 2",
+            "n_nuts_check: 3",
+            {
+                "07_coverage_sims",
+                "08_inference",
+                "15_reference_posteriors",
+                "16_learning_curve",
+                "80_costs",
+                "90_variables",
+                "figures/reference",
+                "figures/learning_curve",
+                "99_render",
+            }
+            | INFERENCE_FIGURES,
+        ),
     ],
-)  # fmt: skip
+)
 def test_an_edit_reruns_exactly_what_depends_on_it(repo, rel, old, new, expected):
     with edited(repo, rel, old, new):
         assert reruns(repo) == expected
@@ -183,8 +229,9 @@ def test_an_edit_reruns_exactly_what_depends_on_it(repo, rel, old, new, expected
 
 def run_script(repo: Path, script: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(repo / "src")}
-    proc = subprocess.run([sys.executable, f"analysis/{script}", *args], cwd=repo, capture_output=True, text=True,
-                          env=env)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, f"analysis/{script}", *args], cwd=repo, capture_output=True, text=True, env=env
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -203,8 +250,16 @@ def test_a_forced_campaign_simulates_nothing_and_a_grown_one_only_what_is_new(re
 
     grown = tmp_path / "grown.yaml"
     grown.write_text((repo / cfg).read_text().replace("n_realizations: 2", "n_realizations: 3"))
-    run_script(repo, "01_design.py", "--config", str(grown), "--table", str(tmp_path / "d.csv"), "--summary",
-               str(tmp_path / "d.json"))  # fmt: skip
+    run_script(
+        repo,
+        "01_design.py",
+        "--config",
+        str(grown),
+        "--table",
+        str(tmp_path / "d.csv"),
+        "--summary",
+        str(tmp_path / "d.json"),
+    )
     outs = ["--dataset", str(tmp_path / "g.csv"), "--summary", str(tmp_path / "g.json")]
     more = run_script(
         repo, "03_simulate.py", "--config", str(grown), "--design", str(tmp_path / "d.csv"), *CACHE, *outs

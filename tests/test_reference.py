@@ -22,8 +22,14 @@ def simulated_columns(grid: LocalGrid, m: int, seed: int) -> dict:
     z = linear(theta) + rng.normal(size=(len(theta), 3)) * SD
     y = np.asarray(T.inverse(z))
     n = len(theta)
-    return {"point": design.point, "f_bound": y[:, 0], "sigma_v_kms": y[:, 1], "r_h_au": y[:, 2],
-            "few_bound": np.zeros(n, bool), "flag_energy": np.zeros(n, bool)}  # fmt: skip
+    return {
+        "point": design.point,
+        "f_bound": y[:, 0],
+        "sigma_v_kms": y[:, 1],
+        "r_h_au": y[:, 2],
+        "few_bound": np.zeros(n, bool),
+        "flag_energy": np.zeros(n, bool),
+    }
 
 
 def linear(theta):
@@ -34,8 +40,9 @@ def test_reference_design_is_reproducible_and_local_grid_stays_in_the_box():
     density = np.zeros((1, 40, 40))
     density[0, 35:, 10:14] = 1.0  # a posterior near the top edge of Q0
     q0, a = BOX.grid(40)
-    grid = local_grid(GridPosterior(q0, a, density / (density.sum() * (q0[1] - q0[0]) * (a[1] - a[0]))), 0, BOX,
-                      n=5, span_sd=3.0)  # fmt: skip
+    grid = local_grid(
+        GridPosterior(q0, a, density / (density.sum() * (q0[1] - q0[0]) * (a[1] - a[0]))), 0, BOX, n=5, span_sd=3.0
+    )
     assert grid.q0.max() <= BOX.q0_max and grid.q0.min() > 1.2
     d = reference_design([grid, grid], seed=3, realizations=4)
     assert len(d.seed) == 2 * 25 * 4 and d.seed[5] == simulation_seed(3, 1, 1)
@@ -51,8 +58,9 @@ def test_synthetic_posterior_matches_the_exact_posterior():
     z_obs = np.asarray(T.forward(obs))
     logp = -0.5 * np.sum(((z_obs - linear(grid.points)) / SD) ** 2, axis=1)
     dens = np.exp(logp - logp.max()).reshape(15, 15)
-    exact = GridPosterior(grid.q0, grid.a_au, dens[None] / (dens.sum() * (grid.q0[1] - grid.q0[0]) *
-                                                             (grid.a_au[1] - grid.a_au[0]))).moments()  # fmt: skip
+    exact = GridPosterior(
+        grid.q0, grid.a_au, dens[None] / (dens.sum() * (grid.q0[1] - grid.q0[0]) * (grid.a_au[1] - grid.a_au[0]))
+    ).moments()
     for j, p in enumerate(("q0", "a_au")):
         assert ref["mean"][j] == pytest.approx(exact[f"{p}_mean"][0], abs=0.15 * exact[f"{p}_sd"][0])
         assert ref["sd"][j] == pytest.approx(exact[f"{p}_sd"][0], rel=0.15)

@@ -27,8 +27,9 @@ def test_nuts_agrees_with_the_grid_and_reports_diagnostics(tiny_emulator):
     _, obs = synthetic(tiny_emulator, sigma, 1, seed=5)
     grid = grid_posterior(like, obs, n_grid=120)
     with numpyro_keys():
-        row, draws, seconds = sampler_check(like, obs[0], grid, 0, key=jax.random.key(0), chains=2, warmup=300,
-                                            samples=600)  # fmt: skip
+        row, draws, seconds = sampler_check(
+            like, obs[0], grid, 0, key=jax.random.key(0), chains=2, warmup=300, samples=600
+        )
     assert draws.shape == (1200, 2) and seconds > 0
     for p in ("q0", "a_au"):
         r = row[p]
@@ -78,4 +79,8 @@ def test_runs_missing_a_diagnostic_target_continue_the_same_chains(tiny_emulator
     np.testing.assert_array_equal(longer.draws[:, :50], short.draws)
     assert not np.array_equal(longer.draws[:, 50:100], longer.draws[:, 100:])
     assert nuts_settings({"nuts_chains": 4, "nuts_warmup": 10, "nuts_samples": 20, "nuts_extensions": 1}) == {
-        "chains": 4, "warmup": 10, "samples": 20, "extensions": 1}  # fmt: skip
+        "chains": 4,
+        "warmup": 10,
+        "samples": 20,
+        "extensions": 1,
+    }

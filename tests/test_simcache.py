@@ -10,12 +10,28 @@ from clusteremu.simcache import RESULT_FIELDS, SimulationCache, simulator_code_s
 from clusteremu.simulate import SimulationSettings
 
 SETTINGS = SimulationSettings(
-    n_stars=24, mass_function="equal", star_mass_msun=1.0, kroupa_min_msun=0.08, kroupa_max_msun=10.0,
-    plummer_mass_cut=0.999, softening_over_a=0.05, t_end_yr=50.0, n_steps=100, n_energy_checks=2,
-    min_bound_stars=5, force_precision="float64",
-)  # fmt: skip
-RESULT = {"f_bound": 0.5, "sigma_v_kms": math.nan, "r_h_au": 123.25, "n_bound": 12, "few_bound": True,
-          "energy_error": 1.5e-7, "energy_error_final": 1e-7}  # fmt: skip
+    n_stars=24,
+    mass_function="equal",
+    star_mass_msun=1.0,
+    kroupa_min_msun=0.08,
+    kroupa_max_msun=10.0,
+    plummer_mass_cut=0.999,
+    softening_over_a=0.05,
+    t_end_yr=50.0,
+    n_steps=100,
+    n_energy_checks=2,
+    min_bound_stars=5,
+    force_precision="float64",
+)
+RESULT = {
+    "f_bound": 0.5,
+    "sigma_v_kms": math.nan,
+    "r_h_au": 123.25,
+    "n_bound": 12,
+    "few_bound": True,
+    "energy_error": 1.5e-7,
+    "energy_error_final": 1e-7,
+}
 
 
 def test_round_trip_keeps_nan_and_exact_floats(tmp_path):

@@ -10,10 +10,19 @@ import pytest
 from clusteremu.simulate import SimulationSettings, simulate_batch, simulate_one
 
 SETTINGS = SimulationSettings(
-    n_stars=32, mass_function="equal", star_mass_msun=1.0, kroupa_min_msun=0.08, kroupa_max_msun=10.0,
-    plummer_mass_cut=0.999, softening_over_a=0.05, t_end_yr=50.0, n_steps=200, n_energy_checks=4,
-    min_bound_stars=5, force_precision="float64",
-)  # fmt: skip
+    n_stars=32,
+    mass_function="equal",
+    star_mass_msun=1.0,
+    kroupa_min_msun=0.08,
+    kroupa_max_msun=10.0,
+    plummer_mass_cut=0.999,
+    softening_over_a=0.05,
+    t_end_yr=50.0,
+    n_steps=200,
+    n_energy_checks=4,
+    min_bound_stars=5,
+    force_precision="float64",
+)
 SEEDS, Q0, A = np.array([3, 4, 5, 6]), np.array([0.6, 0.9, 1.2, 1.5]), np.array([60.0, 90.0, 120.0, 150.0])
 
 

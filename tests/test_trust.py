@@ -10,8 +10,13 @@ from clusteremu.trust import EMULATOR_OF, assess
 
 def report(cov68=0.68, cov95=0.95, n=400, quarters_ok=True, sbc_p=0.5):
     quarter = {"within_2se68": True, "within_2se95": quarters_ok}
-    return {"pit": [0.5] * n, "coverage68": cov68, "coverage95": cov95, "by_q0": [dict(quarter) for _ in range(4)],
-            "sbc_chi2_p": sbc_p}  # fmt: skip
+    return {
+        "pit": [0.5] * n,
+        "coverage68": cov68,
+        "coverage95": cov95,
+        "by_q0": [dict(quarter) for _ in range(4)],
+        "sbc_chi2_p": sbc_p,
+    }
 
 
 @pytest.fixture
@@ -48,8 +53,15 @@ def test_each_failed_condition_is_named_for_its_parameter(results, change, faile
 def test_coverage_within_two_binomial_standard_errors_passes():
     truth = {"models": {"learned": {"ratio68": [0.1, 0.1, 0.1]}}}
     se95 = (0.95 * 0.05 / 400) ** 0.5
-    inf = {"coverage_set": {"learned": {"q0": report(cov95=0.95 - 1.9 * se95), "a_au": report(cov95=0.95 - 2.1 * se95),
-                                        "tarp": {"inside_band": True}}}}  # fmt: skip
+    inf = {
+        "coverage_set": {
+            "learned": {
+                "q0": report(cov95=0.95 - 1.9 * se95),
+                "a_au": report(cov95=0.95 - 2.1 * se95),
+                "tarp": {"inside_band": True},
+            }
+        }
+    }
     a = assess("learned", truth, inf)
     assert a["q0"]["trusted"] and a["a_au"]["failed"] == ["global"]
 

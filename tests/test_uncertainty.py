@@ -77,8 +77,13 @@ def test_truth_evaluation_of_a_perfect_and_a_biased_model():
     truth = SplitData(x, mean + rng.normal(size=mean.shape) * sd, np.repeat(np.arange(3), 400))
     pts = truth.point_statistics().x
     true_mean = np.column_stack([2 - pts[:, 0], pts[:, 1] / 40, pts[:, 1]])
-    res = truth_evaluation(truth, {"perfect": gaussian_intervals(true_mean, np.tile(sd, (3, 1))),
-                                   "biased": gaussian_intervals(true_mean + sd, np.tile(sd, (3, 1)))})  # fmt: skip
+    res = truth_evaluation(
+        truth,
+        {
+            "perfect": gaussian_intervals(true_mean, np.tile(sd, (3, 1))),
+            "biased": gaussian_intervals(true_mean + sd, np.tile(sd, (3, 1))),
+        },
+    )
     perfect, biased = res["models"]["perfect"], res["models"]["biased"]
     assert max(perfect["ratio95"]) < 0.2 and min(biased["ratio68"]) > 0.8
     np.testing.assert_allclose(perfect["coverage95"], 0.95, atol=0.02)

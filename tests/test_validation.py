@@ -11,10 +11,19 @@ from clusteremu.simulate import SimulationSettings
 from clusteremu.validation import cluster_state, kepler_relative_position, rebound_leapfrog, validation_report
 
 SETTINGS = SimulationSettings(
-    n_stars=32, mass_function="equal", star_mass_msun=1.0, kroupa_min_msun=0.08, kroupa_max_msun=10.0,
-    plummer_mass_cut=0.999, softening_over_a=0.05, t_end_yr=20.0, n_steps=400, n_energy_checks=1,
-    min_bound_stars=5, force_precision="float64",
-)  # fmt: skip
+    n_stars=32,
+    mass_function="equal",
+    star_mass_msun=1.0,
+    kroupa_min_msun=0.08,
+    kroupa_max_msun=10.0,
+    plummer_mass_cut=0.999,
+    softening_over_a=0.05,
+    t_end_yr=20.0,
+    n_steps=400,
+    n_energy_checks=1,
+    min_bound_stars=5,
+    force_precision="float64",
+)
 
 
 def trajectories_differ(dt: float, t_end: float = 20.0) -> float:

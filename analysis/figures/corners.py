@@ -37,8 +37,9 @@ def one(post, case):
         fig.axes[3 * k].set_title(f"{symbol} = ${mid:{f}}^{{+{hi - mid:{f}}}}_{{-{mid - lo:{f}}}}${unit}", fontsize=8)
     for ax in fig.axes:
         ax.tick_params(labelsize=7)
-    fig.axes[2].contour(post["q0_grid"], post["a_au_grid"], post[f"{case}_grid_density"].T, levels=4,
-                        colors="#009E73", linewidths=0.8)  # fmt: skip
+    fig.axes[2].contour(
+        post["q0_grid"], post["a_au_grid"], post[f"{case}_grid_density"].T, levels=4, colors="#009E73", linewidths=0.8
+    )
     return fig
 
 

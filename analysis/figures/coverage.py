@@ -22,8 +22,12 @@ def plot(inference):
     for ax, p in zip(axes, PARAM_LABELS, strict=True):
         ax.fill_between(levels, levels - band, levels + band, color="0.85", lw=0, label="±2 binomial s.e.")
         for name in inference["likelihoods"]:
-            ax.plot(levels, inference["coverage_set"][name][p]["coverage"], label=LIKELIHOOD_NAMES[name],
-                    **likelihood_style(name, inference["recommended"]))  # fmt: skip
+            ax.plot(
+                levels,
+                inference["coverage_set"][name][p]["coverage"],
+                label=LIKELIHOOD_NAMES[name],
+                **likelihood_style(name, inference["recommended"]),
+            )
         ax.set_xlabel("nominal credibility")
         ax.set_title(PARAM_LABELS[p])
     axes[0].set_ylabel("empirical coverage")

@@ -27,14 +27,19 @@ def plot(inference):
             width = bins[0]["hi"] - bins[0]["lo"]
             se = np.array([b[f"se{level}"] for b in bins])
             for m, b in zip(mid, se, strict=True):
-                ax.fill_between([m - width / 2, m + width / 2], level / 100 - 2 * b, level / 100 + 2 * b, color="0.88",
-                                lw=0)  # fmt: skip
+                ax.fill_between(
+                    [m - width / 2, m + width / 2], level / 100 - 2 * b, level / 100 + 2 * b, color="0.88", lw=0
+                )
             ax.axhline(level / 100, color="k", lw=0.6)
             for k, name in enumerate(names):
                 cov = [b[f"coverage{level}"] for b in inference["coverage_set"][name][p]["by_q0"]]
                 offset = (k - (len(names) - 1) / 2) * width / (1.6 * len(names))
-                ax.plot(mid + offset, cov, label=LIKELIHOOD_NAMES[name],
-                        **likelihood_style(name, inference["recommended"]) | {"ls": "none"})  # fmt: skip
+                ax.plot(
+                    mid + offset,
+                    cov,
+                    label=LIKELIHOOD_NAMES[name],
+                    **likelihood_style(name, inference["recommended"]) | {"ls": "none"},
+                )
             ax.set_title(f"{PARAM_LABELS[p]}, {level}% intervals", fontsize=8)
             if row == 1:
                 ax.set_xlabel(r"true $Q_0$ (quarters of its range)")

@@ -20,8 +20,13 @@ def plot(summary):
     fig, ax = plt.subplots(figsize=(4.6, 3.6))
     for name in SPLITS:
         sel = split == name
-        ax.scatter(np.array(pts["q0"])[sel], np.array(pts["a_au"])[sel], s=14, color=SPLIT_COLORS[name],
-                   label=f"{name} ({sel.sum()})")  # fmt: skip
+        ax.scatter(
+            np.array(pts["q0"])[sel],
+            np.array(pts["a_au"])[sel],
+            s=14,
+            color=SPLIT_COLORS[name],
+            label=f"{name} ({sel.sum()})",
+        )
     ax.set_xlim(dom["q0_min"], dom["q0_max"])
     ax.set_ylim(dom["a_min_au"], dom["a_max_au"])
     ax.set_xlabel(r"initial virial ratio $Q_0 = K/|W|$")

@@ -29,5 +29,11 @@ def plot(campaign, summary):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, campaign="campaign dataset (CSV)",
-                  summary="campaign statistics (JSON)")  # fmt: skip
+    figure_script(
+        __file__,
+        __doc__,
+        CONFIG_SECTIONS,
+        plot,
+        campaign="campaign dataset (CSV)",
+        summary="campaign statistics (JSON)",
+    )

@@ -24,10 +24,12 @@ def plot(training):
         ax.plot(epoch, train, color=colors[m], lw=0.8)
         ax.plot(epoch, val, color=colors[m], lw=0.8, ls="--")
         ax.plot(training["best_epoch"][m], training["best_val_loss"][m], "|", color=colors[m], ms=9, mew=1.5)
-    handles = [Line2D([], [], color="0.3", lw=0.8, label="training"),
-               Line2D([], [], color="0.3", lw=0.8, ls="--", label="validation"),
-               Line2D([], [], color="0.3", marker="|", ls="", ms=9, mew=1.5, label="kept weights"),
-               Line2D([], [], color=colors[-1], lw=3, label=f"{len(colors)} members, one colour each")]  # fmt: skip
+    handles = [
+        Line2D([], [], color="0.3", lw=0.8, label="training"),
+        Line2D([], [], color="0.3", lw=0.8, ls="--", label="validation"),
+        Line2D([], [], color="0.3", marker="|", ls="", ms=9, mew=1.5, label="kept weights"),
+        Line2D([], [], color=colors[-1], lw=3, label=f"{len(colors)} members, one colour each"),
+    ]
     ax.set_yscale("log")
     ax.set_xlabel("epoch (full-batch Adam step)")
     ax.set_ylabel("MSE (normalized units)")

@@ -24,15 +24,34 @@ def plot(evaluation):
         for j, name in enumerate(ev["outputs"]):
             ax = axes[row, j]
             ax.axvspan(*cut["domain"], color="0.93", zorder=0)
-            ax.fill_between(grid, mean[:, j] - 2 * tot[:, j], mean[:, j] + 2 * tot[:, j], color="#56B4E9", alpha=0.3,
-                            lw=0, label=r"$\pm 2\sigma$ predictive")  # fmt: skip
-            ax.fill_between(grid, mean[:, j] - 2 * ens[:, j], mean[:, j] + 2 * ens[:, j], color="#0072B2", alpha=0.5,
-                            lw=0, label=r"$\pm 2\sigma$ ensemble")  # fmt: skip
+            ax.fill_between(
+                grid,
+                mean[:, j] - 2 * tot[:, j],
+                mean[:, j] + 2 * tot[:, j],
+                color="#56B4E9",
+                alpha=0.3,
+                lw=0,
+                label=r"$\pm 2\sigma$ predictive",
+            )
+            ax.fill_between(
+                grid,
+                mean[:, j] - 2 * ens[:, j],
+                mean[:, j] + 2 * ens[:, j],
+                color="#0072B2",
+                alpha=0.5,
+                lw=0,
+                label=r"$\pm 2\sigma$ ensemble",
+            )
             for m in range(members.shape[0]):  # one colour per member, as in the loss curves
                 ax.plot(grid, members[m, :, j], color=colors[m], lw=0.6, label="members" if m == 0 else None)
             ax.plot(grid, mean[:, j], color="k", lw=1.2, label="mean")
-            ax.scatter(cut["train_x"], np.array(cut["train_y"]).reshape(-1, 3)[:, j], s=4, color="#D55E00",
-                       label="training, near slice")  # fmt: skip
+            ax.scatter(
+                cut["train_x"],
+                np.array(cut["train_y"]).reshape(-1, 3)[:, j],
+                s=4,
+                color="#D55E00",
+                label="training, near slice",
+            )
             ax.set_xlabel(PARAM_LABELS["q0" if cut["axis"] == 0 else "a_au"])
             ax.set_ylabel(LABELS[name])
     handles, labels = axes[0, 0].get_legend_handles_labels()

@@ -14,8 +14,12 @@ from clusteremu.dataset import OUTPUT_NAMES
 from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
-MODELS = {"mean": ("MLP ensemble", "o"), "learned": ("learned noise", "s"), "gp": ("Gaussian process", "^"),
-          "flow": ("flow", "D")}  # fmt: skip
+MODELS = {
+    "mean": ("MLP ensemble", "o"),
+    "learned": ("learned noise", "s"),
+    "gp": ("Gaussian process", "^"),
+    "flow": ("flow", "D"),
+}
 
 
 def plot(truth):

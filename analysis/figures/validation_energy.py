@@ -26,8 +26,7 @@ def plot(validation):
     ax1.loglog(kep["dt_yr"], kep["position_error"], "s--", label="two-body orbit: position error / $a_K$")
     ax1.set_xlabel(r"timestep $\Delta t$ [yr]")
     ax1.set_ylabel(r"max $|E-E_0|/|W_0|$")
-    ax1.text(val["production_dt_yr"], 0.02, " production", transform=ax1.get_xaxis_transform(), fontsize=7,
-             color="0.4")  # fmt: skip
+    ax1.text(val["production_dt_yr"], 0.02, " production", transform=ax1.get_xaxis_transform(), fontsize=7, color="0.4")
     ax1.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     for h in val["energy_histories"]:
         ax2.semilogy(h["t_yr"][1:], h["error"][1:], label=rf"$Q_0$={h['q0']:.1f}, $a$={h['a_au']:.0f} AU")

@@ -64,9 +64,15 @@ def _run_batch(design: Design, idx: np.ndarray, cache: SimulationCache) -> list[
     padded = np.concatenate([idx, np.full(cache.batch_size - idx.size, idx[-1])])
     out = simulate_batch(design.seed[padded], design.q0[padded], design.a_au[padded], cache.settings)
     s = out.summary
-    fields = {"f_bound": s.f_bound, "sigma_v_kms": s.sigma_v_kms, "r_h_au": s.r_h_au, "n_bound": s.n_bound,
-              "few_bound": s.few_bound, "energy_error": out.energy_error,
-              "energy_error_final": out.energy_error_final}  # fmt: skip
+    fields = {
+        "f_bound": s.f_bound,
+        "sigma_v_kms": s.sigma_v_kms,
+        "r_h_au": s.r_h_au,
+        "n_bound": s.n_bound,
+        "few_bound": s.few_bound,
+        "energy_error": out.energy_error,
+        "energy_error_final": out.energy_error_final,
+    }
     return [{k: np.asarray(v)[b].item() for k, v in fields.items()} for b in range(idx.size)]
 
 

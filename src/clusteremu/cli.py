@@ -58,8 +58,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _in_domain(config, q0: float, a: float) -> None:
     dom = config["domain"]
-    for flag, value, lo, hi, unit in (("--q0", q0, dom["q0_min"], dom["q0_max"], ""),
-                                      ("--a", a, dom["a_min_au"], dom["a_max_au"], " AU")):  # fmt: skip
+    for flag, value, lo, hi, unit in (
+        ("--q0", q0, dom["q0_min"], dom["q0_max"], ""),
+        ("--a", a, dom["a_min_au"], dom["a_max_au"], " AU"),
+    ):
         if not (math.isfinite(value) and lo <= value <= hi):
             raise ConfigError(
                 f"{flag} {value:g}{unit} is outside the domain of profile {config.profile!r}; "
@@ -85,8 +87,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         if not (math.isfinite(args.t_end) and args.t_end > 0):
             raise ConfigError(f"--t-end {args.t_end:g} is not allowed; allowed: a positive time in yr")
         n_steps = max(1, round(args.t_end / base.dt_yr))  # keep the profile's validated timestep
-        over.update(t_end_yr=n_steps * base.dt_yr, n_steps=n_steps,
-                    n_energy_checks=math.gcd(n_steps, base.n_energy_checks))  # fmt: skip
+        over.update(
+            t_end_yr=n_steps * base.dt_yr, n_steps=n_steps, n_energy_checks=math.gcd(n_steps, base.n_energy_checks)
+        )
     settings = SimulationSettings(**{**base.as_dict(), **over})
     import jax
 
@@ -108,15 +111,25 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.save_state:
         buffer = io.BytesIO()
         state = {k: np.asarray(v) for k, v in out.state.items() if k != "softening"}
-        np.savez(buffer, **state, softening_au=np.asarray(out.state["softening"]), dt_yr=settings.dt_yr,
-                 n_steps=settings.n_steps, q0=args.q0, a_au=args.a, seed=args.seed)  # fmt: skip
+        np.savez(
+            buffer,
+            **state,
+            softening_au=np.asarray(out.state["softening"]),
+            dt_yr=settings.dt_yr,
+            n_steps=settings.n_steps,
+            q0=args.q0,
+            a_au=args.a,
+            seed=args.seed,
+        )
         atomic_write_bytes(args.save_state, buffer.getvalue())
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         undefined = f"undefined (fewer than {settings.min_bound_stars} bound stars)"
-        print(f"Q0 = {args.q0:g}, a = {args.a:g} AU, seed {args.seed}, N = {settings.n_stars}, "
-              f"T = {settings.t_end_yr:g} yr ({settings.n_steps} steps)")  # fmt: skip
+        print(
+            f"Q0 = {args.q0:g}, a = {args.a:g} AU, seed {args.seed}, N = {settings.n_stars}, "
+            f"T = {settings.t_end_yr:g} yr ({settings.n_steps} steps)"
+        )
         print(f"  f_bound      {result['f_bound']:.4f}  ({result['n_bound']} stars bound)")
         sv, rh = result["sigma_v_kms"], result["r_h_au"]
         print(f"  sigma_v      {f'{sv:.3f} km/s' if sv is not None else undefined}")
@@ -149,9 +162,11 @@ def _likelihood_name(args: argparse.Namespace, data: Path, measured: bool) -> st
         return args.likelihood
     study = data / "inference.json"
     if not study.exists():
-        raise ConfigError(f"no coverage study at {study} to take the recommended likelihood from; run "
-                          f"`make paper PROFILE={args.profile}` or pass --likelihood (allowed: "
-                          f"{', '.join(LIKELIHOOD_NAMES)})")  # fmt: skip
+        raise ConfigError(
+            f"no coverage study at {study} to take the recommended likelihood from; run "
+            f"`make paper PROFILE={args.profile}` or pass --likelihood (allowed: "
+            f"{', '.join(LIKELIHOOD_NAMES)})"
+        )
     result = json.loads(study.read_text())
     return result["measurement"]["likelihood"] if measured else result["recommended"]
 
@@ -185,8 +200,10 @@ def _likelihood(args: argparse.Namespace, name: str, files: dict, obs_sd):
             return load_likelihood(name, files, obs_sd)
         sigma = np.asarray(args.sigma, dtype=float)
         if name != "constant":
-            raise ConfigError(f"--sigma fixes the widths of the constant likelihood; pass --likelihood constant "
-                              f"(not {name!r}) with it")  # fmt: skip
+            raise ConfigError(
+                f"--sigma fixes the widths of the constant likelihood; pass --likelihood constant "
+                f"(not {name!r}) with it"
+            )
         if np.any(sigma <= 0) or not np.all(np.isfinite(sigma)):
             raise ConfigError("--sigma needs three positive numbers (f_bound, sigma_v km/s, r_h AU)")
         return Likelihood(load_likelihood("constant", files).emulator, "constant", sigma, np.diag(sigma**2), obs_sd)
@@ -217,8 +234,10 @@ def _cmd_infer(args: argparse.Namespace) -> int:
     like = _likelihood(args, name, {role: data / f for role, f in MODEL_FILES.items()}, obs_sd)
     inf = load_config(layout.config, sections=("inference",))["inference"]
     chosen = "recommended: " if args.likelihood == "recommended" else ""
-    print(f"posterior of (Q0, a) for f_bound = {args.f_bound:g}, sigma_v = {args.sigma_v:g} km/s, "
-          f"r_h = {args.r_h:g} AU  [{chosen}{LIKELIHOOD_NAMES[name]} likelihood, {args.method}, {data}]")  # fmt: skip
+    print(
+        f"posterior of (Q0, a) for f_bound = {args.f_bound:g}, sigma_v = {args.sigma_v:g} km/s, "
+        f"r_h = {args.r_h:g} AU  [{chosen}{LIKELIHOOD_NAMES[name]} likelihood, {args.method}, {data}]"
+    )
     if args.method == "grid":  # exact to the grid's resolution, and the fastest for two parameters
         grid = grid_posterior(like, obs[None], n_grid=inf["grid_points"])
         draws = grid.draw(0, inf["nuts_chains"] * inf["nuts_samples"], seed=args.seed)[None]
@@ -248,8 +267,11 @@ def _cmd_infer(args: argparse.Namespace) -> int:
 
         import arviz as az
 
-        idata = result.to_inference_data() if result is not None else az.from_dict(
-            posterior={p: draws[..., j] for j, p in enumerate(PARAMETERS)})  # fmt: skip
+        idata = (
+            result.to_inference_data()
+            if result is not None
+            else az.from_dict(posterior={p: draws[..., j] for j, p in enumerate(PARAMETERS)})
+        )
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "posterior.nc"
             idata.to_netcdf(str(path))
@@ -266,8 +288,11 @@ def _prediction(em, x: np.ndarray) -> dict:
     p = em.predict(x)
     out = {}
     for j, name in enumerate(("f_bound", "sigma_v_kms", "r_h_au")):
-        row = {"mean": float(p.mean[0, j]), "simulator_sd": float(p.sim_sd[0, j]),
-               "predictive_sd": float(p.total_sd[0, j])}  # fmt: skip
+        row = {
+            "mean": float(p.mean[0, j]),
+            "simulator_sd": float(p.sim_sd[0, j]),
+            "predictive_sd": float(p.total_sd[0, j]),
+        }
         if isinstance(em, Emulator):
             row["ensemble_sd"] = float(p.ensemble_sd[0, j])
         else:  # the learned ensemble's intervals follow the skewed scatter
@@ -298,10 +323,15 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     units = {"f_bound": "", "sigma_v_kms": " km/s", "r_h_au": " AU"}
     for n, unit in units.items():
         r = result[n]
-        extra = (f"ensemble spread {r['ensemble_sd']:.2g}" if "ensemble_sd" in r
-                 else f"95% interval {r['interval95'][0]:.4g} to {r['interval95'][1]:.4g}")  # fmt: skip
-        print(f"  {n:12s} {r['mean']:10.4g} ± {r['predictive_sd']:.3g}{unit}  "
-              f"(simulator scatter {r['simulator_sd']:.2g}, {extra})")  # fmt: skip
+        extra = (
+            f"ensemble spread {r['ensemble_sd']:.2g}"
+            if "ensemble_sd" in r
+            else f"95% interval {r['interval95'][0]:.4g} to {r['interval95'][1]:.4g}"
+        )
+        print(
+            f"  {n:12s} {r['mean']:10.4g} ± {r['predictive_sd']:.3g}{unit}  "
+            f"(simulator scatter {r['simulator_sd']:.2g}, {extra})"
+        )
     print("  ± is the calibrated predictive sd for one new simulation")
     return 0
 
@@ -342,19 +372,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--f-bound", type=float, required=True, help="observed bound fraction")
     p.add_argument("--sigma-v", type=float, required=True, help="observed 1-D velocity dispersion (km/s)")
     p.add_argument("--r-h", type=float, required=True, help="observed half-mass radius (AU)")
-    p.add_argument("--sigma", type=float, nargs=3, default=None,
-                   help="fixed sds for --likelihood constant instead of the fitted ones")  # fmt: skip
-    p.add_argument("--obs-sd", type=float, nargs=3, default=None,
-                   help="measurement sds of the summaries (f_bound, km/s, AU), added to the likelihood")  # fmt: skip
-    p.add_argument("--method", choices=("grid", "nuts"), default="grid",
-                   help="grid: exact on the profile's grid (default, fastest); nuts: NUTS, diagnostics")  # fmt: skip
-    p.add_argument("--likelihood", default="recommended",
-                   help="the likelihood (default: the one the profile's coverage study recommends, read from "
-                        "<data>/inference.json); see `clusteremu.names.LIKELIHOOD_NAMES`")  # fmt: skip
+    p.add_argument(
+        "--sigma",
+        type=float,
+        nargs=3,
+        default=None,
+        help="fixed sds for --likelihood constant instead of the fitted ones",
+    )
+    p.add_argument(
+        "--obs-sd",
+        type=float,
+        nargs=3,
+        default=None,
+        help="measurement sds of the summaries (f_bound, km/s, AU), added to the likelihood",
+    )
+    p.add_argument(
+        "--method",
+        choices=("grid", "nuts"),
+        default="grid",
+        help="grid: exact on the profile's grid (default, fastest); nuts: NUTS, diagnostics",
+    )
+    p.add_argument(
+        "--likelihood",
+        default="recommended",
+        help="the likelihood (default: the one the profile's coverage study recommends, read from "
+        "<data>/inference.json); see `clusteremu.names.LIKELIHOOD_NAMES`",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
-    p.add_argument("--data", default=None,
-                   help="folder of the fitted models (default: data/<profile>: emulator.eqx, learned.eqx, gp.npz, "
-                        "flow.eqx)")  # fmt: skip
+    p.add_argument(
+        "--data",
+        default=None,
+        help="folder of the fitted models (default: data/<profile>: emulator.eqx, learned.eqx, gp.npz, flow.eqx)",
+    )
     p.add_argument("--out", default=None, help="save the samples as ArviZ InferenceData (netCDF)")
     return parser
 

@@ -123,7 +123,7 @@ SCHEMA: dict[str, Spec] = {
         "min_bound_stars": Number("fewest bound stars for which sigma_v and r_h are defined", 2, 100_000, True),
         "force_precision": Choice(
             "precision of the force evaluation (the state is always float64)", ("float32", "float64")
-        ),  # fmt: skip
+        ),
     },
     "validation": {
         "seed": Number(

@@ -173,8 +173,14 @@ def prior_design(theta: Float[np.ndarray, "n 2"], *, seed: int, split: str) -> D
     """
     n = len(theta)
     seeds = [simulation_seed(seed, i, 0) for i in range(n)]
-    return Design(np.arange(n), np.zeros(n, dtype=int), theta[:, 0], theta[:, 1], np.full(n, split),
-                  np.array(seeds, dtype=np.int64))  # fmt: skip
+    return Design(
+        np.arange(n),
+        np.zeros(n, dtype=int),
+        theta[:, 0],
+        theta[:, 1],
+        np.full(n, split),
+        np.array(seeds, dtype=np.int64),
+    )
 
 
 def truth_design(config: Mapping) -> Design:
@@ -195,8 +201,14 @@ def truth_design(config: Mapping) -> Design:
     n, m = t["n_points"], t["n_realizations"]
     point, realization = np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
     seeds = [simulation_seed(t["seed"], p, r) for p, r in zip(point.tolist(), realization.tolist(), strict=True)]
-    return Design(point, realization, np.repeat(pts[:, 0], m), np.repeat(pts[:, 1], m), np.full(n * m, "truth"),
-                  np.array(seeds, dtype=np.int64))  # fmt: skip
+    return Design(
+        point,
+        realization,
+        np.repeat(pts[:, 0], m),
+        np.repeat(pts[:, 1], m),
+        np.full(n * m, "truth"),
+        np.array(seeds, dtype=np.int64),
+    )
 
 
 def read_design(text: str) -> Design:

@@ -72,9 +72,12 @@ class SplitData:
                 counts.append(sel.sum())
         width = self.y.shape[1]
         return PointStatistics(
-            np.array(ids, dtype=np.int64), np.array(xs).reshape(-1, 2), np.array(means).reshape(-1, width),
-            np.array(sds).reshape(-1, width), np.array(counts, dtype=np.int64),
-        )  # fmt: skip
+            np.array(ids, dtype=np.int64),
+            np.array(xs).reshape(-1, 2),
+            np.array(means).reshape(-1, width),
+            np.array(sds).reshape(-1, width),
+            np.array(counts, dtype=np.int64),
+        )
 
 
 @dataclass(frozen=True)
@@ -106,9 +109,13 @@ class EmulatorData:
         t, sel = self.train, np.isin(self.selection_point, chosen)
         kept = np.isin(t.point, chosen)
         return EmulatorData(
-            {**self.splits, "train": SplitData(t.x[kept], t.y[kept], t.point[kept])}, self.n_excluded_energy,
-            self.n_excluded_few_bound, self.selection_x[sel], self.selection_usable[sel], self.selection_point[sel],
-        )  # fmt: skip
+            {**self.splits, "train": SplitData(t.x[kept], t.y[kept], t.point[kept])},
+            self.n_excluded_energy,
+            self.n_excluded_few_bound,
+            self.selection_x[sel],
+            self.selection_usable[sel],
+            self.selection_point[sel],
+        )
 
     @property
     def validation(self) -> SplitData:

@@ -56,15 +56,26 @@ def _architecture(ensemble: MLP) -> dict[str, Any]:
 
 def emulator_bytes(em: Emulator, info: dict[str, Any]) -> bytes:
     """Serialize `em`; `info` (JSON-able facts about the fit) goes into the header unread."""
-    head = {"format": FORMAT, **_architecture(em.ensemble), "outputs": list(em.outputs),
-            "domain": em.domain.as_dict(), "noise_points": int(em.noise.x_unit.shape[0]), "info": info}  # fmt: skip
+    head = {
+        "format": FORMAT,
+        **_architecture(em.ensemble),
+        "outputs": list(em.outputs),
+        "domain": em.domain.as_dict(),
+        "noise_points": int(em.noise.x_unit.shape[0]),
+        "info": info,
+    }
     return model_bytes(em, head)
 
 
 def learned_bytes(em: LearnedEmulator, info: dict[str, Any]) -> bytes:
     """Serialize a learned-noise emulator; `info` goes into the header unread."""
-    head = {"format": LEARNED_FORMAT, **_architecture(em.ensemble), "n_stars": em.transform.n_stars,
-            "domain": em.domain.as_dict(), "info": info}  # fmt: skip
+    head = {
+        "format": LEARNED_FORMAT,
+        **_architecture(em.ensemble),
+        "n_stars": em.transform.n_stars,
+        "domain": em.domain.as_dict(),
+        "info": info,
+    }
     return model_bytes(em, head)
 
 
@@ -103,10 +114,16 @@ def load_learned(path: str | Path) -> LearnedEmulator:
     header, blob = _read(path, (LEARNED_FORMAT,))
     z2, z3 = jnp.zeros(2), jnp.zeros(3)
     skeleton = LearnedEmulator(
-        make_ensemble(header["n_members"], header["sizes"], key=jax.random.key(0)), z2, z2, z3, z3, z3,
-        SummaryTransform(header["n_stars"]), SelectionModel(jnp.zeros(6), z2, z2),
+        make_ensemble(header["n_members"], header["sizes"], key=jax.random.key(0)),
+        z2,
+        z2,
+        z3,
+        z3,
+        z3,
+        SummaryTransform(header["n_stars"]),
+        SelectionModel(jnp.zeros(6), z2, z2),
         ParameterBox.from_domain(header["domain"]),
-    )  # fmt: skip
+    )
     return read_arrays(path, blob, skeleton, structure=str(header["sizes"]), error=EnsembleFileError)
 
 

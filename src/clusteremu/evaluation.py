@@ -85,11 +85,20 @@ def slices(em: Emulator, train: SplitData, n: int = 200, pad: float = 0.15) -> l
         p = em.predict(x)
         other = 1 - k
         near = np.abs(train.x[:, other] - mid[other]) < 0.1 * (train.x[:, other].max() - train.x[:, other].min())
-        out.append({"axis": k, "fixed": float(mid[other]), "domain": [float(box.low[k]), float(box.high[k])],
-                    "grid": grid.tolist(), "mean": p.mean.tolist(),
-                    "ensemble_sd": p.ensemble_sd.tolist(), "total_sd": p.total_sd.tolist(),
-                    "members": p.members.tolist(), "train_x": train.x[near, k].tolist(),
-                    "train_y": train.y[near].tolist()})  # fmt: skip
+        out.append(
+            {
+                "axis": k,
+                "fixed": float(mid[other]),
+                "domain": [float(box.low[k]), float(box.high[k])],
+                "grid": grid.tolist(),
+                "mean": p.mean.tolist(),
+                "ensemble_sd": p.ensemble_sd.tolist(),
+                "total_sd": p.total_sd.tolist(),
+                "members": p.members.tolist(),
+                "train_x": train.x[near, k].tolist(),
+                "train_y": train.y[near].tolist(),
+            }
+        )
     return out
 
 
@@ -146,8 +155,13 @@ def evaluate(em: Emulator, data: EmulatorData, baselines: Mapping[str, Any]) -> 
 def gaussian_intervals(mean: np.ndarray, sd: np.ndarray) -> dict[str, np.ndarray]:
     """Central 68% and 95% intervals of independent Gaussians, as a prediction dict."""
     z68, z95 = stats.norm.ppf(0.84), stats.norm.ppf(0.975)
-    return {"mean": mean, "lo68": mean - z68 * sd, "hi68": mean + z68 * sd, "lo95": mean - z95 * sd,
-            "hi95": mean + z95 * sd}  # fmt: skip
+    return {
+        "mean": mean,
+        "lo68": mean - z68 * sd,
+        "hi68": mean + z68 * sd,
+        "lo95": mean - z95 * sd,
+        "hi95": mean + z95 * sd,
+    }
 
 
 def truth_evaluation(truth: SplitData, predictions: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, Any]:
@@ -181,7 +195,7 @@ def truth_evaluation(truth: SplitData, predictions: Mapping[str, Mapping[str, np
             "mean": stats_.mean.tolist(),
             "sd": stats_.sd.tolist(),
             "count": stats_.count.tolist(),
-        },  # fmt: skip
+        },
         "perfect": perfect_emulator_ratios(stats_.count).tolist(),
         "n_realizations": n,
         "se68": float(np.sqrt(0.68 * 0.32 / n)),
@@ -190,8 +204,7 @@ def truth_evaluation(truth: SplitData, predictions: Mapping[str, Mapping[str, np
     }
     for name, p in predictions.items():
         q = noise_floor_ratios(np.asarray(p["mean"]), stats_.mean, stats_.sd)
-        inside = {lv: (y >= np.asarray(p[f"lo{lv}"])[rows]) & (y <= np.asarray(p[f"hi{lv}"])[rows])
-                  for lv in (68, 95)}  # fmt: skip
+        inside = {lv: (y >= np.asarray(p[f"lo{lv}"])[rows]) & (y <= np.asarray(p[f"hi{lv}"])[rows]) for lv in (68, 95)}
         out["models"][name] = {
             "ratio68": q[0].tolist(),
             "ratio95": q[1].tolist(),

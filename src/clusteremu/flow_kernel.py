@@ -92,14 +92,23 @@ def maf_arrays(flow: AbstractDistribution, knots: int, interval: float) -> MafAr
     mlp = layers[0].masked_autoregressive_mlp
     if len(mlp.layers) != 2:
         raise ValueError(f"the flow's networks have {len(mlp.layers) - 1} hidden layers; this kernel evaluates one")
-    params, _ = eqx.partition(spline_transformer(knots, interval), eqx.is_inexact_array,
-                              is_leaf=lambda leaf: isinstance(leaf, paramax.NonTrainable))  # fmt: skip
+    params, _ = eqx.partition(
+        spline_transformer(knots, interval),
+        eqx.is_inexact_array,
+        is_leaf=lambda leaf: isinstance(leaf, paramax.NonTrainable),
+    )
     perm = layers[1].permutation
     return MafArrays(
-        mlp.layers[0].weight, mlp.layers[0].bias, mlp.layers[1].weight, mlp.layers[1].bias,
-        perm[0] if isinstance(perm, tuple) else perm, ravel_pytree(params)[0],
-        mlp.activation, knots, float(interval),
-    )  # fmt: skip
+        mlp.layers[0].weight,
+        mlp.layers[0].bias,
+        mlp.layers[1].weight,
+        mlp.layers[1].bias,
+        perm[0] if isinstance(perm, tuple) else perm,
+        ravel_pytree(params)[0],
+        mlp.activation,
+        knots,
+        float(interval),
+    )
 
 
 def _spline(x: Float[Array, " dim"], p: Float[Array, "dim params"], knots: int, interval: float):

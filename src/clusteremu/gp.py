@@ -63,8 +63,18 @@ class GPEmulator(eqx.Module):
             amp.append(k.k1.k1.constant_value)
             length.append(np.broadcast_to(k.k1.k2.length_scale, (2,)))
             noise.append(k.k2.noise_level)
-        arrays = (x_train, [g.alpha_ for g in gps], [g.L_ for g in gps], amp, length, noise, x_mean, x_std, y_mean,
-                  y_std)  # fmt: skip
+        arrays = (
+            x_train,
+            [g.alpha_ for g in gps],
+            [g.L_ for g in gps],
+            amp,
+            length,
+            noise,
+            x_mean,
+            x_std,
+            y_mean,
+            y_std,
+        )
         return cls(*(jnp.asarray(np.asarray(a, float)) for a in arrays), domain)
 
     def predict(self, theta: Float[ArrayLike, "rows 2"]) -> tuple[Float[Array, "rows 3"], Float[Array, "rows 3"]]:

@@ -233,8 +233,14 @@ def fit_learned(data: EmulatorData, settings: LearnedSettings, domain: Parameter
         val_loss=gaussian_nll,  # stop on the plain NLL: the beta weights change as the variances do
     )
     selection = SelectionModel.fit(data.selection_x, data.selection_usable)
-    em = LearnedEmulator(ensemble, *(jnp.asarray(a) for a in (x_mean, x_std, z_mean, z_std)), jnp.ones(N_OUT),
-                         transform, selection, domain)  # fmt: skip
+    em = LearnedEmulator(
+        ensemble,
+        *(jnp.asarray(a) for a in (x_mean, x_std, z_mean, z_std)),
+        jnp.ones(N_OUT),
+        transform,
+        selection,
+        domain,
+    )
     m = em.moments(val.x, calibrated=False)
     r2 = (z_val - np.asarray(m.mean)) ** 2 / np.asarray(jnp.diagonal(m.total, axis1=-2, axis2=-1))
     em = eqx.tree_at(lambda e: e.scale, em, jnp.sqrt(jnp.asarray(r2.mean(axis=0))))

@@ -122,8 +122,9 @@ class FlowLikelihoodModel(LikelihoodModel):
         return jax.lax.map(one, jnp.asarray(obs, float))
 
 
-def likelihood_family(em: Emulator, learned: LearnedEmulator, gp: GPEmulator, flow=None,
-                      obs_sd=None) -> dict[str, LikelihoodModel]:  # fmt: skip
+def likelihood_family(
+    em: Emulator, learned: LearnedEmulator, gp: GPEmulator, flow=None, obs_sd=None
+) -> dict[str, LikelihoodModel]:
     """Every likelihood the paper compares, keyed as in [`clusteremu.names.LIKELIHOOD_NAMES`][].
 
     The three Gaussian widths around the mean emulator, the GP as forward model, the
@@ -145,8 +146,16 @@ def likelihood_family(em: Emulator, learned: LearnedEmulator, gp: GPEmulator, fl
 MODEL_FILES = {"mean": "emulator.eqx", "learned": "learned.eqx", "gp": "gp.npz", "flow": "flow.eqx"}
 
 #: The models each likelihood needs (the selection factor lives in the learned ensemble).
-_NEEDS = {"constant": ("mean",), "input": ("mean",), "fullcov": ("mean",), "gp": ("gp",), "learned": ("learned",),
-          "learned+selection": ("learned",), "flow": ("flow",), "flow+selection": ("flow", "learned")}  # fmt: skip
+_NEEDS = {
+    "constant": ("mean",),
+    "input": ("mean",),
+    "fullcov": ("mean",),
+    "gp": ("gp",),
+    "learned": ("learned",),
+    "learned+selection": ("learned",),
+    "flow": ("flow",),
+    "flow+selection": ("flow", "learned"),
+}
 
 
 def model_files(args) -> dict[str, str]:
@@ -171,8 +180,10 @@ def load_likelihood(name: str, files: Mapping[str, str | Path], obs_sd=None) -> 
     if name not in _NEEDS:
         raise ValueError(f"unknown likelihood {name!r}; allowed: {', '.join(_NEEDS)}")
     if name.startswith("flow") and obs_sd is not None:
-        raise ValueError(f"the {name!r} likelihood has no measurement-error model; allowed with measurement "
-                         f"sds: {', '.join(n for n in _NEEDS if not n.startswith('flow'))}")  # fmt: skip
+        raise ValueError(
+            f"the {name!r} likelihood has no measurement-error model; allowed with measurement "
+            f"sds: {', '.join(n for n in _NEEDS if not n.startswith('flow'))}"
+        )
     for role in _NEEDS[name]:
         if not Path(files[role]).exists():
             raise FileNotFoundError(f"the {name!r} likelihood needs {files[role]}, which does not exist")

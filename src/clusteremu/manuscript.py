@@ -180,8 +180,10 @@ def _short_commit(record: Mapping[str, Any]) -> str:
 def _provenance_row(label: str, artifact: Path, layout: Layout) -> str:
     rec = load_record(artifact)
     target = relpath(artifact, layout.root)
-    return (f"| {label} | `{rec['script']['path']}` @ {_short_commit(rec)} | {input_digest(rec)[:12]} | "
-            f"`make {target} PROFILE={layout.profile}` |")  # fmt: skip
+    return (
+        f"| {label} | `{rec['script']['path']}` @ {_short_commit(rec)} | {input_digest(rec)[:12]} | "
+        f"`make {target} PROFILE={layout.profile}` |"
+    )
 
 
 def _provenance_appendix(layout: Layout, figures: Iterable[Path]) -> str:
@@ -198,9 +200,11 @@ def _provenance_appendix(layout: Layout, figures: Iterable[Path]) -> str:
         found = _TABLE_ID.search(table.read_text())
         rows.append(_provenance_row(f"@{found.group(1)}" if found else f"`{table.name}`", table, layout))
     rows.append(_provenance_row("Numbers in the text", layout.variables, layout))
-    caption = (": Where every figure, table and number of this document comes from. The inputs digest (its first "
-               "eight characters end each caption) is a SHA-256 hash over the hashes of the configuration sections "
-               "and the input files the script read; `make audit` recomputes it. {#tbl-provenance}")  # fmt: skip
+    caption = (
+        ": Where every figure, table and number of this document comes from. The inputs digest (its first "
+        "eight characters end each caption) is a SHA-256 hash over the hashes of the configuration sections "
+        "and the input files the script read; `make audit` recomputes it. {#tbl-provenance}"
+    )
     return "\n".join(rows) + "\n\n" + caption + "\n"
 
 
@@ -248,10 +252,24 @@ def _render_fallback(stage_dir: Path) -> bytes:
     meta = dict(quarto.get("format", {}).get("typst", {}))
     (stage_dir / "_pandoc-meta.yml").write_text(yaml.safe_dump(meta, sort_keys=True))
     (stage_dir / "_header.typ").write_text(_TYPST_HEADER + _TYPST_PROBES)
-    cmd = [pypandoc.get_pandoc_path(), "index.qmd", "--from", "markdown", "--to", "typst",
-           "--standalone", "--lua-filter", "filters/quarto-subset.lua", "--citeproc",
-           "--metadata-file", "_pandoc-meta.yml", "--include-in-header", "_header.typ",
-           "--output", "paper.typ"]  # fmt: skip
+    cmd = [
+        pypandoc.get_pandoc_path(),
+        "index.qmd",
+        "--from",
+        "markdown",
+        "--to",
+        "typst",
+        "--standalone",
+        "--lua-filter",
+        "filters/quarto-subset.lua",
+        "--citeproc",
+        "--metadata-file",
+        "_pandoc-meta.yml",
+        "--include-in-header",
+        "_header.typ",
+        "--output",
+        "paper.typ",
+    ]
     _run(cmd, stage_dir, "pandoc")
     typ = stage_dir / "paper.typ"
     try:
@@ -282,8 +300,10 @@ def check_layout(typ: Path) -> list[str]:
         out = typst.query(str(typ), f"<{label}>", field="value", root=str(typ.parent), ignore_system_fonts=True)
         return json.loads(out)
 
-    problems = [f"table cell text {o['text']!r} is {o['width']:.0f} pt wide in a {o['cell']:.0f} pt cell"
-                for o in query("probe-overflow")]  # fmt: skip
+    problems = [
+        f"table cell text {o['text']!r} is {o['width']:.0f} pt wide in a {o['cell']:.0f} pt cell"
+        for o in query("probe-overflow")
+    ]
     first_ref: dict[str, int] = {}
     for r in query("probe-ref"):
         first_ref[r["target"]] = min(r["page"], first_ref.get(r["target"], r["page"]))

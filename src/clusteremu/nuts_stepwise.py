@@ -112,8 +112,9 @@ class StepwiseNUTS:
       diagonal one.
     """
 
-    def __init__(self, potential: Callable[[Float[Array, " dim"]], Float[Array, ""]], *, warmup: int,
-                 dense_mass: bool = False):  # fmt: skip
+    def __init__(
+        self, potential: Callable[[Float[Array, " dim"]], Float[Array, ""]], *, warmup: int, dense_mass: bool = False
+    ):
         self.warmup, self.dense_mass = warmup, dense_mass
         self._init_kernel = hmc(potential_fn=potential, algo="NUTS")[0]
         self._adapt = warmup_adapter(warmup, dense_mass=dense_mass, target_accept_prob=TARGET_ACCEPT)[1]
@@ -165,14 +166,17 @@ class StepwiseNUTS:
             # adaptation and the next trajectory only on the steps where some chain ended one
             chains = lax.cond(jnp.any(new), jax.vmap(self._next_draw), lambda c, _: c, chains, new)
             h = chains.hmc
-            return chains, StepwiseDraws(out.z.at[at].set(h.z, mode="drop"),
-                                         out.diverging.at[at].set(h.diverging, mode="drop"),
-                                         out.num_steps.at[at].set(h.num_steps, mode="drop"))  # fmt: skip
+            return chains, StepwiseDraws(
+                out.z.at[at].set(h.z, mode="drop"),
+                out.diverging.at[at].set(h.diverging, mode="drop"),
+                out.num_steps.at[at].set(h.num_steps, mode="drop"),
+            )
 
         chains = jax.vmap(self._begin_again)(chains)
         n, dim = chains.hmc.z.shape
-        out = StepwiseDraws(jnp.zeros((n, iterations, dim)), jnp.zeros((n, iterations), bool),
-                            jnp.zeros((n, iterations), int))  # fmt: skip
+        out = StepwiseDraws(
+            jnp.zeros((n, iterations, dim)), jnp.zeros((n, iterations), bool), jnp.zeros((n, iterations), int)
+        )
         return lax.while_loop(lambda carry: jnp.any(carry[0].hmc.i < end), body, (chains, out))
 
     def _begin_trajectory(self, c: _Chain) -> dict:
@@ -181,13 +185,35 @@ class StepwiseNUTS:
         rng_key, key_momentum, key_transition = random.split(h.rng_key, 3)
         r = momentum_generator(h.z, h.adapt_state.mass_matrix_sqrt, key_momentum)
         energy0 = h.potential_energy + euclidean_kinetic_energy(h.adapt_state.inverse_mass_matrix, r)
-        tree = TreeInfo(h.z, r, h.z_grad, h.z, r, h.z_grad, h.z, h.potential_energy, h.z_grad, energy0,
-                        depth=jnp.array(0), weight=jnp.zeros(()), r_sum=r, turning=jnp.array(False),
-                        diverging=jnp.array(False), sum_accept_probs=jnp.zeros(()),
-                        num_proposals=jnp.array(0))  # fmt: skip
-        return {"hmc": h._replace(rng_key=rng_key), "trajectory_key": h.rng_key, "r": r, "energy0": energy0,
-                "tree": tree, "tree_key": key_transition, "new_draw": jnp.array(False),
-                "new_doubling": jnp.array(True)}  # fmt: skip
+        tree = TreeInfo(
+            h.z,
+            r,
+            h.z_grad,
+            h.z,
+            r,
+            h.z_grad,
+            h.z,
+            h.potential_energy,
+            h.z_grad,
+            energy0,
+            depth=jnp.array(0),
+            weight=jnp.zeros(()),
+            r_sum=r,
+            turning=jnp.array(False),
+            diverging=jnp.array(False),
+            sum_accept_probs=jnp.zeros(()),
+            num_proposals=jnp.array(0),
+        )
+        return {
+            "hmc": h._replace(rng_key=rng_key),
+            "trajectory_key": h.rng_key,
+            "r": r,
+            "energy0": energy0,
+            "tree": tree,
+            "tree_key": key_transition,
+            "new_draw": jnp.array(False),
+            "new_doubling": jnp.array(True),
+        }
 
     @staticmethod
     def _begin_doubling(c: _Chain) -> dict:
@@ -195,10 +221,17 @@ class StepwiseNUTS:
         tree_key, direction_key, doubling_key = random.split(c.tree_key, 3)
         sub_key, transition_key = random.split(doubling_key)
         zeros = jnp.zeros_like(c.r_ckpts)
-        return {"tree_key": tree_key, "going_right": random.bernoulli(direction_key),
-                "transition_key": transition_key, "sub": c.tree._replace(num_proposals=jnp.array(0)),
-                "sub_turning": jnp.array(False), "sub_key": sub_key, "r_ckpts": zeros,
-                "r_sum_ckpts": zeros, "new_doubling": jnp.array(False)}  # fmt: skip
+        return {
+            "tree_key": tree_key,
+            "going_right": random.bernoulli(direction_key),
+            "transition_key": transition_key,
+            "sub": c.tree._replace(num_proposals=jnp.array(0)),
+            "sub_turning": jnp.array(False),
+            "sub_key": sub_key,
+            "r_ckpts": zeros,
+            "r_sum_ckpts": zeros,
+            "new_doubling": jnp.array(False),
+        }
 
     def _leaf(self, c: _Chain) -> dict:
         # one pass of _iterative_build_subtree's loop: the only gradient evaluation
@@ -206,8 +239,18 @@ class StepwiseNUTS:
         imm, step_size = c.hmc.adapt_state.inverse_mass_matrix, c.hmc.adapt_state.step_size
         sub_key, transition_key = random.split(c.sub_key)
         z, r, z_grad = _get_leaf(c.sub, c.going_right)
-        new_leaf = _build_basetree(self._leapfrog, euclidean_kinetic_energy, z, r, z_grad, imm, step_size,
-                                   c.going_right, c.energy0, MAX_DELTA_ENERGY)  # fmt: skip
+        new_leaf = _build_basetree(
+            self._leapfrog,
+            euclidean_kinetic_energy,
+            z,
+            r,
+            z_grad,
+            imm,
+            step_size,
+            c.going_right,
+            c.energy0,
+            MAX_DELTA_ENERGY,
+        )
         combined = _combine_tree(c.sub, new_leaf, imm, c.going_right, transition_key, False)
         sub = _where(c.sub.num_proposals == 0, new_leaf, combined)
         idx = c.sub.num_proposals
@@ -234,10 +277,19 @@ class StepwiseNUTS:
         accept_prob = tree.sum_accept_probs / tree.num_proposals
         vv = IntegratorState(tree.z_proposal, c.r, tree.z_proposal_pe, tree.z_proposal_grad)
         adapt = _where(h.i < self.warmup, self._adapt(h.i, accept_prob, vv, h.adapt_state), h.adapt_state)
-        return {"hmc": h._replace(i=h.i + 1, z=tree.z_proposal, z_grad=tree.z_proposal_grad,
-                                  potential_energy=tree.z_proposal_pe, energy=tree.z_proposal_energy,
-                                  num_steps=tree.num_proposals, accept_prob=accept_prob, diverging=tree.diverging,
-                                  adapt_state=adapt)}  # fmt: skip
+        return {
+            "hmc": h._replace(
+                i=h.i + 1,
+                z=tree.z_proposal,
+                z_grad=tree.z_proposal_grad,
+                potential_energy=tree.z_proposal_pe,
+                energy=tree.z_proposal_energy,
+                num_steps=tree.num_proposals,
+                accept_prob=accept_prob,
+                diverging=tree.diverging,
+                adapt_state=adapt,
+            )
+        }
 
     def _step(self, c: _Chain) -> _Chain:
         # one leapfrog step of this chain's trajectory, with the bookkeeping around it

@@ -46,16 +46,28 @@ SPLIT_COLORS = {"train": "#0072B2", "validation": "#E69F00", "test": "#D55E00"}
 LABELS = {"f_bound": r"$f_\mathrm{bound}$", "sigma_v_kms": r"$\sigma_v$ [km/s]", "r_h_au": r"$r_h$ [AU]"}
 PARAM_LABELS = {"q0": r"$Q_0$", "a_au": r"$a$ [AU]"}
 
-_LIKELIHOOD_COLORS = {"constant": "#999999", "input": "#56B4E9", "fullcov": "#0072B2", "gp": "#CC79A7",
-                      "learned": "#E69F00", "learned+selection": "#D55E00", "flow": "#009E73",
-                      "flow+selection": "#006B4E"}  # fmt: skip
+_LIKELIHOOD_COLORS = {
+    "constant": "#999999",
+    "input": "#56B4E9",
+    "fullcov": "#0072B2",
+    "gp": "#CC79A7",
+    "learned": "#E69F00",
+    "learned+selection": "#D55E00",
+    "flow": "#009E73",
+    "flow+selection": "#006B4E",
+}
 
 
 def likelihood_style(name: str, recommended: str) -> dict:
     """Line style of a likelihood in every figure: its own colour; the recommended one bold."""
     marker = "o" if "selection" in name else "s" if name in ("learned", "flow") else "."
-    return {"color": _LIKELIHOOD_COLORS[name], "marker": marker, "ms": 3,
-            "lw": 2.0 if name == recommended else 0.9, "zorder": 3 if name == recommended else 2}  # fmt: skip
+    return {
+        "color": _LIKELIHOOD_COLORS[name],
+        "marker": marker,
+        "ms": 3,
+        "lw": 2.0 if name == recommended else 0.9,
+        "zorder": 3 if name == recommended else 2,
+    }
 
 
 def use_style() -> None:

@@ -54,8 +54,20 @@ _T_START = time.perf_counter()
 RECORD_SCHEMA = "clusteremu.provenance/2"
 RECORD_SUFFIX = ".prov.json"
 PNG_KEY = "clusteremu-provenance"
-_PACKAGES = ("jax", "jaxlib", "equinox", "optax", "numpyro", "numpy", "scipy", "arviz",
-             "matplotlib", "scikit-learn", "typst", "pypandoc-binary")  # fmt: skip
+_PACKAGES = (
+    "jax",
+    "jaxlib",
+    "equinox",
+    "optax",
+    "numpyro",
+    "numpy",
+    "scipy",
+    "arviz",
+    "matplotlib",
+    "scikit-learn",
+    "typst",
+    "pypandoc-binary",
+)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -228,8 +240,15 @@ class Run:
         atomic_write_bytes(record_path(path), (json.dumps(record, indent=2) + "\n").encode())
         return path
 
-    def write_fit(self, model_path: str | Path, model: Any, summary_path: str | Path, summary: Mapping[str, Any],
-                  *, seconds: float) -> None:  # fmt: skip
+    def write_fit(
+        self,
+        model_path: str | Path,
+        model: Any,
+        summary_path: str | Path,
+        summary: Mapping[str, Any],
+        *,
+        seconds: float,
+    ) -> None:
         """A fitted model's file and its summary (JSON), each record noting the fit's wall time (s).
 
         `model` is anything with `to_bytes(info)` (the emulators, the flow); its header's
@@ -247,8 +266,9 @@ class Run:
         self, path: str | Path, obj: Any, extra: Mapping[str, Any] | None = None, *, volatile: bool = False
     ) -> Path:
         """Write `obj` as JSON with sorted keys, so equal content gives equal bytes."""
-        return self.write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode(), extra,
-                                volatile=volatile)  # fmt: skip
+        return self.write_bytes(
+            path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode(), extra, volatile=volatile
+        )
 
     def write_arrays(self, path: str | Path, arrays: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Path:
         """Write named arrays as an uncompressed `.npz` (NumPy fixes the zip dates: stable bytes)."""

@@ -46,8 +46,9 @@ def volatile_artifacts(layout: Layout) -> list[Path]:
 
 def _scratch_checkout(root: Path, dest: Path) -> None:
     subprocess.run(["git", "clone", "--quiet", "--shared", str(root), str(dest)], check=True)
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=root,
-                            capture_output=True, check=True).stdout.decode()  # fmt: skip
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=root, capture_output=True, check=True
+    ).stdout.decode()
     for rel in filter(None, listed.split("\0")):
         if (root / rel).is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -76,8 +77,16 @@ def rebuild_and_compare(layout: Layout, venv: Path) -> AuditReport:
                 shutil.copy2(src, scratch / src.relative_to(layout.root))
         keep = [arg for rel in volatile for arg in ("-o", str(rel))]
         stamp = venv / ".installed-stamp"
-        cmd = ["make", "--no-print-directory", "-o", str(stamp), *keep, "paper", f"PROFILE={layout.profile}",
-               f"VENV={venv}"]  # fmt: skip
+        cmd = [
+            "make",
+            "--no-print-directory",
+            "-o",
+            str(stamp),
+            *keep,
+            "paper",
+            f"PROFILE={layout.profile}",
+            f"VENV={venv}",
+        ]
         proc = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True)
         if proc.returncode != 0:
             report.problems["(rebuild)"] = [f"make paper failed in the scratch checkout:\n{proc.stderr[-2000:]}"]

@@ -62,8 +62,14 @@ def reference_design(grids: list[LocalGrid], *, seed: int, realizations: int) ->
     n, m = len(pts), realizations
     point, realization = np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
     seeds = [simulation_seed(seed, p, r) for p, r in zip(point.tolist(), realization.tolist(), strict=True)]
-    return Design(point, realization, np.repeat(pts[:, 0], m), np.repeat(pts[:, 1], m), np.full(n * m, "reference"),
-                  np.array(seeds, dtype=np.int64))  # fmt: skip
+    return Design(
+        point,
+        realization,
+        np.repeat(pts[:, 0], m),
+        np.repeat(pts[:, 1], m),
+        np.full(n * m, "reference"),
+        np.array(seeds, dtype=np.int64),
+    )
 
 
 def synthetic_posterior(
@@ -104,6 +110,10 @@ def synthetic_posterior(
     dens /= dens.sum() * dq * da
     post = GridPosterior(grid.q0, grid.a_au, dens[None])
     mom = post.moments()
-    return {"density": dens.tolist(), "mean": [float(mom["q0_mean"][0]), float(mom["a_au_mean"][0])],
-            "sd": [float(mom["q0_sd"][0]), float(mom["a_au_sd"][0])], "usable_fraction": frac.tolist(),
-            "min_usable": int(counts.min())}  # fmt: skip
+    return {
+        "density": dens.tolist(),
+        "mean": [float(mom["q0_mean"][0]), float(mom["a_au_mean"][0])],
+        "sd": [float(mom["q0_sd"][0]), float(mom["a_au_sd"][0])],
+        "usable_fraction": frac.tolist(),
+        "min_usable": int(counts.min()),
+    }

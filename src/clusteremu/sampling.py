@@ -83,10 +83,17 @@ class NutsResult:
 
     def continued(self, more: NutsResult) -> NutsResult:
         """These draws followed by those of the same chains continued."""
-        return NutsResult(*(np.concatenate([a, b], axis=1) for a, b in
-                            zip((self.draws, self.diverging, self.num_steps),
-                                (more.draws, more.diverging, more.num_steps), strict=True)),
-                          extensions=self.extensions + 1)  # fmt: skip
+        return NutsResult(
+            *(
+                np.concatenate([a, b], axis=1)
+                for a, b in zip(
+                    (self.draws, self.diverging, self.num_steps),
+                    (more.draws, more.diverging, more.num_steps),
+                    strict=True,
+                )
+            ),
+            extensions=self.extensions + 1,
+        )
 
 
 def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
@@ -141,8 +148,12 @@ _CACHE: dict = {}
 def nuts_settings(inference: dict) -> dict:
     """The [`run_nuts`][] settings (chains, warm-up, draws, extensions) of a profile's
     `inference` section."""
-    return {"chains": inference["nuts_chains"], "warmup": inference["nuts_warmup"],
-            "samples": inference["nuts_samples"], "extensions": inference["nuts_extensions"]}  # fmt: skip
+    return {
+        "chains": inference["nuts_chains"],
+        "warmup": inference["nuts_warmup"],
+        "samples": inference["nuts_samples"],
+        "extensions": inference["nuts_extensions"],
+    }
 
 
 def run_nuts(
@@ -198,8 +209,11 @@ def diagnostics(result: NutsResult) -> dict[str, dict[str, float]]:
     out = {}
     for j, p in enumerate(PARAMETERS):
         x = result.draws[..., j]
-        out[p] = {"r_hat": float(az.rhat(x)), "ess_bulk": float(az.ess(x, method="bulk")),
-                  "ess_tail": float(az.ess(x, method="tail"))}  # fmt: skip
+        out[p] = {
+            "r_hat": float(az.rhat(x)),
+            "ess_bulk": float(az.ess(x, method="bulk")),
+            "ess_tail": float(az.ess(x, method="tail")),
+        }
     return out
 
 
@@ -215,8 +229,18 @@ def _mixed(diag: dict) -> bool:
     )
 
 
-def sampler_check(like: LikelihoodModel, obs: np.ndarray, grid: GridPosterior, index: int, *, key, chains: int,
-                  warmup: int, samples: int, extensions: int = 0) -> tuple[dict, np.ndarray, float]:  # fmt: skip
+def sampler_check(
+    like: LikelihoodModel,
+    obs: np.ndarray,
+    grid: GridPosterior,
+    index: int,
+    *,
+    key,
+    chains: int,
+    warmup: int,
+    samples: int,
+    extensions: int = 0,
+) -> tuple[dict, np.ndarray, float]:
     """Sample one posterior with NUTS; its diagnostics and its agreement with the grid.
 
     **Arguments:**

@@ -139,7 +139,13 @@ def usable_by_quarter(model: SelectionModel, theta: Float[np.ndarray, "n 2"], us
     the model's mean P(usable) there: the check that the fit follows the data."""
     which = np.clip(np.searchsorted(edges, theta[:, 0], side="right") - 1, 0, len(edges) - 2)
     fitted = np.asarray(model.prob_usable(theta))
-    return [{"q0_lo": float(edges[k]), "q0_hi": float(edges[k + 1]), "n": int((which == k).sum()),
-             "usable_fraction": float(usable[which == k].mean()) if (which == k).any() else None,
-             "fitted_mean": float(fitted[which == k].mean()) if (which == k).any() else None}
-            for k in range(len(edges) - 1)]  # fmt: skip
+    return [
+        {
+            "q0_lo": float(edges[k]),
+            "q0_hi": float(edges[k + 1]),
+            "n": int((which == k).sum()),
+            "usable_fraction": float(usable[which == k].mean()) if (which == k).any() else None,
+            "fitted_mean": float(fitted[which == k].mean()) if (which == k).any() else None,
+        }
+        for k in range(len(edges) - 1)
+    ]

@@ -78,11 +78,15 @@ class SimulationCache:
             "simulator_code_sha256": simulator_code_sha256(),
             "settings": settings.as_dict(),
             "batch_size": self.batch_size,
-            "backend": dict(backend) if backend is not None else {
-                "platform": jax.default_backend(), "jax": jax.__version__, "jaxlib": jaxlib.__version__,
+            "backend": dict(backend)
+            if backend is not None
+            else {
+                "platform": jax.default_backend(),
+                "jax": jax.__version__,
+                "jaxlib": jaxlib.__version__,
                 "devices": len(jax.devices()),
             },
-        }  # fmt: skip
+        }
         self.context_sha256 = hashlib.sha256(_canonical(self.context)).hexdigest()
         self.folder = Path(root) / self.context_sha256[:16]
 

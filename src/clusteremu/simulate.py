@@ -111,8 +111,9 @@ def simulate_one(
     masses = stellar_masses(settings, key=k_mass)
     eps = settings.softening_over_a * a_au
     pos0, vel0 = initial_conditions(masses, q0, a_au, eps, key=k_ic, mass_cut=settings.plummer_mass_cut)
-    pos, vel, energies = leapfrog(pos0, vel0, masses, eps, settings.dt_yr, settings.n_steps, settings.n_energy_checks,
-                                  settings.force_precision)  # fmt: skip
+    pos, vel, energies = leapfrog(
+        pos0, vel0, masses, eps, settings.dt_yr, settings.n_steps, settings.n_energy_checks, settings.force_precision
+    )
     w0 = jnp.abs(potential_energy(pos0, masses, eps))
     err = jnp.abs(energies - energies[0]) / w0
     state = None

@@ -14,9 +14,15 @@ from .names import LIKELIHOOD_NAMES, OUTPUT_SYMBOLS
 
 __all__ = ["METHOD_NAMES", "accuracy_table", "fmt_output", "likelihood_table", "truth_table", "uncertainty_table"]
 
-METHOD_NAMES = {"learned": "learned-noise ensemble", "ensemble": "MLP ensemble", "mean": "training mean",
-                "linear": "linear regression",
-                "knn": "k-nearest neighbours", "rbf": "RBF interpolation", "gp": "Gaussian process"}  # fmt: skip
+METHOD_NAMES = {
+    "learned": "learned-noise ensemble",
+    "ensemble": "MLP ensemble",
+    "mean": "training mean",
+    "linear": "linear regression",
+    "knn": "k-nearest neighbours",
+    "rbf": "RBF interpolation",
+    "gp": "Gaussian process",
+}
 
 
 def fmt_output(value: float, name: str) -> str:
@@ -37,24 +43,32 @@ def accuracy_table(metrics: Mapping[str, Any]) -> str:
         "|:--|--:|--:|--:|--:|--:|--:|",
     ]
     for m, v in metrics.items():
-        rmse = [f"**{fmt_output(v['rmse'][j], n)}**" if best[j] == m else fmt_output(v["rmse"][j], n)
-                for j, n in enumerate(OUTPUT_NAMES)]  # fmt: skip
+        rmse = [
+            f"**{fmt_output(v['rmse'][j], n)}**" if best[j] == m else fmt_output(v["rmse"][j], n)
+            for j, n in enumerate(OUTPUT_NAMES)
+        ]
         rows.append(
             f"| {METHOD_NAMES[m]} | " + " | ".join(rmse) + " | " + " | ".join(f"{r:.3f}" for r in v["r2"]) + " |"
         )
-    caption = ("Test-split accuracy in physical units against single simulated realizations, for every method "
-               "trained on the same split (lowest RMSE per output in bold).")  # fmt: skip
+    caption = (
+        "Test-split accuracy in physical units against single simulated realizations, for every method "
+        "trained on the same split (lowest RMSE per output in bold)."
+    )
     return _table(rows, caption, "tbl-accuracy")
 
 
 def uncertainty_table(prob: Mapping[str, Any]) -> str:
     """Proper scores and coverage per probabilistic method and output."""
-    rows = ["| Method | Output | NLPD | CRPS | 68% coverage | 95% coverage | mean $z^2$ |",
-            "|:--|:--|--:|--:|--:|--:|--:|"]  # fmt: skip
+    rows = [
+        "| Method | Output | NLPD | CRPS | 68% coverage | 95% coverage | mean $z^2$ |",
+        "|:--|:--|--:|--:|--:|--:|--:|",
+    ]
     for m, v in prob.items():
         for j, n in enumerate(OUTPUT_NAMES):
-            rows.append(f"| {m} | {OUTPUT_SYMBOLS[n]} | {v['nlpd'][j]:.2f} | {fmt_output(v['crps'][j], n)} | "
-                        f"{v['coverage68'][j]:.2f} | {v['coverage95'][j]:.2f} | {v['z2_mean'][j]:.2f} |")  # fmt: skip
+            rows.append(
+                f"| {m} | {OUTPUT_SYMBOLS[n]} | {v['nlpd'][j]:.2f} | {fmt_output(v['crps'][j], n)} | "
+                f"{v['coverage68'][j]:.2f} | {v['coverage95'][j]:.2f} | {v['z2_mean'][j]:.2f} |"
+            )
     caption = (
         "Probabilistic scores on the test split for a new single realization (lower NLPD and CRPS are "
         "better; CRPS in the output's units; nominal coverages 0.68 and 0.95, mean $z^2$ ideally 1)."
@@ -64,9 +78,11 @@ def uncertainty_table(prob: Mapping[str, Any]) -> str:
 
 def likelihood_table(results: Mapping[str, Any]) -> str:
     """Per likelihood: coverage (global and worst Q0 quarter), SBC, TARP, contraction, NUTS health."""
-    rows = ["| Likelihood | 68% $Q_0$ | 95% $Q_0$ | 68% $a$ | 95% $a$ | worst quarter, 95% $Q_0$ | SBC $p$ "
-            "($Q_0$, $a$) | TARP dev. | contraction ($Q_0$, $a$) | NUTS healthy | checks passed |",
-            "|:--|" + "--:|" * 10]  # fmt: skip
+    rows = [
+        "| Likelihood | 68% $Q_0$ | 95% $Q_0$ | 68% $a$ | 95% $a$ | worst quarter, 95% $Q_0$ | SBC $p$ "
+        "($Q_0$, $a$) | TARP dev. | contraction ($Q_0$, $a$) | NUTS healthy | checks passed |",
+        "|:--|" + "--:|" * 10,
+    ]
     for name in results["likelihoods"]:
         r = results["coverage_set"][name]
         q, a = r["q0"], r["a_au"]
@@ -75,10 +91,12 @@ def likelihood_table(results: Mapping[str, Any]) -> str:
         healthy = f"{sum(row['healthy'] for row in runs)}/{len(runs)}" if runs else "not run"
         passed = sum(r["checks"].values())
         mark = "**" if name == results["recommended"] else ""
-        rows.append(f"| {mark}{LIKELIHOOD_NAMES[name]}{mark} | {q['coverage68']:.2f} | {q['coverage95']:.2f} | "
-                    f"{a['coverage68']:.2f} | {a['coverage95']:.2f} | {worst:.2f} | {q['sbc_chi2_p']:.2f}, "
-                    f"{a['sbc_chi2_p']:.2f} | {r['tarp']['max_deviation']:.3f} | {q['contraction_median']:.1f}, "
-                    f"{a['contraction_median']:.1f} | {healthy} | {passed}/4 |")  # fmt: skip
+        rows.append(
+            f"| {mark}{LIKELIHOOD_NAMES[name]}{mark} | {q['coverage68']:.2f} | {q['coverage95']:.2f} | "
+            f"{a['coverage68']:.2f} | {a['coverage95']:.2f} | {worst:.2f} | {q['sbc_chi2_p']:.2f}, "
+            f"{a['sbc_chi2_p']:.2f} | {r['tarp']['max_deviation']:.3f} | {q['contraction_median']:.1f}, "
+            f"{a['contraction_median']:.1f} | {healthy} | {passed}/4 |"
+        )
     n = results["n_coverage_used"]
     caption = (
         f"Every likelihood on the {n} held-out simulations drawn from the prior: coverage of the central 68% and "
@@ -93,15 +111,23 @@ def likelihood_table(results: Mapping[str, Any]) -> str:
 
 def truth_table(results: Mapping[str, Any]) -> str:
     """Per model and output: mean error over the truth set's noise, and single-realization coverage."""
-    names = {"mean": "MLP ensemble (mean + kernel noise)", "learned": "learned-noise ensemble",
-             "gp": "Gaussian process", "flow": "normalizing flow"}  # fmt: skip
-    rows = ["| Model | Output | error / $\\sigma_\\mathrm{sim}$, 68th pct | 95th pct | 68% coverage | 95% coverage |",
-            "|:--|:--|--:|--:|--:|--:|"]  # fmt: skip
+    names = {
+        "mean": "MLP ensemble (mean + kernel noise)",
+        "learned": "learned-noise ensemble",
+        "gp": "Gaussian process",
+        "flow": "normalizing flow",
+    }
+    rows = [
+        "| Model | Output | error / $\\sigma_\\mathrm{sim}$, 68th pct | 95th pct | 68% coverage | 95% coverage |",
+        "|:--|:--|--:|--:|--:|--:|",
+    ]
     perfect = results["perfect"]
     for m, v in results["models"].items():
         for j, n in enumerate(OUTPUT_NAMES):
-            rows.append(f"| {names.get(m, m)} | {OUTPUT_SYMBOLS[n]} | {v['ratio68'][j]:.2f} | {v['ratio95'][j]:.2f} | "
-                        f"{v['coverage68'][j]:.2f} | {v['coverage95'][j]:.2f} |")  # fmt: skip
+            rows.append(
+                f"| {names.get(m, m)} | {OUTPUT_SYMBOLS[n]} | {v['ratio68'][j]:.2f} | {v['ratio95'][j]:.2f} | "
+                f"{v['coverage68'][j]:.2f} | {v['coverage95'][j]:.2f} |"
+            )
     caption = (
         f"Every emulator against the truth set ({len(results['points']['count'])} interior points, "
         f"{results['n_realizations']} realizations): the 68th and 95th percentiles over points of the error of "

@@ -135,8 +135,14 @@ def train_ensemble(
         return lax.scan(body, carry, None, length=chunk)
 
     members = jax.tree_util.tree_leaves(params)[0].shape[0]
-    carry = (params, jax.vmap(opt.init)(params), params, jnp.full(members, jnp.inf),
-             jnp.zeros(members, int), jnp.array(0))  # fmt: skip
+    carry = (
+        params,
+        jax.vmap(opt.init)(params),
+        params,
+        jnp.full(members, jnp.inf),
+        jnp.zeros(members, int),
+        jnp.array(0),
+    )
     train_hist, val_hist = [], []
     while True:
         carry, (train, val) = run(carry)

@@ -23,8 +23,16 @@ from .prior import PARAMETERS
 __all__ = ["EMULATOR_OF", "assess"]
 
 #: Which emulator of the truth-set evaluation each likelihood stands on.
-EMULATOR_OF = {"constant": "mean", "input": "mean", "fullcov": "mean", "gp": "gp", "learned": "learned",
-               "learned+selection": "learned", "flow": "flow", "flow+selection": "flow"}  # fmt: skip
+EMULATOR_OF = {
+    "constant": "mean",
+    "input": "mean",
+    "fullcov": "mean",
+    "gp": "gp",
+    "learned": "learned",
+    "learned+selection": "learned",
+    "flow": "flow",
+    "flow+selection": "flow",
+}
 
 
 def assess(likelihood: str, truth: Mapping[str, Any], inference: Mapping[str, Any]) -> dict[str, Any]:

@@ -54,8 +54,9 @@ def cluster_state(q0: float, a_au: float, settings: SimulationSettings, seed: in
 def energy_history(q0, a_au, settings: SimulationSettings, seed: int, n_steps: int, n_checks: int):
     """Times (yr) and |E(t) - E0| / |W0| at `n_checks` + 1 equally spaced times over T."""
     masses, pos, vel, eps = cluster_state(q0, a_au, settings, seed)
-    _, _, energies = _leapfrog(pos, vel, masses, eps, settings.t_end_yr / n_steps, n_steps, n_checks,
-                               settings.force_precision)  # fmt: skip
+    _, _, energies = _leapfrog(
+        pos, vel, masses, eps, settings.t_end_yr / n_steps, n_steps, n_checks, settings.force_precision
+    )
     w0 = abs(float(potential_energy(pos, masses, eps)))
     times = np.linspace(0.0, settings.t_end_yr, n_checks + 1)
     return times, np.abs(np.asarray(energies) - float(energies[0])) / w0
@@ -177,8 +178,12 @@ def _rebound_row(q0: float, a: float, settings: SimulationSettings, seed: int) -
     theirs = summarize(jnp.asarray(rpos), jnp.asarray(rvel), masses, eps, settings.min_bound_stars)
     w0 = abs(float(potential_energy(pos, masses, eps)))
     e0 = float(total_energy(pos, vel, masses, eps))
-    row = {"q0": q0, "a_au": a, "energy_error_ours": float(ours.energy_error_final),
-           "energy_error_rebound": abs(float(total_energy(rpos, rvel, masses, eps)) - e0) / w0}  # fmt: skip
+    row = {
+        "q0": q0,
+        "a_au": a,
+        "energy_error_ours": float(ours.energy_error_final),
+        "energy_error_rebound": abs(float(total_energy(rpos, rvel, masses, eps)) - e0) / w0,
+    }
     for name in ("f_bound", "sigma_v_kms", "r_h_au"):
         row[f"{name}_ours"] = float(getattr(ours.summary, name))
         row[f"{name}_rebound"] = float(getattr(theirs, name))
@@ -214,8 +219,9 @@ def crossing_time_yr(a_au: float, mass_msun: float) -> float:
     return 6.256 * float(np.sqrt(a_au**3 / (G * mass_msun)))
 
 
-def self_similarity(settings: SimulationSettings, box: ParameterBox, seed: int, q0: float = 1.0,
-                    crossings: float = 2.0) -> dict:  # fmt: skip
+def self_similarity(
+    settings: SimulationSettings, box: ParameterBox, seed: int, q0: float = 1.0, crossings: float = 2.0
+) -> dict:
     """Two clusters of scale radius a_min and the middle of the a range, evolved for the same
     number of crossing times.
 
@@ -236,8 +242,13 @@ def self_similarity(settings: SimulationSettings, box: ParameterBox, seed: int, 
         summ = simulate_one(q0, a, s, key=jax.random.key(seed)).summary
         out.append(np.array([float(summ.f_bound), float(summ.r_h_au) / a, float(summ.sigma_v_kms) * np.sqrt(a)]))
     rel = np.abs(out[1] - out[0]) / np.abs(out[0])
-    return {"q0": q0, "crossings": crossings, "a_au": list(radii),
-            "scaled": [o.tolist() for o in out], "relative_difference": rel.tolist()}  # fmt: skip
+    return {
+        "q0": q0,
+        "crossings": crossings,
+        "a_au": list(radii),
+        "scaled": [o.tolist() for o in out],
+        "relative_difference": rel.tolist(),
+    }
 
 
 def energy_error_comparison(settings: SimulationSettings, box: ParameterBox, seed: int, n: int = 16) -> dict:
@@ -274,8 +285,14 @@ def precision_comparison(settings: SimulationSettings, box: ParameterBox, seed: 
         diff = np.abs(np.nanmean(runs["float32"], axis=0) - np.nanmean(runs["float64"], axis=0))
         # Identical runs (sd 0, no difference) are 0 standard errors apart, not NaN.
         z = np.divide(diff, sd / np.sqrt(n_seeds), out=np.where(diff > 0, np.inf, 0.0), where=sd > 0)
-        rows.append({"q0": float(q0), "a_au": a, "mean_difference_over_se": z.tolist(),
-                     "same_f_bound": float(np.mean(d[:, 0] == 0))})  # fmt: skip
+        rows.append(
+            {
+                "q0": float(q0),
+                "a_au": a,
+                "mean_difference_over_se": z.tolist(),
+                "same_f_bound": float(np.mean(d[:, 0] == 0)),
+            }
+        )
     return {"n_seeds": n_seeds, "rows": rows}
 
 
@@ -299,8 +316,9 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
     dts = np.array([settings.t_end_yr / n for n in steps])
     errs = np.array([energy_history(q0, a, settings, seed, n, math.gcd(n, 4))[1].max() for n in steps])
     kepler_dts = np.array([0.04, 0.02, 0.01, 0.005])
-    kepler = np.array([two_body_errors(dt, n_orbits=2, force_dtype=settings.force_precision)[1].max()
-                       for dt in kepler_dts])  # fmt: skip
+    kepler = np.array(
+        [two_body_errors(dt, n_orbits=2, force_dtype=settings.force_precision)[1].max() for dt in kepler_dts]
+    )
     histories = []
     for k, (qc, ac) in enumerate(_corners(box)):
         t, err = energy_history(qc, ac, settings, seed + k, settings.n_steps, settings.n_energy_checks)
@@ -315,12 +333,12 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
             "dt_yr": dts.tolist(),
             "error": errs.tolist(),
             "slope": _slope(dts[1:], errs[1:]),
-        },  # fmt: skip
+        },
         "two_body": {
             "dt_yr": kepler_dts.tolist(),
             "position_error": kepler.tolist(),
             "slope": _slope(kepler_dts, kepler),
-        },  # fmt: skip
+        },
         "energy_histories": histories,
         "momentum_drift": momentum_drift(1.0, 100.0, settings, seed),
         "reversibility_error_over_a": reversibility_error(1.0, 100.0, settings, seed, settings.n_steps // 4),
