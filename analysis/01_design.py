@@ -10,8 +10,8 @@ import argparse
 import sys
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.design import SPLITS, Design, make_design
-from clusteremu.provenance import Run
+from clusteremu.datasets.design import SPLITS, Design, make_design
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ("domain", "design")
 

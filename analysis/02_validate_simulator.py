@@ -10,9 +10,9 @@ import sys
 
 from clusteremu.config import ConfigError, load_config
 from clusteremu.prior import ParameterBox
-from clusteremu.provenance import Run
-from clusteremu.simulate import SimulationSettings
-from clusteremu.validation import validation_report
+from clusteremu.repro.provenance import Run
+from clusteremu.simulation.simulate import SimulationSettings
+from clusteremu.simulation.validation import validation_report
 
 CONFIG_SECTIONS = ("domain", "simulation", "validation")
 

@@ -12,10 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from clusteremu.campaign import campaign_statistics, simulate_design
 from clusteremu.config import ConfigError, load_config
-from clusteremu.design import read_design
-from clusteremu.provenance import Run
+from clusteremu.datasets.design import read_design
+from clusteremu.repro.provenance import Run
+from clusteremu.simulation.campaign import campaign_statistics, simulate_design
 
 CONFIG_SECTIONS = ("simulation", "campaign")
 

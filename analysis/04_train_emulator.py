@@ -17,11 +17,11 @@ import sys
 import numpy as np
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.emulator_data import load_emulator_data
-from clusteremu.fit import EmulatorSettings, fit_emulator
+from clusteremu.datasets.splits import load_emulator_data
+from clusteremu.emulators.mean_fit import EmulatorSettings, fit_emulator
+from clusteremu.emulators.training import loss_curves
 from clusteremu.prior import ParameterBox
-from clusteremu.provenance import Run
-from clusteremu.training import loss_curves
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ("domain", "emulator")
 

@@ -15,11 +15,11 @@ normalize with training statistics of their own, so retraining the emulator neve
 import argparse
 import sys
 
-from clusteremu.baselines import fit_baselines
 from clusteremu.config import ConfigError, load_config
-from clusteremu.emulator_data import load_emulator_data
+from clusteremu.datasets.splits import load_emulator_data
+from clusteremu.emulators.baselines import fit_baselines
 from clusteremu.prior import ParameterBox
-from clusteremu.provenance import Run
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ("domain", "baselines")
 

@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.emulator import Emulator
-from clusteremu.emulator_data import load_emulator_data
-from clusteremu.evaluation import evaluate
-from clusteremu.provenance import Run
-from clusteremu.tables import accuracy_table, uncertainty_table
+from clusteremu.datasets.splits import load_emulator_data
+from clusteremu.emulators.mean_ensemble import Emulator
+from clusteremu.evaluation.accuracy import evaluate
+from clusteremu.paper.tables import accuracy_table, uncertainty_table
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ()
 

@@ -13,11 +13,11 @@ simulations, never used to train, tune or calibrate anything.
 import argparse
 import sys
 
-from clusteremu.campaign import simulate_design
 from clusteremu.config import ConfigError, load_config
-from clusteremu.design import prior_design
+from clusteremu.datasets.design import prior_design
 from clusteremu.prior import ParameterBox
-from clusteremu.provenance import Run
+from clusteremu.repro.provenance import Run
+from clusteremu.simulation.campaign import simulate_design
 
 CONFIG_SECTIONS = ("domain", "simulation", "campaign", "inference")
 

@@ -14,7 +14,7 @@ both parameters globally and in each quarter of the Q0 and a ranges, SBC, TARP a
 contraction; NUTS on a fixed subset (the whole subset for the recommended likelihood, its
 first few for the others), compared with the grid, with its diagnostics. The
 recommended likelihood is the one passing most calibration checks (see
-`clusteremu.coverage.recommend`); its coverage study is repeated once with observations
+`clusteremu.evaluation.coverage.recommend`); its coverage study is repeated once with observations
 perturbed by the stated measurement noise and that noise in the likelihood.
 """
 
@@ -26,7 +26,13 @@ import jax
 import numpy as np
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.coverage import (
+from clusteremu.datasets.splits import load_emulator_data, usable_rows
+from clusteremu.datasets.table import OUTPUT_NAMES, read_dataset, usable
+from clusteremu.emulators.flow import load_flow
+from clusteremu.emulators.gp import GPEmulator
+from clusteremu.emulators.learned_noise import load_learned
+from clusteremu.emulators.mean_ensemble import Emulator
+from clusteremu.evaluation.coverage import (
     LEVELS,
     calibration_checks,
     calibration_report,
@@ -34,17 +40,11 @@ from clusteremu.coverage import (
     recommend,
     representative_cases,
 )
-from clusteremu.dataset import OUTPUT_NAMES, read_dataset, usable
-from clusteremu.emulator import Emulator
-from clusteremu.emulator_data import load_emulator_data, usable_rows
-from clusteremu.ensemble_io import load_learned
-from clusteremu.flow import load_flow
-from clusteremu.gp import GPEmulator
-from clusteremu.inference import grid_posterior
-from clusteremu.likelihoods import likelihood_family
-from clusteremu.provenance import Run
-from clusteremu.sampling import nuts_settings, run_nuts, sampler_check
-from clusteremu.tables import likelihood_table
+from clusteremu.inference.family import likelihood_family
+from clusteremu.inference.model import grid_posterior
+from clusteremu.inference.sampling import nuts_settings, run_nuts, sampler_check
+from clusteremu.paper.tables import likelihood_table
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ("inference",)
 

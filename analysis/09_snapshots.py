@@ -14,9 +14,9 @@ import numpy as np
 
 from clusteremu.config import ConfigError, load_config
 from clusteremu.prior import ParameterBox
-from clusteremu.provenance import Run
-from clusteremu.simulate import SimulationSettings, simulate_one
-from clusteremu.summaries import bound_mask
+from clusteremu.repro.provenance import Run
+from clusteremu.simulation.simulate import SimulationSettings, simulate_one
+from clusteremu.simulation.summaries import bound_mask
 
 CONFIG_SECTIONS = ("domain", "simulation", "validation")
 SEED_OFFSET = 9_000_000  # clear of the seeds the validation itself draws

@@ -12,10 +12,10 @@ truth the emulators' means are judged against.
 import argparse
 import sys
 
-from clusteremu.campaign import simulate_design
 from clusteremu.config import ConfigError, load_config
-from clusteremu.design import truth_design
-from clusteremu.provenance import Run
+from clusteremu.datasets.design import truth_design
+from clusteremu.repro.provenance import Run
+from clusteremu.simulation.campaign import simulate_design
 
 CONFIG_SECTIONS = ("domain", "simulation", "campaign", "truth")
 

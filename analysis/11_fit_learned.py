@@ -16,12 +16,12 @@ import sys
 import numpy as np
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.emulator_data import load_emulator_data
-from clusteremu.learned import LearnedSettings, fit_learned
+from clusteremu.datasets.splits import load_emulator_data
+from clusteremu.emulators.learned_noise import LearnedSettings, fit_learned
+from clusteremu.emulators.selection import usable_by_quarter
+from clusteremu.emulators.training import loss_curves
 from clusteremu.prior import ParameterBox
-from clusteremu.provenance import Run
-from clusteremu.selection import usable_by_quarter
-from clusteremu.training import loss_curves
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ("domain", "simulation", "learned")
 

@@ -15,11 +15,11 @@ import argparse
 import sys
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.emulator_data import load_emulator_data
-from clusteremu.flow import FlowSettings, fit_flow
+from clusteremu.datasets.splits import load_emulator_data
+from clusteremu.emulators.flow import FlowSettings, fit_flow
+from clusteremu.emulators.training import loss_curves
 from clusteremu.prior import ParameterBox
-from clusteremu.provenance import Run
-from clusteremu.training import loss_curves
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ("domain", "simulation", "flow")
 

@@ -18,15 +18,15 @@ import jax
 import numpy as np
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.dataset import read_dataset
-from clusteremu.emulator import Emulator
-from clusteremu.emulator_data import usable_rows
-from clusteremu.ensemble_io import load_learned
-from clusteremu.evaluation import gaussian_intervals, physical_range, truth_evaluation
-from clusteremu.flow import load_flow
-from clusteremu.gp import GPEmulator
-from clusteremu.provenance import Run
-from clusteremu.tables import truth_table
+from clusteremu.datasets.splits import usable_rows
+from clusteremu.datasets.table import read_dataset
+from clusteremu.emulators.flow import load_flow
+from clusteremu.emulators.gp import GPEmulator
+from clusteremu.emulators.learned_noise import load_learned
+from clusteremu.emulators.mean_ensemble import Emulator
+from clusteremu.evaluation.accuracy import gaussian_intervals, physical_range, truth_evaluation
+from clusteremu.paper.tables import truth_table
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ("truth",)
 FLOW_SAMPLES = 2000  # the flow's mean and intervals come from this many samples per point

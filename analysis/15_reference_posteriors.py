@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from clusteremu.campaign import simulate_design
 from clusteremu.config import ConfigError, load_config
-from clusteremu.dataset import read_dataset
-from clusteremu.emulator_data import usable_rows
-from clusteremu.inference import grid_posterior, posterior_on_grid
-from clusteremu.likelihoods import load_likelihood, model_files
+from clusteremu.datasets.splits import usable_rows
+from clusteremu.datasets.table import read_dataset
+from clusteremu.evaluation.reference import local_grid, reference_design, synthetic_posterior
+from clusteremu.inference.family import load_likelihood, model_files
+from clusteremu.inference.model import grid_posterior, posterior_on_grid
 from clusteremu.prior import PARAMETERS
-from clusteremu.provenance import Run
-from clusteremu.reference import local_grid, reference_design, synthetic_posterior
+from clusteremu.repro.provenance import Run
+from clusteremu.simulation.campaign import simulate_design
 
 CONFIG_SECTIONS = ("simulation", "campaign", "reference")
 FINE_GRID = 160  # the emulator posterior over the whole box that places each local grid

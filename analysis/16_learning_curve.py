@@ -14,15 +14,15 @@ import sys
 import numpy as np
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.coverage import calibration_report
-from clusteremu.dataset import read_dataset
-from clusteremu.emulator_data import load_emulator_data, usable_rows
-from clusteremu.evaluation import truth_evaluation
-from clusteremu.inference import Selected, grid_posterior
-from clusteremu.learned import LearnedSettings, fit_learned
-from clusteremu.likelihoods import LearnedLikelihood
+from clusteremu.datasets.splits import load_emulator_data, usable_rows
+from clusteremu.datasets.table import read_dataset
+from clusteremu.emulators.learned_noise import LearnedSettings, fit_learned
+from clusteremu.evaluation.accuracy import truth_evaluation
+from clusteremu.evaluation.coverage import calibration_report
+from clusteremu.inference.family import LearnedLikelihood
+from clusteremu.inference.model import Selected, grid_posterior
 from clusteremu.prior import ParameterBox
-from clusteremu.provenance import Run
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ("domain", "simulation", "learned", "inference", "learning_curve")
 

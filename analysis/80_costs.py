@@ -21,14 +21,14 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from clusteremu.campaign import compiled_batch_size
 from clusteremu.config import ConfigError, load_config
-from clusteremu.ensemble_io import load_learned
-from clusteremu.inference import grid_posterior
-from clusteremu.likelihoods import load_likelihood, model_files
-from clusteremu.provenance import Run, load_record
-from clusteremu.sampling import nuts_settings, run_nuts
-from clusteremu.simulate import SimulationSettings, simulate_batch
+from clusteremu.emulators.learned_noise import load_learned
+from clusteremu.inference.family import load_likelihood, model_files
+from clusteremu.inference.model import grid_posterior
+from clusteremu.inference.sampling import nuts_settings, run_nuts
+from clusteremu.repro.provenance import Run, load_record
+from clusteremu.simulation.campaign import compiled_batch_size
+from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
 
 CONFIG_SECTIONS = ("simulation", "campaign", "inference")
 REPEATS = 5

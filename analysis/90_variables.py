@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.dataset import OUTPUT_NAMES
-from clusteremu.names import LIKELIHOOD_NAMES
+from clusteremu.datasets.table import OUTPUT_NAMES
+from clusteremu.evaluation.trust import EMULATOR_OF, assess
+from clusteremu.paper.labels import LIKELIHOOD_NAMES
+from clusteremu.paper.variables import sci, write_variables
 from clusteremu.prior import PARAMETERS
-from clusteremu.provenance import Run, git_state
-from clusteremu.trust import EMULATOR_OF, assess
+from clusteremu.repro.provenance import Run, git_state
+from clusteremu.simulation.validation import crossing_time_yr
 from clusteremu.units import KM_S_PER_AU_YR
-from clusteremu.validation import crossing_time_yr
-from clusteremu.variables import sci, write_variables
 
 CONFIG_SECTIONS = (
     "domain",

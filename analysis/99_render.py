@@ -1,7 +1,7 @@
 """Render the manuscript to PDF, with Quarto when it is installed, else the fallback.
 
 Reads:  the Quarto project in `paper/`, this profile's `_variables.yml`, figures and tables
-        (see `clusteremu.manuscript`); the profile config (`--config`) names the profile.
+        (see `clusteremu.paper.manuscript`); the profile config (`--config`) names the profile.
 Writes: the PDF (`--out`) with its provenance record (engine used in the record).
 """
 
@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from clusteremu.config import ConfigError, load_config
-from clusteremu.layout import Layout
-from clusteremu.manuscript import ManuscriptError, manuscript_inputs, render
-from clusteremu.provenance import Run
+from clusteremu.paper.manuscript import ManuscriptError, manuscript_inputs, render
+from clusteremu.repro.paths import Layout
+from clusteremu.repro.provenance import Run
 
 CONFIG_SECTIONS = ()
 

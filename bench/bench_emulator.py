@@ -15,8 +15,8 @@ import numpy as np
 from timing import best_of
 
 from clusteremu.config import load_config
-from clusteremu.emulator import Emulator
-from clusteremu.simulate import SimulationSettings, simulate_batch
+from clusteremu.emulators.mean_ensemble import Emulator
+from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
 
 
 def main(args):

@@ -2,7 +2,7 @@
 
 Prints, measured in one run: the wall time of one NUTS posterior of the flow + selection
 likelihood (the profile's chains, warm-up and draws) with the flow's density evaluated by
-flowjax's own `log_prob` and by `clusteremu.flow_kernel`, the two sampled in turn on the
+flowjax's own `log_prob` and by `clusteremu.emulators.flow_kernel`, the two sampled in turn on the
 same observations of the validation split, with the same keys; their median (min - max)
 and the ratio per observation. The two densities agree to rounding (tests/test_flow_kernel.py).
 
@@ -18,10 +18,10 @@ import numpy as np
 from timing import median_range, timed
 
 from clusteremu.config import load_config
-from clusteremu.emulator_data import load_emulator_data
-from clusteremu.inference import Selected
-from clusteremu.likelihoods import MODEL_FILES, FlowLikelihoodModel, load_likelihood
-from clusteremu.sampling import nuts_settings, run_nuts
+from clusteremu.datasets.splits import load_emulator_data
+from clusteremu.inference.family import MODEL_FILES, FlowLikelihoodModel, load_likelihood
+from clusteremu.inference.model import Selected
+from clusteremu.inference.sampling import nuts_settings, run_nuts
 
 
 @eqx.filter_jit

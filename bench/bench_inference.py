@@ -10,7 +10,7 @@ number of likelihood evaluations would cost by direct simulation (one simulation
 evaluation, batched throughput of the simulator).
 
 With `--one-thread` the process runs JAX on one XLA worker thread, as `clusteremu infer
---method nuts` does (`clusteremu.threads.start_one_thread`).
+--method nuts` does (`clusteremu.inference.threads.start_one_thread`).
 
 Usage: python bench/bench_inference.py [--profile paper] [--repeats 9] [--likelihoods input,flow+selection]
                                        [--one-thread]
@@ -25,13 +25,13 @@ import numpy as np
 from timing import best_of, median_range, timed
 
 from clusteremu.config import load_config
-from clusteremu.emulator import Emulator
-from clusteremu.emulator_data import load_emulator_data
-from clusteremu.inference import Likelihood, grid_posterior
-from clusteremu.likelihoods import MODEL_FILES, load_likelihood
-from clusteremu.sampling import nuts_settings, run_nuts
-from clusteremu.simulate import SimulationSettings, simulate_batch
-from clusteremu.threads import start_one_thread
+from clusteremu.datasets.splits import load_emulator_data
+from clusteremu.emulators.mean_ensemble import Emulator
+from clusteremu.inference.family import MODEL_FILES, load_likelihood
+from clusteremu.inference.model import Likelihood, grid_posterior
+from clusteremu.inference.sampling import nuts_settings, run_nuts
+from clusteremu.inference.threads import start_one_thread
+from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
 
 
 def posterior_times(like, obs, sampler: dict, grid_points: int, repeats: int) -> tuple[float, list[float], float]:

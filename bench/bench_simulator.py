@@ -26,10 +26,10 @@ from jax import lax
 from timing import best_of, median_range, timed
 
 from clusteremu.config import load_config
-from clusteremu.integrate import accelerations
-from clusteremu.simulate import SimulationSettings, simulate_batch
+from clusteremu.simulation.integrate import accelerations
+from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
+from clusteremu.simulation.validation import cluster_state, rebound_leapfrog
 from clusteremu.units import G
-from clusteremu.validation import cluster_state, rebound_leapfrog
 
 
 def pairs(n, steps, runs=1):

@@ -51,11 +51,11 @@ def make_tiny_emulator(members: int = 3, hidden: int = 16, seed: int = 3, noise_
     likelihood and the CLI, where only the plumbing (not the accuracy) is under test."""
     import numpy as np
 
-    from clusteremu.emulator import Emulator
-    from clusteremu.emulator_data import Normalizer
-    from clusteremu.mlp import make_ensemble
+    from clusteremu.datasets.splits import Normalizer
+    from clusteremu.emulators.mean_ensemble import Emulator
+    from clusteremu.emulators.mlp import make_ensemble
+    from clusteremu.emulators.uncertainty import NoiseModel
     from clusteremu.prior import ParameterBox
-    from clusteremu.uncertainty import NoiseModel
 
     norm = Normalizer([1.0, 125.0], [0.3, 45.0], [0.6, 5.0, 400.0], [0.2, 2.0, 150.0])
     return Emulator(
@@ -80,11 +80,11 @@ def make_tiny_learned(members: int = 3, hidden: int = 16, seed: int = 4):
     paper's domain, for I/O, likelihood and CLI plumbing."""
     import jax.numpy as jnp
 
-    from clusteremu.learned import LearnedEmulator
-    from clusteremu.mlp import make_ensemble
+    from clusteremu.emulators.learned_noise import LearnedEmulator
+    from clusteremu.emulators.mlp import make_ensemble
+    from clusteremu.emulators.selection import SelectionModel
+    from clusteremu.emulators.transforms import SummaryTransform
     from clusteremu.prior import ParameterBox
-    from clusteremu.selection import SelectionModel
-    from clusteremu.transforms import SummaryTransform
 
     x_mean, x_std = jnp.array([1.0, 125.0]), jnp.array([0.3, 45.0])
     return LearnedEmulator(

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from clusteremu.baselines import (
+from clusteremu.datasets.splits import EmulatorData, SplitData
+from clusteremu.emulators.baselines import (
     GPBaseline,
     KNNBaseline,
     LinearBaseline,
@@ -11,7 +12,6 @@ from clusteremu.baselines import (
     rmse_unit,
     tune,
 )
-from clusteremu.emulator_data import EmulatorData, SplitData
 from clusteremu.prior import ParameterBox
 
 

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from clusteremu import campaign
-from clusteremu.campaign import campaign_statistics, run_campaign
 from clusteremu.config import load_config
-from clusteremu.dataset import dataset_to_csv
-from clusteremu.design import make_design
-from clusteremu.simcache import SimulationCache
-from clusteremu.simulate import SimulationSettings
+from clusteremu.datasets.design import make_design
+from clusteremu.datasets.table import dataset_to_csv
+from clusteremu.simulation import campaign
+from clusteremu.simulation.cache import SimulationCache
+from clusteremu.simulation.campaign import campaign_statistics, run_campaign
+from clusteremu.simulation.simulate import SimulationSettings
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from clusteremu.coverage import (
+from clusteremu.evaluation.coverage import (
     LEVELS,
     binned_coverage,
     binomial_se,
@@ -13,7 +13,7 @@ from clusteremu.coverage import (
     representative_cases,
     tarp,
 )
-from clusteremu.inference import GridPosterior
+from clusteremu.inference.model import GridPosterior
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from clusteremu.dataset import COLUMNS, DatasetError, dataset_to_csv, read_dataset, usable
+from clusteremu.datasets.table import COLUMNS, DatasetError, dataset_to_csv, read_dataset, usable
 
 
 def columns(n=4):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from clusteremu.depscan import config_sections, module_closure, script_closure, write_makefile
+from clusteremu.repro.depscan import config_sections, module_closure, script_closure, write_makefile
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from clusteremu.config import load_config
-from clusteremu.design import SPLITS, assign_splits, latin_hypercube, make_design, read_design
+from clusteremu.datasets.design import SPLITS, assign_splits, latin_hypercube, make_design, read_design
 
 
 def test_latin_hypercube_one_point_per_stratum():
@@ -82,7 +82,7 @@ def test_csv_round_trip(smoke):
 
 
 def test_truth_design_is_interior_and_dense(smoke):
-    from clusteremu.design import truth_design
+    from clusteremu.datasets.design import truth_design
 
     cfg = {**smoke.data, "truth": {"seed": 5, "n_points": 6, "n_realizations": 10, "interior_fraction": 0.5}}
     d = truth_design(cfg)

@@ -1,7 +1,7 @@
 import numpy as np
 
-from clusteremu.dataset import dataset_to_csv
-from clusteremu.emulator_data import Normalizer, SplitData, load_emulator_data
+from clusteremu.datasets.splits import Normalizer, SplitData, load_emulator_data
+from clusteremu.datasets.table import dataset_to_csv
 
 
 def synthetic_dataset(path, rng, shift=0.0):

@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from clusteremu.emulator import Emulator
-from clusteremu.ensemble_io import EnsembleFileError, read_header
+from clusteremu.emulators.mean_ensemble import Emulator, read_header
+from clusteremu.emulators.modelfile import EnsembleFileError
 from tests.conftest import make_tiny_emulator
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from clusteremu.dataset import dataset_to_csv
-from clusteremu.emulator_data import Normalizer, load_emulator_data
-from clusteremu.fit import EmulatorSettings, fit_emulator
+from clusteremu.datasets.splits import Normalizer, load_emulator_data
+from clusteremu.datasets.table import dataset_to_csv
+from clusteremu.emulators.mean_fit import EmulatorSettings, fit_emulator
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)

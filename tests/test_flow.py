@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from clusteremu.flow import (
+from clusteremu.emulators.flow import (
     FORMAT,
     FlowFileError,
     FlowSettings,
@@ -22,8 +22,8 @@ from clusteremu.flow import (
     load_flow,
     read_flow_header,
 )
+from clusteremu.emulators.transforms import SummaryTransform
 from clusteremu.prior import ParameterBox
-from clusteremu.transforms import SummaryTransform
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
 N_STARS = 100

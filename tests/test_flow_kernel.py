@@ -14,8 +14,8 @@ import pytest
 from flowjax.bijections import Affine
 from flowjax.distributions import StandardNormal, Transformed
 
-from clusteremu.flow import FlowArchitecture
-from clusteremu.flow_kernel import maf_arrays, maf_log_prob
+from clusteremu.emulators.flow import FlowArchitecture
+from clusteremu.emulators.flow_kernel import maf_arrays, maf_log_prob
 
 
 def perturbed_flow(architecture: FlowArchitecture, seed: int):

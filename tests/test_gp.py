@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from clusteremu.baselines import GPBaseline
-from clusteremu.gp import GPEmulator
+from clusteremu.emulators.baselines import GPBaseline
+from clusteremu.emulators.gp import GPEmulator
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)

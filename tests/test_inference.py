@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numpyro.infer import Predictive
 
-from clusteremu.inference import Likelihood, cluster_model, grid_posterior
+from clusteremu.inference.model import Likelihood, cluster_model, grid_posterior
 
 
 def synthetic(em, sigma, n, seed):

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 from clusteremu.config import load_config
-from clusteremu.integrate import accelerations
-from clusteremu.simulate import SimulationSettings
+from clusteremu.simulation.integrate import accelerations
+from clusteremu.simulation.simulate import SimulationSettings
+from clusteremu.simulation.validation import energy_history, momentum_drift, reversibility_error, two_body_errors
 from clusteremu.units import G
-from clusteremu.validation import energy_history, momentum_drift, reversibility_error, two_body_errors
 
 
 @pytest.fixture(scope="module", params=["float64", "float32"])

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from clusteremu.dataset import dataset_to_csv
-from clusteremu.emulator_data import load_emulator_data
-from clusteremu.learned import LearnedSettings, fit_learned, gaussian_nll
-from clusteremu.likelihoods import LearnedLikelihood
-from clusteremu.mlp import MLP
+from clusteremu.datasets.splits import load_emulator_data
+from clusteremu.datasets.table import dataset_to_csv
+from clusteremu.emulators.learned_noise import LearnedSettings, fit_learned, gaussian_nll
+from clusteremu.emulators.mlp import MLP
+from clusteremu.emulators.transforms import SummaryTransform
+from clusteremu.inference.family import LearnedLikelihood
 from clusteremu.prior import ParameterBox
-from clusteremu.transforms import SummaryTransform
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
 N_STARS = 100
@@ -74,7 +74,7 @@ def test_nll_is_the_gaussian_negative_log_density():
     model = MLP((2, 8, 9), key=jax.random.key(0))
     x = jnp.asarray(np.random.default_rng(0).normal(size=(5, 2)), jnp.float32)
     z = jnp.asarray(np.random.default_rng(1).normal(size=(5, 3)), jnp.float32)
-    from clusteremu.learned import _gaussian
+    from clusteremu.emulators.learned_noise import _gaussian
 
     mean, chol = jax.vmap(_gaussian)(jax.vmap(model)(x))
     logp = [

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from clusteremu.inference import Likelihood, Selected
-from clusteremu.likelihoods import MODEL_FILES, LearnedLikelihood, load_likelihood
-from clusteremu.names import LIKELIHOOD_NAMES
+from clusteremu.inference.family import MODEL_FILES, LearnedLikelihood, load_likelihood
+from clusteremu.inference.model import Likelihood, Selected
+from clusteremu.paper.labels import LIKELIHOOD_NAMES
 
 
 @pytest.fixture(scope="module")

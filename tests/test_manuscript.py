@@ -6,15 +6,15 @@ import pypandoc
 import pytest
 import yaml
 
-from clusteremu.layout import Layout
-from clusteremu.manuscript import (
+from clusteremu.paper.manuscript import (
     ManuscriptError,
     figure_tag,
     stage,
     used_figures,
     used_variables,
 )
-from clusteremu.provenance import Run, load_record
+from clusteremu.repro.paths import Layout
+from clusteremu.repro.provenance import Run, load_record
 
 FILTER_CASE = """---
 title: "T {{< var build.profile >}}"

@@ -3,7 +3,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from clusteremu.mlp import MLP, ensemble_apply, glorot_linear, make_ensemble
+from clusteremu.emulators.mlp import MLP, ensemble_apply, glorot_linear, make_ensemble
 
 
 def test_glorot_initialization_is_applied():

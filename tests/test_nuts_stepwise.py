@@ -11,7 +11,7 @@ import pytest
 from jax import lax
 from numpyro.infer.hmc import hmc
 
-from clusteremu.nuts_stepwise import StepwiseNUTS, run_stepwise_nuts
+from clusteremu.inference.nuts_stepwise import StepwiseNUTS, run_stepwise_nuts
 from tests.conftest import numpyro_keys
 
 

@@ -104,8 +104,8 @@ def test_pdf_is_complete(repo):
 
 
 def test_every_figure_and_table_made_is_in_the_paper_and_its_appendix(repo):
-    from clusteremu.layout import Layout
-    from clusteremu.manuscript import used_figures, used_tables
+    from clusteremu.paper.manuscript import used_figures, used_tables
+    from clusteremu.repro.paths import Layout
 
     layout = Layout(repo, "smoke")
     assert set(layout.figures.glob("*.png")) == set(used_figures(layout))
@@ -188,12 +188,12 @@ EMULATOR_DOWNSTREAM = {
 @pytest.mark.parametrize(
     ("rel", "old", "new", "expected"),
     [
-        ("src/clusteremu/plotting.py", '"#0072B2"', '"#1F77B4"', FIGURE_SCRIPTS | {"99_render"}),
-        ("src/clusteremu/clusteremu.mplstyle", "font.size: 9", "font.size: 8", FIGURE_SCRIPTS | {"99_render"}),
+        ("src/clusteremu/paper/plotting.py", '"#0072B2"', '"#1F77B4"', FIGURE_SCRIPTS | {"99_render"}),
+        ("src/clusteremu/paper/clusteremu.mplstyle", "font.size: 9", "font.size: 8", FIGURE_SCRIPTS | {"99_render"}),
         ("analysis/config/smoke.yaml", "dpi: 100", "dpi: 110", FIGURE_SCRIPTS | {"99_render"}),
         ("analysis/figures/summaries.py", None, None, {"figures/summaries", "99_render"}),
         ("paper/index.qmd", None, None, {"99_render"}),
-        ("src/clusteremu/manuscript.py", None, None, {"99_render"}),
+        ("src/clusteremu/paper/manuscript.py", None, None, {"99_render"}),
         ("src/clusteremu/cli.py", None, None, set()),
         ("analysis/04_train_emulator.py", None, None, {"04_train_emulator"} | EMULATOR_DOWNSTREAM),
         (
@@ -273,10 +273,10 @@ def test_audit_passes_and_ignores_unrelated_library_edits(repo):
     assert "figures/smoke/design.png" in proc.stdout and "build/smoke/_variables.yml" in proc.stdout
     with edited(repo, "src/clusteremu/cli.py", '"""The `clusteremu` command line.', '"""The clusteremu command line.'):
         assert make(repo, "audit", check=False).returncode == 0, "cli.py is no dependency of any artifact"
-    with edited(repo, "src/clusteremu/plotting.py", '"#0072B2"', '"#1F77B4"'):
+    with edited(repo, "src/clusteremu/paper/plotting.py", '"#0072B2"', '"#1F77B4"'):
         proc = make(repo, "audit", check=False)
     assert proc.returncode != 0
-    assert "library module src/clusteremu/plotting.py changed since" in proc.stdout
+    assert "library module src/clusteremu/paper/plotting.py changed since" in proc.stdout
     stale = {line.split()[0] for line in proc.stdout.splitlines() if line.endswith("FAIL")}
     assert stale and all(a.startswith("figures/") or a == "build/smoke/paper.pdf" for a in stale), stale
 
@@ -297,7 +297,7 @@ def test_audit_passes_and_ignores_unrelated_library_edits(repo):
         ("analysis/figures/design.py", "producing script analysis/figures/design.py changed since"),
         ("analysis/config/smoke.yaml", "config section 'figures' of analysis/config/smoke.yaml changed since"),
         ("paper/index.qmd", "input paper/index.qmd changed since"),
-        ("src/clusteremu/design.py", "library module src/clusteremu/design.py changed since"),
+        ("src/clusteremu/datasets/design.py", "library module src/clusteremu/datasets/design.py changed since"),
     ],
 )
 def test_tampering_fails_the_audit(repo, rel, expect):

@@ -3,8 +3,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from clusteremu.energy import kinetic_energy, potential_energy
-from clusteremu.plummer import initial_conditions, kroupa_masses, plummer_positions, plummer_velocities
+from clusteremu.simulation.energy import kinetic_energy, potential_energy
+from clusteremu.simulation.plummer import initial_conditions, kroupa_masses, plummer_positions, plummer_velocities
 from clusteremu.units import G
 
 A = 80.0  # AU

@@ -5,9 +5,9 @@ import matplotlib.pyplot as plt
 import pytest
 from PIL import Image
 
-from clusteremu import provenance
 from clusteremu.config import load_config
-from clusteremu.provenance import PNG_KEY, Run, atomic_write_bytes, load_record, sha256_file
+from clusteremu.repro import provenance
+from clusteremu.repro.provenance import PNG_KEY, Run, atomic_write_bytes, load_record, sha256_file
 
 
 @pytest.fixture

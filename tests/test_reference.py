@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from clusteremu.design import simulation_seed
-from clusteremu.inference import GridPosterior
+from clusteremu.datasets.design import simulation_seed
+from clusteremu.emulators.transforms import SummaryTransform
+from clusteremu.evaluation.reference import LocalGrid, local_grid, reference_design, synthetic_posterior
+from clusteremu.inference.model import GridPosterior
 from clusteremu.prior import ParameterBox
-from clusteremu.reference import LocalGrid, local_grid, reference_design, synthetic_posterior
-from clusteremu.transforms import SummaryTransform
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
 T = SummaryTransform(100)

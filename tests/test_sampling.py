@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from numpyro.infer.util import potential_energy
 
-from clusteremu.inference import Likelihood, cluster_model, grid_posterior
-from clusteremu.sampling import NutsResult, nuts_healthy, nuts_settings, run_nuts, sampler_check
+from clusteremu.inference.model import Likelihood, cluster_model, grid_posterior
+from clusteremu.inference.sampling import NutsResult, nuts_healthy, nuts_settings, run_nuts, sampler_check
 from tests.conftest import numpyro_keys
 
 

@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from clusteremu.emulators.selection import SelectionModel
 from clusteremu.prior import ParameterBox
-from clusteremu.selection import SelectionModel
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
 

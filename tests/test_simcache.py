@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from clusteremu import simcache
-from clusteremu.simcache import RESULT_FIELDS, SimulationCache, simulator_code_sha256
-from clusteremu.simulate import SimulationSettings
+from clusteremu.simulation import cache as simcache
+from clusteremu.simulation.cache import RESULT_FIELDS, SimulationCache, simulator_code_sha256
+from clusteremu.simulation.simulate import SimulationSettings
 
 SETTINGS = SimulationSettings(
     n_stars=24,
@@ -59,9 +59,9 @@ def test_key_depends_on_everything_that_determines_a_result(tmp_path, monkeypatc
 
 
 def test_simulator_code_hash_covers_the_simulator_and_only_it():
-    from clusteremu.depscan import PACKAGE_DIR, module_closure
+    from clusteremu.repro.depscan import PACKAGE_DIR, module_closure
 
-    names = {p.name for p in module_closure(PACKAGE_DIR / "simulate.py", with_init=False)}
+    names = {p.name for p in module_closure(PACKAGE_DIR / "simulation" / "simulate.py", with_init=False)}
     assert {"simulate.py", "integrate.py", "energy.py", "plummer.py", "summaries.py", "units.py"} <= names
     assert not names & {"__init__.py", "plotting.py", "cli.py", "emulator.py", "campaign.py"}
     assert len(simulator_code_sha256()) == 64

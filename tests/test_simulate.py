@@ -7,7 +7,7 @@ import jax
 import numpy as np
 import pytest
 
-from clusteremu.simulate import SimulationSettings, simulate_batch, simulate_one
+from clusteremu.simulation.simulate import SimulationSettings, simulate_batch, simulate_one
 
 SETTINGS = SimulationSettings(
     n_stars=32,
@@ -49,7 +49,7 @@ def test_sharded_over_two_cpu_devices_gives_the_same_answer(tmp_path):
     code = f"""
 import json, numpy as np, jax
 import clusteremu
-from clusteremu.simulate import SimulationSettings, simulate_batch
+from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
 assert len(jax.devices()) == 2, jax.devices()
 s = SimulationSettings(**json.loads('{json.dumps(SETTINGS.as_dict())}'))
 out = simulate_batch(np.array({SEEDS.tolist()}), np.array({Q0.tolist()}), np.array({A.tolist()}), s)

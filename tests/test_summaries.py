@@ -3,8 +3,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from clusteremu.plummer import initial_conditions
-from clusteremu.summaries import bound_mask, summarize
+from clusteremu.simulation.plummer import initial_conditions
+from clusteremu.simulation.summaries import bound_mask, summarize
 from clusteremu.units import KM_S_PER_AU_YR
 
 

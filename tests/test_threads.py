@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 SCRIPT = """
 import os, jax
-from clusteremu.threads import start_one_thread
+from clusteremu.inference.threads import start_one_thread
 cpus = os.sched_getaffinity(0)
 print(start_one_thread(), len(jax.devices()), os.sched_getaffinity(0) == cpus, start_one_thread())
 """
@@ -27,7 +27,7 @@ def test_start_one_thread_in_a_fresh_process():
 def test_start_one_thread_refused_once_the_backend_runs_on_several_devices():
     import jax
 
-    from clusteremu.threads import start_one_thread
+    from clusteremu.inference.threads import start_one_thread
 
     if len(jax.devices()) == 1:
         pytest.skip("this process runs one CPU device")

@@ -2,8 +2,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from clusteremu.mlp import ensemble_apply, make_ensemble
-from clusteremu.training import loss_curves, train_ensemble
+from clusteremu.emulators.mlp import ensemble_apply, make_ensemble
+from clusteremu.emulators.training import loss_curves, train_ensemble
 
 
 def smooth(x):

@@ -4,7 +4,7 @@ import jax
 import numpy as np
 import pytest
 
-from clusteremu.transforms import SummaryTransform
+from clusteremu.emulators.transforms import SummaryTransform
 
 T = SummaryTransform(100)
 

@@ -4,8 +4,8 @@ import copy
 
 import pytest
 
-from clusteremu.names import LIKELIHOOD_NAMES
-from clusteremu.trust import EMULATOR_OF, assess
+from clusteremu.evaluation.trust import EMULATOR_OF, assess
+from clusteremu.paper.labels import LIKELIHOOD_NAMES
 
 
 def report(cov68=0.68, cov95=0.95, n=400, quarters_ok=True, sbc_p=0.5):

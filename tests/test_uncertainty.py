@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from clusteremu.metrics import (
+from clusteremu.emulators.uncertainty import NoiseModel, fit_scale, predictive_variance
+from clusteremu.evaluation.metrics import (
     central_coverage,
     coverage_curve,
     gaussian_crps,
@@ -12,7 +13,6 @@ from clusteremu.metrics import (
     point_metrics,
     running_mean,
 )
-from clusteremu.uncertainty import NoiseModel, fit_scale, predictive_variance
 
 
 @pytest.mark.parametrize("factor", [0.5, 1.0, 2.5])
@@ -67,8 +67,8 @@ def test_running_mean_shows_a_trend():
 
 
 def test_truth_evaluation_of_a_perfect_and_a_biased_model():
-    from clusteremu.emulator_data import SplitData
-    from clusteremu.evaluation import gaussian_intervals, truth_evaluation
+    from clusteremu.datasets.splits import SplitData
+    from clusteremu.evaluation.accuracy import gaussian_intervals, truth_evaluation
 
     rng = np.random.default_rng(3)
     x = np.repeat(np.array([[0.7, 80.0], [1.1, 150.0], [1.3, 100.0]]), 400, axis=0)

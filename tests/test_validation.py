@@ -4,11 +4,16 @@ import jax
 import numpy as np
 import pytest
 
-from clusteremu.energy import total_energy
-from clusteremu.integrate import leapfrog
 from clusteremu.prior import ParameterBox
-from clusteremu.simulate import SimulationSettings
-from clusteremu.validation import cluster_state, kepler_relative_position, rebound_leapfrog, validation_report
+from clusteremu.simulation.energy import total_energy
+from clusteremu.simulation.integrate import leapfrog
+from clusteremu.simulation.simulate import SimulationSettings
+from clusteremu.simulation.validation import (
+    cluster_state,
+    kepler_relative_position,
+    rebound_leapfrog,
+    validation_report,
+)
 
 SETTINGS = SimulationSettings(
     n_stars=32,

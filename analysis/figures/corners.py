@@ -10,7 +10,7 @@ import corner
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.plotting import PARAM_LABELS, figure_script
+from clusteremu.paper.plotting import PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 CASES = ("typical", "edge", "ridge")

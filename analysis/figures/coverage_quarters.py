@@ -10,8 +10,8 @@ Writes: the figure (`--out`, PNG): per parameter (rows) and level (columns), the
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.names import LIKELIHOOD_NAMES
-from clusteremu.plotting import PARAM_LABELS, figure_script, likelihood_style
+from clusteremu.paper.labels import LIKELIHOOD_NAMES
+from clusteremu.paper.plotting import PARAM_LABELS, figure_script, likelihood_style
 
 CONFIG_SECTIONS = ("figures",)
 

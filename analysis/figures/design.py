@@ -8,8 +8,8 @@ Writes: the figure (`--out`, PNG) with its provenance record.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.design import SPLITS
-from clusteremu.plotting import SPLIT_COLORS, figure_script
+from clusteremu.datasets.design import SPLITS
+from clusteremu.paper.plotting import SPLIT_COLORS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -8,7 +8,7 @@ Writes: the figure (`--out`, PNG).
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.plotting import figure_script
+from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

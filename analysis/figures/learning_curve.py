@@ -10,8 +10,8 @@ Writes: the figure (`--out`, PNG): left, the 68th percentile of the truth-set er
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.dataset import OUTPUT_NAMES
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
+from clusteremu.datasets.table import OUTPUT_NAMES
+from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 
-from clusteremu.plotting import figure_script
+from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

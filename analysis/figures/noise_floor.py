@@ -8,9 +8,9 @@ Writes: the figure (`--out`, PNG): standard deviation over the usable realizatio
 
 import matplotlib.pyplot as plt
 
-from clusteremu.dataset import OUTPUT_NAMES
-from clusteremu.emulator_data import usable_points
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
+from clusteremu.datasets.splits import usable_points
+from clusteremu.datasets.table import OUTPUT_NAMES
+from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -7,7 +7,7 @@ Writes: the diagram (`--out`, PNG) with its provenance record.
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from clusteremu.plotting import figure_script
+from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 STEPS = [

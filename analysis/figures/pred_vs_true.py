@@ -8,7 +8,7 @@ Writes: the figure (`--out`, PNG), one point per test simulation.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.plotting import LABELS, figure_script
+from clusteremu.paper.plotting import LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -10,7 +10,7 @@ Writes: the figure (`--out`, PNG): per reference observation (rows), the joint p
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.plotting import PARAM_LABELS, figure_script
+from clusteremu.paper.plotting import PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

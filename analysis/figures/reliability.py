@@ -8,7 +8,7 @@ Writes: the figure (`--out`, PNG): empirical against nominal coverage of central
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.plotting import LABELS, figure_script
+from clusteremu.paper.plotting import LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 STYLES = {"ensemble, uncalibrated": "o--", "ensemble, calibrated": "o-", "Gaussian process": "s:"}

@@ -9,8 +9,8 @@ Writes: the figure (`--out`, PNG); the running means in equal-count bins show an
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.metrics import running_mean
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
+from clusteremu.evaluation.metrics import running_mean
+from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -10,8 +10,8 @@ Writes: the figure (`--out`, PNG): histograms of the posterior CDF at the true v
 import matplotlib.pyplot as plt
 from scipy import stats
 
-from clusteremu.names import LIKELIHOOD_NAMES
-from clusteremu.plotting import PARAM_LABELS, figure_script
+from clusteremu.paper.labels import LIKELIHOOD_NAMES
+from clusteremu.paper.plotting import PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -9,7 +9,7 @@ Writes: the figure (`--out`, PNG): in Q0 at the middle of the a range (top) and 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
+from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -7,8 +7,8 @@ Writes: the figure (`--out`, PNG), every simulation with all summaries defined.
 
 import matplotlib.pyplot as plt
 
-from clusteremu.dataset import OUTPUT_NAMES, usable
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
+from clusteremu.datasets.table import OUTPUT_NAMES, usable
+from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -9,8 +9,8 @@ Writes: the figure (`--out`, PNG): expected coverage probability against credibi
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.names import LIKELIHOOD_NAMES
-from clusteremu.plotting import figure_script, likelihood_style
+from clusteremu.paper.labels import LIKELIHOOD_NAMES
+from clusteremu.paper.plotting import figure_script, likelihood_style
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -10,8 +10,8 @@ Writes: the figure (`--out`, PNG): (emulated mean - truth mean) / sigma_sim at e
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.dataset import OUTPUT_NAMES
-from clusteremu.plotting import LABELS, PARAM_LABELS, figure_script
+from clusteremu.datasets.table import OUTPUT_NAMES
+from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 MODELS = {

@@ -10,7 +10,7 @@ Writes: the figure (`--out`, PNG): left, maximum energy error against timestep a
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.plotting import figure_script
+from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 

@@ -8,7 +8,7 @@ Writes: the figure (`--out`, PNG): left, the enclosed mass fraction; right, the 
 
 import matplotlib.pyplot as plt
 
-from clusteremu.plotting import figure_script
+from clusteremu.paper.plotting import figure_script
 from clusteremu.units import KM_S_PER_AU_YR
 
 CONFIG_SECTIONS = ("figures",)

@@ -1,7 +1,7 @@
 --[[
 quarto-subset.lua: the part of Quarto that this manuscript uses, for pandoc -> Typst.
 
-Used only when Quarto's CLI is absent (see src/clusteremu/manuscript.py). It handles:
+Used only when Quarto's CLI is absent (see src/clusteremu/paper/manuscript.py). It handles:
   {{< include FILE >}}   a paragraph of its own: replaced by FILE parsed as Markdown
   {{< var KEY >}}        text from _variables.yml (dotted keys walk nested maps)
   @fig-x @tbl-x @sec-x @eq-x   cross-references, emitted as Typst references

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import ConfigError, load_config
-from .layout import Layout
+from .repro.paths import Layout
 
 __all__ = ["main"]
 
@@ -41,14 +41,14 @@ def _layout(args: argparse.Namespace) -> Layout:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import audit_manuscript
+    from .paper.audit import audit_manuscript
 
     layout = _layout(args)
     report = audit_manuscript(layout)
     print(report.table())
     if not args.rebuild:
         return 0 if report.ok else 1
-    from .rebuild import rebuild_and_compare
+    from .paper.rebuild import rebuild_and_compare
 
     print(f"\nrebuilding profile {layout.profile!r} in a scratch checkout and comparing bytes ...")
     rebuilt = rebuild_and_compare(layout, Path(args.venv).resolve())
@@ -70,8 +70,8 @@ def _in_domain(config, q0: float, a: float) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from .provenance import atomic_write_bytes
-    from .simulate import SimulationSettings, simulate_one
+    from .repro.provenance import atomic_write_bytes
+    from .simulation.simulate import SimulationSettings, simulate_one
 
     config = load_config(_layout(args).config)
     _in_domain(config, args.q0, args.a)
@@ -139,7 +139,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _load_model(args: argparse.Namespace):
-    from .ensemble_io import EnsembleFileError, load_model
+    from .emulators.files import EnsembleFileError, load_model
 
     layout = _layout(args)
     model = Path(args.model) if args.model else layout.data / "learned.eqx"
@@ -154,7 +154,7 @@ def _load_model(args: argparse.Namespace):
 def _likelihood_name(args: argparse.Namespace, data: Path, measured: bool) -> str:
     """The likelihood asked for, or the one the profile's coverage study recommends (with
     measurement errors: the one it recommends among those that model them)."""
-    from .names import LIKELIHOOD_NAMES
+    from .paper.labels import LIKELIHOOD_NAMES
 
     if args.likelihood != "recommended":
         if args.likelihood not in LIKELIHOOD_NAMES:
@@ -190,10 +190,10 @@ def _observation(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray | Non
 
 
 def _likelihood(args: argparse.Namespace, name: str, files: dict, obs_sd):
-    from .ensemble_io import EnsembleFileError
-    from .flow import FlowFileError
-    from .inference import Likelihood
-    from .likelihoods import load_likelihood
+    from .emulators.flow import FlowFileError
+    from .emulators.modelfile import EnsembleFileError
+    from .inference.family import load_likelihood
+    from .inference.model import Likelihood
 
     try:
         if args.sigma is None:
@@ -216,16 +216,16 @@ def _likelihood(args: argparse.Namespace, name: str, files: dict, obs_sd):
 def _cmd_infer(args: argparse.Namespace) -> int:
     import jax
 
-    from .threads import start_one_thread
+    from .inference.threads import start_one_thread
 
     if args.method == "nuts":
         start_one_thread()  # NUTS runs faster on one XLA thread (and nothing else runs here)
-    from .inference import grid_posterior
-    from .likelihoods import MODEL_FILES
-    from .names import LIKELIHOOD_NAMES
+    from .inference.family import MODEL_FILES
+    from .inference.model import grid_posterior
+    from .inference.sampling import diagnostics, nuts_healthy, nuts_settings, run_nuts
+    from .paper.labels import LIKELIHOOD_NAMES
     from .prior import PARAMETERS
-    from .provenance import atomic_write_bytes
-    from .sampling import diagnostics, nuts_healthy, nuts_settings, run_nuts
+    from .repro.provenance import atomic_write_bytes
 
     obs, obs_sd = _observation(args)
     layout = _layout(args)
@@ -283,7 +283,7 @@ def _cmd_infer(args: argparse.Namespace) -> int:
 def _prediction(em, x: np.ndarray) -> dict:
     """Per summary: the mean, the simulator's scatter and the predictive sd of one new
     realization (and, for the mean ensemble, the members' spread)."""
-    from .emulator import Emulator
+    from .emulators.mean_ensemble import Emulator
 
     p = em.predict(x)
     out = {}
@@ -396,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--likelihood",
         default="recommended",
         help="the likelihood (default: the one the profile's coverage study recommends, read from "
-        "<data>/inference.json); see `clusteremu.names.LIKELIHOOD_NAMES`",
+        "<data>/inference.json); see `clusteremu.paper.labels.LIKELIHOOD_NAMES`",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
     p.add_argument(

@@ -1,0 +1,114 @@
+"""Figure style, the labels and colours that carry meaning across figures, and saving.
+
+All figures use one matplotlib style file (`clusteremu.mplstyle`, shipped with the
+package) so that fonts, sizes and colours agree everywhere in the paper. Figure scripts
+(`analysis/figures/`) draw from saved results only and write through
+[`clusteremu.repro.provenance.Run.save_figure`][], which embeds the provenance stamp. Only
+figure scripts import this module, so editing it reruns figures and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless and deterministic: the same bytes on every machine
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..config import Config, ConfigError, load_config  # noqa: E402
+from ..inference.registry import spec  # noqa: E402
+from ..repro.provenance import Run  # noqa: E402
+
+__all__ = [
+    "LABELS",
+    "PARAM_LABELS",
+    "SPLIT_COLORS",
+    "STYLE",
+    "likelihood_style",
+    "figure_script",
+    "load_input",
+    "save_figure",
+    "use_style",
+]
+
+STYLE = Path(__file__).with_name("clusteremu.mplstyle")
+
+#: Colour of each data split, used by every figure that shows splits.
+SPLIT_COLORS = {"train": "#0072B2", "validation": "#E69F00", "test": "#D55E00"}
+
+#: Axis labels of the summaries (with units) and of the parameters.
+LABELS = {"f_bound": r"$f_\mathrm{bound}$", "sigma_v_kms": r"$\sigma_v$ [km/s]", "r_h_au": r"$r_h$ [AU]"}
+PARAM_LABELS = {"q0": r"$Q_0$", "a_au": r"$a$ [AU]"}
+
+
+def likelihood_style(name: str, recommended: str) -> dict:
+    """Line style of a likelihood in every figure: its own colour; the recommended one bold."""
+    marker = "o" if "selection" in name else "s" if name in ("learned", "flow") else "."
+    return {
+        "color": spec(name).color,
+        "marker": marker,
+        "ms": 3,
+        "lw": 2.0 if name == recommended else 0.9,
+        "zorder": 3 if name == recommended else 2,
+    }
+
+
+def use_style() -> None:
+    """Apply the project style to all figures made afterwards."""
+    plt.style.use(STYLE)
+
+
+def load_input(path: str | Path) -> Any:
+    """A saved result, by its extension: JSON (object), CSV (dataset columns) or NPZ (arrays)."""
+    path = Path(path)
+    if path.suffix == ".json":
+        return json.loads(path.read_text())
+    if path.suffix == ".csv":
+        from ..datasets.table import read_dataset
+
+        return read_dataset(path)
+    if path.suffix == ".npz":
+        with np.load(path) as arrays:
+            return dict(arrays)
+    raise ValueError(f"{path}: no reader for {path.suffix!r} files")
+
+
+def figure_script(script: str, doc: str, sections: tuple[str, ...], plot: Callable[..., Any], **inputs: str) -> None:
+    """Run a figure script: read the config sections and the named inputs, draw, save.
+
+    `inputs` maps each input's option name (`--name`, underscores as dashes) to its help
+    text; `plot` receives the loaded inputs as keyword arguments and returns the figure,
+    or a list of figures, one per `--out` path. A bad config or a missing input ends the
+    script with one clear line, writing nothing.
+    """
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True, help="profile YAML")
+    for name, text in inputs.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", required=True, help=text)
+    parser.add_argument("--out", required=True, nargs="+", help="output figure(s) (PNG)")
+    args = parser.parse_args()
+    try:
+        config = load_config(args.config, sections)
+        loaded = {name: load_input(getattr(args, name)) for name in inputs}
+        use_style()
+        figs = plot(**loaded)
+        figs = figs if isinstance(figs, list) else [figs]
+        if len(figs) != len(args.out):
+            raise ConfigError(f"--out names {len(args.out)} files for {len(figs)} figures")
+        for fig, out in zip(figs, args.out, strict=True):
+            save_figure(fig, out, script=script, config=config, inputs=[getattr(args, n) for n in inputs])
+    except (ConfigError, FileNotFoundError) as exc:
+        sys.exit(f"error: {exc}")
+
+
+def save_figure(fig, out: str | Path, *, script: str | Path, config: Config, inputs: Iterable[str | Path] = ()) -> None:
+    """Write `fig` to `out` at the profile's resolution, with its provenance record."""
+    Run(script, config, inputs=inputs).save_figure(fig, out, config["figures"]["dpi"])
+    plt.close(fig)
