@@ -16,7 +16,7 @@ import sys
 
 from clusteremu.config import ConfigError, load_config
 from clusteremu.datasets.splits import load_emulator_data
-from clusteremu.emulators.flow import FlowSettings, fit_flow
+from clusteremu.emulators.flow_fit import FlowSettings, fit_flow
 from clusteremu.emulators.training import loss_curves
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run

@@ -26,7 +26,7 @@ from clusteremu.inference.sampling import nuts_settings, run_nuts
 
 @eqx.filter_jit
 def flowjax_log_prob(flow, y, theta):
-    """log p(y | theta) of a `FlowLikelihood`, through flowjax's `log_prob`."""
+    """log p(y | theta) of a `ConditionalFlow`, through flowjax's `log_prob`."""
     u = (flow.transform.forward(y) - flow.z_mean) / flow.z_std
     c = (theta - flow.theta_mean) / flow.theta_std
     log_pz = flow.flow.log_prob(u, condition=c) - jnp.sum(jnp.log(flow.z_std))

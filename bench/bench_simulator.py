@@ -27,8 +27,9 @@ from timing import best_of, median_range, timed
 
 from clusteremu.config import load_config
 from clusteremu.simulation.integrate import accelerations
+from clusteremu.simulation.rebound import rebound_leapfrog
 from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
-from clusteremu.simulation.validation import cluster_state, rebound_leapfrog
+from clusteremu.simulation.validation import cluster_state
 from clusteremu.units import G
 
 

@@ -15,7 +15,7 @@ ROOT = PACKAGE_DIR.parents[1]
 
 #: Lowest first. A module may import its own floor or any floor below it, never one above.
 FLOORS = [
-    {"_jaxconfig", "config", "units", "prior"},
+    {"_jaxconfig", "config", "config_schema", "units", "prior"},
     {"repro"},
     {"datasets"},
     {"simulation"},
@@ -80,8 +80,9 @@ def test_no_import_cycle():
 
 
 def test_subpackage_inits_import_nothing():
-    """A script that imports one module of a subpackage depends on that module alone."""
-    for init in PACKAGE_DIR.glob("*/__init__.py"):
+    """A script that imports one module of a subpackage depends on that module alone (the
+    command line, which no script imports, is the one package whose `__init__` is its entry)."""
+    for init in sorted(set(PACKAGE_DIR.glob("*/__init__.py")) - {PACKAGE_DIR / "cli" / "__init__.py"}):
         tree = ast.parse(init.read_text())
         assert not [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)], init
 

@@ -13,15 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from clusteremu.emulators.flow import (
-    FORMAT,
-    FlowFileError,
-    FlowSettings,
-    fit_flow,
-    flow_bytes,
-    load_flow,
-    read_flow_header,
-)
+from clusteremu.emulators.flow import FORMAT, FlowFileError, flow_bytes, load_flow, read_flow_header
+from clusteremu.emulators.flow_fit import FlowSettings, fit_flow
 from clusteremu.emulators.transforms import SummaryTransform
 from clusteremu.prior import ParameterBox
 

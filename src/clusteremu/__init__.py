@@ -6,7 +6,7 @@ The public API, by concept:
 - experimental design: [`make_design`][], [`latin_hypercube`][], [`assign_splits`][], [`Design`][]
 - simulator: [`SimulationSettings`][], [`simulate_one`][], [`simulate_batch`][], [`run_campaign`][]
 - emulators: [`fit_emulator`][] ([`Emulator`][], mean ensemble), [`fit_learned`][]
-  ([`LearnedEmulator`][], learned noise and selection), [`fit_flow`][] ([`FlowLikelihood`][]),
+  ([`LearnedEmulator`][], learned noise and selection), [`fit_flow`][] ([`ConditionalFlow`][]),
   [`GPEmulator`][], [`load_model`][]
 - inference: [`load_likelihood`][], [`likelihood_family`][], [`cluster_model`][],
   [`grid_posterior`][], [`run_nuts`][], [`calibration_study`][], [`tarp`][], [`assess`][]
@@ -50,8 +50,9 @@ _EXPORTS = {
     "EmulatorSettings": "emulators.mean_fit",
     "EnsembleSettings": "emulators.training",
     "fit_emulator": "emulators.mean_fit",
+    "ConditionalFlow": "emulators.flow",
     "FlowLikelihood": "emulators.flow",
-    "fit_flow": "emulators.flow",
+    "fit_flow": "emulators.flow_fit",
     "GPEmulator": "emulators.gp",
     "GridPosterior": "inference.model",
     "Likelihood": "inference.model",

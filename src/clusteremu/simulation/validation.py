@@ -19,6 +19,7 @@ from ..units import G
 from .energy import kinetic_energy, potential_energy, total_energy
 from .integrate import leapfrog
 from .plummer import initial_conditions, plummer_positions, plummer_velocities
+from .rebound import rebound_leapfrog
 from .simulate import SimulationSettings, simulate_batch, simulate_one, stellar_masses
 from .summaries import summarize
 
@@ -119,48 +120,6 @@ def momentum_drift(q0, a_au, settings: SimulationSettings, seed: int) -> float:
     _, v, _ = _leapfrog(pos, vel, masses, eps, settings.dt_yr, settings.n_steps, 1, settings.force_precision)
     p0, p1 = vel @ masses, v @ masses
     return float(jnp.linalg.norm(p1 - p0) / jnp.sum(masses * jnp.linalg.norm(vel, axis=0)))
-
-
-def rebound_leapfrog(masses, pos, vel, softening: float, dt: float, n_steps: int, n_checks: int = 1):
-    """Integrate the same initial state with REBOUND's leapfrog and direct-sum gravity.
-
-    REBOUND's leapfrog is drift-kick-drift (ours is kick-drift-kick) and its `energy()`
-    ignores softening: compare positions, velocities and our softened energy of its state.
-
-    **Returns:**
-
-    Final positions (AU) and velocities (AU/yr), shape `(3, n)`; with `n_checks` > 1 also
-    our softened energy at the start and after each of `n_checks` equal blocks of steps.
-    """
-    sim = _rebound_simulation(masses, pos, vel, softening, dt)
-    energies = [float(total_energy(pos, vel, masses, softening))]
-    for _ in range(n_checks):
-        sim.steps(n_steps // n_checks)
-        if n_checks > 1:
-            x, v = _rebound_state(sim)
-            energies.append(float(total_energy(x, v, masses, softening)))
-    x, v = _rebound_state(sim)
-    return (x, v) if n_checks == 1 else (x, v, np.array(energies))
-
-
-def _rebound_state(sim) -> tuple[np.ndarray, np.ndarray]:
-    out = np.array([[p.x, p.y, p.z, p.vx, p.vy, p.vz] for p in sim.particles]).T
-    return out[:3], out[3:]
-
-
-def _rebound_simulation(masses, pos, vel, softening: float, dt: float):
-    import rebound
-
-    sim = rebound.Simulation()
-    sim.G = G
-    sim.integrator = "leapfrog"
-    sim.gravity = "basic"
-    sim.softening = float(softening)
-    sim.dt = float(dt)
-    pos, vel = np.asarray(pos), np.asarray(vel)
-    for i, m in enumerate(np.asarray(masses)):
-        sim.add(m=float(m), x=pos[0, i], y=pos[1, i], z=pos[2, i], vx=vel[0, i], vy=vel[1, i], vz=vel[2, i])
-    return sim
 
 
 def _slope(x, y) -> float:

@@ -1,0 +1,189 @@
+"""The schema of a profile file: every key, its meaning with units, and what is allowed.
+
+[`clusteremu.config`][] validates a profile against [`SCHEMA`][]: a [`Number`][] with its
+inclusive range (and whether it must be an integer), a [`Choice`][] of fixed options, or a
+mapping of further keys. Units are part of the key names (`_yr`, `_au`, `_msun`) or the docs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["SCHEMA", "Choice", "Number", "Spec"]
+
+
+@dataclass(frozen=True)
+class Number:
+    """A numeric setting with an inclusive range; `integer=True` forbids fractions."""
+
+    doc: str
+    low: float = -math.inf
+    high: float = math.inf
+    integer: bool = False
+
+    def allowed(self) -> str:
+        kind = "an integer" if self.integer else "a number"
+        if math.isinf(self.low) and math.isinf(self.high):
+            return kind
+        if math.isinf(self.high):
+            return f"{kind} >= {self.low:g}"
+        if math.isinf(self.low):
+            return f"{kind} <= {self.high:g}"
+        return f"{kind} in [{self.low:g}, {self.high:g}]"
+
+    def check(self, value: Any) -> bool:
+        # bool is a subclass of int in Python, but `true` is never a valid count.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        return math.isfinite(value) and self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A string setting restricted to a fixed set of options."""
+
+    doc: str
+    options: tuple[str, ...]
+
+    def allowed(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.options
+
+
+Spec = Number | Choice | Mapping[str, Any]
+
+#: The schema of a profile file. Units are part of the key names or the docs.
+SCHEMA: dict[str, Spec] = {
+    "domain": {
+        "q0_min": Number("lower edge of the initial virial ratio Q0 = K/|W|", 0.05, 5.0),
+        "q0_max": Number("upper edge of the initial virial ratio Q0 = K/|W|", 0.05, 5.0),
+        "a_min_au": Number("lower edge of the Plummer scale radius a (AU)", 1.0, 1e5),
+        "a_max_au": Number("upper edge of the Plummer scale radius a (AU)", 1.0, 1e5),
+    },
+    "design": {
+        "seed": Number("seed of the Latin hypercube, the split and realization seeds", 0, 2**32 - 1, True),
+        "n_points": Number("number of Latin-hypercube design points", 6, 100_000, True),
+        "added_points": Number(
+            "points of a second hypercube appended to the first (grows the design without moving it)", 0, 100_000, True
+        ),
+        "n_realizations": Number("independent simulations per design point", 1, 1000, True),
+        "lhs_optimization": Choice("scipy.stats.qmc space-filling optimization", ("none", "random-cd", "lloyd")),
+        "split": {
+            "train": Number("fraction of design points used for training", 0.05, 0.95),
+            "validation": Number("fraction of design points used for validation", 0.05, 0.95),
+            "test": Number("fraction of design points held out for final reporting", 0.05, 0.95),
+        },
+    },
+    "truth": {
+        "seed": Number("seed of the truth set's points and simulations", 0, 2**32 - 1, True),
+        "n_points": Number("interior design points of the truth set (evaluation only)", 1, 10_000, True),
+        "n_realizations": Number("simulations per truth-set point", 2, 10_000, True),
+        "interior_fraction": Number("fraction of each parameter range the truth set fills (centred)", 0.05, 1.0),
+    },
+    "simulation": {
+        "n_stars": Number("number of stars N per cluster", 2, 100_000, True),
+        "mass_function": Choice("stellar masses", ("equal", "kroupa2001")),
+        "star_mass_msun": Number("mass of every star when mass_function is equal (Msun)", 1e-3, 1e3),
+        "kroupa_min_msun": Number("lower mass limit of the Kroupa IMF (Msun)", 0.01, 0.49),
+        "kroupa_max_msun": Number("upper mass limit of the Kroupa IMF (Msun)", 0.51, 300.0),
+        "plummer_mass_cut": Number("fraction of the Plummer mass sampled (radial truncation)", 0.5, 0.99999),
+        "softening_over_a": Number("Plummer softening length in units of the scale radius a", 1e-4, 1.0),
+        "t_end_yr": Number("integration time T (yr)", 1e-3, 1e9),
+        "n_steps": Number("leapfrog steps over T; timestep = t_end_yr / n_steps", 1, 10_000_000, True),
+        "n_energy_checks": Number("times at which the energy error is measured", 1, 100_000, True),
+        "min_bound_stars": Number("fewest bound stars for which sigma_v and r_h are defined", 2, 100_000, True),
+        "force_precision": Choice(
+            "precision of the force evaluation (the state is always float64)", ("float32", "float64")
+        ),
+    },
+    "validation": {
+        "seed": Number(
+            "seed of the simulator checks and of the example clusters drawn in the paper", 0, 2**32 - 1, True
+        ),
+    },
+    "campaign": {
+        "batch_size": Number("simulations per compiled call (tune for cache size)", 1, 100_000, True),
+        "energy_error_max": Number("flag a simulation whose max |E-E0|/|W0| exceeds this", 1e-12, 1.0),
+    },
+    "emulator": {
+        "seed": Number("seed of the members' initializations", 0, 2**32 - 1, True),
+        "n_members": Number("ensemble size M", 2, 100, True),
+        "hidden_width": Number("units per hidden layer", 1, 4096, True),
+        "hidden_layers": Number("number of hidden layers", 1, 16, True),
+        "learning_rate": Number("Adam step size", 1e-6, 1.0),
+        "max_epochs": Number("most full-batch epochs", 10, 10_000_000, True),
+        "patience_epochs": Number("stop a member after this many epochs without improvement", 1, 1_000_000, True),
+        "noise_neighbours": Number("noise-model kernel width: distance to this nearest neighbour", 1, 1000, True),
+    },
+    "learned": {
+        "seed": Number("seed of the learned-noise members' initializations", 0, 2**32 - 1, True),
+        "n_members": Number("ensemble size of the learned-noise emulator", 2, 100, True),
+        "hidden_width": Number("units per hidden layer", 1, 4096, True),
+        "hidden_layers": Number("number of hidden layers", 1, 16, True),
+        "learning_rate": Number("Adam step size", 1e-6, 1.0),
+        "max_epochs": Number("most full-batch epochs", 10, 10_000_000, True),
+        "patience_epochs": Number("stop a member after this many epochs without improvement", 1, 1_000_000, True),
+        "beta": Number("beta of the beta-NLL (0: plain Gaussian NLL)", 0.0, 1.0),
+    },
+    "flow": {
+        "seed": Number("seed of the flow's initialization and minibatches", 0, 2**32 - 1, True),
+        "flow_layers": Number("coupling layers of the conditional flow", 1, 64, True),
+        "knots": Number("knots of each rational-quadratic spline", 2, 64, True),
+        "interval": Number("half-width of the splines' interval, standardized units", 0.5, 50.0),
+        "nn_width": Number("units per hidden layer of the conditioner networks", 1, 4096, True),
+        "learning_rate": Number("Adam step size", 1e-6, 1.0),
+        "max_epochs": Number("most passes over the training data", 1, 1_000_000, True),
+        "patience_epochs": Number("stop after this many epochs without improvement", 1, 1_000_000, True),
+        "batch_size": Number("minibatch size", 1, 1_000_000, True),
+    },
+    "baselines": {
+        "seed": Number("seed of the Gaussian processes' optimizer restarts", 0, 2**32 - 1, True),
+        "knn_k_max": Number("largest k tried for k-nearest neighbours (chosen on validation)", 1, 1000, True),
+        "rbf_log10_smoothing_min": Number("log10 of the smallest RBF smoothing tried", -8.0, 8.0),
+        "rbf_log10_smoothing_max": Number("log10 of the largest RBF smoothing tried", -8.0, 8.0),
+        "gp_restarts": Number("optimizer restarts of each Gaussian process", 0, 100, True),
+    },
+    "inference": {
+        "seed": Number("seed of the coverage simulations' parameters and of NUTS", 0, 2**32 - 1, True),
+        "n_coverage_sims": Number("held-out simulations drawn from the prior for the coverage study", 2, 100_000, True),
+        "grid_points": Number("grid cells per parameter axis of the exact posterior", 10, 2000, True),
+        "nuts_chains": Number("NUTS chains per posterior", 1, 64, True),
+        "nuts_warmup": Number("NUTS warm-up iterations per chain", 10, 100_000, True),
+        "nuts_samples": Number("NUTS draws kept per chain", 10, 100_000, True),
+        "nuts_extensions": Number("times a run missing its R-hat or ESS target draws as many again", 0, 100, True),
+        "n_nuts_check": Number("coverage observations also sampled with NUTS to check the grid", 1, 10_000, True),
+        "n_nuts_other": Number("of those, how many for each likelihood not recommended (0: none)", 0, 10_000, True),
+        "measurement_sd": {
+            "f_bound": Number("measurement sd of the bound fraction in the repeated coverage study", 0.0, 1.0),
+            "sigma_v_kms": Number("measurement sd of sigma_v (km/s) in the repeated coverage study", 0.0, 1e4),
+            "r_h_au": Number("measurement sd of r_h (AU) in the repeated coverage study", 0.0, 1e6),
+        },
+    },
+    "learning_curve": {
+        "seed": Number("seed of the nested subsets of training design points", 0, 2**32 - 1, True),
+        "n_subsets": Number("nested subsets: 1/n, 2/n, ... n/n of the training design points", 1, 20, True),
+    },
+    "reference": {
+        "seed": Number("seed of the reference posteriors' simulations", 0, 2**32 - 1, True),
+        "grid_points": Number("local grid cells per parameter around each emulator posterior", 3, 100, True),
+        "realizations": Number("simulations per local grid cell (synthetic likelihood)", 5, 10_000, True),
+        "span_sd": Number("the local grid spans the emulator posterior mean +- this many sds", 1.0, 10.0),
+    },
+    "manuscript": {
+        "claims": Choice(
+            "a qualitative claim of the manuscript that this profile's results do not support: 'fail' stops the "
+            "build, 'flag' renders it and lists the claim on the first page (for profiles too small for science)",
+            ("fail", "flag"),
+        ),
+    },
+    "figures": {
+        "dpi": Number("raster resolution of PNG figures (dots per inch)", 50, 600, True),
+    },
+}
