@@ -107,19 +107,39 @@ def load_record(artifact: str | Path) -> dict[str, Any]:
 def git_state(root: str | Path | None = None) -> dict[str, Any]:
     """The commit checked out at `root` and whether the working tree has changes.
 
+    Dirty means: a tracked file differs from the commit (staged or not), or an untracked
+    file lies inside the tracked tree, under a top-level folder that git tracks (`src/`,
+    `analysis/`, ...), where a script, an import or the Makefile may read it. Untracked
+    files and folders at the top level outside it (a `scratch/` folder, a `run.npz` a
+    user wrote next to the Makefile) are inputs of no build step, so they do not mark
+    every later artifact as built from a changed tree; ignored files never count. (A
+    top-level untracked file that shadows a module name is the one case this misses: the
+    scripts run from `analysis/` and import the installed package, so it reaches none of them.)
     Outside a git checkout both are `None`; the record says so rather than guessing.
     """
     root = str(root or Path.cwd())
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout
+        commit = git("rev-parse", "HEAD").strip()
+        status = git("status", "--porcelain", "-z", "--untracked-files=normal")
+        top = {p.split("/", 1)[0] for p in git("ls-files", "-z").split("\0") if "/" in p}
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": bool(status.strip())}
+    dirty = False
+    entries = iter(status.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] in "RC":
+            next(entries, None)  # a rename or copy is followed by its old name
+        if code != "??" or path.split("/", 1)[0] in top:
+            dirty = True
+            break
+    return {"commit": commit, "dirty": dirty}
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> None:
