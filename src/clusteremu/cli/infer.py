@@ -1,79 +1,261 @@
-"""`clusteremu infer`: the posterior of (Q0, a) for one observed cluster."""
+"""`clusteremu infer`: the posterior of (Q0, a) for one observed cluster.
+
+Which likelihood is used is always printed with the reason: the one the profile's
+coverage study recommends; with measurement sds (`--obs-sd`, not all zero) the one the
+study repeated with measurement errors recommends, and the output says so when that is
+another likelihood (the flow likelihoods have no measurement-error model). `--obs-sd 0 0
+0` is the same as no `--obs-sd`. Every argument and file is checked before the first
+computation, `--out` included, so a finished posterior is never lost to a bad path.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-import numpy as np
+from . import checks, loaders
+from .checks import UsageError
+from .outputs import MODEL_CHECK, strict_json, write_posterior
 
-from ..config import load_config
-from .checks import _observation
-from .loaders import _layout, _likelihood, _likelihood_name
+HELP = "posterior of (Q0, a) for one observed cluster (grid or NUTS)"
+
+#: The interval every posterior summary prints.
+INTERVAL = "central 90% interval (5% to 95% quantiles)"
+#: A grid posterior whose 90% interval spans fewer cells than this along a parameter is
+#: too narrow for the grid to resolve.
+MIN_CELLS = 3
+#: Mass in the outermost ring of grid cells above which the prior box bounds the posterior.
+EDGE_MASS = 0.05
 
 
-def _cmd_infer(args: argparse.Namespace) -> int:
-    import jax
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..inference.registry import LIKELIHOODS
 
-    from ..inference.threads import start_one_thread
-
-    if args.method == "nuts":
-        start_one_thread()  # NUTS runs faster on one XLA thread (and nothing else runs here)
-    from ..inference.family import MODEL_FILES
-    from ..inference.model import grid_posterior
-    from ..inference.sampling import diagnostics, nuts_healthy, nuts_settings, run_nuts
-    from ..paper.labels import LIKELIHOOD_NAMES
-    from ..prior import PARAMETERS
-    from ..repro.provenance import atomic_write_bytes
-
-    obs, obs_sd = _observation(args)
-    layout = _layout(args)
-    data = Path(args.data) if args.data else layout.data
-    name = _likelihood_name(args, data, measured=obs_sd is not None)
-    like = _likelihood(args, name, {role: data / f for role, f in MODEL_FILES.items()}, obs_sd)
-    inf = load_config(layout.config, sections=("inference",))["inference"]
-    chosen = "recommended: " if args.likelihood == "recommended" else ""
-    print(
-        f"posterior of (Q0, a) for f_bound = {args.f_bound:g}, sigma_v = {args.sigma_v:g} km/s, "
-        f"r_h = {args.r_h:g} AU  [{chosen}{LIKELIHOOD_NAMES[name]} likelihood, {args.method}, {data}]"
+    names = ", ".join(
+        f"{s.name} ({s.label}{'' if s.measurement_errors else '; no measurement errors'})" for s in LIKELIHOODS
     )
+    p.add_argument("--f-bound", type=float, required=True, help="observed bound fraction, in [0, 1]")
+    p.add_argument("--sigma-v", type=float, required=True, help="observed 1-D velocity dispersion (km/s, > 0)")
+    p.add_argument("--r-h", type=float, required=True, help="observed half-mass radius (AU, > 0)")
+    p.add_argument("--sigma", type=float, nargs=3, default=None, help="fixed sds for --likelihood constant")
+    p.add_argument(
+        "--obs-sd", type=float, nargs=3, default=None, help="measurement sds (f_bound, km/s, AU); 0 0 0 = none"
+    )
+    p.add_argument(
+        "--method", choices=("grid", "nuts"), default="grid", help="grid: exact on the profile's grid (default); nuts"
+    )
+    p.add_argument(
+        "--likelihood",
+        default="recommended",
+        help=f"recommended (default: the coverage study's choice, from <data>/inference.json) or one of: {names}",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help=f"seed of the sampler or the grid's draws, 0 to {checks.MAX_SEED}"
+    )
+    p.add_argument("--data", default=None, help="folder of the fitted models (default: data/<profile>)")
+    p.add_argument("--out", default=None, help="save the draws, observation and provenance as ArviZ netCDF (.nc)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (undefined values are null)")
+
+
+def observation(args: argparse.Namespace, config):
+    """The observed summaries and measurement sds (None when absent or all zero), checked."""
+    import numpy as np
+
+    lim = checks.observation_limits(config)
+    checks.number("--f-bound", args.f_bound, 0.0, 1.0)
+    checks.number("--sigma-v", args.sigma_v, 0.0, lim["sigma_v_kms"], " km/s", lo_open=True)
+    checks.number("--r-h", args.r_h, 0.0, lim["r_h_au"], " AU", lo_open=True)
+    if args.f_bound < lim["f_bound_min"]:
+        sim = config["simulation"]
+        raise UsageError(
+            f"--f-bound {args.f_bound:g} leaves fewer than {sim['min_bound_stars']} of {sim['n_stars']} stars bound, "
+            f"where the simulator defines no sigma_v and r_h; allowed with them: f_bound >= {lim['f_bound_min']:.4g}"
+        )
+    obs = np.array([args.f_bound, args.sigma_v, args.r_h])
+    obs_sd = None
+    if args.obs_sd is not None:
+        # an sd beyond the observation's own range (1 for a fraction, 10 times the value) says nothing
+        highs = (1.0, 10 * args.sigma_v, 10 * args.r_h)
+        for flag, v, hi, unit in zip(
+            ("f_bound", "sigma_v", "r_h"), args.obs_sd, highs, ("", " km/s", " AU"), strict=True
+        ):
+            checks.number(f"--obs-sd ({flag})", v, 0.0, hi, unit)
+        obs_sd = np.asarray(args.obs_sd, float) if any(args.obs_sd) else None  # zero errors are no errors
+    return obs, obs_sd
+
+
+def choose_likelihood(args: argparse.Namespace, data: Path, measured: bool) -> tuple[str, str]:
+    """The likelihood's name and why it was chosen."""
+    from ..inference.registry import LIKELIHOOD_NAMES, spec
+
+    if args.likelihood != "recommended":
+        if args.likelihood not in LIKELIHOOD_NAMES:
+            raise UsageError(f"--likelihood {args.likelihood!r}; allowed: recommended, {', '.join(LIKELIHOOD_NAMES)}")
+        return args.likelihood, "chosen with --likelihood"
+    study = data / "inference.json"
+    plain, with_errors = loaders.recommended_likelihoods(study, args.profile)
+    if not measured:
+        return plain, f"recommended by the coverage study ({study})"
+    why = f"recommended by the coverage study repeated with measurement errors ({study})"
+    if with_errors != plain:
+        lacks = "has no measurement-error model" if not spec(plain).measurement_errors else "was chosen without them"
+        why += f"; its choice without measurement errors, {LIKELIHOOD_NAMES[plain]}, {lacks}"
+    return with_errors, why
+
+
+def _checked_widths(args, name: str, obs_sd):
+    from ..inference.registry import LIKELIHOODS, spec
+
+    if obs_sd is not None and not spec(name).measurement_errors:
+        allowed = ", ".join(s.name for s in LIKELIHOODS if s.measurement_errors)
+        raise UsageError(f"the {name!r} likelihood has no measurement-error model; allowed with --obs-sd: {allowed}")
+    if args.sigma is None:
+        return None
+    if name != "constant":
+        raise UsageError(
+            f"--sigma fixes the widths of the constant likelihood; allowed: --likelihood constant (not {name!r})"
+        )
+    for flag, v in zip(("f_bound", "sigma_v", "r_h"), args.sigma, strict=True):
+        checks.number(f"--sigma ({flag})", v, 0.0, 1e6, lo_open=True)
+    import numpy as np
+
+    return np.asarray(args.sigma, float)
+
+
+def grid_checks(grid) -> dict:
+    """What the grid posterior can say about itself: is it resolved, is it cut by the prior box?"""
+    import numpy as np
+
+    p = grid.density[0] / grid.density[0].sum()
+    spans = {}
+    for name, marg in (("q0", p.sum(axis=1)), ("a_au", p.sum(axis=0))):
+        cum = np.cumsum(marg)
+        spans[name] = int(np.searchsorted(cum, 0.95) - np.searchsorted(cum, 0.05) + 1)
+    edge = float(p.sum() - p[1:-1, 1:-1].sum())
+    resolved = min(spans.values()) >= MIN_CELLS
+    return {
+        "grid_cells": list(p.shape),
+        "interval_cells": spans,
+        "resolved": resolved,
+        "edge_mass": edge,
+        "inside_prior_box": edge <= EDGE_MASS,
+        "ok": resolved and edge <= EDGE_MASS,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    layout = loaders.layout(args)
+    out = checks.output_file("--out", args.out, ".nc") if args.out else None
+    config = loaders.config(layout, sections=("domain", "simulation", "inference"))
+    obs, obs_sd = observation(args, config)
+    checks.seed("--seed", args.seed)
+    data = checks.input_folder("--data", args.data) if args.data else layout.data
+    name, why = choose_likelihood(args, data, measured=obs_sd is not None)
+    sigma = _checked_widths(args, name, obs_sd)
+    loaders.start_jax(one_thread=args.method == "nuts")  # NUTS samples faster on one XLA thread
+    like = loaders.likelihood(name, data, obs_sd, sigma, args.profile)
+    inf = config["inference"]
+
+    import numpy as np
+
+    from ..inference.registry import LIKELIHOOD_NAMES
+    from ..prior import PARAMETERS
+
+    n_draws = inf["nuts_chains"] * inf["nuts_samples"]
     if args.method == "grid":  # exact to the grid's resolution, and the fastest for two parameters
+        from ..inference.model import grid_posterior
+
         grid = grid_posterior(like, obs[None], n_grid=inf["grid_points"])
-        draws = grid.draw(0, inf["nuts_chains"] * inf["nuts_samples"], seed=args.seed)[None]
-        result, healthy = None, True
+        if not np.all(np.isfinite(grid.density)):
+            raise UsageError(
+                f"the observation ({args.f_bound:g}, {args.sigma_v:g} km/s, {args.r_h:g} AU) has zero likelihood "
+                f"at every (Q0, a) of the prior box under {LIKELIHOOD_NAMES[name]}; allowed: an observation the model "
+                "can produce (see `clusteremu predict`)"
+            )
+        draws = grid.draw(0, n_draws, seed=args.seed)[None]
+        moments, stats = grid.moments(), None
+        summary = {
+            p: {
+                "mean": float(moments[f"{p}_mean"][0]),
+                "sd": float(moments[f"{p}_sd"][0]),
+                **dict(zip(("q05", "q50", "q95"), map(float, grid.quantile(p, [0.05, 0.5, 0.95])[0]), strict=True)),
+            }
+            for p in PARAMETERS
+        }
+        checked, diag_text = grid_checks(grid), None
     else:
+        import jax
+
+        from ..inference.sampling import diagnostics, nuts_healthy, nuts_settings, run_nuts
+
         result = run_nuts(like, obs, key=jax.random.key(args.seed), **nuts_settings(inf))
-        draws = result.draws
-    print(f"{'':6s} {'mean':>10s} {'sd':>10s} {'5%':>10s} {'50%':>10s} {'95%':>10s}")
-    for j, p in enumerate(PARAMETERS):
-        x = draws[..., j].ravel()
-        q = np.quantile(x, [0.05, 0.5, 0.95])
-        print(f"{p:6s} {x.mean():10.4g} {x.std(ddof=1):10.3g} {q[0]:10.4g} {q[1]:10.4g} {q[2]:10.4g}")
-    if result is not None:
+        draws, stats = result.draws, {"diverging": result.diverging, "n_steps": result.num_steps}
+        summary = {}
+        for j, p in enumerate(PARAMETERS):
+            x = draws[..., j].ravel()
+            q = np.quantile(x, [0.05, 0.5, 0.95])
+            summary[p] = {"mean": float(x.mean()), "sd": float(x.std(ddof=1)), "q05": q[0], "q50": q[1], "q95": q[2]}
         diag = diagnostics(result)
         row = {"divergences": int(result.diverging.sum()), **diag}
-        healthy = nuts_healthy(row)
-        for p in PARAMETERS:
-            d = diag[p]
-            print(f"{p:6s} r_hat {d['r_hat']:.4f}  ess_bulk {d['ess_bulk']:.0f}  ess_tail {d['ess_tail']:.0f}")
+        checked = {
+            "divergences": row["divergences"],
+            **{p: {k: float(v) for k, v in diag[p].items()} for p in PARAMETERS},
+            "draws_per_chain": int(draws.shape[1]),
+            "continuations": int(result.extensions),
+            "ok": bool(nuts_healthy(row)),
+        }
+        diag_text = f"{result.extensions} continuations of {inf['nuts_samples']}"
+
+    record = {
+        "observed": {"f_bound": args.f_bound, "sigma_v_kms": args.sigma_v, "r_h_au": args.r_h},
+        "measurement_sd": None
+        if obs_sd is None
+        else dict(zip(("f_bound", "sigma_v_kms", "r_h_au"), map(float, obs_sd), strict=True)),
+        "likelihood": name,
+        "likelihood_label": LIKELIHOOD_NAMES[name],
+        "likelihood_reason": why,
+        "method": args.method,
+        "seed": args.seed,
+        "profile": layout.profile,
+        "data": str(data),
+        "model_files_sha256": loaders.file_hashes(name, data),
+        **loaders.version(layout),
+        "interval": INTERVAL,
+        "model_check": None,
+    }
+    if out is not None:  # checked writable before the run
+        posterior = {p: draws[..., j] for j, p in enumerate(PARAMETERS)}
+        write_posterior(out, posterior, stats, {**record, "model_check": MODEL_CHECK})
+    if args.json:
+        print(strict_json({**record, "posterior": summary, "checks": checked, "out": str(out) if out else None}))
+        return 0
+    sd_text = "none" if obs_sd is None else f"{obs_sd[0]:g}, {obs_sd[1]:g} km/s, {obs_sd[2]:g} AU"
+    print(
+        f"observation: f_bound = {args.f_bound:g}, sigma_v = {args.sigma_v:g} km/s, r_h = {args.r_h:g} AU; "
+        f"measurement sds: {sd_text}"
+    )
+    print(f"likelihood: {LIKELIHOOD_NAMES[name]} ({name}), {why}")
+    how = f"exact on the {inf['grid_points']} x {inf['grid_points']} grid" if args.method == "grid" else "NUTS"
+    print(f"method: {args.method} ({how}; profile {layout.profile!r}, models in {data})")
+    print(f"{'':6s} {'mean':>10s} {'sd':>10s} {'5%':>10s} {'50%':>10s} {'95%':>10s}   5%-95%: {INTERVAL}")
+    for p, s in summary.items():
+        print(f"{p:6s} {s['mean']:10.4g} {s['sd']:10.3g} {s['q05']:10.4g} {s['q50']:10.4g} {s['q95']:10.4g}")
+    if args.method == "grid":
+        c = checked
         print(
-            f"divergences: {row['divergences']}; draws per chain: {result.draws.shape[1]} "
-            f"({result.extensions} continuations of {inf['nuts_samples']})"
+            f"grid checks: resolution {'ok' if c['resolved'] else 'WARNING: too coarse'} (the 90% intervals span "
+            f"{c['interval_cells']['q0']} x {c['interval_cells']['a_au']} cells); prior box "
+            f"{'ok' if c['inside_prior_box'] else 'WARNING: it cuts the posterior'} ({c['edge_mass']:.1%} of the mass "
+            "in its outermost cells)"
         )
-    print("diagnostics: " + ("ok" if healthy else "WARNING: R-hat >= 1.01, an ESS <= 400 or divergences"))
-    if args.out:
-        import tempfile
-
-        import arviz as az
-
-        idata = (
-            result.to_inference_data()
-            if result is not None
-            else az.from_dict(posterior={p: draws[..., j] for j, p in enumerate(PARAMETERS)})
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "posterior.nc"
-            idata.to_netcdf(str(path))
-            atomic_write_bytes(args.out, path.read_bytes())
-        print(f"wrote {args.out}")
+    else:
+        for p in PARAMETERS:
+            d = checked[p]
+            print(f"{p:6s} r_hat {d['r_hat']:.4f}  ess_bulk {d['ess_bulk']:.0f}  ess_tail {d['ess_tail']:.0f}")
+        print(f"divergences: {checked['divergences']}; draws per chain: {checked['draws_per_chain']} ({diag_text})")
+        ok = checked["ok"]
+        print("diagnostics: " + ("ok" if ok else "WARNING: R-hat >= 1.01, an ESS <= 400 or divergences"))
+    print(f"model check: {MODEL_CHECK}")
+    if out is not None:
+        print(f"wrote {out}")
     return 0

@@ -1,78 +1,191 @@
-"""The files the command line reads: the profile, the emulators, the likelihoods' models."""
+"""Every file the command line reads, opened through one checked loader each.
+
+A missing, unreadable or malformed file is refused with one line naming the file and the
+fix (`make paper PROFILE=<profile>` rebuilds every model file of a profile), never a
+traceback from the parser underneath. JAX is imported only by the loaders of model files.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import zipfile
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-
-from ..config import ConfigError
+from ..config import load_config
 from ..repro.paths import Layout
+from . import checks
+from .checks import UsageError
+
+__all__ = [
+    "config",
+    "emulator",
+    "file_hashes",
+    "in_domain",
+    "layout",
+    "likelihood",
+    "read_json",
+    "recommended_likelihoods",
+    "start_jax",
+    "version",
+]
 
 
-def _layout(args: argparse.Namespace) -> Layout:
-    root = Path(args.root).resolve()
-    layout = Layout(root, args.profile)
-    if not layout.config.exists():
-        known = sorted(p.stem for p in layout.config.parent.glob("*.yaml"))
-        raise ConfigError(f"unknown profile {args.profile!r}; allowed: {', '.join(known) or 'none found'}")
-    return layout
+def layout(args: argparse.Namespace) -> Layout:
+    """The repository folders of `--root` and `--profile`, both checked."""
+    root = checks.input_folder("--root", args.root).resolve()
+    checks.profile_name(args.profile)
+    out = Layout(root, args.profile)
+    if not out.config.is_file():
+        known = sorted(p.stem for p in out.config.parent.glob("*.yaml"))
+        raise UsageError(f"unknown profile {args.profile!r}; allowed: {', '.join(known) or 'none found'}")
+    return out
 
 
-def _load_model(args: argparse.Namespace):
-    from ..emulators.files import EnsembleFileError, load_model
-
-    layout = _layout(args)
-    model = Path(args.model) if args.model else layout.data / "learned.eqx"
-    if not model.exists():
-        raise ConfigError(f"no trained emulator at {model}; run `make paper PROFILE={args.profile}` first")
+def config(where: Layout, sections: tuple[str, ...] | None = None):
+    """The profile's validated config (`ConfigError` names the key, value and what is allowed)."""
     try:
-        return model, load_model(model)
-    except EnsembleFileError as exc:
-        raise ConfigError(str(exc)) from None
+        return load_config(where.config, sections=sections) if sections else load_config(where.config)
+    except OSError as exc:
+        raise UsageError(f"{where.config}: cannot read ({exc.strerror})") from None
 
 
-def _likelihood_name(args: argparse.Namespace, data: Path, measured: bool) -> str:
-    """The likelihood asked for, or the one the profile's coverage study recommends (with
-    measurement errors: the one it recommends among those that model them)."""
-    from ..paper.labels import LIKELIHOOD_NAMES
-
-    if args.likelihood != "recommended":
-        if args.likelihood not in LIKELIHOOD_NAMES:
-            raise ConfigError(f"--likelihood {args.likelihood!r}; allowed: recommended, {', '.join(LIKELIHOOD_NAMES)}")
-        return args.likelihood
-    study = data / "inference.json"
-    if not study.exists():
-        raise ConfigError(
-            f"no coverage study at {study} to take the recommended likelihood from; run "
-            f"`make paper PROFILE={args.profile}` or pass --likelihood (allowed: "
-            f"{', '.join(LIKELIHOOD_NAMES)})"
-        )
-    result = json.loads(study.read_text())
-    return result["measurement"]["likelihood"] if measured else result["recommended"]
+def in_domain(cfg, q0: float, a: float) -> None:
+    """Refuse a (Q0, a) outside the profile's domain (the simulator's prior box)."""
+    dom = cfg["domain"]
+    for flag, value, lo, hi, unit in (
+        ("--q0", q0, dom["q0_min"], dom["q0_max"], ""),
+        ("--a", a, dom["a_min_au"], dom["a_max_au"], " AU"),
+    ):
+        if not (value == value and lo <= value <= hi):  # NaN fails both comparisons
+            raise UsageError(
+                f"{flag} {value:g}{unit} is outside the domain of profile {cfg.profile!r}; "
+                f"allowed: {lo:g} to {hi:g}{unit}"
+            )
 
 
-def _likelihood(args: argparse.Namespace, name: str, files: dict, obs_sd):
-    from ..emulators.flow import FlowFileError
-    from ..emulators.modelfile import EnsembleFileError
+def read_json(path: Path, fix: str) -> Any:
+    """A JSON file's content; an unreadable or malformed file is refused naming it and `fix`."""
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist; {fix}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror}); {fix}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise UsageError(f"{path} is not valid JSON{where}; {fix}") from None
+
+
+def recommended_likelihoods(path: Path, profile: str) -> tuple[str, str]:
+    """The coverage study's recommended likelihood, and its recommendation among those that
+    model measurement errors: the only place the command line reads `inference.json`."""
+    from ..inference.registry import LIKELIHOOD_NAMES
+
+    fix = (
+        f"rebuild it with `make paper PROFILE={profile}` or pass --likelihood (allowed: {', '.join(LIKELIHOOD_NAMES)})"
+    )
+    study = read_json(path, fix)
+    try:
+        names = (study["recommended"], study["measurement"]["likelihood"])
+    except (KeyError, TypeError):
+        raise UsageError(f"{path} names no recommended likelihood; {fix}") from None
+    if not all(isinstance(n, str) and n in LIKELIHOOD_NAMES for n in names):
+        raise UsageError(f"{path} recommends {names[0]!r} / {names[1]!r}, unknown likelihoods; {fix}")
+    return names
+
+
+def _fix(profile: str) -> str:
+    return f"rebuild it with `make paper PROFILE={profile}`"
+
+
+def emulator(path: Path, profile: str):
+    """Either kind of emulator file (`predict --model`), checked."""
+    checks.input_file("--model", path, f"a trained emulator; run `make paper PROFILE={profile}` first")
+    start_jax()
+    from ..emulators.files import load_model
+    from ..emulators.modelfile import ModelFileError
+
+    try:
+        return load_model(path)
+    except ModelFileError as exc:
+        raise UsageError(f"{exc}; {_fix(profile)} or pass another --model") from None
+
+
+def likelihood(name: str, data: Path, obs_sd, sigma, profile: str):
+    """The likelihood `name` on the model files of `data`, each checked before it is read.
+
+    `sigma`: fixed widths for the `constant` likelihood (or None); `obs_sd`: measurement
+    sds (or None). A Gaussian-process file that NumPy cannot read (a damaged zip, missing
+    arrays) is named here: its loader passes NumPy's errors on unchanged.
+    """
+    from ..inference.registry import MODEL_FILES, spec
+
+    entry = spec(name)
+    files = {role: data / f for role, f in MODEL_FILES.items()}
+    for role in entry.needs:
+        checks.input_file(f"the {name!r} likelihood's model", files[role], f"run `make paper PROFILE={profile}`")
+    start_jax()
+    import numpy as np
+
+    from ..emulators.modelfile import ModelFileError
     from ..inference.family import load_likelihood
     from ..inference.model import Likelihood
 
     try:
-        if args.sigma is None:
+        if sigma is None:
             return load_likelihood(name, files, obs_sd)
-        sigma = np.asarray(args.sigma, dtype=float)
-        if name != "constant":
-            raise ConfigError(
-                f"--sigma fixes the widths of the constant likelihood; pass --likelihood constant "
-                f"(not {name!r}) with it"
-            )
-        if np.any(sigma <= 0) or not np.all(np.isfinite(sigma)):
-            raise ConfigError("--sigma needs three positive numbers (f_bound, sigma_v km/s, r_h AU)")
         return Likelihood(load_likelihood("constant", files).emulator, "constant", sigma, np.diag(sigma**2), obs_sd)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{exc}; run `make paper PROFILE={args.profile}` first") from None
-    except (ValueError, EnsembleFileError, FlowFileError) as exc:
-        raise ConfigError(str(exc)) from None
+    except ModelFileError as exc:
+        raise UsageError(f"{exc}; {_fix(profile)}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        culprit = files["gp"] if "gp" in entry.needs else data
+        reason = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}"
+        raise UsageError(f"{culprit}: not a readable model file ({reason}); {_fix(profile)}") from None
+
+
+def file_hashes(name: str, data: Path) -> dict[str, str]:
+    """SHA-256 of each model file the likelihood `name` read, by file name."""
+    from ..inference.registry import MODEL_FILES, spec
+    from ..repro.provenance import sha256_file
+
+    return {MODEL_FILES[role]: sha256_file(data / MODEL_FILES[role]) for role in spec(name).needs}
+
+
+def version(where: Layout) -> dict[str, Any]:
+    """The package version and the commit of `where.root` (None outside a git checkout)."""
+    from .. import __version__
+    from ..repro.provenance import git_state
+
+    state = git_state(where.root)
+    return {"clusteremu_version": __version__, "commit": state["commit"], "dirty": state["dirty"]}
+
+
+def start_jax(*, one_thread: bool = False) -> None:
+    """Import JAX for a command that computes, with the persistent compilation cache on.
+
+    The cache lives in a per-user folder (`$CLUSTEREMU_JAX_CACHE`, else
+    `$XDG_CACHE_HOME/clusteremu/jax`, else `~/.cache/clusteremu/jax`; `off` disables it),
+    never in the repository. A second call of a command then loads its compiled programs
+    instead of compiling them; the programs, and so the numbers, are the same.
+    `one_thread`: one XLA worker thread, faster for NUTS (see
+    [`clusteremu.inference.threads`][]).
+    """
+    import jax
+
+    from .. import _jaxconfig  # noqa: F401  (float64 before any array)
+
+    folder = os.environ.get("CLUSTEREMU_JAX_CACHE")
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        folder = str(Path(base) / "clusteremu" / "jax")
+    if folder != "off" and jax.config.jax_compilation_cache_dir is None:
+        jax.config.update("jax_compilation_cache_dir", folder)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # the CLI's programs are small
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    if one_thread:
+        from ..inference.threads import start_one_thread
+
+        start_one_thread()

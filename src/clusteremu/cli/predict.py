@@ -1,25 +1,49 @@
-"""`clusteremu predict`: an emulator's summaries at (Q0, a) with uncertainties."""
+"""`clusteremu predict`: an emulator's summaries at (Q0, a) with uncertainties.
+
+Outside the training domain the emulator has no authority: the query is refused unless
+`--allow-extrapolation`, and even then an unphysical one (Q0 < 0, a <= 0) is refused.
+Far outside the domain a network's output can overflow; such values print as
+"undefined" and are `null` in `--json`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
 
-import numpy as np
+from . import checks, loaders
+from .checks import UsageError
+from .outputs import strict_json
 
-from ..config import ConfigError
-from .loaders import _load_model
+HELP = "emulate the summaries at (Q0, a) with uncertainties"
+
+#: The interval `predict` prints, for one new realization (learned-noise ensemble).
+INTERVAL = "central 95% interval (2.5% to 97.5% quantiles)"
+_SUMMARIES = {"f_bound": "", "sigma_v_kms": " km/s", "r_h_au": " AU"}
 
 
-def _prediction(em, x: np.ndarray) -> dict:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--q0", type=float, required=True, help="initial virial ratio Q0 = K/|W| (>= 0)")
+    p.add_argument("--a", type=float, required=True, help="Plummer scale radius a (AU, > 0)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="emulator file, either kind (default: data/<profile>/learned.eqx, the learned-noise ensemble)",
+    )
+    p.add_argument(
+        "--allow-extrapolation", action="store_true", help="predict outside the domain (still Q0 >= 0, a > 0), flagged"
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON (undefined values are null)")
+
+
+def prediction(em, x) -> dict:
     """Per summary: the mean, the simulator's scatter and the predictive sd of one new
-    realization (and, for the mean ensemble, the members' spread)."""
+    realization (and, for the mean ensemble, the members' spread; for the learned one,
+    the central 95% interval, which follows the skewed scatter)."""
     from ..emulators.mean_ensemble import Emulator
 
     p = em.predict(x)
     out = {}
-    for j, name in enumerate(("f_bound", "sigma_v_kms", "r_h_au")):
+    for j, name in enumerate(_SUMMARIES):
         row = {
             "mean": float(p.mean[0, j]),
             "simulator_sd": float(p.sim_sd[0, j]),
@@ -27,42 +51,58 @@ def _prediction(em, x: np.ndarray) -> dict:
         }
         if isinstance(em, Emulator):
             row["ensemble_sd"] = float(p.ensemble_sd[0, j])
-        else:  # the learned ensemble's intervals follow the skewed scatter
+        else:
             row["interval95"] = [float(p.lo95[0, j]), float(p.hi95[0, j])]
         out[name] = row
     return out
 
 
-def _cmd_predict(args: argparse.Namespace) -> int:
-    if not (math.isfinite(args.q0) and math.isfinite(args.a)):
-        raise ConfigError("--q0 and --a must be finite numbers")
-    model, em = _load_model(args)
+def _g(value, fmt: str) -> str:
+    return "undefined" if value is None or value != value or abs(value) == float("inf") else format(value, fmt)
+
+
+def run(args: argparse.Namespace) -> int:
+    layout = loaders.layout(args)
+    checks.number("--q0", args.q0, 0.0, 1e6)
+    checks.number("--a", args.a, 0.0, 1e9, " AU", lo_open=True)
+    path = checks.path_name("--model", args.model) if args.model else layout.data / "learned.eqx"
+    em = loaders.emulator(path, args.profile)
+    import numpy as np
+
     x = np.array([[args.q0, args.a]])
     inside = bool(em.in_domain(x)[0])
     d = em.domain
     if not inside and not args.allow_extrapolation:
-        raise ConfigError(
-            f"(Q0, a) = ({args.q0:g}, {args.a:g} AU) is outside the training domain "
-            f"Q0 in [{d.q0_min:g}, {d.q0_max:g}], a in [{d.a_min_au:g}, {d.a_max_au:g}] AU; "
-            "the emulator has no authority there (pass --allow-extrapolation to predict anyway, flagged)"
+        raise UsageError(
+            f"(Q0, a) = ({args.q0:g}, {args.a:g} AU) is outside the training domain, where the emulator has no "
+            f"authority; allowed: Q0 in [{d.q0_min:g}, {d.q0_max:g}], a in [{d.a_min_au:g}, {d.a_max_au:g}] AU "
+            "(or --allow-extrapolation to predict anyway, flagged)"
         )
-    result = {"q0": args.q0, "a_au": args.a, "extrapolated": not inside, "model": str(model), **_prediction(em, x)}
+    rows = prediction(em, x)
+    interval = "interval95" in rows["f_bound"]
+    result = {
+        "q0": args.q0,
+        "a_au": args.a,
+        "extrapolated": not inside,
+        "model": str(path),
+        "interval": INTERVAL if interval else None,
+        **rows,
+    }
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(strict_json(result))
         return 0
     flag = "  ** EXTRAPOLATED: outside the training domain **" if not inside else ""
-    print(f"Q0 = {args.q0:g}, a = {args.a:g} AU{flag}")
-    units = {"f_bound": "", "sigma_v_kms": " km/s", "r_h_au": " AU"}
-    for n, unit in units.items():
-        r = result[n]
+    print(f"Q0 = {args.q0:g}, a = {args.a:g} AU{flag}  [{path}]")
+    for n, unit in _SUMMARIES.items():
+        r = rows[n]
         extra = (
-            f"ensemble spread {r['ensemble_sd']:.2g}"
-            if "ensemble_sd" in r
-            else f"95% interval {r['interval95'][0]:.4g} to {r['interval95'][1]:.4g}"
+            f"{INTERVAL.split(' (')[0]} {_g(r['interval95'][0], '.4g')} to {_g(r['interval95'][1], '.4g')}"
+            if interval
+            else f"ensemble spread {_g(r['ensemble_sd'], '.2g')}"
         )
         print(
-            f"  {n:12s} {r['mean']:10.4g} ± {r['predictive_sd']:.3g}{unit}  "
-            f"(simulator scatter {r['simulator_sd']:.2g}, {extra})"
+            f"  {n:12s} {_g(r['mean'], '10.4g')} ± {_g(r['predictive_sd'], '.3g')}{unit}  "
+            f"(simulator scatter {_g(r['simulator_sd'], '.2g')}, {extra})"
         )
-    print("  ± is the calibrated predictive sd for one new simulation")
+    print("  ± is the calibrated predictive sd for one new simulation; 'undefined': the network overflows there")
     return 0
