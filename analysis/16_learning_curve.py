@@ -39,27 +39,27 @@ def point(data, settings, box, n_stars, truth, obs, theta, grid_points, seed):
         "truth_ratio68": accuracy["models"]["learned"]["ratio68"],
         "truth_ratio95": accuracy["models"]["learned"]["ratio95"],
         **{
-            f"{p}_{k}": report[p][k] for p in ("q0", "a_au") for k in ("coverage68", "coverage95", "contraction_median")
+            f"{p}_{k}": getattr(report.parameter(p), k)
+            for p in ("q0", "a_au")
+            for k in ("coverage68", "coverage95", "contraction_median")
         },
-        "tarp_inside_band": report["tarp"]["inside_band"],
+        "tarp_inside_band": report.tarp.inside_band,
     }
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
+def curve(config, data, truth, held) -> list[dict]:
+    """One row per nested subset of the training points: the learned-noise ensemble refitted on it."""
     lc, inf = config["learning_curve"], config["inference"]
     settings = LearnedSettings.from_config(config)
     box = ParameterBox.from_domain(config["domain"])
-    data = load_emulator_data(args.dataset)
-    truth = usable_rows(read_dataset(args.truth))
-    held = usable_rows(read_dataset(args.coverage_sims))
     fractions = [(k + 1) / lc["n_subsets"] for k in range(lc["n_subsets"])]
-    rows = [
+    n_stars = config["simulation"]["n_stars"]
+    return [
         point(
             data.fewer_training_points(f, seed=lc["seed"]),
             settings,
             box,
-            config["simulation"]["n_stars"],
+            n_stars,
             truth,
             held.y,
             held.x,
@@ -69,12 +69,15 @@ def main(args):
         | {"fraction": f}
         for f in fractions
     ]
-    run = Run(
-        __file__,
-        config,
-        inputs=[args.dataset, args.truth, args.coverage_sims],
-        seeds={"learning_curve": lc["seed"], "learned": settings.seed},
-    )
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    truth = usable_rows(read_dataset(args.truth))
+    held = usable_rows(read_dataset(args.coverage_sims))
+    rows = curve(config, load_emulator_data(args.dataset), truth, held)
+    seeds = {"learning_curve": config["learning_curve"]["seed"], "learned": LearnedSettings.from_config(config).seed}
+    run = Run(__file__, config, inputs=[args.dataset, args.truth, args.coverage_sims], seeds=seeds)
     perfect = truth_evaluation(truth, {})["perfect"]
     run.write_json(args.out, {"rows": rows, "perfect": perfect, "n_coverage": len(held.y)})
 

@@ -10,7 +10,6 @@ Writes: wall times, medians of repeated measurements after compilation, the time
 """
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -23,6 +22,7 @@ import numpy as np
 
 from clusteremu.config import ConfigError, load_config
 from clusteremu.emulators.learned_noise import load_learned
+from clusteremu.evaluation.reports import LikelihoodComparison
 from clusteremu.inference.family import load_likelihood, model_files
 from clusteremu.inference.model import grid_posterior
 from clusteremu.inference.sampling import nuts_settings, run_nuts
@@ -67,7 +67,7 @@ def study_timings(inference: str) -> dict:
     record, not its bytes): grid seconds per observation of the coverage set, and the
     median seconds of its NUTS runs after compilation (None if it had none)."""
     times = load_record(inference)["extra"]
-    n_obs = json.loads(Path(inference).read_text())["n_coverage_used"]
+    n_obs = LikelihoodComparison.load(inference).n_coverage_used
     names = [k.removeprefix("grid_seconds_") for k in times if k.startswith("grid_seconds_")]
     return {
         name: {
@@ -78,34 +78,50 @@ def study_timings(inference: str) -> dict:
     }
 
 
-def main(args):
-    config = load_config(args.config, CONFIG_SECTIONS)
-    inf = config["inference"]
+def simulation_costs(config) -> dict:
+    """Seconds per simulation, in a compiled batch of the campaign's size and alone."""
     settings = SimulationSettings.from_config(config)
     batch = compiled_batch_size(config["campaign"]["batch_size"])
     seeds, q0, a = np.arange(batch), np.linspace(0.6, 1.4, batch), np.full(batch, 125.0)
-    per_sim_batched = median_time(lambda: simulate_batch(seeds, q0, a, settings).summary.f_bound, 3) / batch
-    per_sim_alone = median_time(lambda: simulate_batch(seeds[:1], q0[:1], a[:1], settings).summary.f_bound, 3)
-    learned = load_learned(args.learned)
+    return {
+        "simulation_seconds_batched": median_time(lambda: simulate_batch(seeds, q0, a, settings).summary.f_bound, 3)
+        / batch,
+        "simulation_seconds_alone": median_time(
+            lambda: simulate_batch(seeds[:1], q0[:1], a[:1], settings).summary.f_bound, 3
+        ),
+        "batch_size": batch,
+    }
+
+
+def emulator_costs(learned, like, inf) -> dict:
+    """Seconds per learned-noise prediction (one point, and per point of a batch), and per
+    posterior of the recommended likelihood `like` on the grid and with NUTS."""
     one, many = np.array([[1.0, 125.0]]), np.column_stack([np.linspace(0.5, 1.5, 10_000), np.full(10_000, 125.0)])
     predict_one = median_time(lambda: learned.predict(one).mean, 50)
     predict_many = median_time(lambda: learned.predict(many).mean) / len(many)
-    recommended = json.loads(Path(args.inference).read_text())["recommended"]
-    like = load_likelihood(recommended, model_files(args))
     obs = learned.predict(one).mean
     grid = median_time(lambda: grid_posterior(like, obs, n_grid=inf["grid_points"]).density)
     keys = iter(jax.random.split(jax.random.key(inf["seed"]), REPEATS + 1))
     nuts = median_time(lambda: run_nuts(like, obs[0], key=next(keys), **nuts_settings(inf)).draws)
-    out = {
-        "machine": machine(),
-        "posterior_seconds_by_likelihood": study_timings(args.inference),
-        "simulation_seconds_batched": per_sim_batched,
-        "simulation_seconds_alone": per_sim_alone,
-        "batch_size": batch,
+    return {
         "prediction_seconds_one": predict_one,
         "prediction_seconds_batched": predict_many,
         "posterior_seconds_grid": grid,
         "posterior_seconds_nuts": nuts,
+    }
+
+
+def main(args):
+    config = load_config(args.config, CONFIG_SECTIONS)
+    inf = config["inference"]
+    sims = simulation_costs(config)
+    recommended = LikelihoodComparison.load(args.inference).recommended
+    emulator = emulator_costs(load_learned(args.learned), load_likelihood(recommended, model_files(args)), inf)
+    out = {
+        "machine": machine(),
+        "posterior_seconds_by_likelihood": study_timings(args.inference),
+        **sims,
+        **emulator,
         "likelihood": recommended,
     }
     inputs = [args.learned, args.inference, args.model, args.gp, args.flow]
@@ -116,7 +132,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="profile YAML")
     parser.add_argument("--learned", required=True, help="learned-noise emulator file")
-    parser.add_argument("--inference", required=True, help="inference results (JSON)")
+    parser.add_argument("--inference", required=True, help="likelihood comparison (JSON)")
     parser.add_argument("--model", required=True, help="mean emulator file")
     parser.add_argument("--gp", required=True, help="Gaussian process (NPZ)")
     parser.add_argument("--flow", required=True, help="conditional flow file")

@@ -39,22 +39,23 @@ def test_exact_posteriors_are_calibrated():
     out = calibration_study(grid, theta, BOX)
     n = len(theta)
     for p in ("q0", "a_au"):
-        r = out[p]
-        for level, cov in zip(LEVELS, r["coverage"], strict=True):
+        r = getattr(out, p)
+        for level, cov in zip(LEVELS, r.coverage, strict=True):
             assert abs(cov - level) < 3 * binomial_se(level, n), (p, level, cov)
-        assert r["sbc_chi2_p"] > 0.001
-        assert abs(r["z_bias_mean"]) < 0.15 and 0.8 < r["z_bias_sd"] < 1.2
+        assert r.sbc_chi2_p > 0.001
+        assert abs(r.z_bias_mean) < 0.15 and 0.8 < r.z_bias_sd < 1.2
     # contraction: the prior sd over the known posterior sd (truncation makes it a bit larger)
-    assert out["q0"]["contraction_median"] == pytest.approx(BOX.prior_sd[0] / NOISE[0], rel=0.1)
+    assert out.q0.contraction_median == pytest.approx(BOX.prior_sd[0] / NOISE[0], rel=0.1)
 
 
 def test_overconfident_posteriors_are_caught():
     grid, theta = exact_grid_posteriors(width=0.6)
     out = calibration_study(grid, theta, BOX)
     for p in ("q0", "a_au"):
-        assert out[p]["coverage95"] < 0.95 - 3 * binomial_se(0.95, len(theta))
-        assert out[p]["sbc_chi2_p"] < 1e-3
-        assert out[p]["z_bias_sd"] > 1.4
+        r = getattr(out, p)
+        assert r.coverage95 < 0.95 - 3 * binomial_se(0.95, len(theta))
+        assert r.sbc_chi2_p < 1e-3
+        assert r.z_bias_sd > 1.4
 
 
 def test_coverage_at_and_representative_cases():
@@ -158,3 +159,22 @@ def test_binned_coverage_of_exact_posteriors_is_right_in_every_bin():
     pit = grid.cdf("q0", theta[:, 0])
     bins = binned_coverage(pit, theta[:, 0], BOX.quarter_edges("q0"))
     assert not any(b["within_2se68"] for b in bins)
+
+
+def test_the_calibration_report_round_trips_through_json(tmp_path):
+    """The typed report writes the same JSON it reads back: no field lost or renamed."""
+    import json
+
+    from clusteremu.evaluation.coverage import calibration_report
+    from clusteremu.evaluation.reports import CalibrationReport, from_jsonable, to_jsonable
+
+    grid, theta = exact_grid_posteriors()
+    report = calibration_report(grid, theta, BOX, seed=3)
+    text = json.dumps(to_jsonable(report), sort_keys=True)
+    again = from_jsonable(CalibrationReport, json.loads(text))
+    assert again == report and json.dumps(to_jsonable(again), sort_keys=True) == text
+    assert set(report.checks) == {"global", "quarters", "sbc", "tarp"}
+    with pytest.raises(ValueError, match="missing: \\['coverage95'\\]"):
+        broken = to_jsonable(report)
+        del broken["q0"]["coverage95"]
+        from_jsonable(CalibrationReport, broken)

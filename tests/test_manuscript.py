@@ -165,38 +165,35 @@ def test_the_manuscript_types_no_number_by_hand(root):
     assert lines == [], "numbers must come from _variables.yml ({{< var ... >}}):\n" + "\n".join(lines)
 
 
-def variables_step(root):
-    """analysis/90_variables.py as a module (its file name is not an identifier)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("variables_step", root / "analysis" / "90_variables.py")
-    step = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(step)
-    return step
-
-
 def test_every_checked_claim_is_in_the_manuscript_verbatim(root):
-    step = variables_step(root)
+    from clusteremu.paper.claims import CLAIMS, ClaimError, check_claims
+
     text = " ".join((root / "paper" / "index.qmd").read_text().split())
-    missing = [claim for claim, _ in step.CLAIMS if " ".join(claim.split()) not in text]
+    missing = [claim for claim, _ in CLAIMS if " ".join(claim.split()) not in text]
     assert missing == [], f"claims checked by the build but no longer in the text: {missing}"
-    step.CLAIMS = step.CLAIMS[:1]  # the bound fraction's trend, turned upside down
+    first = CLAIMS[:1]  # the bound fraction's trend, turned upside down
     upside_down = {"campaign": {"f_bound_median_low_q0": 0.1, "f_bound_median_high_q0": 0.9}}
-    with pytest.raises(step.ClaimError, match="The bound fraction falls as"):
-        step.check_claims(upside_down, "fail")
-    flagged = step.check_claims(upside_down, "flag")
+    with pytest.raises(ClaimError, match="The bound fraction falls as"):
+        check_claims(upside_down, "fail", first)
+    flagged = check_claims(upside_down, "flag", first)
     assert flagged["status"] == "one of one claims false" and "The bound fraction falls as" in flagged["list"]
-    assert step.check_claims({"campaign": {"f_bound_median_low_q0": 0.9, "f_bound_median_high_q0": 0.1}}, "fail") == {
+    right = {"campaign": {"f_bound_median_low_q0": 0.9, "f_bound_median_high_q0": 0.1}}
+    assert check_claims(right, "fail", first) == {
         "status": "all one claims hold",
         "list": "All one claims hold.",
     }
 
 
-def test_the_continuation_clause_counts_runs_and_continuations(root):
-    step = variables_step(root)
-    rows = [{"extensions": e} for e in (1, 0, 2, 1)]
-    assert step.continued_text(rows, 1000) == (
+def test_the_continuation_clause_counts_runs_and_continuations():
+    from clusteremu.evaluation.reports import NutsCheck, NutsParameter
+    from clusteremu.paper.findings import continued_text
+
+    d = NutsParameter(1.0, 500.0, 500.0, 1.0, 0.1, 1.0, 0.1, [0.9, 1.1], [0.9, 1.1])
+    rows = [
+        NutsCheck(index=i, divergences=0, extensions=e, healthy=True, q0=d, a_au=d) for i, e in enumerate((1, 0, 2, 1))
+    ]
+    assert continued_text(rows, 1000) == (
         "three runs had missed $\\hat R$ or ESS at 1000 draws per chain and were continued, at most twice"
     )
-    assert step.continued_text(rows[:2], 200).endswith("was continued once")
-    assert step.continued_text(rows[1:2], 200) == "no run missed $\\hat R$ or ESS at 200 draws per chain"
+    assert continued_text(rows[:2], 200).endswith("was continued once")
+    assert continued_text(rows[1:2], 200) == "no run missed $\\hat R$ or ESS at 200 draws per chain"

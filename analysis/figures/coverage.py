@@ -1,6 +1,6 @@
 """Figure: expected-coverage curves of every likelihood's posteriors, for Q0 and for a.
 
-Reads:  the profile config (`--config`, section `figures`) and the inference results
+Reads:  the profile config (`--config`, section `figures`) and the likelihood comparison
         (`--inference`, from `08_inference.py`).
 Writes: the figure (`--out`, PNG): empirical coverage of central credible intervals
         against their nominal level, with a band of two binomial standard errors.
@@ -9,6 +9,7 @@ Writes: the figure (`--out`, PNG): empirical coverage of central credible interv
 import matplotlib.pyplot as plt
 import numpy as np
 
+from clusteremu.evaluation.reports import LikelihoodComparison
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script, likelihood_style
 
@@ -16,17 +17,17 @@ CONFIG_SECTIONS = ("figures",)
 
 
 def plot(inference):
-    levels, n = np.array(inference["levels"]), inference["n_coverage_used"]
+    levels, n = np.array(inference.levels), inference.n_coverage_used
     band = 2 * np.sqrt(levels * (1 - levels) / n)
     fig, axes = plt.subplots(1, 2, figsize=(6.6, 3.3), sharey=True)
     for ax, p in zip(axes, PARAM_LABELS, strict=True):
         ax.fill_between(levels, levels - band, levels + band, color="0.85", lw=0, label="±2 binomial s.e.")
-        for name in inference["likelihoods"]:
+        for name in inference.likelihoods:
             ax.plot(
                 levels,
-                inference["coverage_set"][name][p]["coverage"],
+                inference.coverage_set[name].parameter(p).coverage,
                 label=LIKELIHOOD_NAMES[name],
-                **likelihood_style(name, inference["recommended"]),
+                **likelihood_style(name, inference.recommended),
             )
         ax.set_xlabel("nominal credibility")
         ax.set_title(PARAM_LABELS[p])
@@ -36,4 +37,6 @@ def plot(inference):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, inference="inference results (JSON)")
+    figure_script(
+        __file__, __doc__, CONFIG_SECTIONS, plot, inference=("likelihood comparison (JSON)", LikelihoodComparison.load)
+    )

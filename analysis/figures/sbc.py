@@ -1,6 +1,6 @@
 """Figure: SBC rank histograms of the recommended likelihood and of the input-dependent width.
 
-Reads:  the profile config (`--config`, section `figures`) and the inference results
+Reads:  the profile config (`--config`, section `figures`) and the likelihood comparison
         (`--inference`, from `08_inference.py`).
 Writes: the figure (`--out`, PNG): histograms of the posterior CDF at the true value
         (outlined, so the grey band, the 99% range of a bin count under uniformity, stays
@@ -10,6 +10,7 @@ Writes: the figure (`--out`, PNG): histograms of the posterior CDF at the true v
 import matplotlib.pyplot as plt
 from scipy import stats
 
+from clusteremu.evaluation.reports import LikelihoodComparison
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script
 
@@ -17,21 +18,23 @@ CONFIG_SECTIONS = ("figures",)
 
 
 def plot(inference):
-    names = list(dict.fromkeys([inference["recommended"], "input"]))
-    n = inference["n_coverage_used"]
+    names = list(dict.fromkeys([inference.recommended, "input"]))
+    n = inference.n_coverage_used
     lo, hi = stats.binom.ppf([0.005, 0.995], n, 0.1)
     fig, axes = plt.subplots(len(names), 2, figsize=(6.0, 2.3 * len(names)), sharex=True, squeeze=False)
     for i, name in enumerate(names):
         for j, p in enumerate(PARAM_LABELS):
-            r = inference["coverage_set"][name][p]
+            r = inference.coverage_set[name].parameter(p)
             ax = axes[i, j]
             ax.axhspan(lo, hi, color="0.88", lw=0)
-            ax.hist(r["pit"], bins=10, range=(0, 1), histtype="step", color="#0072B2", lw=1.4)
-            ax.set_title(f"{LIKELIHOOD_NAMES[name]}: {PARAM_LABELS[p]} (p = {r['sbc_chi2_p']:.2f})", fontsize=8)
+            ax.hist(r.pit, bins=10, range=(0, 1), histtype="step", color="#0072B2", lw=1.4)
+            ax.set_title(f"{LIKELIHOOD_NAMES[name]}: {PARAM_LABELS[p]} (p = {r.sbc_chi2_p:.2f})", fontsize=8)
             if i == len(names) - 1:
                 ax.set_xlabel("posterior CDF at the true value")
     return fig
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, inference="inference results (JSON)")
+    figure_script(
+        __file__, __doc__, CONFIG_SECTIONS, plot, inference=("likelihood comparison (JSON)", LikelihoodComparison.load)
+    )

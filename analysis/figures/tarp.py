@@ -1,6 +1,6 @@
 """Figure: TARP expected-coverage curves of the joint (Q0, a) posteriors, every likelihood.
 
-Reads:  the profile config (`--config`, section `figures`) and the inference results
+Reads:  the profile config (`--config`, section `figures`) and the likelihood comparison
         (`--inference`, from `08_inference.py`).
 Writes: the figure (`--out`, PNG): expected coverage probability against credibility
         (Lemos et al. 2023), with the simultaneous 95% band of a calibrated estimator.
@@ -9,6 +9,7 @@ Writes: the figure (`--out`, PNG): expected coverage probability against credibi
 import matplotlib.pyplot as plt
 import numpy as np
 
+from clusteremu.evaluation.reports import LikelihoodComparison
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
 from clusteremu.paper.plotting import figure_script, likelihood_style
 
@@ -17,12 +18,12 @@ CONFIG_SECTIONS = ("figures",)
 
 def plot(inference):
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
-    first = inference["coverage_set"][inference["likelihoods"][0]]["tarp"]
-    alpha, band = np.array(first["alpha"]), first["band"]
+    first = inference.coverage_set[inference.likelihoods[0]].tarp
+    alpha, band = np.array(first.alpha), first.band
     ax.fill_between(alpha, alpha - band, alpha + band, color="0.85", lw=0, label="95% band (calibrated)")
-    for name in inference["likelihoods"]:
-        t = inference["coverage_set"][name]["tarp"]
-        ax.plot(t["alpha"], t["ecp"], label=LIKELIHOOD_NAMES[name], **likelihood_style(name, inference["recommended"]))
+    for name in inference.likelihoods:
+        t = inference.coverage_set[name].tarp
+        ax.plot(t.alpha, t.ecp, label=LIKELIHOOD_NAMES[name], **likelihood_style(name, inference.recommended))
     ax.set_xlabel(r"credibility level $\alpha$")
     ax.set_ylabel("expected coverage (TARP)")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside right center", fontsize=6.5)
@@ -30,4 +31,6 @@ def plot(inference):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, inference="inference results (JSON)")
+    figure_script(
+        __file__, __doc__, CONFIG_SECTIONS, plot, inference=("likelihood comparison (JSON)", LikelihoodComparison.load)
+    )

@@ -18,8 +18,8 @@ posterior of (Q0, a) through the posterior mass of random balls around reference
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 from jaxtyping import Float
@@ -27,6 +27,7 @@ from scipy import stats
 
 from ..inference.model import GridPosterior
 from ..prior import PARAMETERS, ParameterBox
+from .reports import CalibrationReport, CoverageBin, ParameterCalibration, SplitStudy, TarpResult, from_jsonable
 
 __all__ = [
     "LEVELS",
@@ -61,7 +62,7 @@ def coverage_at(pit: np.ndarray, level: float) -> float:
 
 def calibration_study(
     grid: GridPosterior, truth: np.ndarray, box: ParameterBox, levels: np.ndarray = LEVELS, bins: int = 10
-) -> dict[str, dict]:
+) -> SplitStudy:
     """Coverage, SBC and contraction of grid posteriors against the true parameters.
 
     **Arguments:**
@@ -74,9 +75,14 @@ def calibration_study(
 
     **Returns:**
 
-    For each parameter name: `pit` (n values), `coverage` (one per level), `coverage68`,
-    `coverage95`, `sbc_chi2_p`, `contraction_median`, `z_bias_mean` and `z_bias_sd`.
+    A [`SplitStudy`][clusteremu.evaluation.reports.SplitStudy]: for each parameter `pit` (n
+    values), `coverage` (one per level), `coverage68`, `coverage95`, `sbc_chi2_p`,
+    `contraction_median`, `z_bias_mean` and `z_bias_sd`.
     """
+    return from_jsonable(SplitStudy, _study(grid, truth, box, levels, bins))
+
+
+def _study(grid: GridPosterior, truth: np.ndarray, box: ParameterBox, levels: np.ndarray, bins: int) -> dict:
     mom = grid.moments()
     out = {}
     for j, p in enumerate(PARAMETERS):
@@ -234,52 +240,63 @@ def binned_coverage(
     return out
 
 
-def calibration_report(grid: GridPosterior, truth: Float[np.ndarray, "n 2"], box: ParameterBox, *, seed: int) -> dict:
+def calibration_report(
+    grid: GridPosterior, truth: Float[np.ndarray, "n 2"], box: ParameterBox, *, seed: int
+) -> CalibrationReport:
     """Everything the paper asks of one likelihood's posteriors, on one held-out set.
 
     [`calibration_study`][] per parameter, with, for each parameter, its coverage in the
-    four quarters of the Q0 range (`by_q0`) and of the a range (`by_a`), and the joint
-    [`tarp`][] test (`tarp`, reference points from `seed`).
+    four quarters of the Q0 range (`by_q0`) and of the a range (`by_a`), the joint
+    [`tarp`][] test (`tarp`, reference points from `seed`) and which targets it meets
+    ([`calibration_checks`][]).
     """
-    out = calibration_study(grid, truth, box)
+    study = _study(grid, truth, box, LEVELS, 10)
+    per = {}
     for p in PARAMETERS:
-        pit = np.asarray(out[p]["pit"])
-        out[p]["by_q0"] = binned_coverage(pit, truth[:, 0], box.quarter_edges("q0"))
-        out[p]["by_a"] = binned_coverage(pit, truth[:, 1], box.quarter_edges("a_au"))
-    out["tarp"] = tarp(grid, truth, box, seed=seed)
-    return out
+        pit = np.asarray(study[p]["pit"])
+        bins = {
+            "by_q0": binned_coverage(pit, truth[:, 0], box.quarter_edges("q0")),
+            "by_a": binned_coverage(pit, truth[:, 1], box.quarter_edges("a_au")),
+        }
+        per[p] = ParameterCalibration(
+            **study[p], **{k: [CoverageBin(**row) for row in rows] for k, rows in bins.items()}
+        )
+    report = CalibrationReport(**per, tarp=TarpResult(**tarp(grid, truth, box, seed=seed)), checks={})
+    return dataclasses.replace(report, checks=calibration_checks(report))
 
 
-def parameter_checks(report: Mapping[str, Any], name: str, *, alpha: float = 0.05) -> dict[str, bool]:
+def parameter_checks(report: CalibrationReport, name: str, *, alpha: float = 0.05) -> dict[str, bool]:
     """The calibration targets for one parameter of one [`calibration_report`][].
 
     - `global`: 68% and 95% coverage within 2 binomial s.e. of the nominal levels;
     - `quarters`: the same in every quarter of the Q0 range;
     - `sbc`: the SBC uniformity test not rejected at level `alpha`.
     """
-    r = report[name]
-    n = len(r["pit"])
+    r = report.parameter(name)
+    n = len(r.pit)
     return {
-        "global": all(abs(r[f"coverage{lv}"] - lv / 100) <= 2 * binomial_se(lv / 100, n) for lv in (68, 95)),
-        "quarters": all(b[f"within_2se{lv}"] for b in r["by_q0"] for lv in (68, 95)),
-        "sbc": r["sbc_chi2_p"] > alpha,
+        "global": all(
+            abs(cov - lv) <= 2 * binomial_se(lv, n) for cov, lv in ((r.coverage68, 0.68), (r.coverage95, 0.95))
+        ),
+        "quarters": all(b.within_2se68 and b.within_2se95 for b in r.by_q0),
+        "sbc": r.sbc_chi2_p > alpha,
     }
 
 
-def calibration_checks(report: Mapping[str, Any], *, alpha: float = 0.05) -> dict[str, bool]:
+def calibration_checks(report: CalibrationReport, *, alpha: float = 0.05) -> dict[str, bool]:
     """The calibration targets for both parameters ([`parameter_checks`][], each check
     passed by both) and `tarp`: the joint TARP curve inside its simultaneous 95% band."""
     per = [parameter_checks(report, p, alpha=alpha) for p in PARAMETERS]
-    return {k: all(c[k] for c in per) for k in per[0]} | {"tarp": bool(report["tarp"]["inside_band"])}
+    return {k: all(c[k] for c in per) for k in per[0]} | {"tarp": bool(report.tarp.inside_band)}
 
 
-def recommend(reports: Mapping[str, Mapping[str, Any]]) -> str:
+def recommend(reports: Mapping[str, CalibrationReport]) -> str:
     """The likelihood to recommend: the one passing most [`calibration_checks`][], ties
     broken by the larger median contraction of a, then of Q0 (the most informative honest
     posterior). Returns its name."""
 
     def merit(name):
         r = reports[name]
-        return (sum(calibration_checks(r).values()), r["a_au"]["contraction_median"], r["q0"]["contraction_median"])
+        return (sum(calibration_checks(r).values()), r.a_au.contraction_median, r.q0.contraction_median)
 
     return max(reports, key=merit)

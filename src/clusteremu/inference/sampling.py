@@ -44,6 +44,7 @@ from jaxtyping import Array, Float
 
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from ..prior import PARAMETERS
+from .health import ESS_MIN, RHAT_MAX
 from .model import GridPosterior, LikelihoodModel, cluster_model
 from .nuts_stepwise import StepwiseNUTS
 
@@ -57,10 +58,6 @@ __all__ = [
     "run_nuts",
     "sampler_check",
 ]
-
-#: Diagnostic thresholds a NUTS run must meet (Vehtari et al. 2021): rank-normalized R-hat
-#: below this, bulk and tail effective sample sizes above that, and no divergence.
-RHAT_MAX, ESS_MIN = 1.01, 400
 
 
 @dataclass(frozen=True)

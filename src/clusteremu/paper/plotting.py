@@ -80,23 +80,28 @@ def load_input(path: str | Path) -> Any:
     raise ValueError(f"{path}: no reader for {path.suffix!r} files")
 
 
-def figure_script(script: str, doc: str, sections: tuple[str, ...], plot: Callable[..., Any], **inputs: str) -> None:
+def figure_script(
+    script: str, doc: str, sections: tuple[str, ...], plot: Callable[..., Any], **inputs: str | tuple[str, Callable]
+) -> None:
     """Run a figure script: read the config sections and the named inputs, draw, save.
 
     `inputs` maps each input's option name (`--name`, underscores as dashes) to its help
-    text; `plot` receives the loaded inputs as keyword arguments and returns the figure,
-    or a list of figures, one per `--out` path. A bad config or a missing input ends the
-    script with one clear line, writing nothing.
+    text, or to `(help, reader)` where `reader(path)` returns the typed result (e.g.
+    `LikelihoodComparison.load`; otherwise [`load_input`][] reads it). `plot` receives the
+    loaded inputs as keyword arguments and returns the figure, or a list of figures, one
+    per `--out` path. A bad config or a missing or malformed input ends the script with
+    one clear line, writing nothing.
     """
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="profile YAML")
-    for name, text in inputs.items():
+    readers = {name: spec if isinstance(spec, tuple) else (spec, load_input) for name, spec in inputs.items()}
+    for name, (text, _) in readers.items():
         parser.add_argument(f"--{name.replace('_', '-')}", required=True, help=text)
     parser.add_argument("--out", required=True, nargs="+", help="output figure(s) (PNG)")
     args = parser.parse_args()
     try:
         config = load_config(args.config, sections)
-        loaded = {name: load_input(getattr(args, name)) for name in inputs}
+        loaded = {name: read(getattr(args, name)) for name, (_, read) in readers.items()}
         use_style()
         figs = plot(**loaded)
         figs = figs if isinstance(figs, list) else [figs]
@@ -104,7 +109,7 @@ def figure_script(script: str, doc: str, sections: tuple[str, ...], plot: Callab
             raise ConfigError(f"--out names {len(args.out)} files for {len(figs)} figures")
         for fig, out in zip(figs, args.out, strict=True):
             save_figure(fig, out, script=script, config=config, inputs=[getattr(args, n) for n in inputs])
-    except (ConfigError, FileNotFoundError) as exc:
+    except (ConfigError, FileNotFoundError, ValueError) as exc:  # a StudyError is a ValueError
         sys.exit(f"error: {exc}")
 
 

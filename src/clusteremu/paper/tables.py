@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..datasets.table import OUTPUT_NAMES
-from .labels import LIKELIHOOD_NAMES, OUTPUT_SYMBOLS
+from .labels import OUTPUT_SYMBOLS
 
-__all__ = ["METHOD_NAMES", "accuracy_table", "fmt_output", "likelihood_table", "truth_table", "uncertainty_table"]
+__all__ = ["METHOD_NAMES", "accuracy_table", "fmt_output", "table", "truth_table", "uncertainty_table"]
 
 METHOD_NAMES = {
     "learned": "learned-noise ensemble",
@@ -30,7 +30,7 @@ def fmt_output(value: float, name: str) -> str:
     return {"f_bound": f"{value:.3f}", "sigma_v_kms": f"{value:.2f}", "r_h_au": f"{value:.0f}"}[name]
 
 
-def _table(rows: list[str], caption: str, label: str) -> str:
+def table(rows: list[str], caption: str, label: str) -> str:
     return "\n".join(rows) + f"\n\n: {caption} {{#{label}}}\n"
 
 
@@ -54,7 +54,7 @@ def accuracy_table(metrics: Mapping[str, Any]) -> str:
         "Test-split accuracy in physical units against single simulated realizations, for every method "
         "trained on the same split (lowest RMSE per output in bold)."
     )
-    return _table(rows, caption, "tbl-accuracy")
+    return table(rows, caption, "tbl-accuracy")
 
 
 def uncertainty_table(prob: Mapping[str, Any]) -> str:
@@ -73,40 +73,7 @@ def uncertainty_table(prob: Mapping[str, Any]) -> str:
         "Probabilistic scores on the test split for a new single realization (lower NLPD and CRPS are "
         "better; CRPS in the output's units; nominal coverages 0.68 and 0.95, mean $z^2$ ideally 1)."
     )
-    return _table(rows, caption, "tbl-uncertainty")
-
-
-def likelihood_table(results: Mapping[str, Any]) -> str:
-    """Per likelihood: coverage (global and worst Q0 quarter), SBC, TARP, contraction, NUTS health."""
-    rows = [
-        "| Likelihood | 68% $Q_0$ | 95% $Q_0$ | 68% $a$ | 95% $a$ | worst quarter, 95% $Q_0$ | SBC $p$ "
-        "($Q_0$, $a$) | TARP dev. | contraction ($Q_0$, $a$) | NUTS healthy | checks passed |",
-        "|:--|" + "--:|" * 10,
-    ]
-    for name in results["likelihoods"]:
-        r = results["coverage_set"][name]
-        q, a = r["q0"], r["a_au"]
-        worst = min((b["coverage95"] for b in q["by_q0"] if b["n"]), default=float("nan"))
-        runs = results["nuts"].get(name, [])
-        healthy = f"{sum(row['healthy'] for row in runs)}/{len(runs)}" if runs else "not run"
-        passed = sum(r["checks"].values())
-        mark = "**" if name == results["recommended"] else ""
-        rows.append(
-            f"| {mark}{LIKELIHOOD_NAMES[name]}{mark} | {q['coverage68']:.2f} | {q['coverage95']:.2f} | "
-            f"{a['coverage68']:.2f} | {a['coverage95']:.2f} | {worst:.2f} | {q['sbc_chi2_p']:.2f}, "
-            f"{a['sbc_chi2_p']:.2f} | {r['tarp']['max_deviation']:.3f} | {q['contraction_median']:.1f}, "
-            f"{a['contraction_median']:.1f} | {healthy} | {passed}/4 |"
-        )
-    n = results["n_coverage_used"]
-    caption = (
-        f"Every likelihood on the {n} held-out simulations drawn from the prior: coverage of the central 68% and "
-        "95% credible intervals, the lowest 95% coverage of $Q_0$ among the quarters of the $Q_0$ range, the SBC "
-        "uniformity test, the largest deviation of the TARP curve from the diagonal (simultaneous 95% band "
-        f"{results['coverage_set'][results['recommended']]['tarp']['band']:.3f}), the median contraction (prior "
-        "sd / posterior sd), the NUTS runs passing every diagnostic, and the calibration checks passed (global, "
-        "quarters, SBC, TARP). The recommended likelihood is in bold."
-    )
-    return _table(rows, caption, "tbl-likelihoods")
+    return table(rows, caption, "tbl-uncertainty")
 
 
 def truth_table(results: Mapping[str, Any]) -> str:
@@ -135,4 +102,4 @@ def truth_table(results: Mapping[str, Any]) -> str:
         f"{perfect[1]:.2f} from the truth set's own sampling error), and the fraction of single realizations "
         "inside the 68% and 95% predictive intervals."
     )
-    return _table(rows, caption, "tbl-truth")
+    return table(rows, caption, "tbl-truth")

@@ -25,9 +25,17 @@ from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any arr
 from ..units import G
 from .energy import kinetic_energy, potential_energy
 
-__all__ = ["kroupa_masses", "plummer_positions", "plummer_velocities", "initial_conditions"]
+__all__ = ["initial_conditions", "kroupa_masses", "plummer_positions", "plummer_velocities", "truncation_radius"]
 
 _KROUPA_BREAK = 0.5  # Msun
+
+
+def truncation_radius(mass_cut: float) -> float:
+    """Radius r_max / a within which a Plummer sphere holds the fraction `mass_cut` of its mass.
+
+    From M(<r) / M = r^3 / (r^2 + a^2)^(3/2) = X: r_max / a = 1 / sqrt(X^(-2/3) - 1).
+    """
+    return 1 / (mass_cut ** (-2 / 3) - 1) ** 0.5
 
 
 def kroupa_masses(n: int, *, key: PRNGKeyArray, m_min: float = 0.08, m_max: float = 10.0) -> Float[Array, " n"]:

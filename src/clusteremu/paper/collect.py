@@ -1,0 +1,58 @@
+"""Every variable of the manuscript (`_variables.yml`), collected from the results in one call.
+
+[`collect_variables`][] is the work of `analysis/90_variables.py`: the claims are checked
+first ([`clusteremu.paper.claims.check_claims`][]), then each section of the file is made
+by its function in [`clusteremu.paper.numbers`][] or [`clusteremu.paper.findings`][].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .claims import check_claims
+from .findings import inference_vars, reference_vars, verdict_vars
+from .numbers import (
+    build_info,
+    campaign_vars,
+    cost_vars,
+    design_vars,
+    emulator_vars,
+    learning_curve_vars,
+    selection_vars,
+    simulation_vars,
+    truth_vars,
+    validation_vars,
+)
+
+__all__ = ["collect_variables"]
+
+
+def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]:
+    """The manuscript's variables, by section.
+
+    `config` must read the profile sections the text quotes; `results` holds each step's
+    result by name (`design_summary`, `validation`, `campaign`, `training`, `learned`,
+    `flow`, `evaluation`, `truth`, `inference` (a
+    [`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison]), `reference`,
+    `learning_curve`, `costs`). Raises [`ClaimError`][clusteremu.paper.claims.ClaimError] if a
+    claim is false and the profile says `manuscript.claims: fail`.
+    """
+    claims = check_claims(results, config["manuscript"]["claims"])
+    costs = cost_vars(results["costs"], results["campaign"], results["reference"], config)
+    return {
+        "build": {**build_info(config), "claims": claims},
+        "lv": {"i68": 68, "i90": 90, "i95": 95, "alpha": 5, "p99": 99},
+        "design": design_vars(results["design_summary"]),
+        "sim": simulation_vars(config),
+        "val": validation_vars(results["validation"]),
+        "campaign": campaign_vars(results["campaign"]),
+        "emu": emulator_vars(config, results["training"], results["learned"], results["evaluation"]),
+        "truth": truth_vars(config, results["truth"]),
+        "sel": selection_vars(results["learned"]),
+        "inf": inference_vars(config, results["inference"], results["truth"]),
+        "ref": reference_vars(config, results["reference"]),
+        "lc": learning_curve_vars(results["learning_curve"]),
+        "costs": costs,
+        "verdict": verdict_vars(results["inference"], results["truth"], costs),
+    }

@@ -1,0 +1,226 @@
+"""The manuscript's numbers and sentences about the inference study and its verdict.
+
+From the typed likelihood comparison ([`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison]),
+the truth-set evaluation, the simulator-based reference and the measured costs: the
+coverage numbers of the recommended likelihood, the sentences whose wording depends on
+the results (the ranking, the selection factor, the flow against the learned noise, the
+measurement-error study, the reference comparison), and the verdict of the criterion
+([`clusteremu.evaluation.trust.assess`][]) as the abstract and the conclusions state it.
+Every threshold a sentence states comes from the module that defines it.
+"""
+
+from __future__ import annotations
+
+from ..evaluation.reports import LikelihoodComparison, NutsCheck
+from ..evaluation.simulator_reference import REFERENCE_DMEAN_MAX, REFERENCE_SD_TOLERANCE
+from ..evaluation.trust import EMULATOR_OF, assess
+from ..inference.health import ESS_MIN, RHAT_MAX
+from ..inference.registry import LIKELIHOOD_NAMES
+from ..prior import PARAMETERS
+from .text import CHECK_TEXT, MODEL_TEXT, PARAM_TEXT, listing, upper_first, word
+
+__all__ = [
+    "WEAK_CONTRACTION",
+    "continued_text",
+    "inference_sentences",
+    "inference_vars",
+    "nuts_summary",
+    "reference_vars",
+    "scale_radius_sentence",
+    "verdict_vars",
+]
+
+#: A median contraction below this leaves a parameter "weakly constrained" in the text.
+WEAK_CONTRACTION = 2.0
+
+
+def continued_text(rows: list[NutsCheck], samples: int) -> str:
+    """What the continuation rule did, as a clause: how many runs missed R-hat or ESS at the
+    profile's draws and how often the most continued one was continued."""
+    n = sum(1 for r in rows if r.extensions > 0)
+    if not n:
+        return f"no run missed $\\hat R$ or ESS at {samples} draws per chain"
+    most = max(r.extensions for r in rows)
+    times = {1: "once", 2: "twice"}.get(most, f"{word(most)} times")
+    if n == 1:
+        return f"one run had missed $\\hat R$ or ESS at {samples} draws per chain and was continued {times}"
+    return (
+        f"{word(n)} runs had missed $\\hat R$ or ESS at {samples} draws per chain and were continued, at most {times}"
+    )
+
+
+def nuts_summary(rows: list[NutsCheck]) -> dict:
+    dmean = max(abs(d.nuts_mean - d.grid_mean) / d.grid_sd for r in rows for d in (r.q0, r.a_au))
+    dsd = max(abs(d.nuts_sd / d.grid_sd - 1) for r in rows for d in (r.q0, r.a_au))
+    return {
+        "n_nuts": len(rows),
+        "n_nuts_healthy": sum(r.healthy for r in rows),
+        "n_divergent": sum(1 for r in rows if r.divergences > 0),
+        "max_rhat": f"{max(d.r_hat for r in rows for d in (r.q0, r.a_au)):.4f}",
+        "min_ess": f"{min(min(d.ess_bulk, d.ess_tail) for r in rows for d in (r.q0, r.a_au)):.0f}",
+        "nuts_grid_dmean": f"{dmean:.2f}",
+        "nuts_grid_dsd": f"{100 * dsd:.0f}",
+        "dmean_value": dmean,
+    }
+
+
+def inference_vars(config, inf: LikelihoodComparison, truth: dict) -> dict:
+    cfg, best = config["inference"], inf.recommended
+    n = inf.n_coverage_used
+    nuts = nuts_summary(inf.nuts[best])
+    out = {
+        "n_coverage_total": inf.n_coverage_total,
+        "n_coverage_used": n,
+        "n_excluded": inf.n_excluded,
+        "grid_points": cfg["grid_points"],
+        "chains": cfg["nuts_chains"],
+        "warmup": cfg["nuts_warmup"],
+        "samples": cfg["nuts_samples"],
+        "extensions": cfg["nuts_extensions"],
+        "rhat_max": f"{RHAT_MAX:g}",
+        "ess_min": f"{ESS_MIN:g}",
+        "se68": f"{(0.68 * 0.32 / n) ** 0.5:.3f}",
+        "se95": f"{(0.95 * 0.05 / n) ** 0.5:.3f}",
+        "recommended_name": LIKELIHOOD_NAMES[best],
+        **{k: v for k, v in nuts.items() if k != "dmean_value"},
+        "continued": continued_text(inf.nuts[best], cfg["nuts_samples"]),
+    }
+    for p in PARAMETERS:
+        r = inf.coverage_set[best].parameter(p)
+        out |= {
+            f"cov68_{p}": f"{r.coverage68:.2f}",
+            f"cov95_{p}": f"{r.coverage95:.2f}",
+            f"sbc_p_{p}": f"{r.sbc_chi2_p:.2f}",
+            f"contraction_{p}": f"{r.contraction_median:.1f}",
+        }
+    sd = inf.measurement.sd
+    out["measurement_sd"] = (
+        f"{sd[0]:g} in $f_\\mathrm{{bound}}$, {sd[1]:g} km/s in $\\sigma_v$ and {sd[2]:g} AU in $r_h$"
+    )
+    measured = inf.measurement.likelihood
+    who = (
+        "its coverage is"
+        if measured == best
+        else f"the recommended likelihood among those that model them, the {LIKELIHOOD_NAMES[measured]} one (the flow "
+        "has no measurement model), covers the truth in"
+    )
+    m = inf.measurement.report
+    out["sentence_measurement"] = (
+        f"With measurement errors of {out['measurement_sd']} added to the observations and to the likelihood, {who} "
+        f"{m.q0.coverage95:.2f} of cases for $Q_0$ and {m.a_au.coverage95:.2f} for $a$ at {95}%."
+    )
+    out |= inference_sentences(inf, truth)
+    return out
+
+
+def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
+    checks = {name: inf.coverage_set[name].checks for name in inf.likelihoods}
+    passing = [LIKELIHOOD_NAMES[n] for n, c in checks.items() if all(c.values())]
+    ranking = (
+        f"{upper_first(word(len(passing)))} of the {word(len(checks))} likelihoods pass every calibration check"
+        + (f" ({listing(passing)})." if passing else ".")
+    )
+    top = {name: inf.coverage_set[name].q0.by_q0[-1].coverage95 for name in inf.likelihoods}
+    moves = []
+    for base, text in (("learned", "the learned-noise likelihood"), ("flow", "the flow")):
+        before, after = f"{top[base]:.2f}", f"{top[base + '+selection']:.2f}"
+        moves.append(
+            f"leaves it at {before} for {text}" if before == after else f"moves it from {before} to {after} for {text}"
+        )
+    selection = (
+        f"Of the {95}% coverage of $Q_0$ in the highest quarter of its range, where clusters are lost, "
+        f"conditioning on the cluster being usable {' and '.join(moves)}."
+    )
+    lg, fl = inf.coverage_set["learned+selection"], inf.coverage_set["flow+selection"]
+    flow = (
+        f"The flow, which assumes no Gaussian shape, covers $Q_0$ in {fl.q0.coverage95:.2f} and $a$ in "
+        f"{fl.a_au.coverage95:.2f} of cases at {95}%, against {lg.q0.coverage95:.2f} and "
+        f"{lg.a_au.coverage95:.2f} for the learned-noise Gaussian, both with the selection factor; where the "
+        "two agree, what remains of the error is the emulated mean's, not the likelihood's shape."
+    )
+    return {"sentence_ranking": ranking, "sentence_selection": selection, "sentence_flow": flow}
+
+
+def reference_vars(config, ref: dict) -> dict:
+    parts = []
+    ok = True
+    targets = f"{REFERENCE_DMEAN_MAX:g} standard deviations and {100 * REFERENCE_SD_TOLERANCE:g}%"
+    for label, r in zip(("typical", "high-$Q_0$"), ref["observations"], strict=True):
+        dm, ratio = r["dmean_over_sd"], r["sd_ratio"]
+        ok &= max(dm) <= REFERENCE_DMEAN_MAX and all(abs(x - 1) <= REFERENCE_SD_TOLERANCE for x in ratio)
+        parts.append(
+            f"for the {label} observation the emulator's means differ from the reference by {dm[0]:.2f} and "
+            f"{dm[1]:.2f} posterior standard deviations for $Q_0$ and $a$, and its standard deviations are "
+            f"{ratio[0]:.2f} and {ratio[1]:.2f} times the reference's"
+        )
+    verdict = f"Both are within the targets of {targets}." if ok else f"Not both are within the targets of {targets}."
+    return {
+        "grid_points": config["reference"]["grid_points"],
+        "realizations": config["reference"]["realizations"],
+        "span_sd": f"{config['reference']['span_sd']:g}",
+        "n_simulations": ref["n_simulations"],
+        "sentence": upper_first("; ".join(parts)) + ". " + verdict,
+    }
+
+
+def scale_radius_sentence(inf: LikelihoodComparison) -> str:
+    """Whether every likelihood leaves a weakly constrained (median contraction below two)."""
+    worst = max(c.a_au.contraction_median for c in inf.coverage_set.values())
+    if worst < WEAK_CONTRACTION:
+        return (
+            f"The scale radius stays weakly constrained whatever the likelihood (median contraction at most "
+            f"{worst:.1f}), as self-similarity implies: the observed summaries of a cluster of this size carry "
+            "little information on it."
+        )
+    return (
+        f"The scale radius is constrained too, with a median contraction of up to {worst:.1f}, through the "
+        "dynamical age that self-similarity leaves as its only trace in the summaries."
+    )
+
+
+def verdict_vars(inf: LikelihoodComparison, truth: dict, costs: dict) -> dict:
+    best = inf.recommended
+    a = assess(best, truth, inf)
+    name = LIKELIHOOD_NAMES[best]
+    model = MODEL_TEXT[EMULATOR_OF[best]]
+    per = {}
+    for p in PARAMETERS:
+        if a[p]["trusted"]:
+            per[p] = f"meets every condition for {PARAM_TEXT[p]}"
+        else:
+            per[p] = f"misses {listing([CHECK_TEXT[c] for c in a[p]['failed']])} for {PARAM_TEXT[p]}"
+    both = a["q0"]["trusted"] and a["a_au"]["trusted"]
+    outcome = "meets every condition for both parameters" if both else f"{per['q0']} and {per['a_au']}"
+    answer = (
+        "Yes, for both parameters"
+        if both
+        else "Yes for $Q_0$; for $a$, not yet"
+        if a["q0"]["trusted"]
+        else "Yes for $a$; for $Q_0$, not yet"
+        if a["a_au"]["trusted"]
+        else "Not yet"
+    )
+    c = inf.coverage_set[best]
+    abstract = (
+        f"The recommended likelihood, built on {model} ({name}), {outcome}: its "
+        f"{95}% credible intervals cover the truth in {c.q0.coverage95:.2f} (for $Q_0$) and "
+        f"{c.a_au.coverage95:.2f} (for $a$) of the held-out cases, with median contractions of "
+        f"{c.q0.contraction_median:.1f} and {c.a_au.contraction_median:.1f}."
+    )
+    conclusions = (
+        f"**{answer}.** Against the criterion of @sec-intro, the recommended likelihood ({name}, on {model}) "
+        f"{outcome}. Its emulator errs at the truth points by at most "
+        f"{a['accuracy_ratio68']:.2f} realization standard deviations (68th percentile, worst summary), and its "
+        f"{95}% credible intervals cover the truth in {c.q0.coverage95:.2f} and {c.a_au.coverage95:.2f} of "
+        f"the {inf.n_coverage_used} held-out simulations for $Q_0$ and $a$. Where the criterion holds the emulator "
+        f"can replace the simulator inside the inference: its posteriors are honest and cost {costs['grid']} s on the "
+        f"grid or {costs['nuts']} s with NUTS, against {costs['reference_minutes']} minutes of simulation for one "
+        "synthetic-likelihood reference posterior on a local grid (@sec-costs). Where it does not, the table of "
+        "@sec-coverage says which condition fails and by how much. " + scale_radius_sentence(inf)
+    )
+    return {
+        "abstract": abstract,
+        "conclusions": conclusions,
+        "trusted_q0": a["q0"]["trusted"],
+        "trusted_a": a["a_au"]["trusted"],
+    }

@@ -1,0 +1,269 @@
+"""The manuscript's numbers from the results of the simulation, emulator and cost steps.
+
+One function per section of `_variables.yml`; each takes the results (and the profile
+sections the text quotes) and returns that section's values, formatted once, as strings.
+The inference study's numbers and sentences are in [`clusteremu.paper.findings`][].
+"""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+import numpy as np
+
+from ..datasets.table import OUTPUT_NAMES
+from ..evaluation.trust import ACCURACY_MAX, ACCURACY_TARGETS
+from ..inference.registry import LIKELIHOOD_NAMES
+from ..repro.provenance import git_state
+from ..simulation.plummer import truncation_radius
+from ..simulation.validation import crossing_time_yr
+from ..units import KM_S_PER_AU_YR
+from .text import MODEL_TEXT, OUT_FMT, listing, two_digits, upper_first
+from .variables import sci
+
+__all__ = [
+    "SOFTWARE",
+    "build_info",
+    "campaign_vars",
+    "cost_vars",
+    "design_vars",
+    "emulator_vars",
+    "learning_curve_vars",
+    "selection_vars",
+    "simulation_vars",
+    "truth_vars",
+    "validation_vars",
+]
+
+
+#: The packages whose versions the manuscript states (exact pins in requirements.lock).
+SOFTWARE = (
+    "jax",
+    "equinox",
+    "optax",
+    "numpyro",
+    "flowjax",
+    "arviz",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "rebound",
+    "matplotlib",
+    "typst",
+)
+
+
+def build_info(config) -> dict:
+    git = git_state()
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in SOFTWARE)
+    return {
+        "python": platform.python_version(),
+        "versions": versions,
+        "profile": config.profile,
+        "commit": (git["commit"] or "no-git")[:12],
+        "tree": {True: "uncommitted changes", False: "clean", None: "not a git checkout"}[git["dirty"]],
+    }
+
+
+def design_vars(summary: dict) -> dict:
+    dom, pts = summary["domain"], summary["points_per_split"]
+    return {
+        "n_points": summary["n_points"],
+        "n_realizations": summary["n_realizations"],
+        "n_simulations": summary["n_simulations"],
+        "n_train": pts["train"],
+        "n_validation": pts["validation"],
+        "n_test": pts["test"],
+        "q0_min": f"{dom['q0_min']:.2f}",
+        "q0_max": f"{dom['q0_max']:.2f}",
+        "a_min_au": f"{dom['a_min_au']:.0f}",
+        "a_max_au": f"{dom['a_max_au']:.0f}",
+    }
+
+
+def simulation_vars(config) -> dict:
+    sim, dom = config["simulation"], config["domain"]
+    n, m = sim["n_stars"], sim["star_mass_msun"]
+    cut = sim["plummer_mass_cut"]
+    t_cr = {k: crossing_time_yr(dom[k], n * m) for k in ("a_min_au", "a_max_au")}
+    return {
+        "kms_per_auyr": f"{KM_S_PER_AU_YR:.4f}",
+        "t_cross_amin_yr": f"{t_cr['a_min_au']:.0f}",
+        "t_cross_amax_yr": f"{t_cr['a_max_au']:.0f}",
+        "n_cross_amin": f"{sim['t_end_yr'] / t_cr['a_min_au']:.1f}",
+        "n_cross_amax": f"{sim['t_end_yr'] / t_cr['a_max_au']:.1f}",
+        "n_stars": n,
+        "mass_function": {"equal": "equal masses", "kroupa2001": "a Kroupa (2001) IMF"}[sim["mass_function"]],
+        "star_mass_msun": f"{m:g}",
+        "cluster_mass_msun": f"{n * m:g}",
+        "mass_cut_percent": f"{100 * cut:g}",
+        "r_max_over_a": f"{truncation_radius(cut):.1f}",
+        "softening_over_a": f"{sim['softening_over_a']:g}",
+        "t_end_yr": f"{sim['t_end_yr']:g}",
+        "n_steps": sim["n_steps"],
+        "dt_yr": f"{sim['t_end_yr'] / sim['n_steps']:.4g}",
+        "n_energy_checks": sim["n_energy_checks"],
+        "min_bound_stars": sim["min_bound_stars"],
+        "energy_error_max": sci(config["campaign"]["energy_error_max"], 0),
+    }
+
+
+def validation_vars(val: dict) -> dict:
+    rb = val["rebound"]
+
+    def worst(rows, name):
+        return max(abs(r[f"{name}_ours"] - r[f"{name}_rebound"]) / abs(r[f"{name}_rebound"]) for r in rows)
+
+    a_max = max(r["a_au"] for r in rb)
+    wide, dense = [r for r in rb if r["a_au"] == a_max], [r for r in rb if r["a_au"] != a_max]
+    ss, ee, pr = val["self_similarity"], val["energy_errors"], val["precision"]
+    return {
+        "energy_slope": f"{val['energy_convergence']['slope']:.2f}",
+        "kepler_slope": f"{val['two_body']['slope']:.2f}",
+        "momentum_drift": sci(val["momentum_drift"]),
+        "reversibility": sci(val["reversibility_error_over_a"]),
+        "virial_ratio_error": sci(max(val["virial_ratio_error"], 1e-16)),
+        "rh_over_a": f"{val['plummer']['half_mass_radius_over_a']:.3f}",
+        "rh_expected": f"{val['plummer']['half_mass_radius_expected']:.3f}",
+        "rebound_wide_rel": sci(max(worst(wide, n) for n in OUTPUT_NAMES)),
+        "rebound_dense_rel": f"{100 * max(worst(dense, n) for n in OUTPUT_NAMES):.0f}",
+        "self_similarity": sci(max(max(ss["relative_difference"]), 1e-16)),
+        "self_similarity_a1": f"{ss['a_au'][0]:.0f}",
+        "self_similarity_a2": f"{ss['a_au'][1]:.0f}",
+        "self_similarity_crossings": f"{ss['crossings']:g}",
+        "n_energy_compared": len(ee["ours"]),
+        "energy_median_ours": sci(float(np.median(ee["ours"]))),
+        "energy_median_rebound": sci(float(np.median(ee["rebound"]))),
+        "energy_max_ours": sci(max(ee["ours"])),
+        "energy_max_rebound": sci(max(ee["rebound"])),
+        "precision_seeds": pr["n_seeds"],
+        "precision_max_z": f"{max(max(r['mean_difference_over_se']) for r in pr['rows']):.1f}",
+        "precision_same_f": f"{100 * np.mean([r['same_f_bound'] for r in pr['rows']]):.0f}",
+    }
+
+
+def campaign_vars(c: dict) -> dict:
+    out = {
+        "n_simulations": c["n_simulations"],
+        "n_flag_energy": c["n_flag_energy"],
+        "n_few_bound": c["n_few_bound"],
+        "n_usable": c["n_usable"],
+        "q0_min_few_bound": f"{c['q0_min_few_bound']:.2f}" if c["q0_min_few_bound"] is not None else "none",
+        "energy_median": sci(c["energy_error_median"]),
+        "energy_p99": sci(c["energy_error_p99"]),
+        "energy_max": sci(c["energy_error_max"]),
+        "f_bound_low_q0": f"{c['f_bound_median_low_q0']:.2f}",
+        "f_bound_high_q0": f"{c['f_bound_median_high_q0']:.2f}",
+    }
+    for name, nf in c["noise_floor"].items():
+        rel = c["relative_noise_by_q0"][name]
+        out[f"relnoise_{name}_low"] = f"{100 * rel['low_q0']:.0f}"
+        out[f"relnoise_{name}_high"] = f"{100 * rel['high_q0']:.0f}"
+        out[f"noise_{name}"] = OUT_FMT[name].format(nf["median_sigma_sim"])
+        out[f"noise_{name}_ratio"] = f"{nf['median_sigma_sim'] / nf['design_spread']:.2f}"
+    return out
+
+
+def emulator_vars(config, training: dict, learned: dict, ev: dict) -> dict:
+    em = config["emulator"]
+    return {
+        "n_members": em["n_members"],
+        "width": em["hidden_width"],
+        "layers": em["hidden_layers"],
+        "n_train": training["n_train"],
+        "n_validation": training["n_validation"],
+        "epochs_run": training["epochs_run"],
+        "beta": f"{config['learned']['beta']:g}",
+        "learned_scale": listing([f"{s:.2f}" for s in learned["calibration_scale"]]),
+        "mean_scale": listing([f"{s:.2f}" for s in training["calibration_scale"]]),
+        "noise_share": listing([f"{s:.2f}" for s in ev["noise_share"]["ensemble"]]),
+        "knn_k": ev["baseline_hyper"]["knn_k"],
+        "rbf_smoothing": f"{ev['baseline_hyper']['rbf_smoothing']:.3g}",
+    }
+
+
+def truth_vars(config, truth: dict) -> dict:
+    meets, below, above = [], [], []
+    for model, text in MODEL_TEXT.items():
+        r = truth["models"][model]
+        if max(r["ratio68"]) <= ACCURACY_TARGETS[0] and max(r["ratio95"]) <= ACCURACY_TARGETS[1]:
+            meets.append(text)
+        (below if max(r["ratio68"]) < ACCURACY_MAX else above).append(text)
+    sentence = (
+        f"The error of {listing(below) if below else 'no emulator'} stays below the realization noise at the "
+        "truth points for every summary"
+    )
+    sentence += f", but not that of {listing(above)}." if above else "."
+    if meets:
+        sentence += (
+            f" {upper_first(listing(meets))} even stay{'s' if len(meets) == 1 else ''} within "
+            f"{ACCURACY_TARGETS[0]:g} and {ACCURACY_TARGETS[1]:g} of "
+            "it at the two percentiles."
+        )
+    unphysical = [
+        f"{MODEL_TEXT[m]} reaches {v['min'][0]:.2f} to {v['max'][0]:.2f} in $f_\\mathrm{{bound}}$"
+        for m, v in truth["physical_range"].items()
+        if not v["physical"]
+    ]
+    return {
+        "n_points": config["truth"]["n_points"],
+        "n_realizations": config["truth"]["n_realizations"],
+        "interior_percent": f"{100 * config['truth']['interior_fraction']:.0f}",
+        "perfect68": f"{truth['perfect'][0]:.2f}",
+        "perfect95": f"{truth['perfect'][1]:.2f}",
+        "sentence": sentence,
+        "unphysical": "; ".join(unphysical) if unphysical else "none of them leaves it either",
+    }
+
+
+def selection_vars(learned: dict) -> dict:
+    top = learned["selection"]["quarters"][-1]
+    return {"unusable_top": f"{100 * (1 - top['usable_fraction']):.0f}"}
+
+
+def learning_curve_vars(lc: dict) -> dict:
+    first, last = lc["rows"][0], lc["rows"][-1]
+    sentence = (
+        f"With {first['n_train_points']} training points the worst summary's truth-set error is "
+        f"{max(first['truth_ratio68']):.2f} realization standard deviations and the {95}% coverage of $Q_0$ "
+        f"and $a$ {first['q0_coverage95']:.2f} and {first['a_au_coverage95']:.2f}; with all "
+        f"{last['n_train_points']} it is {max(last['truth_ratio68']):.2f}, with coverage "
+        f"{last['q0_coverage95']:.2f} and {last['a_au_coverage95']:.2f} and median contractions of "
+        f"{last['q0_contraction_median']:.1f} and {last['a_au_contraction_median']:.1f}."
+    )
+    return {"sentence": sentence}
+
+
+def cost_vars(costs: dict, campaign: dict, reference: dict, config) -> dict:
+    m = costs["machine"]
+    inf = config["inference"]
+    sim = costs["simulation_seconds_batched"]
+    # A lower bound: one simulation per NUTS iteration, not per leapfrog step, and one
+    # realization where a synthetic likelihood needs many.
+    evals = inf["nuts_chains"] * (inf["nuts_warmup"] + inf["nuts_samples"])
+    per_reference = reference["n_simulations"] / len(reference["observations"])
+    by_likelihood = costs["posterior_seconds_by_likelihood"].items()
+    article = "an" if m["cpu"][:1].upper() in "AEIOU" else "a"
+    return {
+        "machine": (
+            f"{m['cores']} cores of {article} {m['cpu']} (JAX on {m['jax_backend'].upper()}, "
+            f"{m['jax_devices']} devices)"
+        ),
+        "simulation": two_digits(sim),
+        "simulation_alone": two_digits(costs["simulation_seconds_alone"]),
+        "campaign_minutes": f"{campaign['n_simulations'] * sim / 60:.1f}",
+        "prediction_us": f"{1e6 * costs['prediction_seconds_one']:.0f}",
+        "prediction_batched_us": two_digits(1e6 * costs["prediction_seconds_batched"]),
+        "grid": two_digits(costs["posterior_seconds_grid"]),
+        "nuts": two_digits(costs["posterior_seconds_nuts"]),
+        "nuts_by_simulation_minutes": f"{evals * sim / 60:.0f}",
+        "by_likelihood": listing(
+            [f"{LIKELIHOOD_NAMES[n]} {two_digits(t['nuts'])} s" for n, t in by_likelihood if t["nuts"] is not None]
+        ),
+        "grid_by_likelihood": listing(
+            [f"{LIKELIHOOD_NAMES[n]} {two_digits(1e3 * t['grid'])} ms" for n, t in by_likelihood]
+        ),
+        "reference_simulations": f"{per_reference:.0f}",
+        "reference_minutes": f"{per_reference * sim / 60:.1f}",
+    }
