@@ -1,0 +1,73 @@
+"""Wall time of each `clusteremu` command as a user runs it: a new process, the wall clock.
+
+For each command: the cold call (an empty persistent compilation cache, as on a new
+machine or after a JAX upgrade) and warm calls (the same cache, as every later call);
+warm is the median of `--repeats` calls. Also the start-up budget of `--help` and of a
+refused argument, neither of which imports JAX. The cache lives in a temporary folder
+here (`CLUSTEREMU_JAX_CACHE`), so the user's own cache is neither used nor changed.
+
+Targets (issue 21): warm `predict` <= 1.5 s, `infer` (grid) <= 2 s, `infer --method nuts` <= 5 s.
+
+Usage: python bench/bench_cli.py [--profile paper] [--repeats 3]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OBS = ["--f-bound", "0.7", "--sigma-v", "3.1", "--r-h", "140"]
+COMMANDS = {
+    "--help": ["--help"],
+    "refused argument": ["simulate", "--q0", "1", "--a", "100", "--seed", "-1"],
+    "predict": ["predict", "--q0", "0.9", "--a", "120"],
+    "infer (grid)": ["infer", *OBS],
+    "infer --method nuts": ["infer", *OBS, "--method", "nuts"],
+}
+TARGETS_S = {"predict": 1.5, "infer (grid)": 2.0, "infer --method nuts": 5.0}
+
+
+def call(argv: list[str], profile: str, cache: Path) -> float:
+    """Wall time (s) of one `clusteremu` process; its exit status must be the expected one."""
+    if argv[0] != "--help":
+        argv = [*argv, "--profile", profile]
+    env = {**os.environ, "CLUSTEREMU_JAX_CACHE": str(cache)}
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "clusteremu", *argv], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    expected = 2 if "-1" in argv else 0
+    if done.returncode != expected:
+        raise SystemExit(f"clusteremu {' '.join(argv)} exited {done.returncode}: {done.stderr.strip()}")
+    return seconds
+
+
+def main(args) -> None:
+    load = os.getloadavg()[0]
+    print(f"clusteremu as a user runs it (profile {args.profile}, {os.cpu_count()} CPUs, load average {load:.1f})")
+    print(f"{'command':22s} {'cold s':>8s} {'warm s':>8s}  warm range   target")
+    for name, argv in COMMANDS.items():
+        if argv[0] == "infer" and not Path(f"data/{args.profile}/inference.json").exists():
+            print(f"{name:22s} skipped: no data/{args.profile}/inference.json (make data PROFILE={args.profile})")
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = Path(tmp) / "jax"
+            cold = call(argv, args.profile, cache)
+            warm = [call(argv, args.profile, cache) for _ in range(args.repeats)]
+        target = TARGETS_S.get(name)
+        met = target is not None and statistics.median(warm) <= target
+        verdict = "" if target is None else f"<= {target:g} s {'met' if met else 'MISSED'}"
+        print(
+            f"{name:22s} {cold:8.2f} {statistics.median(warm):8.2f}  {min(warm):.2f}-{max(warm):.2f}    {verdict}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="paper")
+    parser.add_argument("--repeats", type=int, default=3, help="warm calls per command (median printed)")
+    main(parser.parse_args())
