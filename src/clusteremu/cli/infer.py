@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
 
     n_draws = inf["nuts_chains"] * inf["nuts_samples"]
     if args.method == "grid":  # exact to the grid's resolution, and the fastest for two parameters
-        from ..inference.model import grid_posterior
+        from ..inference.grid import grid_posterior
 
         grid = grid_posterior(like, obs[None], n_grid=inf["grid_points"])
         if not np.all(np.isfinite(grid.density)):
@@ -218,11 +218,11 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "profile": layout.profile,
         "data": str(data),
-        "model_files_sha256": loaders.file_hashes(name, data),
-        **loaders.version(layout),
         "interval": INTERVAL,
         "model_check": None,
     }
+    if out is not None or args.json:  # hashing the model files and asking git cost a few 10 ms
+        record.update(model_files_sha256=loaders.file_hashes(name, data), **loaders.version(layout))
     if out is not None:  # checked writable before the run
         posterior = {p: draws[..., j] for j, p in enumerate(PARAMETERS)}
         write_posterior(out, posterior, stats, {**record, "model_check": MODEL_CHECK})

@@ -132,7 +132,7 @@ def likelihood(name: str, data: Path, obs_sd, sigma, profile: str):
 
     from ..emulators.modelfile import ModelFileError
     from ..inference.family import load_likelihood
-    from ..inference.model import Likelihood
+    from ..inference.gaussian import Likelihood
 
     try:
         if sigma is None:
