@@ -76,24 +76,11 @@ $(CFG)/%.json: | $(STAMP)
 	$(PY) -m clusteremu.config stamps $(CONFIG) $(CFG)
 
 # --- artifacts ----------------------------------------------------------------------------
-FIGURE_NAMES := pipeline clusters design validation_energy validation_ics summaries noise_floor \
-  energy_errors loss_curves pred_vs_true residuals slices reliability truth coverage coverage_quarters tarp sbc reference learning_curve \
-  corner_typical corner_edge corner_ridge
-FIGURES := $(FIGURE_NAMES:%=$(FIG)/%.png)
-CORNER_FIGS := $(FIG)/corner_typical.png $(FIG)/corner_edge.png $(FIG)/corner_ridge.png
-TABLES := $(DATA)/tables/accuracy.md $(DATA)/tables/uncertainty.md $(DATA)/tables/truth.md \
-  $(DATA)/tables/likelihoods.md
-RESULTS := $(DATA)/design_summary.json $(DATA)/validation.json $(DATA)/campaign_summary.json \
-  $(DATA)/training.json $(DATA)/learned.json $(DATA)/flow.json $(DATA)/evaluation.json $(DATA)/truth.json \
-  $(DATA)/inference.json $(DATA)/reference.json $(DATA)/learning_curve.json $(DATA)/costs.json
-# Every data artifact, named here so that make never takes one made by a pattern rule for an
-# intermediate file (and deletes it at the end of the build).
-DATA_FILES := design.csv design_summary.json validation.json campaign.csv campaign_summary.json emulator.eqx \
-  training.json baselines.json gp.npz evaluation.json coverage_sims.csv inference.json posteriors.npz \
-  snapshots.npz truth_sims.csv learned.eqx learned.json flow.eqx flow.json truth.json reference.json \
-  learning_curve.json costs.json
-ARTIFACTS := $(DATA_FILES:%=$(DATA)/%) $(TABLES)
+# Every step's outputs come from its own declaration (build/deps.mk, `STEP_OUTPUTS`).
+FIGURES := $(filter $(FIG)/%,$(call defined,STEP_OUTPUTS))
+TABLES := $(filter $(DATA)/tables/%,$(call defined,STEP_OUTPUTS))
 VARIABLES := $(BUILD)/_variables.yml
+ARTIFACTS := $(filter $(DATA)/%,$(call defined,STEP_OUTPUTS))
 PDF := $(BUILD)/paper.pdf
 
 .PHONY: help paper data figures audit test test-fast bench clean clean-cache distclean lint
@@ -143,140 +130,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(VENV)/bin/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
 
-# --- compute steps ------------------------------------------------------------------------
-# A step with several outputs is a pattern rule over the profile (`%`): make runs its recipe
-# once for all of them, and, unlike a grouped explicit rule (`&:`) in GNU Make 4.3, `make -n`
-# then shows everything downstream too.
-data/%/design.csv data/%/design_summary.json: $(call step,01_design) | $(STAMP)
-	$(PY) analysis/01_design.py --config $(CONFIG) --table $(DATA)/design.csv --summary $(DATA)/design_summary.json
-
-$(DATA)/validation.json: $(call step,02_validate_simulator) | $(STAMP)
-	$(PY) analysis/02_validate_simulator.py --config $(CONFIG) --results $@
-
-data/%/campaign.csv data/%/campaign_summary.json: $(DATA)/design.csv $(call step,03_simulate) | $(STAMP)
-	$(PY) analysis/03_simulate.py --config $(CONFIG) --design $(DATA)/design.csv --cache $(CACHE) \
-	  --dataset $(DATA)/campaign.csv --summary $(DATA)/campaign_summary.json
-
-data/%/emulator.eqx data/%/training.json: $(DATA)/campaign.csv $(call step,04_train_emulator) | $(STAMP)
-	$(PY) analysis/04_train_emulator.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
-	  --model $(DATA)/emulator.eqx --summary $(DATA)/training.json
-
-data/%/baselines.json data/%/gp.npz: $(DATA)/campaign.csv $(call step,05_baselines) | $(STAMP)
-	$(PY) analysis/05_baselines.py --config $(CONFIG) --dataset $(DATA)/campaign.csv --out $(DATA)/baselines.json \
-	  --gp $(DATA)/gp.npz
-
-data/%/evaluation.json data/%/tables/accuracy.md data/%/tables/uncertainty.md: $(DATA)/campaign.csv \
-  $(DATA)/emulator.eqx $(DATA)/baselines.json \
-  $(call step,06_evaluate_emulator) | $(STAMP)
-	$(PY) analysis/06_evaluate_emulator.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
-	  --model $(DATA)/emulator.eqx --baselines $(DATA)/baselines.json --results $(DATA)/evaluation.json \
-	  --tables $(DATA)/tables
-
-$(DATA)/coverage_sims.csv: $(call step,07_coverage_sims) | $(STAMP)
-	$(PY) analysis/07_coverage_sims.py --config $(CONFIG) --cache $(CACHE) --dataset $@
-
-data/%/inference.json data/%/tables/likelihoods.md data/%/posteriors.npz: $(DATA)/campaign.csv \
-  $(DATA)/coverage_sims.csv $(DATA)/emulator.eqx $(DATA)/learned.eqx $(DATA)/gp.npz $(DATA)/flow.eqx \
-  $(call step,08_inference) | $(STAMP)
-	$(PY) analysis/08_inference.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
-	  --coverage-sims $(DATA)/coverage_sims.csv --model $(DATA)/emulator.eqx --learned $(DATA)/learned.eqx \
-	  --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx --results $(DATA)/inference.json \
-	  --table $(DATA)/tables/likelihoods.md --posteriors $(DATA)/posteriors.npz
-
-$(DATA)/snapshots.npz: $(call step,09_snapshots) | $(STAMP)
-	$(PY) analysis/09_snapshots.py --config $(CONFIG) --out $@
-
-$(DATA)/truth_sims.csv: $(call step,10_truth_sims) | $(STAMP)
-	$(PY) analysis/10_truth_sims.py --config $(CONFIG) --cache $(CACHE) --dataset $@
-
-data/%/learned.eqx data/%/learned.json: $(DATA)/campaign.csv $(call step,11_fit_learned) | $(STAMP)
-	$(PY) analysis/11_fit_learned.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
-	  --model $(DATA)/learned.eqx --summary $(DATA)/learned.json
-
-data/%/flow.eqx data/%/flow.json: $(DATA)/campaign.csv $(call step,12_fit_flow) | $(STAMP)
-	$(PY) analysis/12_fit_flow.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
-	  --model $(DATA)/flow.eqx --summary $(DATA)/flow.json
-
-$(DATA)/reference.json: $(DATA)/coverage_sims.csv $(DATA)/inference.json $(DATA)/emulator.eqx $(DATA)/learned.eqx \
-  $(DATA)/gp.npz $(DATA)/flow.eqx $(call step,15_reference_posteriors) | $(STAMP)
-	$(PY) analysis/15_reference_posteriors.py --config $(CONFIG) --coverage-sims $(DATA)/coverage_sims.csv \
-	  --inference $(DATA)/inference.json --model $(DATA)/emulator.eqx --learned $(DATA)/learned.eqx \
-	  --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx --cache $(CACHE) --results $@
-
-data/%/truth.json data/%/tables/truth.md: $(DATA)/truth_sims.csv $(DATA)/emulator.eqx $(DATA)/learned.eqx \
-  $(DATA)/gp.npz $(DATA)/flow.eqx $(call step,14_truth_evaluation) | $(STAMP)
-	$(PY) analysis/14_truth_evaluation.py --config $(CONFIG) --truth $(DATA)/truth_sims.csv \
-	  --model $(DATA)/emulator.eqx --learned $(DATA)/learned.eqx --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx \
-	  --results $(DATA)/truth.json --table $(DATA)/tables/truth.md
-
-$(DATA)/learning_curve.json: $(DATA)/campaign.csv $(DATA)/truth_sims.csv $(DATA)/coverage_sims.csv \
-  $(call step,16_learning_curve) | $(STAMP)
-	$(PY) analysis/16_learning_curve.py --config $(CONFIG) --dataset $(DATA)/campaign.csv \
-	  --truth $(DATA)/truth_sims.csv --coverage-sims $(DATA)/coverage_sims.csv --out $@
-
-# Measured wall times: volatile (a byte-for-byte rebuild reuses them, see the audit).
-$(DATA)/costs.json: $(DATA)/learned.eqx $(DATA)/inference.json $(DATA)/emulator.eqx $(DATA)/gp.npz $(DATA)/flow.eqx \
-  $(call step,80_costs) | $(STAMP)
-	$(PY) analysis/80_costs.py --config $(CONFIG) --learned $(DATA)/learned.eqx --inference $(DATA)/inference.json \
-	  --model $(DATA)/emulator.eqx --gp $(DATA)/gp.npz --flow $(DATA)/flow.eqx --out $@
-
-# --- figures: drawn from saved results only -------------------------------------------------
-# $(call figure,NAME,OPTIONS): figures/NAME.png from analysis/figures/NAME.py.
-figure = $(PY) analysis/figures/$(1).py --config $(CONFIG) $(2) --out $@
-
-$(FIG)/pipeline.png: $(call step,figures/pipeline) | $(STAMP)
-	$(call figure,pipeline,)
-$(FIG)/clusters.png: $(DATA)/snapshots.npz $(call step,figures/clusters) | $(STAMP)
-	$(call figure,clusters,--snapshots $<)
-$(FIG)/design.png: $(DATA)/design_summary.json $(call step,figures/design) | $(STAMP)
-	$(call figure,design,--summary $<)
-$(FIG)/validation_energy.png: $(DATA)/validation.json $(call step,figures/validation_energy) | $(STAMP)
-	$(call figure,validation_energy,--validation $<)
-$(FIG)/validation_ics.png: $(DATA)/validation.json $(call step,figures/validation_ics) | $(STAMP)
-	$(call figure,validation_ics,--validation $<)
-$(FIG)/summaries.png: $(DATA)/campaign.csv $(call step,figures/summaries) | $(STAMP)
-	$(call figure,summaries,--campaign $<)
-$(FIG)/noise_floor.png: $(DATA)/campaign.csv $(call step,figures/noise_floor) | $(STAMP)
-	$(call figure,noise_floor,--campaign $<)
-$(FIG)/energy_errors.png: $(DATA)/campaign.csv $(DATA)/campaign_summary.json $(call step,figures/energy_errors) | $(STAMP)
-	$(call figure,energy_errors,--campaign $< --summary $(DATA)/campaign_summary.json)
-$(FIG)/loss_curves.png: $(DATA)/training.json $(call step,figures/loss_curves) | $(STAMP)
-	$(call figure,loss_curves,--training $<)
-$(FIG)/pred_vs_true.png: $(DATA)/evaluation.json $(call step,figures/pred_vs_true) | $(STAMP)
-	$(call figure,pred_vs_true,--evaluation $<)
-$(FIG)/residuals.png: $(DATA)/evaluation.json $(call step,figures/residuals) | $(STAMP)
-	$(call figure,residuals,--evaluation $<)
-$(FIG)/slices.png: $(DATA)/evaluation.json $(call step,figures/slices) | $(STAMP)
-	$(call figure,slices,--evaluation $<)
-$(FIG)/reliability.png: $(DATA)/evaluation.json $(call step,figures/reliability) | $(STAMP)
-	$(call figure,reliability,--evaluation $<)
-$(FIG)/truth.png: $(DATA)/truth.json $(call step,figures/truth) | $(STAMP)
-	$(call figure,truth,--truth $<)
-$(FIG)/coverage.png: $(DATA)/inference.json $(call step,figures/coverage) | $(STAMP)
-	$(call figure,coverage,--inference $<)
-$(FIG)/coverage_quarters.png: $(DATA)/inference.json $(call step,figures/coverage_quarters) | $(STAMP)
-	$(call figure,coverage_quarters,--inference $<)
-$(FIG)/tarp.png: $(DATA)/inference.json $(call step,figures/tarp) | $(STAMP)
-	$(call figure,tarp,--inference $<)
-$(FIG)/reference.png: $(DATA)/reference.json $(call step,figures/reference) | $(STAMP)
-	$(call figure,reference,--reference $<)
-$(FIG)/learning_curve.png: $(DATA)/learning_curve.json $(call step,figures/learning_curve) | $(STAMP)
-	$(call figure,learning_curve,--learning-curve $<)
-$(FIG)/sbc.png: $(DATA)/inference.json $(call step,figures/sbc) | $(STAMP)
-	$(call figure,sbc,--inference $<)
-figures/%/corner_typical.png figures/%/corner_edge.png figures/%/corner_ridge.png: $(DATA)/posteriors.npz \
-  $(call step,figures/corners) | $(STAMP)
-	$(PY) analysis/figures/corners.py --config $(CONFIG) --posteriors $< --out $(CORNER_FIGS)
+# --- steps ---------------------------------------------------------------------------------
+# Each analysis script declares the files it reads and writes once (`INPUTS`, `OUTPUTS`;
+# see src/clusteremu/repro/steps.py); build/deps.mk holds the rule written from that
+# declaration: a pattern rule over the profile (`%`), so that one recipe makes all of a
+# step's outputs and `make -n` shows everything downstream. `make -p | grep -A2 '^data/%'`
+# prints them. costs.json holds measured wall times: volatile (a byte-for-byte rebuild
+# reuses it, see the audit).
 
 # --- manuscript ---------------------------------------------------------------------------
-# requirements.lock: the text states the versions of the main packages.
-$(VARIABLES): $(RESULTS) requirements.lock $(call step,90_variables) | $(STAMP)
-	$(PY) analysis/90_variables.py --config $(CONFIG) --design-summary $(DATA)/design_summary.json \
-	  --validation $(DATA)/validation.json --campaign $(DATA)/campaign_summary.json \
-	  --training $(DATA)/training.json --learned $(DATA)/learned.json --flow $(DATA)/flow.json \
-	  --evaluation $(DATA)/evaluation.json --truth $(DATA)/truth.json --inference $(DATA)/inference.json \
-	  --reference $(DATA)/reference.json --learning-curve $(DATA)/learning_curve.json --costs $(DATA)/costs.json \
-	  --out $@
-
+# The render reads what the manuscript uses (every figure, table and variable it names).
 $(PDF): $(PAPER_SRC) $(VARIABLES) $(FIGURES) $(TABLES) $(call step,99_render) | $(STAMP)
 	$(PY) analysis/99_render.py --config $(CONFIG) --out $@

@@ -6,14 +6,17 @@ Writes: the design table (`--table`, CSV, one row per simulation) and a summary 
         each with its provenance record. `figures/design.py` draws it.
 """
 
-import argparse
-import sys
-
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.design import SPLITS, Design, make_design
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import step_main
 
 CONFIG_SECTIONS = ("domain", "design")
+INPUTS = {}
+OUTPUTS = {
+    "table": ("{data}/design.csv", "design table (CSV)"),
+    "summary": ("{data}/design_summary.json", "design summary (JSON)"),
+}
 
 
 def summarize(design: Design, config) -> dict:
@@ -39,11 +42,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML, e.g. analysis/config/smoke.yaml")
-    parser.add_argument("--table", required=True, help="output design table (CSV)")
-    parser.add_argument("--summary", required=True, help="output design summary (JSON)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -5,16 +5,18 @@ Writes: every validation number and curve (`--results`, JSON) with its provenanc
         `figures/validation_energy.py` and `figures/validation_ics.py` draw them.
 """
 
-import argparse
-import sys
-
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import step_main
 from clusteremu.simulation.simulate import SimulationSettings
 from clusteremu.simulation.validation import validation_report
 
 CONFIG_SECTIONS = ("domain", "simulation", "validation")
+INPUTS = {}
+OUTPUTS = {
+    "results": ("{data}/validation.json", "validation numbers and curves (JSON)"),
+}
 
 
 def main(args):
@@ -25,10 +27,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--results", required=True, help="output validation numbers and curves (JSON)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -11,19 +11,24 @@ Only the training split sets the normalization and the weights; the validation s
 used for early stopping, the calibration and the widths; the test split is not read.
 """
 
-import argparse
-import sys
-
 import numpy as np
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data
 from clusteremu.emulators.mean_fit import EmulatorSettings, fit_emulator
 from clusteremu.emulators.training import loss_curves
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import declared_inputs, step_main
 
 CONFIG_SECTIONS = ("domain", "emulator")
+INPUTS = {
+    "dataset": ("{data}/campaign.csv", "campaign dataset (CSV) from 03_simulate.py"),
+}
+OUTPUTS = {
+    "model": ("{data}/emulator.eqx", "emulator file"),
+    "summary": ("{data}/training.json", "training facts and loss curves (JSON)"),
+}
 
 
 def summarize(data, fit) -> dict:
@@ -52,17 +57,9 @@ def main(args):
     settings = EmulatorSettings.from_config(config)
     fit = fit_emulator(data, settings, ParameterBox.from_domain(config["domain"]))
     summary = summarize(data, fit)
-    run = Run(__file__, config, inputs=[args.dataset], seeds={"emulator": settings.seed})
+    run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"emulator": settings.seed})
     run.write_fit(args.model, fit.emulator, args.summary, summary, seconds=fit.train_seconds)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--dataset", required=True, help="campaign dataset (CSV) from 03_simulate.py")
-    parser.add_argument("--model", required=True, help="output emulator file")
-    parser.add_argument("--summary", required=True, help="output training facts and loss curves (JSON)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

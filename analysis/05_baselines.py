@@ -12,34 +12,31 @@ Matern-5/2 kernel and a learned noise term (hyperparameters by marginal likeliho
 normalize with training statistics of their own, so retraining the emulator never reruns them.
 """
 
-import argparse
-import sys
-
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data
 from clusteremu.emulators.baselines import fit_baselines
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import declared_inputs, step_main
 
 CONFIG_SECTIONS = ("domain", "baselines")
+INPUTS = {
+    "dataset": ("{data}/campaign.csv", "campaign dataset (CSV)"),
+}
+OUTPUTS = {
+    "out": ("{data}/baselines.json", "baseline predictions (JSON)"),
+    "gp": ("{data}/gp.npz", "fitted Gaussian process (NPZ)"),
+}
 
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     box = ParameterBox.from_domain(config["domain"])
     out, gp = fit_baselines(load_emulator_data(args.dataset), config["baselines"], box)
-    run = Run(__file__, config, inputs=[args.dataset], seeds={"gp": config["baselines"]["seed"]})
+    run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"gp": config["baselines"]["seed"]})
     run.write_json(args.out, out)
     run.write_arrays(args.gp, gp.arrays())
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--dataset", required=True, help="campaign dataset (CSV)")
-    parser.add_argument("--out", required=True, help="output baseline predictions (JSON)")
-    parser.add_argument("--gp", required=True, help="output fitted Gaussian process (NPZ)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -10,16 +10,20 @@ uses (uniform over the training domain, [`ParameterBox`][]), so these are fresh
 simulations, never used to train, tune or calibrate anything.
 """
 
-import argparse
-import sys
-
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.design import prior_design
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import step_main
 from clusteremu.simulation.campaign import simulate_design
 
 CONFIG_SECTIONS = ("domain", "simulation", "campaign", "inference")
+INPUTS = {
+    "cache": ("{cache}", "simulation cache folder"),
+}
+OUTPUTS = {
+    "dataset": ("{data}/coverage_sims.csv", "coverage dataset (CSV)"),
+}
 
 
 def main(args):
@@ -32,11 +36,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--cache", required=True, help="simulation cache folder")
-    parser.add_argument("--dataset", required=True, help="output coverage dataset (CSV)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -15,12 +15,9 @@ calibration and the recommendation for every likelihood, NUTS against the grid, 
 recommended study repeated with measurement noise.
 """
 
-import argparse
-import sys
-
 import numpy as np
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data, usable_rows
 from clusteremu.datasets.table import OUTPUT_NAMES, read_dataset
 from clusteremu.emulators.flow import load_flow
@@ -31,8 +28,22 @@ from clusteremu.evaluation.study import compare_likelihoods
 from clusteremu.inference.family import likelihood_family
 from clusteremu.paper.likelihood_table import likelihood_table
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import declared_inputs, step_main
 
 CONFIG_SECTIONS = ("inference",)
+INPUTS = {
+    "dataset": ("{data}/campaign.csv", "campaign dataset (CSV)"),
+    "coverage_sims": ("{data}/coverage_sims.csv", "coverage dataset from 07_coverage_sims.py"),
+    "model": ("{data}/emulator.eqx", "mean emulator file"),
+    "learned": ("{data}/learned.eqx", "learned-noise emulator file"),
+    "gp": ("{data}/gp.npz", "Gaussian process (NPZ)"),
+    "flow": ("{data}/flow.eqx", "conditional flow file"),
+}
+OUTPUTS = {
+    "results": ("{data}/inference.json", "numbers (JSON)"),
+    "table": ("{data}/tables/likelihoods.md", "comparison table (Markdown)"),
+    "posteriors": ("{data}/posteriors.npz", "example posteriors (NPZ)"),
+}
 
 
 def main(args):
@@ -51,26 +62,11 @@ def main(args):
     result, draws, timings = compare_likelihoods(
         family, measured, usable_rows(cols), test, em.domain, cfg, n_coverage_total=int(len(cols["point"]))
     )
-    inputs = [args.dataset, args.coverage_sims, args.model, args.learned, args.gp, args.flow]
-    run = Run(__file__, config, inputs=inputs, seeds={"inference": cfg["seed"]})
+    run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"inference": cfg["seed"]})
     run.write_json(args.results, result.to_jsonable(), extra=timings)  # wall times are volatile: record only
     run.write_text(args.table, likelihood_table(result))
     run.write_arrays(args.posteriors, draws)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--dataset", required=True, help="campaign dataset (CSV)")
-    parser.add_argument("--coverage-sims", required=True, help="coverage dataset from 07_coverage_sims.py")
-    parser.add_argument("--model", required=True, help="mean emulator file")
-    parser.add_argument("--learned", required=True, help="learned-noise emulator file")
-    parser.add_argument("--gp", required=True, help="Gaussian process (NPZ)")
-    parser.add_argument("--flow", required=True, help="conditional flow file")
-    parser.add_argument("--results", required=True, help="output numbers (JSON)")
-    parser.add_argument("--table", required=True, help="output comparison table (Markdown)")
-    parser.add_argument("--posteriors", required=True, help="output example posteriors (NPZ)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

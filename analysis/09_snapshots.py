@@ -6,19 +6,21 @@ Writes: initial and final positions (AU), the stars bound at T, and the paramete
         (`--out`, NPZ); `figures/clusters.py` draws them.
 """
 
-import argparse
-import sys
-
 import jax
 import numpy as np
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import step_main
 from clusteremu.simulation.simulate import SimulationSettings, simulate_one
 from clusteremu.simulation.summaries import bound_mask
 
 CONFIG_SECTIONS = ("domain", "simulation", "validation")
+INPUTS = {}
+OUTPUTS = {
+    "out": ("{data}/snapshots.npz", "snapshots (NPZ)"),
+}
 SEED_OFFSET = 9_000_000  # clear of the seeds the validation itself draws
 
 
@@ -48,10 +50,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--out", required=True, help="output snapshots (NPZ)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -9,15 +9,19 @@ point, their mean is the simulator's mean to within its own small sampling error
 truth the emulators' means are judged against.
 """
 
-import argparse
-import sys
-
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.design import truth_design
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import step_main
 from clusteremu.simulation.campaign import simulate_design
 
 CONFIG_SECTIONS = ("domain", "simulation", "campaign", "truth")
+INPUTS = {
+    "cache": ("{cache}", "simulation cache folder"),
+}
+OUTPUTS = {
+    "dataset": ("{data}/truth_sims.csv", "truth-set dataset (CSV)"),
+}
 
 
 def main(args):
@@ -28,11 +32,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--cache", required=True, help="simulation cache folder")
-    parser.add_argument("--dataset", required=True, help="output truth-set dataset (CSV)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -10,20 +10,25 @@ The training split sets the weights and the standardization; validation stops tr
 and calibrates the total predictive sd; the test split is not read.
 """
 
-import argparse
-import sys
-
 import numpy as np
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data
 from clusteremu.emulators.learned_noise import LearnedSettings, fit_learned
 from clusteremu.emulators.selection import usable_by_quarter
 from clusteremu.emulators.training import loss_curves
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import declared_inputs, step_main
 
 CONFIG_SECTIONS = ("domain", "simulation", "learned")
+INPUTS = {
+    "dataset": ("{data}/campaign.csv", "campaign dataset (CSV)"),
+}
+OUTPUTS = {
+    "model": ("{data}/learned.eqx", "emulator file"),
+    "summary": ("{data}/learned.json", "training facts (JSON)"),
+}
 
 
 def summarize(fit, data) -> dict:
@@ -51,17 +56,9 @@ def main(args):
     data = load_emulator_data(args.dataset)
     fit = fit_learned(data, settings, ParameterBox.from_domain(config["domain"]), config["simulation"]["n_stars"])
     summary = summarize(fit, data)
-    run = Run(__file__, config, inputs=[args.dataset], seeds={"learned": settings.seed})
+    run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"learned": settings.seed})
     run.write_fit(args.model, fit.emulator, args.summary, summary, seconds=fit.train_seconds)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--dataset", required=True, help="campaign dataset (CSV)")
-    parser.add_argument("--model", required=True, help="output emulator file")
-    parser.add_argument("--summary", required=True, help="output training facts (JSON)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

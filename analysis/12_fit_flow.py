@@ -11,17 +11,22 @@ learned-noise Gaussian, it separates "the emulated mean is wrong" from "the Gaus
 shape is wrong".
 """
 
-import argparse
-import sys
-
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data
 from clusteremu.emulators.flow_fit import FlowSettings, fit_flow
 from clusteremu.emulators.training import loss_curves
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import declared_inputs, step_main
 
 CONFIG_SECTIONS = ("domain", "simulation", "flow")
+INPUTS = {
+    "dataset": ("{data}/campaign.csv", "campaign dataset (CSV)"),
+}
+OUTPUTS = {
+    "model": ("{data}/flow.eqx", "flow file"),
+    "summary": ("{data}/flow.json", "training facts (JSON)"),
+}
 
 
 def main(args):
@@ -43,17 +48,9 @@ def main(args):
         "best_val_nll": float(history.val_nll[history.best_epoch]),
         "loss_curves": loss_curves(history.train_nll, history.val_nll),
     }
-    run = Run(__file__, config, inputs=[args.dataset], seeds={"flow": settings.seed})
+    run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"flow": settings.seed})
     run.write_fit(args.model, flow, args.summary, summary, seconds=history.seconds)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--dataset", required=True, help="campaign dataset (CSV)")
-    parser.add_argument("--model", required=True, help="output flow file")
-    parser.add_argument("--summary", required=True, help="output training facts (JSON)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

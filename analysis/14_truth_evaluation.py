@@ -11,24 +11,33 @@ Writes: per model, |emulated mean - truth mean| / sigma_sim at the truth points 
         (`--table`, Markdown).
 """
 
-import argparse
-import sys
-
 import jax
 import numpy as np
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.splits import usable_rows
 from clusteremu.datasets.table import read_dataset
 from clusteremu.emulators.flow import load_flow
 from clusteremu.emulators.gp import GPEmulator
 from clusteremu.emulators.learned_noise import load_learned
 from clusteremu.emulators.mean_ensemble import Emulator
-from clusteremu.evaluation.accuracy import gaussian_intervals, physical_range, truth_evaluation
+from clusteremu.evaluation.truth import gaussian_intervals, physical_range, truth_evaluation
 from clusteremu.paper.tables import truth_table
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import declared_inputs, step_main
 
 CONFIG_SECTIONS = ("truth",)
+INPUTS = {
+    "truth": ("{data}/truth_sims.csv", "truth-set dataset (CSV)"),
+    "model": ("{data}/emulator.eqx", "mean emulator file"),
+    "learned": ("{data}/learned.eqx", "learned-noise emulator file"),
+    "gp": ("{data}/gp.npz", "Gaussian process (NPZ)"),
+    "flow": ("{data}/flow.eqx", "conditional flow file"),
+}
+OUTPUTS = {
+    "results": ("{data}/truth.json", "results (JSON)"),
+    "table": ("{data}/tables/truth.md", "table (Markdown)"),
+}
 FLOW_SAMPLES = 2000  # the flow's mean and intervals come from this many samples per point
 RANGE_SAMPLES = 100  # ... and on the dense grid of the range check
 CHUNK = 64
@@ -82,7 +91,7 @@ def main(args):
     run = Run(
         __file__,
         config,
-        inputs=[args.truth, args.model, args.learned, args.gp, args.flow],
+        inputs=declared_inputs(args, INPUTS),
         seeds={"flow_samples": config["truth"]["seed"]},
     )
     run.write_json(args.results, results)
@@ -90,16 +99,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--truth", required=True, help="truth-set dataset (CSV)")
-    parser.add_argument("--model", required=True, help="mean emulator file")
-    parser.add_argument("--learned", required=True, help="learned-noise emulator file")
-    parser.add_argument("--gp", required=True, help="Gaussian process (NPZ)")
-    parser.add_argument("--flow", required=True, help="conditional flow file")
-    parser.add_argument("--results", required=True, help="output results (JSON)")
-    parser.add_argument("--table", required=True, help="output table (Markdown)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -8,23 +8,30 @@ Writes: for nested subsets of the training design points, the learned-noise emul
         of its posteriors (with the selection factor) on the coverage set (`--out`, JSON).
 """
 
-import argparse
-import sys
-
 import numpy as np
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data, usable_rows
 from clusteremu.datasets.table import read_dataset
 from clusteremu.emulators.learned_noise import LearnedSettings, fit_learned
-from clusteremu.evaluation.accuracy import truth_evaluation
 from clusteremu.evaluation.coverage import calibration_report
-from clusteremu.inference.family import LearnedLikelihood
-from clusteremu.inference.model import Selected, grid_posterior
+from clusteremu.evaluation.truth import truth_evaluation
+from clusteremu.inference.grid import grid_posterior
+from clusteremu.inference.learned_likelihood import LearnedLikelihood
+from clusteremu.inference.model import Selected
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import declared_inputs, step_main
 
 CONFIG_SECTIONS = ("domain", "simulation", "learned", "inference", "learning_curve")
+INPUTS = {
+    "dataset": ("{data}/campaign.csv", "campaign dataset (CSV)"),
+    "truth": ("{data}/truth_sims.csv", "truth-set dataset (CSV)"),
+    "coverage_sims": ("{data}/coverage_sims.csv", "coverage dataset (CSV)"),
+}
+OUTPUTS = {
+    "out": ("{data}/learning_curve.json", "learning curve (JSON)"),
+}
 
 
 def point(data, settings, box, n_stars, truth, obs, theta, grid_points, seed):
@@ -77,19 +84,10 @@ def main(args):
     held = usable_rows(read_dataset(args.coverage_sims))
     rows = curve(config, load_emulator_data(args.dataset), truth, held)
     seeds = {"learning_curve": config["learning_curve"]["seed"], "learned": LearnedSettings.from_config(config).seed}
-    run = Run(__file__, config, inputs=[args.dataset, args.truth, args.coverage_sims], seeds=seeds)
+    run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds=seeds)
     perfect = truth_evaluation(truth, {})["perfect"]
     run.write_json(args.out, {"rows": rows, "perfect": perfect, "n_coverage": len(held.y)})
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--dataset", required=True, help="campaign dataset (CSV)")
-    parser.add_argument("--truth", required=True, help="truth-set dataset (CSV)")
-    parser.add_argument("--coverage-sims", required=True, help="coverage dataset (CSV)")
-    parser.add_argument("--out", required=True, help="output learning curve (JSON)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -9,28 +9,37 @@ Writes: wall times, medians of repeated measurements after compilation, the time
         measurement, so the audit lists it as such and a byte-for-byte rebuild reuses it.
 """
 
-import argparse
 import os
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import jax
 import numpy as np
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.emulators.learned_noise import load_learned
 from clusteremu.evaluation.reports import LikelihoodComparison
 from clusteremu.inference.family import load_likelihood, model_files
-from clusteremu.inference.model import grid_posterior
+from clusteremu.inference.grid import grid_posterior
 from clusteremu.inference.sampling import nuts_settings, run_nuts
 from clusteremu.repro.provenance import Run, load_record
+from clusteremu.repro.steps import declared_inputs, step_main
 from clusteremu.simulation.campaign import compiled_batch_size
 from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
 
 CONFIG_SECTIONS = ("simulation", "campaign", "inference")
+INPUTS = {
+    "learned": ("{data}/learned.eqx", "learned-noise emulator file"),
+    "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
+    "model": ("{data}/emulator.eqx", "mean emulator file"),
+    "gp": ("{data}/gp.npz", "Gaussian process (NPZ)"),
+    "flow": ("{data}/flow.eqx", "conditional flow file"),
+}
+OUTPUTS = {
+    "out": ("{data}/costs.json", "measured costs (JSON, volatile)"),
+}
 REPEATS = 5
 
 
@@ -124,20 +133,10 @@ def main(args):
         **emulator,
         "likelihood": recommended,
     }
-    inputs = [args.learned, args.inference, args.model, args.gp, args.flow]
-    Run(__file__, config, inputs=inputs, seeds={"inference": inf["seed"]}).write_json(args.out, out, volatile=True)
+    Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"inference": inf["seed"]}).write_json(
+        args.out, out, volatile=True
+    )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    parser.add_argument("--learned", required=True, help="learned-noise emulator file")
-    parser.add_argument("--inference", required=True, help="likelihood comparison (JSON)")
-    parser.add_argument("--model", required=True, help="mean emulator file")
-    parser.add_argument("--gp", required=True, help="Gaussian process (NPZ)")
-    parser.add_argument("--flow", required=True, help="conditional flow file")
-    parser.add_argument("--out", required=True, help="output measured costs (JSON, volatile)")
-    try:
-        main(parser.parse_args())
-    except ConfigError as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS)

@@ -1,9 +1,9 @@
 """Collect every number the manuscript quotes into `_variables.yml`, and check its claims.
 
-Reads:  the profile config (`--config`, the sections whose settings the text quotes) and the
+Reads:  the profile config (`--config`, the sections whose settings the text quotes), the
         results of the analysis steps (`--design-summary`, `--validation`, `--campaign`,
         `--training`, `--learned`, `--flow`, `--evaluation`, `--truth`, `--inference`,
-        `--reference`, `--learning-curve`, `--costs`).
+        `--reference`, `--learning-curve`, `--costs`) and the lock file (`--requirements`).
 Writes: `_variables.yml` (`--out`) for `{{< var ... >}}` shortcodes, with its record. The
         figures' caption tags (`prov.*`) are added by the render, so this step does not
         depend on any figure.
@@ -15,17 +15,16 @@ qualitative statement is listed in `clusteremu.paper.claims.CLAIMS` with the tes
 makes it true: if a test fails, the build stops and names the sentence.
 """
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
-from clusteremu.config import ConfigError, load_config
+from clusteremu.config import load_config
 from clusteremu.evaluation.reports import LikelihoodComparison, StudyError
 from clusteremu.paper.claims import ClaimError
 from clusteremu.paper.collect import collect_variables
 from clusteremu.paper.variables import write_variables
 from clusteremu.repro.provenance import Run
+from clusteremu.repro.steps import declared_inputs, step_main
 
 CONFIG_SECTIONS = (
     "domain",
@@ -39,37 +38,34 @@ CONFIG_SECTIONS = (
     "manuscript",
 )
 
-RESULTS = (
-    "design_summary",
-    "validation",
-    "campaign",
-    "training",
-    "learned",
-    "flow",
-    "evaluation",
-    "truth",
-    "inference",
-    "reference",
-    "learning_curve",
-    "costs",
-)
+INPUTS = {
+    "design_summary": ("{data}/design_summary.json", "design summary (JSON)"),
+    "validation": ("{data}/validation.json", "simulator validation (JSON)"),
+    "campaign": ("{data}/campaign_summary.json", "campaign statistics (JSON)"),
+    "training": ("{data}/training.json", "mean-ensemble training facts (JSON)"),
+    "learned": ("{data}/learned.json", "learned-noise training facts (JSON)"),
+    "flow": ("{data}/flow.json", "flow training facts (JSON)"),
+    "evaluation": ("{data}/evaluation.json", "test-split evaluation (JSON)"),
+    "truth": ("{data}/truth.json", "truth-set evaluation (JSON)"),
+    "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
+    "reference": ("{data}/reference.json", "reference posteriors (JSON)"),
+    "learning_curve": ("{data}/learning_curve.json", "learning curve (JSON)"),
+    "costs": ("{data}/costs.json", "measured costs (JSON, volatile)"),
+    # The text states the versions of the main packages (read from the installed metadata).
+    "requirements": ("{root}/requirements.lock", "pinned package versions"),
+}
+OUTPUTS = {"out": ("{build}/_variables.yml", "the manuscript's variables (YAML)")}
+#: The results `collect_variables` reads, by name (every input but the lock file).
+RESULTS = tuple(name for name in INPUTS if name != "requirements")
 
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in RESULTS if name != "inference"}
     results["inference"] = LikelihoodComparison.load(args.inference)
-    run = Run(__file__, config, inputs=[getattr(args, name) for name in RESULTS])
+    run = Run(__file__, config, inputs=declared_inputs(args, INPUTS))
     write_variables(run, Path(args.out), collect_variables(config, results))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    for name in RESULTS:
-        parser.add_argument(f"--{name.replace('_', '-')}", required=True, help=f"{name.replace('_', ' ')} (JSON)")
-    parser.add_argument("--out", required=True, help="output _variables.yml")
-    try:
-        main(parser.parse_args())
-    except (ConfigError, ClaimError, StudyError) as exc:
-        sys.exit(f"error: {exc}")
+    step_main(__doc__, main, INPUTS, OUTPUTS, errors=(ClaimError, StudyError))

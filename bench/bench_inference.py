@@ -28,7 +28,8 @@ from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data
 from clusteremu.emulators.mean_ensemble import Emulator
 from clusteremu.inference.family import MODEL_FILES, load_likelihood
-from clusteremu.inference.model import Likelihood, grid_posterior
+from clusteremu.inference.gaussian import Likelihood
+from clusteremu.inference.grid import grid_posterior
 from clusteremu.inference.sampling import nuts_settings, run_nuts
 from clusteremu.inference.threads import start_one_thread
 from clusteremu.simulation.simulate import SimulationSettings, simulate_batch

@@ -13,7 +13,7 @@ from clusteremu.evaluation.coverage import (
     representative_cases,
     tarp,
 )
-from clusteremu.inference.model import GridPosterior
+from clusteremu.inference.grid import GridPosterior
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)

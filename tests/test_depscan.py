@@ -79,3 +79,40 @@ def test_real_scripts_respect_the_compute_and_drawing_split(root):
         names = {p.name for p in script_closure(script)}
         assert "plotting.py" in names and "simulate.py" not in names and "training.py" not in names, script.name
         assert config_sections(script) == ("figures",), f"{script.name} reads more than the figure settings"
+
+
+def test_a_declared_step_gets_its_whole_rule(package):
+    root, _ = package
+    script = root / "analysis" / "05_z.py"
+    script.write_text(
+        "import clusteremu.base\n"
+        'CONFIG_SECTIONS = ("domain",)\n'
+        'INPUTS = {"dataset": ("{data}/a.csv", "input"), "cache": ("{cache}", "cache folder")}\n'
+        'OUTPUTS = {"model": ("{data}/m.eqx", "model"), "tables": ("{data}/tables", "tables", ("t.md",))}\n'
+    )
+    out = root / "build" / "deps.mk"
+    write_makefile([script], root, out)
+    text = out.read_text()
+    assert "OUTPUTS.05_z := $(DATA)/m.eqx $(DATA)/tables/t.md\n" in text
+    assert "data/%/m.eqx data/%/tables/t.md: data/%/a.csv $(call step,05_z) | $(STAMP)\n" in text
+    recipe = text.split("| $(STAMP)\n", 1)[1].replace("\\\n\t ", "")
+    assert recipe.startswith("\t$(PY) analysis/05_z.py --config $(CONFIG) --dataset $(DATA)/a.csv --cache $(CACHE)")
+    assert "--model $(DATA)/m.eqx" in recipe and "--tables $(DATA)/tables" in recipe
+    assert "STEP_OUTPUTS := $(OUTPUTS.05_z)\n" in text
+
+
+def test_every_step_declares_its_files_and_parses_them(root):
+    """Every analysis script but the render declares its files; its parser takes exactly them."""
+    from clusteremu.repro.depscan import declared_files
+    from clusteremu.repro.steps import make_parser
+
+    for script in sorted([*(root / "analysis").glob("[0-9]*.py"), *(root / "analysis" / "figures").glob("*.py")]):
+        stem = script.relative_to(root / "analysis").with_suffix("").as_posix()
+        declared = declared_files(script, stem)
+        if stem == "99_render":
+            assert declared is None
+            continue
+        assert declared is not None, f"{stem} declares no INPUTS"
+        parser = make_parser("", *declared)
+        options = {a.dest for a in parser._actions if a.dest not in ("help", "config")}
+        assert options == set(declared[0]) | set(declared[1]), stem

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 from numpyro.infer import Predictive
 
-from clusteremu.inference.model import Likelihood, cluster_model, grid_posterior
+from clusteremu.inference.gaussian import Likelihood
+from clusteremu.inference.grid import grid_posterior
+from clusteremu.inference.model import cluster_model
 
 
 def synthetic(em, sigma, n, seed):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from clusteremu.inference.family import MODEL_FILES, LearnedLikelihood, load_likelihood
-from clusteremu.inference.model import Likelihood, Selected
+from clusteremu.inference.gaussian import Likelihood
+from clusteremu.inference.model import Selected
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
 
 

@@ -6,7 +6,7 @@ import pytest
 from clusteremu.datasets.design import simulation_seed
 from clusteremu.emulators.transforms import SummaryTransform
 from clusteremu.evaluation.reference import LocalGrid, local_grid, reference_design, synthetic_posterior
-from clusteremu.inference.model import GridPosterior
+from clusteremu.inference.grid import GridPosterior
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 from numpyro.infer.util import potential_energy
 
-from clusteremu.inference.model import Likelihood, cluster_model, grid_posterior
+from clusteremu.inference.gaussian import Likelihood
+from clusteremu.inference.grid import grid_posterior
+from clusteremu.inference.model import cluster_model
 from clusteremu.inference.sampling import NutsResult, nuts_healthy, nuts_settings, run_nuts, sampler_check
 from tests.conftest import numpyro_keys
 

@@ -68,7 +68,7 @@ def test_running_mean_shows_a_trend():
 
 def test_truth_evaluation_of_a_perfect_and_a_biased_model():
     from clusteremu.datasets.splits import SplitData
-    from clusteremu.evaluation.accuracy import gaussian_intervals, truth_evaluation
+    from clusteremu.evaluation.truth import gaussian_intervals, truth_evaluation
 
     rng = np.random.default_rng(3)
     x = np.repeat(np.array([[0.7, 80.0], [1.1, 150.0], [1.3, 100.0]]), 400, axis=0)

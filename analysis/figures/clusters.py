@@ -12,6 +12,9 @@ import numpy as np
 from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "snapshots": ("{data}/snapshots.npz", "cluster snapshots (NPZ)"),
+}
 
 
 def plot(snapshots):
@@ -39,4 +42,4 @@ def plot(snapshots):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, snapshots="cluster snapshots (NPZ)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -13,6 +13,15 @@ import numpy as np
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "posteriors": ("{data}/posteriors.npz", "example posteriors (NPZ) from 08_inference.py"),
+}
+OUTPUTS = {
+    "out": (
+        ["{fig}/corner_typical.png", "{fig}/corner_edge.png", "{fig}/corner_ridge.png"],
+        "the three corner figures (PNG)",
+    )
+}
 CASES = ("typical", "edge", "ridge")
 
 
@@ -50,4 +59,4 @@ def plot(posteriors):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, posteriors="example posteriors (NPZ) from 08_inference.py")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot, outputs=OUTPUTS)

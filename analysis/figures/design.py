@@ -12,6 +12,9 @@ from clusteremu.datasets.design import SPLITS
 from clusteremu.paper.plotting import SPLIT_COLORS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "summary": ("{data}/design_summary.json", "design summary (JSON) from 01_design.py"),
+}
 
 
 def plot(summary):
@@ -36,4 +39,4 @@ def plot(summary):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, summary="design summary (JSON) from 01_design.py")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -11,6 +11,10 @@ import numpy as np
 from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "campaign": ("{data}/campaign.csv", "campaign dataset (CSV)"),
+    "summary": ("{data}/campaign_summary.json", "campaign statistics (JSON)"),
+}
 
 
 def plot(campaign, summary):
@@ -29,11 +33,4 @@ def plot(campaign, summary):
 
 
 if __name__ == "__main__":
-    figure_script(
-        __file__,
-        __doc__,
-        CONFIG_SECTIONS,
-        plot,
-        campaign="campaign dataset (CSV)",
-        summary="campaign statistics (JSON)",
-    )
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -14,6 +14,9 @@ from clusteremu.datasets.table import OUTPUT_NAMES
 from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "learning_curve": ("{data}/learning_curve.json", "learning curve (JSON)"),
+}
 
 
 def plot(learning_curve):
@@ -39,4 +42,4 @@ def plot(learning_curve):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, learning_curve="learning curve (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -12,6 +12,9 @@ from matplotlib.lines import Line2D
 from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "training": ("{data}/training.json", "training facts (JSON)"),
+}
 
 
 def plot(training):
@@ -38,4 +41,4 @@ def plot(training):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, training="training facts (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -10,6 +10,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {}
 STEPS = [
     ("Design", "Latin hypercube\nover $(Q_0, a)$,\nsplit by point"),
     ("Simulations", "JAX N-body,\nrealizations\nper point"),
@@ -35,4 +36,4 @@ def plot():
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot)
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

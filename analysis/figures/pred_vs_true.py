@@ -11,6 +11,9 @@ import numpy as np
 from clusteremu.paper.plotting import LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "evaluation": ("{data}/evaluation.json", "evaluation results (JSON)"),
+}
 
 
 def plot(evaluation):
@@ -27,4 +30,4 @@ def plot(evaluation):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, evaluation="evaluation results (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -13,6 +13,9 @@ import numpy as np
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "reference": ("{data}/reference.json", "reference posteriors (JSON)"),
+}
 
 
 def plot(reference):
@@ -40,4 +43,4 @@ def plot(reference):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, reference="reference posteriors (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -11,6 +11,9 @@ import numpy as np
 from clusteremu.paper.plotting import LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "evaluation": ("{data}/evaluation.json", "evaluation results (JSON)"),
+}
 STYLES = {"ensemble, uncalibrated": "o--", "ensemble, calibrated": "o-", "Gaussian process": "s:"}
 
 
@@ -30,4 +33,4 @@ def plot(evaluation):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, evaluation="evaluation results (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

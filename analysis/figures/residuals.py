@@ -13,6 +13,9 @@ from clusteremu.evaluation.metrics import running_mean
 from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "evaluation": ("{data}/evaluation.json", "evaluation results (JSON)"),
+}
 
 
 def plot(evaluation):
@@ -38,4 +41,4 @@ def plot(evaluation):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, evaluation="evaluation results (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -11,6 +11,9 @@ from clusteremu.datasets.table import OUTPUT_NAMES, usable
 from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "campaign": ("{data}/campaign.csv", "campaign dataset (CSV)"),
+}
 
 
 def plot(campaign):
@@ -30,4 +33,4 @@ def plot(campaign):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, campaign="campaign dataset (CSV)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

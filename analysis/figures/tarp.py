@@ -14,6 +14,9 @@ from clusteremu.paper.labels import LIKELIHOOD_NAMES
 from clusteremu.paper.plotting import figure_script, likelihood_style
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
+}
 
 
 def plot(inference):
@@ -31,6 +34,4 @@ def plot(inference):
 
 
 if __name__ == "__main__":
-    figure_script(
-        __file__, __doc__, CONFIG_SECTIONS, plot, inference=("likelihood comparison (JSON)", LikelihoodComparison.load)
-    )
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot, readers={"inference": LikelihoodComparison.load})

@@ -14,6 +14,9 @@ from clusteremu.datasets.table import OUTPUT_NAMES
 from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "truth": ("{data}/truth.json", "truth-set evaluation (JSON)"),
+}
 MODELS = {
     "mean": ("MLP ensemble", "o"),
     "learned": ("learned noise", "s"),
@@ -41,4 +44,4 @@ def plot(truth):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, truth="truth-set evaluation (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

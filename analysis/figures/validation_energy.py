@@ -13,6 +13,9 @@ import numpy as np
 from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "validation": ("{data}/validation.json", "validation results (JSON)"),
+}
 
 
 def plot(validation):
@@ -37,4 +40,4 @@ def plot(validation):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, validation="validation results (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

@@ -12,6 +12,9 @@ from clusteremu.paper.plotting import figure_script
 from clusteremu.units import KM_S_PER_AU_YR
 
 CONFIG_SECTIONS = ("figures",)
+INPUTS = {
+    "validation": ("{data}/validation.json", "validation results (JSON)"),
+}
 
 
 def plot(validation):
@@ -36,4 +39,4 @@ def plot(validation):
 
 
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, plot, validation="validation results (JSON)")
+    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)

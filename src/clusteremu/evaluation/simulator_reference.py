@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..datasets.splits import SplitData
-from ..inference.model import LikelihoodModel, grid_posterior, posterior_on_grid
+from ..inference.grid import grid_posterior, posterior_on_grid
+from ..inference.model import LikelihoodModel
 from ..prior import PARAMETERS, ParameterBox
 from ..simulation.campaign import simulate_design
 from .reference import local_grid, reference_design, synthetic_posterior

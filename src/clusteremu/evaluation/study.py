@@ -26,7 +26,8 @@ import numpy as np
 
 from ..datasets.splits import SplitData
 from ..datasets.table import OUTPUT_NAMES
-from ..inference.model import GridPosterior, LikelihoodModel, grid_posterior
+from ..inference.grid import GridPosterior, grid_posterior
+from ..inference.model import LikelihoodModel
 from ..inference.sampling import nuts_settings, run_nuts, sampler_check
 from ..prior import ParameterBox
 from .coverage import LEVELS, calibration_report, calibration_study, recommend, representative_cases

@@ -44,8 +44,9 @@ from jaxtyping import Array, Float
 
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from ..prior import PARAMETERS
+from .grid import GridPosterior
 from .health import ESS_MIN, RHAT_MAX
-from .model import GridPosterior, LikelihoodModel, cluster_model
+from .model import LikelihoodModel, cluster_model
 from .nuts_stepwise import StepwiseNUTS
 
 __all__ = [

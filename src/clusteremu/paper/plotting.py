@@ -9,10 +9,9 @@ figure scripts import this module, so editing it reruns figures and nothing else
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np  # noqa: E402
 from ..config import Config, ConfigError, load_config  # noqa: E402
 from ..inference.registry import spec  # noqa: E402
 from ..repro.provenance import Run  # noqa: E402
+from ..repro.steps import declared_inputs, make_parser  # noqa: E402
 
 __all__ = [
     "LABELS",
@@ -81,34 +81,40 @@ def load_input(path: str | Path) -> Any:
 
 
 def figure_script(
-    script: str, doc: str, sections: tuple[str, ...], plot: Callable[..., Any], **inputs: str | tuple[str, Callable]
+    script: str,
+    doc: str,
+    sections: tuple[str, ...],
+    inputs: Mapping[str, tuple],
+    plot: Callable[..., Any],
+    *,
+    readers: Mapping[str, Callable[[str], Any]] | None = None,
+    outputs: Mapping[str, tuple] | None = None,
 ) -> None:
-    """Run a figure script: read the config sections and the named inputs, draw, save.
+    """Run a figure script: read the config sections and the declared inputs, draw, save.
 
-    `inputs` maps each input's option name (`--name`, underscores as dashes) to its help
-    text, or to `(help, reader)` where `reader(path)` returns the typed result (e.g.
-    `LikelihoodComparison.load`; otherwise [`load_input`][] reads it). `plot` receives the
+    `inputs` is the script's `INPUTS` declaration ([`clusteremu.repro.steps`][]): the
+    option, file and help text of each input, from which the build also writes the
+    figure's make rule. Each input is read by `readers[name]` if given (a typed result's
+    `load`, e.g. `LikelihoodComparison.load`), else by [`load_input`][]. `plot` receives the
     loaded inputs as keyword arguments and returns the figure, or a list of figures, one
-    per `--out` path. A bad config or a missing or malformed input ends the script with
-    one clear line, writing nothing.
+    per output path (`outputs`, the script's `OUTPUTS`; by default one option `--out`).
+    A bad config or a missing or malformed input ends the script with one clear line,
+    writing nothing.
     """
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", required=True, help="profile YAML")
-    readers = {name: spec if isinstance(spec, tuple) else (spec, load_input) for name, spec in inputs.items()}
-    for name, (text, _) in readers.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", required=True, help=text)
-    parser.add_argument("--out", required=True, nargs="+", help="output figure(s) (PNG)")
-    args = parser.parse_args()
+    outputs = outputs or {"out": (f"{{fig}}/{Path(script).stem}.png", "the figure (PNG)")}
+    args = make_parser(doc, inputs, outputs).parse_args()
+    readers = readers or {}
     try:
         config = load_config(args.config, sections)
-        loaded = {name: read(getattr(args, name)) for name, (_, read) in readers.items()}
+        loaded = {name: readers.get(name, load_input)(getattr(args, name)) for name in inputs}
         use_style()
         figs = plot(**loaded)
         figs = figs if isinstance(figs, list) else [figs]
-        if len(figs) != len(args.out):
-            raise ConfigError(f"--out names {len(args.out)} files for {len(figs)} figures")
-        for fig, out in zip(figs, args.out, strict=True):
-            save_figure(fig, out, script=script, config=config, inputs=[getattr(args, n) for n in inputs])
+        paths = [p for name in outputs for p in np.atleast_1d(getattr(args, name)).tolist()]
+        if len(figs) != len(paths):
+            raise ConfigError(f"--out names {len(paths)} files for {len(figs)} figures")
+        for fig, out in zip(figs, paths, strict=True):
+            save_figure(fig, out, script=script, config=config, inputs=declared_inputs(args, inputs))
     except (ConfigError, FileNotFoundError, ValueError) as exc:  # a StudyError is a ValueError
         sys.exit(f"error: {exc}")
 
