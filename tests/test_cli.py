@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from clusteremu.cli import main
-from tests.conftest import numpyro_keys
+from tests.helpers import numpyro_keys, tiny_comparison
 
 SUBCOMMANDS = ("audit", "simulate", "predict", "infer")
 
@@ -47,8 +47,7 @@ def data(tmp_path_factory, tiny_emulator, tiny_learned):
     path = tmp_path_factory.mktemp("cli")
     (path / "emulator.eqx").write_bytes(tiny_emulator.to_bytes())
     (path / "learned.eqx").write_bytes(tiny_learned.to_bytes())
-    study = {"recommended": "learned+selection", "measurement": {"likelihood": "learned"}}
-    (path / "inference.json").write_text(json.dumps(study))
+    (path / "inference.json").write_text(json.dumps(tiny_comparison("learned+selection", "learned").to_jsonable()))
     return path
 
 
@@ -189,8 +188,7 @@ def test_zero_measurement_errors_are_no_measurement_errors(capsys, root, data, t
 def test_without_a_measurement_model_the_switch_is_explained(capsys, root, tmp_path, data, tiny_learned):
     """The paper's recommendation (flow + selection) has no measurement-error model."""
     (tmp_path / "learned.eqx").write_bytes((data / "learned.eqx").read_bytes())
-    study = {"recommended": "flow+selection", "measurement": {"likelihood": "learned"}}
-    (tmp_path / "inference.json").write_text(json.dumps(study))
+    (tmp_path / "inference.json").write_text(json.dumps(tiny_comparison("flow+selection", "learned").to_jsonable()))
     obs = tiny_learned.predict(np.array([[1.0, 120.0]])).mean[0]
     code, out, _ = run(capsys, *infer_argv(root, tmp_path, obs, "--obs-sd", 0.01, 0.1, 5))
     assert code == 0 and "likelihood: learned noise (learned), recommended by the coverage study repeated" in out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT, tiny_comparison
 from tests.test_cli import _no_persistent_cache, run  # noqa: F401  (an autouse fixture)
 
 LONG = "x" * 300 + ".nc"
@@ -100,7 +100,7 @@ CASES = [
     ("gp-missing", [*INF, "--likelihood", "gp"], None, "gp.npz does not exist; allowed: an existing file"),
     ("gp-corrupt", [*INF, "--likelihood", "gp"], "gp", "gp.npz: not a readable model file (BadZipFile"),
     ("study-malformed", INF, "json", "inference.json is not valid JSON at line 1; rebuild it with `make paper"),
-    ("study-no-keys", INF, "keys", "inference.json names no recommended likelihood; rebuild it with"),
+    ("study-no-keys", INF, "keys", "inference.json is not a likelihood comparison of this version (schema None"),
     ("study-unknown-name", INF, "name", "recommends 'best' / 'learned', unknown likelihoods"),
     ("study-missing", INF, "nostudy", "inference.json does not exist; rebuild it with `make paper PROFILE=smoke`"),
     ("grid-seed-negative", [*INF, "--seed", -1], None, "--seed -1 is not allowed"),
@@ -136,8 +136,7 @@ def data(tmp_path_factory, tiny_emulator, tiny_learned):
     path = tmp_path_factory.mktemp("models")
     (path / "emulator.eqx").write_bytes(tiny_emulator.to_bytes())
     (path / "learned.eqx").write_bytes(tiny_learned.to_bytes())
-    study = {"recommended": "learned+selection", "measurement": {"likelihood": "learned"}}
-    (path / "inference.json").write_text(json.dumps(study))
+    (path / "inference.json").write_text(json.dumps(tiny_comparison("learned+selection", "learned").to_jsonable()))
     return path
 
 
@@ -163,7 +162,7 @@ def damaged(folder: Path, damage: str) -> None:
     elif damage == "keys":
         (folder / "inference.json").write_text('{"best": "learned"}')
     elif damage == "name":
-        (folder / "inference.json").write_text('{"recommended": "best", "measurement": {"likelihood": "learned"}}')
+        (folder / "inference.json").write_text(json.dumps(tiny_comparison("best", "learned").to_jsonable()))
     elif damage == "nostudy":
         (folder / "inference.json").unlink()
 

@@ -9,7 +9,7 @@ import pytest
 
 from clusteremu.emulators.mean_ensemble import Emulator, read_header
 from clusteremu.emulators.modelfile import EnsembleFileError
-from tests.conftest import make_tiny_emulator
+from tests.helpers import make_tiny_emulator
 
 
 def test_round_trip_predicts_identically(tmp_path, tiny_emulator):

@@ -12,7 +12,7 @@ from jax import lax
 from numpyro.infer.hmc import hmc
 
 from clusteremu.inference.nuts_stepwise import StepwiseNUTS, run_stepwise_nuts
-from tests.conftest import numpyro_keys
+from tests.helpers import numpyro_keys
 
 
 def numpyro_chains(potential, init, keys, warmup, samples, dense_mass):

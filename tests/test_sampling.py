@@ -9,7 +9,7 @@ from clusteremu.inference.gaussian import Likelihood
 from clusteremu.inference.grid import grid_posterior
 from clusteremu.inference.model import cluster_model
 from clusteremu.inference.sampling import NutsResult, nuts_healthy, nuts_settings, run_nuts, sampler_check
-from tests.conftest import numpyro_keys
+from tests.helpers import numpyro_keys
 
 
 def constant(em, sigma):

@@ -81,18 +81,21 @@ def read_json(path: Path, fix: str) -> Any:
 
 def recommended_likelihoods(path: Path, profile: str) -> tuple[str, str]:
     """The coverage study's recommended likelihood, and its recommendation among those that
-    model measurement errors: the only place the command line reads `inference.json`."""
+    model measurement errors: the only place the command line reads `inference.json`, through
+    its type ([`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison])."""
+    from ..evaluation.reports import LikelihoodComparison, StudyError
     from ..inference.registry import LIKELIHOOD_NAMES
 
     fix = (
         f"rebuild it with `make paper PROFILE={profile}` or pass --likelihood (allowed: {', '.join(LIKELIHOOD_NAMES)})"
     )
-    study = read_json(path, fix)
     try:
-        names = (study["recommended"], study["measurement"]["likelihood"])
-    except (KeyError, TypeError):
-        raise UsageError(f"{path} names no recommended likelihood; {fix}") from None
-    if not all(isinstance(n, str) and n in LIKELIHOOD_NAMES for n in names):
+        study = LikelihoodComparison.from_data(read_json(path, fix), path)
+    except StudyError as exc:
+        reason = str(exc).split("; rebuild", 1)[0].removeprefix(f"{path}: ")
+        raise UsageError(f"{path} is not a likelihood comparison of this version ({reason}); {fix}") from None
+    names = (study.recommended, study.measurement.likelihood)
+    if not all(n in LIKELIHOOD_NAMES for n in names):
         raise UsageError(f"{path} recommends {names[0]!r} / {names[1]!r}, unknown likelihoods; {fix}")
     return names
 

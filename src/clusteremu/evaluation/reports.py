@@ -208,18 +208,25 @@ class LikelihoodComparison:
         """Read a results file written by `analysis/08_inference.py`; a file of another schema
         or shape raises [`StudyError`][] naming the file and how to rebuild it."""
         path = Path(path)
-        fix = "rebuild it with `make data`"
         try:
             data = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StudyError(f"{path}: not a readable likelihood comparison ({exc}); {fix}") from None
+            raise StudyError(f"{path}: not a readable likelihood comparison ({exc}); {_REBUILD}") from None
+        return cls.from_data(data, path)
+
+    @classmethod
+    def from_data(cls, data: Any, path: str | Path) -> LikelihoodComparison:
+        """The comparison in `data`, parsed JSON read from `path` (named in errors)."""
         if not isinstance(data, dict) or data.get("schema") != cls.SCHEMA:
             found = data.get("schema") if isinstance(data, dict) else None
-            raise StudyError(f"{path}: schema {found!r}, expected {cls.SCHEMA!r}; {fix}")
+            raise StudyError(f"{path}: schema {found!r}, expected {cls.SCHEMA!r}; {_REBUILD}")
         try:
-            return from_jsonable(cls, {k: v for k, v in data.items() if k != "schema"}, path.name)
+            return from_jsonable(cls, {k: v for k, v in data.items() if k != "schema"}, Path(path).name)
         except (ValueError, TypeError) as exc:
-            raise StudyError(f"{exc}; {fix}") from None
+            raise StudyError(f"{exc}; {_REBUILD}") from None
+
+
+_REBUILD = "rebuild it with `make data`"
 
 
 def to_jsonable(obj: Any) -> Any:
