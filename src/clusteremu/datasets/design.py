@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from jaxtyping import Float, Int
-from scipy.stats import qmc
 
 from ..config import split_counts
 
@@ -96,6 +95,8 @@ def latin_hypercube(
     """
     bounds = np.asarray(bounds, dtype=float)
     opt = None if optimization == "none" else optimization
+    from scipy.stats import qmc  # here, not at the top: every emulator load imports this module
+
     sampler = qmc.LatinHypercube(d=2, optimization=opt, rng=np.random.default_rng(seed))
     unit = sampler.random(n_points)
     return qmc.scale(unit, bounds[:, 0], bounds[:, 1])

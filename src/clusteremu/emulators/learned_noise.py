@@ -283,7 +283,7 @@ def load_learned(path: str | Path) -> LearnedEmulator:
     header, blob = read_model_file(path, (LEARNED_FORMAT,), kind="an emulator", error=EnsembleFileError)
     z2, z3 = jnp.zeros(2), jnp.zeros(3)
     skeleton = LearnedEmulator(
-        make_ensemble(header["n_members"], header["sizes"], key=jax.random.key(0)),
+        eqx.filter_eval_shape(make_ensemble, header["n_members"], header["sizes"], key=jax.random.key(0)),
         z2,
         z2,
         z3,

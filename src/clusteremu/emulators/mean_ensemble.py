@@ -162,7 +162,7 @@ def load_emulator(path: str | Path) -> Emulator:
     n_out, k = len(header["outputs"]), header["noise_points"]
     zeros = jnp.zeros
     skeleton = Emulator(
-        ensemble=make_ensemble(header["n_members"], header["sizes"], key=jax.random.key(0)),
+        ensemble=eqx.filter_eval_shape(make_ensemble, header["n_members"], header["sizes"], key=jax.random.key(0)),
         normalizer=Normalizer(zeros(2), zeros(2), zeros(n_out), zeros(n_out)),
         noise=NoiseModel(zeros((k, 2)), zeros((k, n_out)), 0.0),
         scale=zeros(n_out),
