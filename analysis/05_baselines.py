@@ -4,7 +4,7 @@ Reads:  the profile config (`--config`, sections `domain` and `baselines`) and t
         campaign dataset (`--dataset`).
 Writes: each baseline's predictions (physical units) on the validation and test rows,
         its tuned hyperparameter and validation scores (`--out`, JSON), and the fitted
-        Gaussian process, the forward model of the GP likelihood (`--gp`, NPZ).
+        Gaussian process, the forward model of the GP likelihood (`--gp`, a model file).
 
 Baselines: training mean, linear regression, k-nearest neighbours (k on validation),
 thin-plate RBF interpolation (smoothing on validation), and a Gaussian process with a
@@ -25,7 +25,7 @@ INPUTS = {
 }
 OUTPUTS = {
     "out": ("{data}/baselines.json", "baseline predictions (JSON)"),
-    "gp": ("{data}/gp.npz", "fitted Gaussian process (NPZ)"),
+    "gp": ("{data}/gp.eqx", "fitted Gaussian-process file"),
 }
 
 
@@ -35,7 +35,7 @@ def main(args):
     out, gp = fit_baselines(load_emulator_data(args.dataset), config["baselines"], box)
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"gp": config["baselines"]["seed"]})
     run.write_json(args.out, out)
-    run.write_arrays(args.gp, gp.arrays())
+    run.write_bytes(args.gp, gp.to_bytes())
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ INPUTS = {
     "coverage_sims": ("{data}/coverage_sims.csv", "coverage dataset from 07_coverage_sims.py"),
     "model": ("{data}/emulator.eqx", "mean emulator file"),
     "learned": ("{data}/learned.eqx", "learned-noise emulator file"),
-    "gp": ("{data}/gp.npz", "Gaussian process (NPZ)"),
+    "gp": ("{data}/gp.eqx", "Gaussian-process file"),
     "flow": ("{data}/flow.eqx", "conditional flow file"),
 }
 OUTPUTS = {

@@ -31,7 +31,7 @@ INPUTS = {
     "truth": ("{data}/truth_sims.csv", "truth-set dataset (CSV)"),
     "model": ("{data}/emulator.eqx", "mean emulator file"),
     "learned": ("{data}/learned.eqx", "learned-noise emulator file"),
-    "gp": ("{data}/gp.npz", "Gaussian process (NPZ)"),
+    "gp": ("{data}/gp.eqx", "Gaussian-process file"),
     "flow": ("{data}/flow.eqx", "conditional flow file"),
 }
 OUTPUTS = {

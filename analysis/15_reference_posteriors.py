@@ -28,7 +28,7 @@ INPUTS = {
     "inference": ("{data}/inference.json", "inference results (JSON)"),
     "model": ("{data}/emulator.eqx", "mean emulator file"),
     "learned": ("{data}/learned.eqx", "learned-noise emulator file"),
-    "gp": ("{data}/gp.npz", "Gaussian process (NPZ)"),
+    "gp": ("{data}/gp.eqx", "Gaussian-process file"),
     "flow": ("{data}/flow.eqx", "conditional flow file"),
     "cache": ("{cache}", "simulation cache folder"),
 }

@@ -34,7 +34,7 @@ INPUTS = {
     "learned": ("{data}/learned.eqx", "learned-noise emulator file"),
     "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
     "model": ("{data}/emulator.eqx", "mean emulator file"),
-    "gp": ("{data}/gp.npz", "Gaussian process (NPZ)"),
+    "gp": ("{data}/gp.eqx", "Gaussian-process file"),
     "flow": ("{data}/flow.eqx", "conditional flow file"),
 }
 OUTPUTS = {

@@ -72,7 +72,7 @@ CASES = [
     ("model-junk", [*PRED, "--model", f"{DATA}/junk.eqx"], "junk", "junk.eqx: not an emulator file (no JSON header)"),
     ("model-folder", [*PRED, "--model", DATA], None, "is a folder; allowed: an existing file"),
     ("model-long-name", [*PRED, "--model", f"{OUT}/{'m' * 300}"], None, "has 300 characters; allowed: at most 255"),
-    ("model-truncated", [*PRED, "--model", f"{DATA}/learned.eqx"], "truncate", "arrays do not match the header"),
+    ("model-truncated", [*PRED, "--model", f"{DATA}/learned.eqx"], "truncate", "arrays do not match its checksum"),
     ("f-bound-1.2", [*INF, "--f-bound", 1.2], None, "--f-bound 1.2 is not allowed; allowed: a finite number in [0, 1]"),
     ("f-bound-few", [*INF, "--f-bound", 0.05], None, "leaves fewer than 10 of 64 stars bound"),
     ("sigma-v-negative", [*INF, "--sigma-v", -3], None, "--sigma-v -3 km/s is not allowed; allowed: a finite number"),
@@ -97,8 +97,8 @@ CASES = [
     ("obs-sd-huge", [*INF, "--obs-sd", 0.1, 1, 1e300], None, "--obs-sd (r_h) 1e+300 AU is not allowed"),
     ("obs-sd-two-numbers", [*INF, "--obs-sd", 0.1, 1], None, "argument --obs-sd: expected 3 arguments"),
     ("flow-with-obs-sd", [*INF, "--likelihood", "flow", "--obs-sd", 0.1, 1, 10], None, "no measurement-error model"),
-    ("gp-missing", [*INF, "--likelihood", "gp"], None, "gp.npz does not exist; allowed: an existing file"),
-    ("gp-corrupt", [*INF, "--likelihood", "gp"], "gp", "gp.npz: not a readable model file (BadZipFile"),
+    ("gp-missing", [*INF, "--likelihood", "gp"], None, "gp.eqx does not exist; allowed: an existing file"),
+    ("gp-corrupt", [*INF, "--likelihood", "gp"], "gp", "gp.eqx: not a Gaussian-process file (no JSON header); rebuild"),
     ("study-malformed", INF, "json", "inference.json is not valid JSON at line 1; rebuild it with `make paper"),
     ("study-no-keys", INF, "keys", "inference.json is not a likelihood comparison of this version (schema None"),
     ("study-unknown-name", INF, "name", "recommends 'best' / 'learned', unknown likelihoods"),
@@ -156,7 +156,7 @@ def damaged(folder: Path, damage: str) -> None:
     elif damage == "junk":
         (folder / "junk.eqx").write_bytes(b"not a model")
     elif damage == "gp":
-        (folder / "gp.npz").write_bytes(b"PK\x03\x04 not really a zip archive")
+        (folder / "gp.eqx").write_bytes(b"PK\x03\x04 not really a model file")
     elif damage == "json":
         (folder / "inference.json").write_text('{"recommended": "learned", ')
     elif damage == "keys":

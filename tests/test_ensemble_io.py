@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from clusteremu.emulators.mean_ensemble import Emulator, read_header
-from clusteremu.emulators.modelfile import EnsembleFileError
+from clusteremu.emulators.modelfile import EnsembleFileError, _checksum
 from tests.helpers import make_tiny_emulator
 
 
@@ -40,13 +40,14 @@ def test_corrupted_mixed_or_foreign_files_are_refused(tmp_path, tiny_emulator):
     flipped = bytearray(blob)
     flipped[len(blob) // 2] ^= 0xFF
     (tmp_path / "corrupt.eqx").write_bytes(head + b"\n" + bytes(flipped))
-    with pytest.raises(EnsembleFileError, match="do not match the header"):
+    with pytest.raises(EnsembleFileError, match="do not match its checksum"):
         Emulator.load(tmp_path / "corrupt.eqx")
     other_head, _, other_blob = make_tiny_emulator(hidden=8).to_bytes().partition(b"\n")
     (tmp_path / "mixed.eqx").write_bytes(head + b"\n" + other_blob)
-    with pytest.raises(EnsembleFileError, match="do not match the header"):
+    with pytest.raises(EnsembleFileError, match="do not match its checksum"):
         Emulator.load(tmp_path / "mixed.eqx")
-    lying = json.loads(other_head) | {"sizes": [2, 16, 3]}  # consistent hash, wrong architecture
+    lying = json.loads(other_head) | {"sizes": [2, 16, 3]}
+    lying["sha256"] = _checksum(lying, other_blob)  # consistent checksum, wrong architecture
     (tmp_path / "lying.eqx").write_bytes(json.dumps(lying).encode() + b"\n" + other_blob)
     with pytest.raises(EnsembleFileError, match="do not fit the architecture"):
         Emulator.load(tmp_path / "lying.eqx")
@@ -58,6 +59,21 @@ def test_corrupted_mixed_or_foreign_files_are_refused(tmp_path, tiny_emulator):
         Emulator.load(tmp_path / "old.eqx")
     with pytest.raises(EnsembleFileError, match="cannot read"):
         Emulator.load(tmp_path / "absent.eqx")
+
+
+def test_an_edited_header_or_an_older_format_is_refused_with_the_refit_command(tmp_path, tiny_emulator):
+    head, _, blob = tiny_emulator.to_bytes().partition(b"\n")
+    header = json.loads(head)
+    wider = header | {"domain": header["domain"] | {"q0_max": 5.0}}  # widen the box: predict would not flag Q0 = 5
+    (tmp_path / "edited.eqx").write_bytes(json.dumps(wider).encode() + b"\n" + blob)
+    with pytest.raises(
+        EnsembleFileError, match="header or arrays do not match its checksum.*refit it with `make paper"
+    ):
+        Emulator.load(tmp_path / "edited.eqx")
+    old = header | {"format": "clusteremu.emulator/2"}  # before the checksum covered the header
+    (tmp_path / "old.eqx").write_bytes(json.dumps(old).encode() + b"\n" + blob)
+    with pytest.raises(EnsembleFileError, match="format 'clusteremu.emulator/2', expected .*refit it with"):
+        Emulator.load(tmp_path / "old.eqx")
 
 
 def test_inconsistent_widths_are_refused(tiny_emulator):

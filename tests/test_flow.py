@@ -150,8 +150,8 @@ def test_save_load_round_trip_and_corruption(fitted, tmp_path):
     (tmp_path / "corrupt.eqx").write_bytes(bytes(corrupt))
     with pytest.raises(FlowFileError, match="corrupted"):
         load_flow(tmp_path / "corrupt.eqx")
-    (tmp_path / "foreign.eqx").write_bytes(b'{"format": "clusteremu.emulator/2"}\n' + raw.partition(b"\n")[2])
-    with pytest.raises(FlowFileError, match="expected 'clusteremu.flow/1'"):
+    (tmp_path / "foreign.eqx").write_bytes(b'{"format": "clusteremu.emulator/3"}\n' + raw.partition(b"\n")[2])
+    with pytest.raises(FlowFileError, match="expected 'clusteremu.flow/2'"):
         load_flow(tmp_path / "foreign.eqx")
     (tmp_path / "junk.eqx").write_bytes(b"\x00\x01 not json\n")
     with pytest.raises(FlowFileError, match="no JSON header"):

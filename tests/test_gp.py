@@ -36,8 +36,8 @@ def test_jax_predictions_equal_scikit_learn_including_the_noise(fitted):
 
 def test_saved_arrays_reload_to_the_same_predictions_and_gradients_exist(fitted, tmp_path):
     _, gp = fitted
-    np.savez(tmp_path / "gp.npz", **gp.arrays())
-    again = GPEmulator.load(tmp_path / "gp.npz")
+    (tmp_path / "gp.eqx").write_bytes(gp.to_bytes())
+    again = GPEmulator.load(tmp_path / "gp.eqx")
     x = BOX.draw(5, seed=3)
     np.testing.assert_array_equal(np.asarray(again.predict(x)[0]), np.asarray(gp.predict(x)[0]))
     assert again.domain == gp.domain

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -109,20 +108,20 @@ def emulator(path: Path, profile: str):
     checks.input_file("--model", path, f"a trained emulator; run `make paper PROFILE={profile}` first")
     start_jax()
     from ..emulators.files import load_model
-    from ..emulators.modelfile import ModelFileError
+    from ..emulators.modelfile import REFIT, ModelFileError
 
     try:
         return load_model(path)
     except ModelFileError as exc:
-        raise UsageError(f"{exc}; {_fix(profile)} or pass another --model") from None
+        raise UsageError(f"{str(exc).removesuffix(f'; {REFIT}')}; {_fix(profile)} or pass another --model") from None
 
 
 def likelihood(name: str, data: Path, obs_sd, sigma, profile: str):
     """The likelihood `name` on the model files of `data`, each checked before it is read.
 
     `sigma`: fixed widths for the `constant` likelihood (or None); `obs_sd`: measurement
-    sds (or None). A Gaussian-process file that NumPy cannot read (a damaged zip, missing
-    arrays) is named here: its loader passes NumPy's errors on unchanged.
+    sds (or None). Every model file is read through `clusteremu.emulators.modelfile`, whose
+    errors name the file and what is wrong with it.
     """
     from ..inference.registry import MODEL_FILES, spec
 
@@ -133,7 +132,7 @@ def likelihood(name: str, data: Path, obs_sd, sigma, profile: str):
     start_jax()
     import numpy as np
 
-    from ..emulators.modelfile import ModelFileError
+    from ..emulators.modelfile import REFIT, ModelFileError
     from ..inference.family import load_likelihood
     from ..inference.gaussian import Likelihood
 
@@ -142,11 +141,7 @@ def likelihood(name: str, data: Path, obs_sd, sigma, profile: str):
             return load_likelihood(name, files, obs_sd)
         return Likelihood(load_likelihood("constant", files).emulator, "constant", sigma, np.diag(sigma**2), obs_sd)
     except ModelFileError as exc:
-        raise UsageError(f"{exc}; {_fix(profile)}") from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
-        culprit = files["gp"] if "gp" in entry.needs else data
-        reason = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}"
-        raise UsageError(f"{culprit}: not a readable model file ({reason}); {_fix(profile)}") from None
+        raise UsageError(f"{str(exc).removesuffix(f'; {REFIT}')}; {_fix(profile)}") from None
 
 
 def file_hashes(name: str, data: Path) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """Either kind of emulator file, by its format: [`load_model`][].
 
-The mean ensemble ([`clusteremu.emulators.mean_ensemble`][], format `clusteremu.emulator/2`)
+The mean ensemble ([`clusteremu.emulators.mean_ensemble`][], format `clusteremu.emulator/3`)
 and the learned-noise ensemble ([`clusteremu.emulators.learned_noise`][],
-`clusteremu.learned/1`) each own their format; this module only dispatches on the header,
+`clusteremu.learned/2`) each own their format; this module only dispatches on the header,
 for callers (the CLI's `predict --model`) that accept either.
 """
 

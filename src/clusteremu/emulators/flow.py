@@ -63,7 +63,7 @@ __all__ = [
     "read_flow_header",
 ]
 
-FORMAT = "clusteremu.flow/1"
+FORMAT = "clusteremu.flow/2"  # /2: the checksum covers the header
 
 _ACTIVATIONS = {"tanh": jax.nn.tanh, "silu": jax.nn.silu, "relu": jax.nn.relu}
 

@@ -20,8 +20,16 @@ from jaxtyping import Array, ArrayLike, Float
 
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from ..prior import ParameterBox
+from .modelfile import ModelFileError, model_bytes, read_arrays, read_model_file
 
-__all__ = ["GPEmulator"]
+__all__ = ["FORMAT", "GPEmulator", "GPFileError"]
+
+
+FORMAT = "clusteremu.gp/1"
+
+
+class GPFileError(ModelFileError):
+    """A Gaussian-process file is malformed, of another format version, or inconsistent."""
 
 
 def _matern52(r: Float[Array, ...]) -> Float[Array, ...]:
@@ -91,21 +99,35 @@ class GPEmulator(eqx.Module):
         mean, var = jax.vmap(one)(self.alpha, self.chol, self.amplitude, self.length, self.noise)
         return mean.T * self.y_std + self.y_mean, jnp.maximum(var.T, 0.0) * self.y_std**2
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The fitted state as named arrays (for an NPZ artifact); see [`from_arrays`][]."""
-        names = ("x_train", "alpha", "chol", "amplitude", "length", "noise", "x_mean", "x_std", "y_mean", "y_std")
-        return {n: np.asarray(getattr(self, n)) for n in names} | {
-            "domain": self.domain.low.tolist() + self.domain.high.tolist()
+    def to_bytes(self, info: dict | None = None) -> bytes:
+        """The GP file's bytes, in [`clusteremu.emulators.modelfile`][]'s layout; `info` is stored as-is."""
+        head = {
+            "format": FORMAT,
+            "n_train": int(self.x_train.shape[0]),
+            "domain": self.domain.as_dict(),
+            "info": info or {},
         }
-
-    @classmethod
-    def from_arrays(cls, arrays) -> GPEmulator:
-        lo_q, lo_a, hi_q, hi_a = np.asarray(arrays["domain"], float)
-        names = ("x_train", "alpha", "chol", "amplitude", "length", "noise", "x_mean", "x_std", "y_mean", "y_std")
-        return cls(*(jnp.asarray(arrays[n]) for n in names), ParameterBox(lo_q, hi_q, lo_a, hi_a))
+        return model_bytes(self, head)
 
     @classmethod
     def load(cls, path: str | Path) -> GPEmulator:
-        """Read the NPZ artifact written from [`arrays`][]."""
-        with np.load(path) as arrays:
-            return cls.from_arrays(arrays)
+        """Read a GP file written by [`to_bytes`][]; a malformed, edited or older file raises
+        [`GPFileError`][] naming the file and how to rebuild it."""
+        path = Path(path)
+        header, blob = read_model_file(path, (FORMAT,), kind="a Gaussian-process", error=GPFileError)
+        n = int(header["n_train"])
+        z = jnp.zeros
+        skeleton = cls(
+            z((n, 2)),
+            z((3, n)),
+            z((3, n, n)),
+            z(3),
+            z((3, 2)),
+            z(3),
+            z(2),
+            z(2),
+            z(3),
+            z(3),
+            ParameterBox.from_domain(header["domain"]),
+        )
+        return read_arrays(path, blob, skeleton, structure=f"{n} training points", error=GPFileError)

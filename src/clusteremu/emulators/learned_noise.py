@@ -53,7 +53,7 @@ __all__ = [
     "load_learned",
 ]
 
-LEARNED_FORMAT = "clusteremu.learned/1"
+LEARNED_FORMAT = "clusteremu.learned/2"  # /2: the checksum covers the header
 
 N_OUT = 3
 #: Smallest member standard deviation, in standardized units: keeps the NLL bounded.

@@ -29,7 +29,7 @@ from .uncertainty import NoiseModel, predictive_variance
 
 __all__ = ["FORMAT", "Emulator", "Moments", "Prediction", "emulator_bytes", "load_emulator", "read_header"]
 
-FORMAT = "clusteremu.emulator/2"
+FORMAT = "clusteremu.emulator/3"  # /3: the checksum covers the header
 
 
 class Moments(eqx.Module):

@@ -3,10 +3,11 @@
 Every fitted model of the package (the mean and learned-noise emulators, the flow and
 the Gaussian process, each in its own module) is stored the same way:
 one line of JSON, the header, holding the format version, what rebuilds the model's
-structure, free-form `info` from fitting and the SHA-256 of the arrays; then every array
-of the model written by `eqx.tree_serialise_leaves`. Reading checks the format and that
-arrays and header belong together, and fails with a message naming the file and what is
-wrong with it, never with a half-read model.
+structure (architecture, training domain, ...), free-form `info` from fitting and one
+SHA-256 over the header's other fields *and* the arrays; then every array of the model
+written by `eqx.tree_serialise_leaves`. Reading checks the format and the checksum (so an
+edited domain is refused like a damaged array), and fails with a message naming the file,
+what is wrong with it and the command that rebuilds it, never with a half-read model.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import equinox as eqx
 
-__all__ = ["EnsembleFileError", "ModelFileError", "model_bytes", "read_arrays", "read_model_file"]
+__all__ = ["REFIT", "EnsembleFileError", "ModelFileError", "model_bytes", "read_arrays", "read_model_file"]
 
 
 class ModelFileError(ValueError):
@@ -30,12 +31,22 @@ class EnsembleFileError(ModelFileError):
     """An emulator file (mean or learned-noise ensemble) is malformed, of another format version, or inconsistent."""
 
 
+#: What rebuilds any model file (the fit's steps are named in the file's `info`).
+REFIT = "refit it with `make paper` (or `make data`) for the file's profile"
+
+
+def _checksum(head: dict[str, Any], blob: bytes) -> str:
+    """SHA-256 over the header (canonical JSON, without the checksum itself) and the arrays."""
+    fields = {k: v for k, v in head.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode() + b"\n" + blob).hexdigest()
+
+
 def model_bytes(model: eqx.Module, head: dict[str, Any]) -> bytes:
-    """The file of `model`: `head` (JSON-able, with its `format`) plus the arrays' SHA-256, then the arrays."""
+    """The file of `model`: `head` (JSON-able, with its `format`) and a checksum of both, then the arrays."""
     leaves = io.BytesIO()
     eqx.tree_serialise_leaves(leaves, model)
     blob = leaves.getvalue()
-    head = {**head, "leaves_sha256": hashlib.sha256(blob).hexdigest()}
+    head = {**head, "sha256": _checksum(head, blob)}
     return json.dumps(head, sort_keys=True).encode() + b"\n" + blob
 
 
@@ -54,7 +65,8 @@ def read_model_file(
     **Returns:**
 
     `(header, blob)`. Raises `error` if the file cannot be read, has no JSON header, has
-    another format, or its arrays do not match the header's SHA-256.
+    another format (an older version's file included), or its header or arrays do not
+    match its SHA-256.
     """
     path = Path(path)
     try:
@@ -69,9 +81,9 @@ def read_model_file(
     if not isinstance(header, dict) or header.get("format") not in formats:
         found = header.get("format") if isinstance(header, dict) else None
         expected = " or ".join(repr(f) for f in formats)
-        raise error(f"{path}: format {found!r}, expected {expected} (refit with `make paper`)")
-    if hashlib.sha256(blob).hexdigest() != header.get("leaves_sha256"):
-        raise error(f"{path}: arrays do not match the header (corrupted or mixed files)")
+        raise error(f"{path}: format {found!r}, expected {expected}; {REFIT}")
+    if header.get("sha256") != _checksum(header, blob):
+        raise error(f"{path}: header or arrays do not match its checksum (edited, corrupted or mixed files); {REFIT}")
     return header, blob
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 __all__ = ["LIKELIHOODS", "LIKELIHOOD_NAMES", "MODEL_FILES", "LikelihoodSpec", "spec"]
 
 #: The file of each fitted model (by role) in a profile's data folder, as the Makefile names them.
-MODEL_FILES = {"mean": "emulator.eqx", "learned": "learned.eqx", "gp": "gp.npz", "flow": "flow.eqx"}
+MODEL_FILES = {"mean": "emulator.eqx", "learned": "learned.eqx", "gp": "gp.eqx", "flow": "flow.eqx"}
 
 
 @dataclass(frozen=True)
