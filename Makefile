@@ -63,7 +63,7 @@ $(DEPS): $(SCRIPTS) $(LIB)
 
 # Refresh the section stamps at every invocation (a stamp changes only with its section's
 # content); a config that fails validation stops here with the validator's message.
-NO_CONFIG_GOALS := help clean clean-cache distclean test test-fast lint audit
+NO_CONFIG_GOALS := help clean clean-cache cache-export cache-import distclean test test-fast lint audit
 ifneq ($(filter-out $(NO_CONFIG_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
 ifneq ($(wildcard $(PY)),)
 ifneq ($(shell PYTHONPATH=$(CURDIR)/src $(PY) -m clusteremu.config stamps $(CONFIG) $(CFG) && echo ok),ok)
@@ -83,7 +83,7 @@ VARIABLES := $(BUILD)/_variables.yml
 ARTIFACTS := $(filter $(DATA)/%,$(call defined,STEP_OUTPUTS))
 PDF := $(BUILD)/paper.pdf
 
-.PHONY: help paper data figures audit test test-fast bench clean clean-cache distclean lint
+.PHONY: help paper data figures audit test test-fast bench clean clean-cache cache-export cache-import distclean lint
 
 help: ## list the targets
 	@echo "clusteremu: make TARGET [PROFILE=paper|smoke]   (PROFILE now: $(PROFILE))"
@@ -118,6 +118,12 @@ clean: ## delete the artifacts of PROFILE (not the simulation cache)
 
 clean-cache: ## empty the simulation cache shared by every profile
 	rm -rf $(CACHE)
+
+cache-export: | $(STAMP) ## archive the simulation cache with a manifest of hashes (FILE=, default build/sim-cache.tar.gz)
+	$(PY) -m clusteremu.simulation.cache_archive export --cache $(CACHE) --out $(or $(call defined,FILE),build/sim-cache.tar.gz)
+
+cache-import: | $(STAMP) ## verify every entry of FILE=archive and add them to the simulation cache (refuses tampered ones)
+	$(PY) -m clusteremu.simulation.cache_archive import --cache $(CACHE) $(or $(call defined,FILE),$(error cache-import needs FILE=path/to/sim-cache.tar.gz (written by make cache-export)))
 
 distclean: ## delete every artifact, the simulation cache and the virtual environment
 	rm -rf data/*/ figures/*/ build $(VENV)

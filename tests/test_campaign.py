@@ -6,7 +6,7 @@ import pytest
 from clusteremu.config import load_config
 from clusteremu.datasets.design import make_design
 from clusteremu.datasets.table import dataset_to_csv
-from clusteremu.simulation import campaign
+from clusteremu.simulation import campaign, worker
 from clusteremu.simulation.cache import SimulationCache
 from clusteremu.simulation.campaign import campaign_statistics, run_campaign
 from clusteremu.simulation.simulate import SimulationSettings
@@ -42,7 +42,7 @@ def test_interrupted_campaign_resumes_and_a_rerun_simulates_nothing(setup, tmp_p
     assert full.n_simulated == 14 and full.n_cached == 0
 
     calls = []
-    real = campaign._run_batch
+    real = worker.run_task
 
     def flaky(*args):
         if len(calls) == 2:
@@ -50,10 +50,10 @@ def test_interrupted_campaign_resumes_and_a_rerun_simulates_nothing(setup, tmp_p
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(campaign, "_run_batch", flaky)
+    monkeypatch.setattr(worker, "run_task", flaky)
     with pytest.raises(Interrupt):
         run(design(), settings, tmp_path / "cache")
-    monkeypatch.setattr(campaign, "_run_batch", real)
+    monkeypatch.setattr(worker, "run_task", real)
     resumed = run(design(), settings, tmp_path / "cache")
     assert (resumed.n_cached, resumed.n_simulated) == (8, 6), "two batches of 4 were kept, the rest ran"
     assert dataset_to_csv(resumed.columns) == dataset_to_csv(full.columns), "resumed equals uninterrupted"
@@ -77,7 +77,7 @@ def test_a_corrupted_entry_is_recomputed_not_read(setup, tmp_path):
     design, settings = setup
     d = design()
     first = run(d, settings, tmp_path)
-    cache = SimulationCache(tmp_path, settings, campaign.compiled_batch_size(4))
+    cache = SimulationCache(tmp_path, settings, campaign.device_batch_size(4))
     path = cache.path(int(d.seed[3]), float(d.q0[3]), float(d.a_au[3]))
     path.write_text(path.read_text().replace('"f_bound":', '"f_bound":1'))
     second = run(d, settings, tmp_path)

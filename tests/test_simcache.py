@@ -44,7 +44,7 @@ def test_round_trip_keeps_nan_and_exact_floats(tmp_path):
         k: v for k, v in RESULT.items() if k != "sigma_v_kms"
     }
     context = json.loads((cache.folder / "context.json").read_text())
-    assert context["settings"] == SETTINGS.as_dict() and context["batch_size"] == 4
+    assert context["settings"] == SETTINGS.as_dict() and context["device_batch_size"] == 4
 
 
 def test_key_depends_on_everything_that_determines_a_result(tmp_path, monkeypatch):
@@ -53,7 +53,7 @@ def test_key_depends_on_everything_that_determines_a_result(tmp_path, monkeypatc
     assert len({key, base.key(2, 0.7, 80.0), base.key(1, 0.7000001, 80.0), base.key(1, 0.7, 80.5)}) == 4
     other = SimulationSettings(**{**SETTINGS.as_dict(), "n_steps": 200})
     assert SimulationCache(tmp_path, other, 4).key(1, 0.7, 80.0) != key
-    assert SimulationCache(tmp_path, SETTINGS, 8).key(1, 0.7, 80.0) != key, "another compiled batch shape"
+    assert SimulationCache(tmp_path, SETTINGS, 8).key(1, 0.7, 80.0) != key, "another per-device compiled shape"
     monkeypatch.setattr(simcache, "simulator_code_sha256", lambda: "edited simulator")
     assert SimulationCache(tmp_path, SETTINGS, 4).key(1, 0.7, 80.0) != key
 
@@ -92,3 +92,14 @@ def test_put_leaves_foreign_files_alone(tmp_path):
     cache.put(1, 0.7, 80.0, RESULT)
     assert (tmp_path / "notes.txt").read_text() == "mine" and (cache.folder / "other.bin").exists()
     assert not list(tmp_path.rglob("*.tmp")), "no temporary file left behind"
+
+
+def test_context_names_the_call_not_the_machine(tmp_path):
+    """What must match for an entry to be reused: the per-device shape, the devices a call is
+    sharded over and the backend; the worker's device count is not part of it."""
+    context = SimulationCache(tmp_path, SETTINGS, 4).context
+    assert set(context) == {"format", "simulator_code_sha256", "settings", "device_batch_size", "backend"}
+    assert set(context["backend"]) == {"platform", "device_kind", "devices_per_call", "jax", "jaxlib"}
+    import jax
+
+    assert context["backend"]["devices_per_call"] == min(simcache.DEVICES_PER_CALL, len(jax.devices()))

@@ -1,20 +1,25 @@
 """The simulation campaign: every row of a design, through the simulation cache.
 
 Rows whose result is already in the [`SimulationCache`][clusteremu.simulation.cache.SimulationCache]
-are read from it; the others run in batches of a fixed size (the last one padded) through
-[`simulate_batch`][clusteremu.simulation.simulate.simulate_batch], so the simulator compiles once,
-and each finished batch is stored at once. An interrupted campaign therefore resumes where
-it stopped, a forced rerun simulates nothing, and a design grown by realizations or points
-runs only the new rows. The same cache serves every design (campaign, coverage set, truth
-set), since a key is (settings, code, seed, Q0, a), not a row of a particular table.
+are read from it; the others become tasks of `campaign.batch_size` simulations
+([`SimulationTask`][clusteremu.simulation.worker.SimulationTask]), each compiled in shards of a
+fixed per-device shape ([`device_batch_size`][]) and stored in the cache as it finishes.
+An executor ([`clusteremu.simulation.executor`][]: this process, or a Dask cluster) runs the
+tasks; the dataset is then read from the cache alone, so its bytes do not depend on the
+executor, on the order in which tasks finish or on the devices of the workers. An
+interrupted campaign therefore resumes where it stopped, a forced rerun simulates nothing,
+and a design grown by realizations or points runs only the new rows. The same cache serves
+every design (campaign, coverage set, truth set), since a key is (settings, code, seed, Q0,
+a), not a row of a particular table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jax
@@ -24,22 +29,39 @@ from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any arr
 from ..datasets.design import Design
 from ..datasets.splits import usable_points
 from ..datasets.table import OUTPUT_NAMES, dataset_to_csv, usable
-from .cache import RESULT_FIELDS, SimulationCache
-from .simulate import SimulationSettings, simulate_batch
+from .cache import DEVICES_PER_CALL, RESULT_FIELDS, SimulationCache
+from .executor import Executor, LocalExecutor, open_executor
+from .simulate import SimulationSettings
+from .worker import SimulationTask
 
 __all__ = [
+    "TASK_SHARDS",
     "CampaignResult",
     "campaign_statistics",
     "compiled_batch_size",
+    "device_batch_size",
     "run_campaign",
     "simulate_design",
 ]
 
+#: Shards (per-device compiled batches) in a task of `campaign.batch_size` simulations. Two:
+#: the profiles' batch sizes were tuned on a 2-core machine, which split each batch into two
+#: per-device halves, so fixing that split keeps every number the profiles ever produced.
+TASK_SHARDS = DEVICES_PER_CALL
+
+
+def device_batch_size(batch_size: int) -> int:
+    """The per-device compiled shape of a task of `batch_size` simulations: `ceil(batch_size / 2)`.
+
+    With the settings and the backend it decides a result's bits; a task is one call
+    sharded over two devices, whatever the worker has (see [`clusteremu.simulation.cache`][]).
+    """
+    return math.ceil(batch_size / TASK_SHARDS)
+
 
 def compiled_batch_size(batch_size: int) -> int:
-    """`batch_size` rounded up to a multiple of the device count (the batch is sharded)."""
-    n_dev = len(jax.devices())
-    return math.ceil(batch_size / n_dev) * n_dev
+    """Simulations in one compiled call on this machine (a task, padded to whole shards)."""
+    return device_batch_size(batch_size) * min(TASK_SHARDS, len(jax.devices()))
 
 
 @dataclass(frozen=True)
@@ -49,31 +71,17 @@ class CampaignResult:
     columns: dict[str, np.ndarray]
     n_simulated: int
     n_cached: int
+    executor: str = field(default="local", compare=False)
 
     def csv(self) -> str:
         """The dataset as CSV text ([`dataset_to_csv`][clusteremu.datasets.table.dataset_to_csv])."""
         return dataset_to_csv(self.columns)
 
     @property
-    def counts(self) -> dict[str, int]:
-        """Rows simulated now and read from the cache: volatile, for provenance records only."""
-        return {"n_simulated": self.n_simulated, "n_from_cache": self.n_cached}
-
-
-def _run_batch(design: Design, idx: np.ndarray, cache: SimulationCache) -> list[dict]:
-    padded = np.concatenate([idx, np.full(cache.batch_size - idx.size, idx[-1])])
-    out = simulate_batch(design.seed[padded], design.q0[padded], design.a_au[padded], cache.settings)
-    s = out.summary
-    fields = {
-        "f_bound": s.f_bound,
-        "sigma_v_kms": s.sigma_v_kms,
-        "r_h_au": s.r_h_au,
-        "n_bound": s.n_bound,
-        "few_bound": s.few_bound,
-        "energy_error": out.energy_error,
-        "energy_error_final": out.energy_error_final,
-    }
-    return [{k: np.asarray(v)[b].item() for k, v in fields.items()} for b in range(idx.size)]
+    def counts(self) -> dict[str, int | str]:
+        """Rows simulated now and read from the cache, and the executor: volatile, for
+        provenance records only (how the rows ran never enters the dataset)."""
+        return {"n_simulated": self.n_simulated, "n_from_cache": self.n_cached, "executor": self.executor}
 
 
 def run_campaign(
@@ -84,6 +92,7 @@ def run_campaign(
     batch_size: int,
     energy_error_max: float,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> CampaignResult:
     """Simulate every row of `design` not yet in the cache, and return the dataset.
 
@@ -92,9 +101,10 @@ def run_campaign(
     - `design`: the design table (one row per simulation, with its seed).
     - `settings`: the simulation settings shared by every row.
     - `cache_root`: folder of the [`SimulationCache`][clusteremu.simulation.cache.SimulationCache].
-    - `batch_size`: simulations per compiled call (rounded up to the device count).
+    - `batch_size`: simulations per task, compiled in shards of [`device_batch_size`][].
     - `energy_error_max`: rows whose max |E - E0| / |W0| exceeds this are flagged.
-    - `progress`: called with the number of rows simulated after each batch.
+    - `progress`: called with the number of rows simulated after each task.
+    - `executor`: where the tasks run ([`clusteremu.simulation.executor`][]; default this process).
 
     **Returns:**
 
@@ -103,17 +113,29 @@ def run_campaign(
     undefined), `n_bound`, `energy_error`, `energy_error_final` and the flags `few_bound`
     and `flag_energy`: the columns of [`clusteremu.datasets.table.COLUMNS`][].
     """
-    cache = SimulationCache(cache_root, settings, compiled_batch_size(batch_size))
+    executor = executor or LocalExecutor()
+    cache = SimulationCache(cache_root, settings, device_batch_size(batch_size), backend=executor.backend())
     inputs = list(zip(design.seed.tolist(), design.q0.tolist(), design.a_au.tolist(), strict=True))
+    missing = [i for i, row in enumerate(inputs) if cache.get(*row) is None]
+    tasks = [
+        SimulationTask(
+            settings,
+            cache.device_batch_size,
+            str(cache.root),
+            cache.context,
+            *(tuple(v) for v in zip(*(inputs[i] for i in missing[start : start + batch_size]), strict=True)),
+        )
+        for start in range(0, len(missing), batch_size)
+    ]
+    executor.run(tasks, progress or (lambda n: None))
+    # Every row from the cache, as the workers left it: the bytes cannot depend on the executor.
     rows = [cache.get(*row) for row in inputs]
-    missing = np.array([i for i, r in enumerate(rows) if r is None], dtype=int)
-    for start in range(0, missing.size, cache.batch_size):
-        idx = missing[start : start + cache.batch_size]
-        for i, result in zip(idx, _run_batch(design, idx, cache), strict=True):
-            cache.put(*inputs[i], result)
-            rows[i] = result
-        if progress:
-            progress(idx.size)
+    lost = [inputs[i] for i, row in enumerate(rows) if row is None]
+    if lost:
+        raise RuntimeError(
+            f"{len(lost)} simulations ran but are not in the cache {cache.folder} (first: seed, Q0, a = {lost[0]}): "
+            "the workers must write to the same cache folder as this process (a shared filesystem)"
+        )
     columns = {
         "point": design.point,
         "realization": design.realization,
@@ -126,25 +148,35 @@ def run_campaign(
     columns["n_bound"] = columns["n_bound"].astype(np.int64)
     columns["few_bound"] = columns["few_bound"].astype(bool)
     columns["flag_energy"] = columns["energy_error"] > energy_error_max
-    return CampaignResult(columns, n_simulated=int(missing.size), n_cached=len(rows) - int(missing.size))
+    return CampaignResult(columns, n_simulated=len(missing), n_cached=len(rows) - len(missing), executor=executor.name)
 
 
-def simulate_design(design: Design, config: Mapping, cache_root: str | Path) -> CampaignResult:
+def simulate_design(
+    design: Design, config: Mapping, cache_root: str | Path, executor: Executor | None = None
+) -> CampaignResult:
     """[`run_campaign`][] with a profile's `simulation` and `campaign` settings, a progress
-    bar on stderr, and a closing line saying how many rows ran and how many were cached."""
+    bar on stderr, and a closing line saying how many rows ran, how many were cached and
+    where they ran. Without `executor`, the environment chooses one
+    ([`open_executor`][clusteremu.simulation.executor.open_executor]; `local` by default)."""
     from tqdm import tqdm
 
-    with tqdm(total=design.seed.size, desc="simulations", mininterval=5.0, file=sys.stderr) as bar:
-        result = run_campaign(
-            design,
-            SimulationSettings.from_config(config),
-            cache_root=Path(cache_root),
-            batch_size=config["campaign"]["batch_size"],
-            energy_error_max=config["campaign"]["energy_error_max"],
-            progress=bar.update,
-        )
-        bar.update(result.n_cached)
-    print(f"{result.n_simulated} simulated, {result.n_cached} from the cache {cache_root}", file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        executor = executor or stack.enter_context(open_executor())
+        with tqdm(total=design.seed.size, desc="simulations", mininterval=5.0, file=sys.stderr) as bar:
+            result = run_campaign(
+                design,
+                SimulationSettings.from_config(config),
+                cache_root=Path(cache_root),
+                batch_size=config["campaign"]["batch_size"],
+                energy_error_max=config["campaign"]["energy_error_max"],
+                progress=bar.update,
+                executor=executor,
+            )
+            bar.update(result.n_cached)
+    print(
+        f"{result.n_simulated} simulated ({result.executor} executor), {result.n_cached} from the cache {cache_root}",
+        file=sys.stderr,
+    )
     return result
 
 
