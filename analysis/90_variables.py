@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 from clusteremu.config import load_config
+from clusteremu.evaluation.confirmation import ConfirmationStudy
 from clusteremu.evaluation.reports import LikelihoodComparison, StudyError
 from clusteremu.paper.claims import ClaimError
 from clusteremu.paper.collect import collect_variables
@@ -48,6 +49,7 @@ INPUTS = {
     "evaluation": ("{data}/evaluation.json", "test-split evaluation (JSON)"),
     "truth": ("{data}/truth.json", "truth-set evaluation (JSON)"),
     "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
+    "confirmation": ("{data}/confirmation.json", "confirmation on fresh simulations (JSON)"),
     "reference": ("{data}/reference.json", "reference posteriors (JSON)"),
     "learning_curve": ("{data}/learning_curve.json", "learning curve (JSON)"),
     "costs": ("{data}/costs.json", "measured costs (JSON, volatile)"),
@@ -61,8 +63,9 @@ RESULTS = tuple(name for name in INPUTS if name != "requirements")
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
-    results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in RESULTS if name != "inference"}
-    results["inference"] = LikelihoodComparison.load(args.inference)
+    typed = {"inference": LikelihoodComparison, "confirmation": ConfirmationStudy}
+    results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in RESULTS if name not in typed}
+    results |= {name: cls.load(getattr(args, name)) for name, cls in typed.items()}
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS))
     write_variables(run, Path(args.out), collect_variables(config, results))
 

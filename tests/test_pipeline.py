@@ -170,6 +170,7 @@ INFERENCE_FIGURES = {f"figures/{n}" for n in ("coverage", "coverage_quarters", "
 EMULATOR_DOWNSTREAM = {
     "06_evaluate_emulator",
     "08_inference",
+    "18_confirmation",
     "14_truth_evaluation",
     "15_reference_posteriors",
     "80_costs",
@@ -189,6 +190,7 @@ EMULATOR_DOWNSTREAM = {
 # the truth set's comparison, the reference posterior, the costs, and what they feed.
 MODEL_READERS = {
     "08_inference",
+    "18_confirmation",
     "14_truth_evaluation",
     "15_reference_posteriors",
     "80_costs",
@@ -245,6 +247,7 @@ TEST_SPLIT_FIGURES = {"figures/pred_vs_true", "figures/residuals", "figures/slic
             {
                 "07_coverage_sims",
                 "08_inference",
+                "18_confirmation",
                 "15_reference_posteriors",
                 "16_learning_curve",
                 "80_costs",

@@ -1,97 +1,58 @@
 """The criterion of trust: each condition can fail on its own, and is named when it does."""
 
-import dataclasses
-
 import pytest
 
-from clusteremu.evaluation.reports import (
-    CalibrationReport,
-    CoverageBin,
-    LikelihoodComparison,
-    MeasurementStudy,
-    ParameterCalibration,
-    TarpResult,
+from clusteremu.evaluation.confirmation import (
+    ConfirmationStudy,
+    IntervalCoverage,
+    LikelihoodConfirmation,
+    ParameterConfirmation,
 )
-from clusteremu.evaluation.trust import EMULATOR_OF, assess
+from clusteremu.evaluation.trust import ACCURACY_TARGETS, EMULATOR_OF, accuracy_met, assess
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
 
 
-def parameter(cov68=0.68, cov95=0.95, n=400, quarters_ok=True, sbc_p=0.5) -> ParameterCalibration:
-    quarter = CoverageBin(0.0, 1.0, n // 4, 0.68, 0.95, 0.05, 0.02, True, quarters_ok)
-    return ParameterCalibration(
-        pit=[0.5] * n,
-        coverage=[],
-        coverage68=cov68,
-        coverage95=cov95,
-        sbc_chi2_p=sbc_p,
-        contraction_median=2.0,
-        z_bias_mean=0.0,
-        z_bias_sd=1.0,
-        by_q0=[quarter] * 4,
-        by_a=[quarter] * 4,
-    )
+def parameter() -> ParameterConfirmation:
+    cov = [IntervalCoverage(0.68, 1000, 0.68, 0.65, 0.71, 1.0), IntervalCoverage(0.95, 1000, 0.95, 0.94, 0.96, 1.0)]
+    return ParameterConfirmation(cov, [0.04, 0.02], [cov] * 4, 0.5, 0.0, 1.0, 2.0)
 
 
-def report(q0=None, a_au=None, inside_band=True) -> CalibrationReport:
-    tarp = TarpResult([], [], [], [], 0.5, 0.0, 0.1, inside_band)
-    return CalibrationReport(q0 or parameter(), a_au or parameter(), tarp, {})
+def confirmation(rejected=()) -> ConfirmationStudy:
+    judged = LikelihoodConfirmation(parameter(), parameter(), list(rejected), True)
+    return ConfirmationStudy(1000, 1000, "learned", 0.05, 0.8, {"learned": judged})
 
 
-def comparison(learned: CalibrationReport) -> LikelihoodComparison:
-    """A likelihood comparison holding one likelihood's report (what `assess` reads)."""
-    return LikelihoodComparison(
-        n_coverage_total=400,
-        n_coverage_used=400,
-        n_excluded=0,
-        n_test_used=0,
-        levels=[],
-        likelihoods=["learned"],
-        recommended="learned",
-        coverage_set={"learned": learned},
-        test_split={},
-        nuts={},
-        nuts_check_indices=[],
-        cases={},
-        measurement=MeasurementStudy("learned", [0.0, 0.0, 0.0], learned),
-    )
+def truth(r68=(0.2, 0.25, 0.1), r95=(0.3, 0.4, 0.2)) -> dict:
+    return {"models": {"learned": {"ratio68": list(r68), "ratio95": list(r95)}}}
 
 
-@pytest.fixture
-def results():
-    truth = {"models": {"learned": {"ratio68": [0.2, 0.3, 0.25]}}}
-    return truth, report()
-
-
-def test_every_condition_met_is_trusted(results):
-    truth, learned = results
-    a = assess("learned", truth, comparison(learned))
-    assert a["accuracy"] and a["accuracy_ratio68"] == 0.3
+def test_every_condition_met_is_trusted():
+    a = assess("learned", truth(), confirmation())
+    assert a["accuracy"] and a["accuracy_ratio68"] == 0.25 and a["accuracy_ratio95"] == 0.4
     assert a["q0"]["trusted"] and a["a_au"]["trusted"] and a["q0"]["failed"] == []
 
 
 @pytest.mark.parametrize(
-    ("change", "failed_q0", "failed_a"),
+    ("truth_set", "rejected", "failed_q0", "failed_a"),
     [
-        (lambda t, r: (t["models"]["learned"].update(ratio68=[0.2, 1.1, 0.3]), r)[1], ["accuracy"], ["accuracy"]),
-        (lambda t, r: dataclasses.replace(r, q0=parameter(cov95=0.90)), ["global"], []),
-        (lambda t, r: dataclasses.replace(r, a_au=parameter(quarters_ok=False)), [], ["quarters"]),
-        (lambda t, r: dataclasses.replace(r, a_au=parameter(sbc_p=0.01)), [], ["sbc"]),
-        (lambda t, r: report(inside_band=False), ["tarp"], ["tarp"]),
+        (truth(r68=(0.2, 0.31, 0.1)), [], ["accuracy"], ["accuracy"]),  # 68th percentile above 0.3
+        (truth(r95=(0.3, 0.51, 0.2)), [], ["accuracy"], ["accuracy"]),  # 95th percentile above 0.5
+        (truth(), ["a_au: 68% coverage"], [], ["calibration"]),
+        (truth(), ["q0: SBC", "q0: 95% coverage, Q0 quarter 4"], ["calibration"], []),
     ],
 )
-def test_each_failed_condition_is_named_for_its_parameter(results, change, failed_q0, failed_a):
-    truth, learned = {"models": {"learned": {"ratio68": [0.2, 0.3, 0.25]}}}, results[1]
-    a = assess("learned", truth, comparison(change(truth, learned)))
+def test_each_failed_condition_is_named_for_its_parameter(truth_set, rejected, failed_q0, failed_a):
+    a = assess("learned", truth_set, confirmation(rejected))
     assert a["q0"]["failed"] == failed_q0 and a["a_au"]["failed"] == failed_a
     assert a["q0"]["trusted"] == (not failed_q0) and a["a_au"]["trusted"] == (not failed_a)
+    assert a["q0"]["rejected"] == [r.removeprefix("q0: ") for r in rejected if r.startswith("q0:")]
 
 
-def test_coverage_within_two_binomial_standard_errors_passes():
-    truth = {"models": {"learned": {"ratio68": [0.1, 0.1, 0.1]}}}
-    se95 = (0.95 * 0.05 / 400) ** 0.5
-    learned = report(parameter(cov95=0.95 - 1.9 * se95), parameter(cov95=0.95 - 2.1 * se95))
-    a = assess("learned", truth, comparison(learned))
-    assert a["q0"]["trusted"] and a["a_au"]["failed"] == ["global"]
+def test_the_accuracy_condition_is_stricter_than_one_realization_sd():
+    """An emulator erring by 0.9 sigma_sim passed the old "below one" condition; it fails this one."""
+    assert ACCURACY_TARGETS == (0.3, 0.5)
+    assert not accuracy_met(truth(r68=(0.9, 0.1, 0.1), r95=(0.9, 0.1, 0.1)), "learned")
+    assert accuracy_met(truth(r68=(0.3, 0.1, 0.1), r95=(0.5, 0.1, 0.1)), "learned"), "the targets are inclusive"
 
 
 def test_every_likelihood_stands_on_an_emulator():

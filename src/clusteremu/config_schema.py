@@ -166,6 +166,21 @@ SCHEMA: dict[str, Spec] = {
             "r_h_au": Number("measurement sd of r_h (AU) in the repeated coverage study", 0.0, 1e6),
         },
     },
+    "confirmation": {
+        "seed": Number(
+            "seed of the confirmation set's (Q0, a) and simulations; differs from every other seed", 0, 2**32 - 1, True
+        ),
+        "n_sims": Number(
+            "fresh prior draws simulated once, after the likelihood was chosen, for the reported answer",
+            4,
+            1_000_000,
+            True,
+        ),
+        "alpha": Number(
+            "family-wise error rate of the confirmation's calibration decision (Holm over its tests)", 1e-4, 0.5
+        ),
+        "power": Number("power at which the smallest detectable under-coverage is reported", 0.5, 0.999),
+    },
     "learning_curve": {
         "seed": Number("seed of the nested subsets of training design points", 0, 2**32 - 1, True),
         "n_subsets": Number("nested subsets: 1/n, 2/n, ... n/n of the training design points", 1, 20, True),

@@ -26,6 +26,7 @@ __all__ = [
     "CoverageBin",
     "LikelihoodComparison",
     "MeasurementStudy",
+    "SchemaRecord",
     "StudyError",
     "NutsCheck",
     "NutsParameter",
@@ -169,8 +170,41 @@ class MeasurementStudy:
     report: CalibrationReport
 
 
+class SchemaRecord:
+    """A typed result file: a frozen dataclass written as JSON with its `SCHEMA`, read back
+    with [`load`][SchemaRecord.load] (a file of another schema or shape is refused)."""
+
+    SCHEMA: ClassVar[str]
+
+    def to_jsonable(self) -> dict[str, Any]:
+        """The record as plain JSON-able dicts, with its `schema`."""
+        return {"schema": self.SCHEMA, **to_jsonable(self)}
+
+    @classmethod
+    def load(cls, path: str | Path) -> Any:
+        """Read a result file of this type; a file of another schema
+        or shape raises [`StudyError`][] naming the file and how to rebuild it."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StudyError(f"{path}: not a readable result ({exc}); {_REBUILD}") from None
+        return cls.from_data(data, path)
+
+    @classmethod
+    def from_data(cls, data: Any, path: str | Path) -> Any:
+        """The record in `data`, parsed JSON read from `path` (named in errors)."""
+        if not isinstance(data, dict) or data.get("schema") != cls.SCHEMA:
+            found = data.get("schema") if isinstance(data, dict) else None
+            raise StudyError(f"{path}: schema {found!r}, expected {cls.SCHEMA!r}; {_REBUILD}")
+        try:
+            return from_jsonable(cls, {k: v for k, v in data.items() if k != "schema"}, Path(path).name)
+        except (ValueError, TypeError) as exc:
+            raise StudyError(f"{exc}; {_REBUILD}") from None
+
+
 @dataclass(frozen=True)
-class LikelihoodComparison:
+class LikelihoodComparison(SchemaRecord):
     """The result of [`clusteremu.evaluation.study.compare_likelihoods`][].
 
     - `n_coverage_total`, `n_coverage_used`, `n_excluded`: coverage simulations, those usable
@@ -198,32 +232,6 @@ class LikelihoodComparison:
     nuts_check_indices: list[int]
     cases: dict[str, int]
     measurement: MeasurementStudy
-
-    def to_jsonable(self) -> dict[str, Any]:
-        """The record as plain JSON-able dicts, with its `schema`."""
-        return {"schema": self.SCHEMA, **to_jsonable(self)}
-
-    @classmethod
-    def load(cls, path: str | Path) -> LikelihoodComparison:
-        """Read a results file written by `analysis/08_inference.py`; a file of another schema
-        or shape raises [`StudyError`][] naming the file and how to rebuild it."""
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StudyError(f"{path}: not a readable likelihood comparison ({exc}); {_REBUILD}") from None
-        return cls.from_data(data, path)
-
-    @classmethod
-    def from_data(cls, data: Any, path: str | Path) -> LikelihoodComparison:
-        """The comparison in `data`, parsed JSON read from `path` (named in errors)."""
-        if not isinstance(data, dict) or data.get("schema") != cls.SCHEMA:
-            found = data.get("schema") if isinstance(data, dict) else None
-            raise StudyError(f"{path}: schema {found!r}, expected {cls.SCHEMA!r}; {_REBUILD}")
-        try:
-            return from_jsonable(cls, {k: v for k, v in data.items() if k != "schema"}, Path(path).name)
-        except (ValueError, TypeError) as exc:
-            raise StudyError(f"{exc}; {_REBUILD}") from None
 
 
 _REBUILD = "rebuild it with `make data`"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..evaluation.trust import ACCURACY_TARGETS
 from .claims import check_claims
-from .findings import inference_vars, reference_vars, verdict_vars
+from .findings import confirmation_vars, inference_vars, reference_vars, verdict_vars
 from .numbers import (
     build_info,
     campaign_vars,
@@ -34,7 +35,8 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
     `config` must read the profile sections the text quotes; `results` holds each step's
     result by name (`design_summary`, `validation`, `campaign`, `training`, `learned`,
     `flow`, `evaluation`, `truth`, `inference` (a
-    [`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison]), `reference`,
+    [`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison]), `confirmation`
+    (a [`ConfirmationStudy`][clusteremu.evaluation.confirmation.ConfirmationStudy]), `reference`,
     `learning_curve`, `costs`). Raises [`ClaimError`][clusteremu.paper.claims.ClaimError] if a
     claim is false and the profile says `manuscript.claims: fail`.
     """
@@ -43,6 +45,7 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
     return {
         "build": {**build_info(config), "claims": claims},
         "lv": {"i68": 68, "i90": 90, "i95": 95, "alpha": 5, "p99": 99},
+        "crit": {"acc68": f"{ACCURACY_TARGETS[0]:g}", "acc95": f"{ACCURACY_TARGETS[1]:g}"},
         "design": design_vars(results["design_summary"]),
         "sim": simulation_vars(config),
         "val": validation_vars(results["validation"]),
@@ -54,5 +57,6 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
         "ref": reference_vars(config, results["reference"]),
         "lc": learning_curve_vars(results["learning_curve"]),
         "costs": costs,
-        "verdict": verdict_vars(results["inference"], results["truth"], costs),
+        "conf": confirmation_vars(results["confirmation"]),
+        "verdict": verdict_vars(results["inference"], results["truth"], costs, results["confirmation"]),
     }

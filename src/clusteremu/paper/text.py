@@ -39,6 +39,7 @@ CHECK_TEXT = {
     "quarters": "the coverage by quarter",
     "sbc": "the SBC test",
     "tarp": "the TARP test",
+    "calibration": "the calibration tests on the confirmation set",
 }
 
 

@@ -1,0 +1,204 @@
+"""The confirmation: the chosen likelihood judged once on fresh simulations, with intervals and power.
+
+The protocol of the study has two held-out sets drawn from the prior. The *selection set*
+(the coverage set of `analysis/07_coverage_sims.py`) is where the likelihoods are compared
+and one is recommended ([`clusteremu.evaluation.coverage.recommend`][]). The *confirmation
+set* (`analysis/17_confirmation_sims.py`: new seeds, at least a thousand draws) is
+simulated and read once, after that choice, and never used to tune anything; the
+reported answer comes from it.
+
+On the confirmation set, for every likelihood and parameter, [`confirm`][] reports
+
+- the coverage of the central 68% and 95% intervals with a Wilson score interval
+  ([`wilson_interval`][]), and the smallest under-coverage the set detects with the
+  stated power ([`detectable_shortfall`][]): a pass means "no worse than this";
+- the coverage in each quarter of the Q0 range, with its Wilson interval;
+- an exact binomial test of every coverage (global and per quarter, both levels) and the
+  SBC uniformity test, decided together by Holm's step-down procedure at the stated
+  family-wise error rate ([`holm`][]): with some twenty tests, a calibrated likelihood
+  would fail a "within two standard errors" rule somewhere about two times in three;
+- TARP, shown but not counted as evidence: on this study's sets it passes every
+  likelihood, including ones SBC rejects, so it has not been shown to discriminate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy import stats
+
+from .reports import CalibrationReport, SchemaRecord
+
+__all__ = [
+    "ConfirmationStudy",
+    "IntervalCoverage",
+    "LikelihoodConfirmation",
+    "ParameterConfirmation",
+    "confirm",
+    "detectable_shortfall",
+    "holm",
+    "wilson_interval",
+]
+
+LEVELS = (0.68, 0.95)
+
+
+def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion k/n (Wilson 1927); (nan, nan) for n = 0."""
+    if n == 0:
+        return math.nan, math.nan
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def detectable_shortfall(level: float, n: int, alpha: float, power: float) -> float:
+    """The smallest under-coverage delta that a two-sided exact binomial test at `alpha` on `n`
+    cases detects with probability `power`, for a nominal `level`: the true coverage
+    `level - delta` is rejected at least that often (found by bisection on the exact power)."""
+    k = np.arange(n + 1)
+    pmf0 = stats.binom.pmf(k, n, level)
+    # Exact two-sided test by the minimum-likelihood rule: reject the counts whose null
+    # probability, summed with every count no likelier, stays below alpha.
+    order = np.argsort(pmf0)
+    reject = np.zeros(n + 1, bool)
+    reject[order[np.cumsum(pmf0[order]) <= alpha]] = True
+    low = k[reject & (k < n * level)]
+    if not low.size:
+        return math.nan
+    cut = low.max()  # the largest count still rejected below the nominal level
+
+    def power_at(delta: float) -> float:
+        return float(stats.binom.cdf(cut, n, level - delta))
+
+    lo, hi = 0.0, level
+    if power_at(hi) < power:
+        return math.nan
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if power_at(mid) < power else (lo, mid)
+    return hi
+
+
+def holm(p_values: dict[str, float], alpha: float) -> list[str]:
+    """The tests Holm's step-down procedure rejects at family-wise error rate `alpha`, in order."""
+    ranked = sorted(p_values.items(), key=lambda kv: kv[1])
+    rejected = []
+    for i, (name, p) in enumerate(ranked):
+        if p > alpha / (len(ranked) - i):
+            break
+        rejected.append(name)
+    return rejected
+
+
+@dataclass(frozen=True)
+class IntervalCoverage:
+    """Coverage of the central interval at `level` by `n` cases: the fraction `coverage`, its
+    Wilson 95% interval [`lo`, `hi`], and the exact binomial test's p-value against `level`."""
+
+    level: float
+    n: int
+    coverage: float
+    lo: float
+    hi: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class ParameterConfirmation:
+    """One parameter on the confirmation set: global coverage at 68% and 95% (`coverage`), the
+    smallest detectable under-coverage at each level (`shortfall`), the coverage in each Q0
+    quarter (`quarters`, both levels), the SBC p-value, the standardized error's mean and
+    sd, and the median contraction."""
+
+    coverage: list[IntervalCoverage]
+    shortfall: list[float]
+    quarters: list[list[IntervalCoverage]]
+    sbc_p: float
+    z_bias_mean: float
+    z_bias_sd: float
+    contraction_median: float
+
+
+@dataclass(frozen=True)
+class LikelihoodConfirmation:
+    """One likelihood on the confirmation set: both parameters, the tests Holm rejects
+    (`rejected`, by name), and TARP's verdict (`tarp_inside_band`, shown, not counted)."""
+
+    q0: ParameterConfirmation
+    a_au: ParameterConfirmation
+    rejected: list[str]
+    tarp_inside_band: bool
+
+    def parameter(self, name: str) -> ParameterConfirmation:
+        """The confirmation of parameter `name` (`"q0"` or `"a_au"`)."""
+        return {"q0": self.q0, "a_au": self.a_au}[name]
+
+    def calibrated(self, name: str) -> bool:
+        """No test of parameter `name` rejected (the family-wise decision)."""
+        return not any(r.startswith(f"{name}:") for r in self.rejected)
+
+
+@dataclass(frozen=True)
+class ConfirmationStudy(SchemaRecord):
+    """The confirmation set's verdict: `n_total` simulations, `n_used` usable ones, the
+    likelihood chosen on the selection set (`recommended`), the family-wise `alpha` and
+    `power` of the report, and every likelihood's confirmation (`likelihoods`)."""
+
+    SCHEMA: ClassVar[str] = "clusteremu.confirmation/1"
+
+    n_total: int
+    n_used: int
+    recommended: str
+    alpha: float
+    power: float
+    likelihoods: dict[str, LikelihoodConfirmation]
+
+
+def _coverage(pit: np.ndarray, level: float) -> IntervalCoverage:
+    inside = np.abs(pit - 0.5) <= level / 2
+    k, n = int(inside.sum()), int(inside.size)
+    lo, hi = wilson_interval(k, n)
+    p = float(stats.binomtest(k, n, level).pvalue) if n else math.nan
+    return IntervalCoverage(level, n, k / n if n else math.nan, lo, hi, p)
+
+
+def confirm(
+    report: CalibrationReport, truth_q0: np.ndarray, edges: np.ndarray, *, alpha: float, power: float
+) -> LikelihoodConfirmation:
+    """The confirmation of one likelihood from its calibration report on the confirmation set.
+
+    `truth_q0` are the true Q0 values of the cases (in the report's order) and `edges` the
+    quarter edges of the Q0 range; `alpha` and `power` as in [`ConfirmationStudy`][].
+    """
+    per, tests = {}, {}
+    for name in ("q0", "a_au"):
+        r = report.parameter(name)
+        pit = np.asarray(r.pit)
+        quarters = []
+        for q, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+            sel = (truth_q0 >= lo) & ((truth_q0 <= hi) if q == len(edges) - 2 else (truth_q0 < hi))
+            quarters.append([_coverage(pit[sel], level) for level in LEVELS])
+        coverage = [_coverage(pit, level) for level in LEVELS]
+        for c in coverage:
+            tests[f"{name}: {round(100 * c.level)}% coverage"] = c.p_value
+        for q, cs in enumerate(quarters):
+            for c in cs:
+                tests[f"{name}: {round(100 * c.level)}% coverage, Q0 quarter {q + 1}"] = c.p_value
+        tests[f"{name}: SBC"] = r.sbc_chi2_p
+        per[name] = ParameterConfirmation(
+            coverage=coverage,
+            shortfall=[detectable_shortfall(level, len(pit), alpha, power) for level in LEVELS],
+            quarters=quarters,
+            sbc_p=r.sbc_chi2_p,
+            z_bias_mean=r.z_bias_mean,
+            z_bias_sd=r.z_bias_sd,
+            contraction_median=r.contraction_median,
+        )
+    tests = {k: v for k, v in tests.items() if not math.isnan(v)}
+    return LikelihoodConfirmation(**per, rejected=holm(tests, alpha), tarp_inside_band=bool(report.tarp.inside_band))
