@@ -174,7 +174,7 @@ def simulate_design(
             )
             bar.update(result.n_cached)
     print(
-        f"{result.n_simulated} simulated ({result.executor} executor), {result.n_cached} from the cache {cache_root}",
+        f"{result.n_simulated} simulated, {result.n_cached} from the cache {cache_root} ({result.executor} executor)",
         file=sys.stderr,
     )
     return result
