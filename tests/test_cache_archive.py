@@ -167,3 +167,14 @@ def test_archive_members_are_plain_reproducible_files(campaign, tmp_path):
     (tmp_path / "link.tar.gz").write_bytes(link.getvalue())
     with pytest.raises(ca.ArchiveError, match="not a regular file|no manifest.json"):
         ca.import_cache(tmp_path / "link.tar.gz", tmp_path / "dest")
+
+
+def test_an_archive_repacked_by_hand_with_its_folders_imports(campaign, tmp_path):
+    root, *_ = campaign
+    ca.export_cache(root, tmp_path / "a.tar.gz")
+    with tarfile.open(tmp_path / "a.tar.gz", "r:gz") as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    with tarfile.open(tmp_path / "repacked.tar.gz", "w:gz") as tar:
+        for path in sorted((tmp_path / "unpacked").iterdir()):
+            tar.add(path, arcname=path.name)  # adds the folders too, as `tar czf` does
+    assert ca.import_cache(tmp_path / "repacked.tar.gz", tmp_path / "dest")["added"] == 14

@@ -7,7 +7,8 @@ one cache are identical. `make cache-import FILE=...` reads the whole archive an
 before it writes anything, that
 
 - the members are exactly the manifest's files, regular files with cache paths only
-  (`<context>/context.json`, `<context>/<kk>/<key>.json`; nothing else, no `..`);
+  (`<context>/context.json`, `<context>/<kk>/<key>.json`; nothing else, no `..`, no link;
+  the cache's own folders may appear, as `tar` adds them);
 - each file has its manifest hash;
 - each entry is intact as the cache itself checks it (its content hash, its key is the
   hash of its inputs, it belongs to the context it lies in, whose `context.json` hashes to
@@ -40,6 +41,7 @@ __all__ = ["ArchiveError", "CacheScan", "export_cache", "import_cache", "main", 
 
 FORMAT = "clusteremu.sim-cache-archive/1"
 MANIFEST = "manifest.json"
+_FOLDER = re.compile(r"^[0-9a-f]{16}(?:/[0-9a-f]{2})?/?$")
 _PATH = re.compile(r"^(?P<ctx>[0-9a-f]{16})/(?:context\.json|(?P<kk>[0-9a-f]{2})/(?P<key>[0-9a-f]{64})\.json)$")
 
 
@@ -141,6 +143,8 @@ def _read_archive(archive: Path) -> tuple[bytes, dict[str, bytes], list[str]]:
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
+                if member.isdir() and _FOLDER.match(member.name):
+                    continue  # a folder of the cache (tar adds them when an archive is repacked by hand)
                 if not member.isreg():
                     problems.append(f"{member.name}: not a regular file")
                 elif member.name in files or (member.name == MANIFEST and manifest is not None):

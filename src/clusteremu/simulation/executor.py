@@ -152,7 +152,8 @@ def slurm_cluster(*, cores: int, memory: str, walltime: str, python: str, **job_
         walltime=walltime,
         python=python,
         job_script_prologue=prologue,
-        scheduler_options={"dashboard_address": None},
+        # The dashboard on a free port (`cluster.dashboard_link`): a login node often runs several.
+        scheduler_options=job_kwargs.pop("scheduler_options", {"dashboard_address": ":0"}),
         **job_kwargs,
     )
 
