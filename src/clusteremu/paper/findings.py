@@ -181,7 +181,8 @@ def scale_radius_sentence(inf: LikelihoodComparison) -> str:
 
 
 def _ci(c) -> str:
-    return f"{c.coverage:.2f} ({c.lo:.2f} to {c.hi:.2f})"
+    """A coverage with its Wilson 95% interval, e.g. "0.91 [0.73, 0.98]"."""
+    return f"{c.coverage:.2f} [{c.lo:.2f}, {c.hi:.2f}]"
 
 
 def verdict_vars(inf: LikelihoodComparison, truth: dict, costs: dict, conf: ConfirmationStudy) -> dict:
@@ -198,7 +199,12 @@ def verdict_vars(inf: LikelihoodComparison, truth: dict, costs: dict, conf: Conf
         else:
             per[p] = f"misses {listing([CHECK_TEXT[c] for c in a[p]['failed']])} for {PARAM_TEXT[p]}"
     both = a["q0"]["trusted"] and a["a_au"]["trusted"]
-    outcome = "meets every condition for both parameters" if both else f"{per['q0']} and {per['a_au']}"
+    if both:
+        outcome = "meets every condition for both parameters"
+    elif a["q0"]["failed"] == a["a_au"]["failed"]:
+        outcome = f"misses {listing([CHECK_TEXT[c] for c in a['q0']['failed']])} for both parameters"
+    else:
+        outcome = f"{per['q0']} and {per['a_au']}"
     answer = (
         "Yes, for both parameters"
         if both
@@ -215,10 +221,10 @@ def verdict_vars(inf: LikelihoodComparison, truth: dict, costs: dict, conf: Conf
     )
     abstract = (
         f"The likelihood chosen on the selection set, built on {model} ({name}), {outcome} when judged once on "
-        f"{conf.n_used} fresh simulations: its {95}% credible intervals cover the truth in "
-        f"{_ci(c.q0.coverage[1])} (for $Q_0$) and {_ci(c.a_au.coverage[1])} (for $a$) of the cases, its "
-        f"{68}% intervals in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}, with median contractions of "
-        f"{c.q0.contraction_median:.1f} and {c.a_au.contraction_median:.1f}."
+        f"{conf.n_used} fresh simulations: its {95}% credible intervals cover the truth of $Q_0$ in "
+        f"{_ci(c.q0.coverage[1])} of the cases and that of $a$ in {_ci(c.a_au.coverage[1])} (Wilson {95}% "
+        f"intervals), its {68}% intervals in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}, with median "
+        f"contractions of {c.q0.contraction_median:.1f} and {c.a_au.contraction_median:.1f}."
     )
     conclusions = (
         f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set ({name}, on "
