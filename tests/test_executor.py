@@ -27,6 +27,7 @@ distributed = pytest.importorskip("distributed")
 # Tiny, yet long enough per task (tens of ms) that a worker is killed with a task assigned.
 TINY = {"n_stars": 32, "n_steps": 2000, "n_energy_checks": 2, "t_end_yr": 100.0}
 BATCH = 4
+LIMIT = 180  # seconds a Dask run may take here before the test fails instead of hanging
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +61,13 @@ def assert_intact(root, n_rows):
 @pytest.mark.slow
 def test_smoke_campaign_has_the_same_bytes_locally_and_on_a_local_cluster(cfg, client, tmp_path):
     design = make_design(cfg)
-    on_dask = simulate_design(design, cfg, tmp_path / "dask", executor=ex.DaskExecutor(client))
+    on_dask = simulate_design(design, cfg, tmp_path / "dask", executor=ex.DaskExecutor(client, timeout=LIMIT))
     local = simulate_design(design, cfg, tmp_path / "local", executor=ex.LocalExecutor())
     assert on_dask.n_simulated == local.n_simulated == design.seed.size
     assert on_dask.csv() == local.csv(), "the executor is how, not what"
     hits = simulate_design(design, cfg, tmp_path / "dask", executor=ex.LocalExecutor())
     assert hits.n_simulated == 0 and hits.csv() == local.csv(), "entries written by Dask workers are local hits"
-    hits = simulate_design(design, cfg, tmp_path / "local", executor=ex.DaskExecutor(client))
+    hits = simulate_design(design, cfg, tmp_path / "local", executor=ex.DaskExecutor(client, timeout=LIMIT))
     assert hits.n_simulated == 0 and hits.csv() == local.csv(), "and the other way round"
 
 
@@ -95,7 +96,7 @@ def test_a_worker_killed_mid_campaign_loses_nothing(cfg, client, reference, tmp_
         cache_root=tmp_path / "cache",
         batch_size=BATCH,
         energy_error_max=1e-3,
-        executor=ex.DaskExecutor(client),
+        executor=ex.DaskExecutor(client, timeout=LIMIT),
         progress=kill_a_busy_worker,
     )
     assert killed and killed[0] not in client.run(os.getpid).values(), "the worker died (its nanny restarted it)"

@@ -73,13 +73,15 @@ class DaskExecutor:
     - `client`: a connected `distributed.Client`.
     - `retries`: resubmissions of a task that raised; a task whose worker died is rerun by
       the scheduler on another worker (up to `distributed.scheduler.allowed-failures` times).
+    - `timeout`: seconds the whole run may take before it fails (`None`: no limit).
     """
 
     name = "dask"
 
-    def __init__(self, client: Any, retries: int = 3):
+    def __init__(self, client: Any, retries: int = 3, timeout: float | None = None):
         self.client = client
         self.retries = int(retries)
+        self.timeout = timeout
 
     def backend(self) -> dict[str, str]:
         """The workers' backend; all workers must share one (else their entries would differ)."""
@@ -97,7 +99,7 @@ class DaskExecutor:
 
         futures = [self.client.submit(worker.run_task, task, retries=self.retries, pure=False) for task in tasks]
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, timeout=self.timeout):
                 progress(future.result())
         except BaseException:
             self.client.cancel(futures)
