@@ -166,9 +166,10 @@ def test_the_environment_chooses_the_executor(cfg, client, tmp_path, monkeypatch
     small = {**cfg.data, "simulation": {**cfg["simulation"], **TINY}}
     design = tiny_design(cfg, points=3)
     monkeypatch.setenv("CLUSTEREMU_DASK_SCHEDULER", client.scheduler.address)
-    on_dask = simulate_design(design, small, tmp_path / "cache")
+    monkeypatch.chdir(tmp_path)  # a relative cache folder, as make passes it; the workers run elsewhere
+    on_dask = simulate_design(design, small, "cache")
     monkeypatch.delenv("CLUSTEREMU_DASK_SCHEDULER")
-    local = simulate_design(design, small, tmp_path / "cache")
+    local = simulate_design(design, small, "cache")
     assert (on_dask.executor, on_dask.n_simulated, local.executor, local.n_simulated) == ("dask", 6, "local", 0)
     assert on_dask.counts["executor"] == "dask" and on_dask.csv() == local.csv()
 

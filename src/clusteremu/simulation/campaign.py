@@ -121,7 +121,7 @@ def run_campaign(
         SimulationTask(
             settings,
             cache.device_batch_size,
-            str(cache.root),
+            str(cache.root.resolve()),  # workers may run in another folder (a SLURM job)
             cache.context,
             *(tuple(v) for v in zip(*(inputs[i] for i in missing[start : start + batch_size]), strict=True)),
         )
