@@ -13,7 +13,7 @@ __all__ = ["confirmation_table"]
 
 
 def _ci(c: IntervalCoverage) -> str:
-    return f"{c.coverage:.3f} ({c.lo:.3f}–{c.hi:.3f})"
+    return f"{c.coverage:.2f} [{c.lo:.2f}, {c.hi:.2f}]"
 
 
 def confirmation_table(study: ConfirmationStudy) -> str:

@@ -268,8 +268,8 @@ def confirmation_vars(conf: ConfirmationStudy) -> dict:
     calibrated = [n for n, j in conf.likelihoods.items() if j.calibrated("q0") and j.calibrated("a_au")]
     tarp = [n for n, j in conf.likelihoods.items() if j.tarp_inside_band]
     out["sentence"] = (
-        f"{upper_first(word(len(calibrated)))} of the {word(len(conf.likelihoods))} likelihoods pass every "
-        "calibration test for both parameters"
+        f"{upper_first(word(len(calibrated)))} of the {word(len(conf.likelihoods))} likelihoods "
+        f"{'passes' if len(calibrated) == 1 else 'pass'} every calibration test for both parameters"
         + (f" ({listing([LIKELIHOOD_NAMES[n] for n in calibrated])})" if calibrated else "")
         + f". TARP's curve stays inside its band for {word(len(tarp))} of them, which is why it is shown but not "
         "counted."
