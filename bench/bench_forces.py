@@ -28,15 +28,14 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
+from bench_simulator import ours_call, rebound_call, with_steps
 from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from timing import best_of
 
 from clusteremu.config import load_config
 from clusteremu.simulation.integrate import accelerations
-from clusteremu.simulation.rebound import rebound_leapfrog
-from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
-from clusteremu.simulation.validation import cluster_state
+from clusteremu.simulation.simulate import SimulationSettings
 from clusteremu.units import G
 
 SIZES = (50, 100, 200, 400, 1000, 2000)
@@ -98,22 +97,6 @@ def leapfrog_call(kernel, settings, batch, steps):
     return lambda: f(*args)
 
 
-def simulation_call(settings, batch):
-    seeds, q0, a = np.arange(batch), np.full(batch, 1.0), np.full(batch, 100.0)
-    simulate_batch(seeds, q0, a, settings)  # compile
-    return lambda: simulate_batch(seeds, q0, a, settings)
-
-
-def rebound_call(settings):
-    masses, pos, vel, eps = cluster_state(1.0, 100.0, settings, seed=0)
-    return lambda: rebound_leapfrog(masses, pos, vel, eps, settings.dt_yr, settings.n_steps)
-
-
-def at(settings, n, steps):
-    s = {**settings.as_dict(), "n_stars": n, "n_steps": steps, "n_energy_checks": 1}
-    return SimulationSettings(**{**s, "t_end_yr": settings.dt_yr * steps})
-
-
 def main(args):
     config = load_config(f"analysis/config/{args.profile}.yaml", sections=("simulation", "campaign"))
     base, batch = SimulationSettings.from_config(config), config["campaign"]["batch_size"]
@@ -131,7 +114,7 @@ def main(args):
     sweep = {}
     for n in args.sweep:
         steps = max(10, int(args.pairs / (batch * n * n)))
-        s = at(base, n, steps)
+        s = with_steps(base, n_stars=n, n_steps=steps)
         per = batch * steps * n * (n - 1)
         rates = {t: per / best_of(leapfrog_call(_tiled(t), s, batch, steps), 3) for t in args.tiles}
         sweep[n] = rates
@@ -144,9 +127,9 @@ def main(args):
     print(head + "  ratio sim, lf current, lf tiled / REBOUND")
     for n in SIZES:
         steps = max(10, int(args.pairs / (batch * n * n)))
-        s = at(base, n, steps)
+        s = with_steps(base, n_stars=n, n_steps=steps)
         per = n * (n - 1) * steps
-        sim = batch * per / best_of(simulation_call(s, batch), 3)
+        sim = batch * per / best_of(ours_call(s, batch), 3)
         cur = batch * per / best_of(leapfrog_call(accelerations, s, batch, steps), 3)
         til = batch * per / best_of(leapfrog_call(_tiled(tile), s, batch, steps), 3)
         reb = per / best_of(rebound_call(s), 3)
