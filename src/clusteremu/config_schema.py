@@ -142,6 +142,18 @@ SCHEMA: dict[str, Spec] = {
         "max_epochs": Number("most passes over the training data", 1, 1_000_000, True),
         "patience_epochs": Number("stop after this many epochs without improvement", 1, 1_000_000, True),
         "batch_size": Number("minibatch size", 1, 1_000_000, True),
+        "members": Number(
+            "flows trained together from different initializations (the density is their mixture)", 1, 64, True
+        ),
+        "measurement_sd_max": {
+            "f_bound": Number(
+                "largest measurement sd of the bound fraction the flow is trained for (0: none)", 0.0, 0.5
+            ),
+            "sigma_v_kms": Number(
+                "largest measurement sd of sigma_v the flow is trained for (km/s; 0: none)", 0.0, 1e4
+            ),
+            "r_h_au": Number("largest measurement sd of r_h the flow is trained for (AU; 0: none)", 0.0, 1e6),
+        },
     },
     "baselines": {
         "seed": Number("seed of the Gaussian processes' optimizer restarts", 0, 2**32 - 1, True),

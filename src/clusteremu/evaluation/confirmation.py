@@ -24,20 +24,30 @@ On the confirmation set, for every likelihood and parameter, [`confirm`][] repor
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import stats
 
+from ..datasets.measurement import perturbed
+from ..datasets.splits import SplitData
+from ..datasets.table import OUTPUT_NAMES
+from ..inference.grid import grid_posterior
+from ..inference.model import LikelihoodModel
+from ..prior import ParameterBox
+from .coverage import calibration_report
 from .reports import CalibrationReport, SchemaRecord
 
 __all__ = [
     "ConfirmationStudy",
     "IntervalCoverage",
     "LikelihoodConfirmation",
+    "MeasuredConfirmation",
     "ParameterConfirmation",
     "confirm",
+    "confirmation_study",
     "detectable_shortfall",
     "holm",
     "wilson_interval",
@@ -145,12 +155,24 @@ class LikelihoodConfirmation:
 
 
 @dataclass(frozen=True)
+class MeasuredConfirmation:
+    """The recommended likelihood with measurement errors: the confirmation set's
+    observations perturbed by Gaussian errors of sds `sd` (f_bound; km/s; AU; kept
+    physical), the same sds in the likelihood, judged like the others (`result`)."""
+
+    likelihood: str
+    sd: list[float]
+    result: LikelihoodConfirmation
+
+
+@dataclass(frozen=True)
 class ConfirmationStudy(SchemaRecord):
     """The confirmation set's verdict: `n_total` simulations, `n_used` usable ones, the
     likelihood chosen on the selection set (`recommended`), the family-wise `alpha` and
-    `power` of the report, and every likelihood's confirmation (`likelihoods`)."""
+    `power` of the report, every likelihood's confirmation (`likelihoods`) and the
+    recommended one's with measurement errors (`measurement`)."""
 
-    SCHEMA: ClassVar[str] = "clusteremu.confirmation/1"
+    SCHEMA: ClassVar[str] = "clusteremu.confirmation/2"
 
     n_total: int
     n_used: int
@@ -158,6 +180,7 @@ class ConfirmationStudy(SchemaRecord):
     alpha: float
     power: float
     likelihoods: dict[str, LikelihoodConfirmation]
+    measurement: MeasuredConfirmation
 
 
 def _coverage(pit: np.ndarray, level: float) -> IntervalCoverage:
@@ -202,3 +225,33 @@ def confirm(
         )
     tests = {k: v for k, v in tests.items() if not math.isnan(v)}
     return LikelihoodConfirmation(**per, rejected=holm(tests, alpha), tarp_inside_band=bool(report.tarp.inside_band))
+
+
+def confirmation_study(
+    family: dict[str, LikelihoodModel],
+    measured: LikelihoodModel,
+    held: SplitData,
+    n_total: int,
+    recommended: str,
+    box: ParameterBox,
+    settings: Mapping[str, Any],
+) -> ConfirmationStudy:
+    """The whole confirmation: every likelihood of `family` on the usable confirmation
+    simulations `held` (of `n_total`), then `measured`, the recommended likelihood with the
+    measurement sds of `settings["measurement_sd"]`, on the observations perturbed by them.
+
+    `settings` holds the profile's `grid_points` (exact grid posteriors, cells per axis) and
+    `measurement_sd` (section `inference`) and `seed`, `alpha` and `power` (section
+    `confirmation`); the seed draws the measurement errors and TARP's reference points.
+    """
+    edges, seed = box.quarter_edges("q0"), settings["seed"]
+    alpha, power = settings["alpha"], settings["power"]
+
+    def judge(like: LikelihoodModel, obs: np.ndarray) -> LikelihoodConfirmation:
+        report = calibration_report(grid_posterior(like, obs, n_grid=settings["grid_points"]), held.x, box, seed=seed)
+        return confirm(report, held.x[:, 0], edges, alpha=alpha, power=power)
+
+    sd = np.array([settings["measurement_sd"][k] for k in OUTPUT_NAMES])
+    judged = {name: judge(like, held.y) for name, like in family.items()}
+    noisy = MeasuredConfirmation(recommended, sd.tolist(), judge(measured, perturbed(held.y, sd, seed)))
+    return ConfirmationStudy(n_total, int(len(held.y)), recommended, alpha, power, judged, noisy)

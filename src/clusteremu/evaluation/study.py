@@ -24,6 +24,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from ..datasets.measurement import perturbed
 from ..datasets.splits import SplitData
 from ..datasets.table import OUTPUT_NAMES
 from ..inference.grid import GridPosterior, grid_posterior
@@ -33,15 +34,7 @@ from ..prior import ParameterBox
 from .coverage import LEVELS, calibration_report, calibration_study, recommend, representative_cases
 from .reports import LikelihoodComparison, MeasurementStudy, NutsCheck, from_jsonable
 
-__all__ = ["compare_likelihoods", "perturbed"]
-
-
-def perturbed(obs: np.ndarray, sd: np.ndarray, seed: int) -> np.ndarray:
-    """Observations with Gaussian measurement errors, kept physical (f in [0, 1], sizes > 0)."""
-    noisy = obs + np.random.default_rng(seed).normal(size=obs.shape) * sd
-    noisy[:, 0] = np.clip(noisy[:, 0], 0.0, 1.0)
-    noisy[:, 1:] = np.maximum(noisy[:, 1:], 1e-3 * obs[:, 1:])
-    return noisy
+__all__ = ["compare_likelihoods"]
 
 
 def _nuts_rows(like, obs, grid: GridPosterior, indices, sampler, keys) -> tuple[list[NutsCheck], list[float]]:

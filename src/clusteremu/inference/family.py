@@ -42,7 +42,7 @@ def _build(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd) -> Likeliho
     elif entry.model == "learned":
         like = LearnedLikelihood(models["learned"], obs_sd)
     else:
-        like = FlowLikelihoodModel(models["flow"])
+        like = FlowLikelihoodModel(models["flow"], obs_sd)
     return Selected(like, models["learned"].selection) if entry.selection else like
 
 
