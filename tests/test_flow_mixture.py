@@ -44,7 +44,7 @@ def test_the_mixture_is_the_mean_of_its_members_densities(noisy_flow):
     c = flow.condition(theta, sd)
     members = []
     for m in range(2):
-        single = jax.tree_util.tree_map(lambda x: x[m] if eqx.is_array(x) else x, flow.flow)
+        single = jax.tree_util.tree_map(lambda x, m=m: x[m] if eqx.is_array(x) else x, flow.flow)
         members.append(np.asarray(eqx.filter_vmap(lambda a, b, f=single: f.log_prob(a, condition=b))(u, c)))
     expected = np.logaddexp(*members) - np.log(2) - np.sum(np.log(np.asarray(flow.z_std)))
     np.testing.assert_allclose(np.asarray(flow.log_prob_z(flow.transform.forward(y), theta, sd)), expected, atol=1e-9)
