@@ -49,11 +49,12 @@ def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     inf, cfg = config["inference"], config["confirmation"]
     em, learned, flow = Emulator.load(args.model), load_learned(args.learned), load_flow(args.flow)
-    family = likelihood_family(em, learned, GPEmulator.load(args.gp), flow)
+    gp = GPEmulator.load(args.gp)
+    family = likelihood_family(em, learned, gp, flow)
     cols = read_dataset(args.confirmation_sims)
     chosen = LikelihoodComparison.load(args.inference).recommended
     sd = np.array([inf["measurement_sd"][k] for k in OUTPUT_NAMES])
-    measured = likelihood_family(em, learned, None, flow, sd)[chosen]
+    measured = likelihood_family(em, learned, gp, flow, sd)[chosen]
     settings = {**cfg, "grid_points": inf["grid_points"], "measurement_sd": inf["measurement_sd"]}
     study = confirmation_study(
         family, measured, usable_rows(cols), int(len(cols["point"])), chosen, em.domain, settings

@@ -178,6 +178,17 @@ SCHEMA: dict[str, Spec] = {
             "r_h_au": Number("measurement sd of r_h (AU) in the repeated coverage study", 0.0, 1e6),
         },
     },
+    "development": {
+        "seed": Number(
+            "seed of the development set's (Q0, a) and simulations (the first confirmation set, retired after it "
+            "found a's over-confidence); differs from every other seed",
+            0,
+            2**32 - 1,
+            True,
+        ),
+        "n_sims": Number("prior draws simulated for the diagnosis of the flow", 4, 1_000_000, True),
+        "grid_points": Number("grid cells per parameter axis of the diagnosis' posteriors", 10, 2000, True),
+    },
     "confirmation": {
         "seed": Number(
             "seed of the confirmation set's (Q0, a) and simulations; differs from every other seed", 0, 2**32 - 1, True
@@ -196,6 +207,7 @@ SCHEMA: dict[str, Spec] = {
     "learning_curve": {
         "seed": Number("seed of the nested subsets of training design points", 0, 2**32 - 1, True),
         "n_subsets": Number("nested subsets: 1/n, 2/n, ... n/n of the training design points", 1, 20, True),
+        "replicates": Number("replicates per subset size (subset order and flow seed): the error bars", 1, 50, True),
     },
     "reference": {
         "seed": Number("seed of the reference posteriors' simulations", 0, 2**32 - 1, True),

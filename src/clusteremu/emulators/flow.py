@@ -33,6 +33,7 @@ The bound fraction is discrete (k / N); the flow is the density of its dequantiz
 
 from __future__ import annotations
 
+import dataclasses
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,14 @@ class ConditionalFlow(eqx.Module):
         `(n, rows, 3)`.
         """
         return _sample(self, jnp.asarray(theta, float), key, n, sd)
+
+    def member(self, m: int) -> ConditionalFlow:
+        """Member `m` of the mixture alone, as a one-member [`ConditionalFlow`][]."""
+        if not 0 <= m < self.architecture.members:
+            raise ValueError(f"member {m} of a mixture of {self.architecture.members}")
+        one = jax.tree_util.tree_map(lambda x: x[m : m + 1] if eqx.is_array(x) else x, self.flow)
+        arch = dataclasses.replace(self.architecture, members=1)
+        return eqx.tree_at(lambda f: f.flow, dataclasses.replace(self, architecture=arch), one)
 
     def in_domain(self, theta: Float[np.ndarray, "rows 2"]) -> np.ndarray:
         """Whether each row (Q0, a) lies in the training domain."""

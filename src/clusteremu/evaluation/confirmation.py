@@ -34,7 +34,7 @@ from scipy import stats
 from ..datasets.measurement import perturbed
 from ..datasets.splits import SplitData
 from ..datasets.table import OUTPUT_NAMES
-from ..inference.grid import grid_posterior
+from ..inference.grid import grid_posterior, grid_posteriors
 from ..inference.model import LikelihoodModel
 from ..prior import ParameterBox
 from .coverage import calibration_report
@@ -247,11 +247,12 @@ def confirmation_study(
     edges, seed = box.quarter_edges("q0"), settings["seed"]
     alpha, power = settings["alpha"], settings["power"]
 
-    def judge(like: LikelihoodModel, obs: np.ndarray) -> LikelihoodConfirmation:
-        report = calibration_report(grid_posterior(like, obs, n_grid=settings["grid_points"]), held.x, box, seed=seed)
+    def judge(grid) -> LikelihoodConfirmation:
+        report = calibration_report(grid, held.x, box, seed=seed)
         return confirm(report, held.x[:, 0], edges, alpha=alpha, power=power)
 
-    sd = np.array([settings["measurement_sd"][k] for k in OUTPUT_NAMES])
-    judged = {name: judge(like, held.y) for name, like in family.items()}
-    noisy = MeasuredConfirmation(recommended, sd.tolist(), judge(measured, perturbed(held.y, sd, seed)))
+    n_grid, sd = settings["grid_points"], np.array([settings["measurement_sd"][k] for k in OUTPUT_NAMES])
+    judged = {name: judge(g) for name, g in grid_posteriors(family, held.y, n_grid=n_grid).items()}
+    noisy = judge(grid_posterior(measured, perturbed(held.y, sd, seed), n_grid=n_grid))
+    noisy = MeasuredConfirmation(recommended, sd.tolist(), noisy)
     return ConfirmationStudy(n_total, int(len(held.y)), recommended, alpha, power, judged, noisy)

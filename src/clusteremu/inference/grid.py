@@ -7,16 +7,25 @@ study cheap (hundreds of observations share one evaluation of the forward model)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import Float
 
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
-from .model import LikelihoodModel
+from .model import LikelihoodModel, Selected
 
-__all__ = ["GridPosterior", "grid_posterior", "posterior_on_grid"]
+__all__ = [
+    "GridPosterior",
+    "grid_log_likelihood",
+    "grid_posterior",
+    "grid_posteriors",
+    "posterior_from_log_likelihood",
+    "posterior_on_grid",
+]
 
 
 @dataclass(frozen=True)
@@ -97,17 +106,59 @@ def posterior_on_grid(
     The forward model is evaluated once on the grid (`prepare`); each observation then
     costs only the log densities.
     """
+    return posterior_from_log_likelihood(grid_log_likelihood(like, obs, q0, a_au, chunk=chunk), q0, a_au)
+
+
+def grid_log_likelihood(
+    like: LikelihoodModel, obs: np.ndarray, q0: np.ndarray, a_au: np.ndarray, *, chunk: int = 64
+) -> Float[np.ndarray, "obs cells"]:
+    """log p(obs | theta) at every cell centre of `q0` x `a_au` (cells in `q0`-major order)."""
     theta = np.stack(np.meshgrid(q0, a_au, indexing="ij"), axis=-1).reshape(-1, 2)
     prepared = _prepare(like, jnp.asarray(theta))
-    dens = []
     obs = np.atleast_2d(obs)
+    parts = [np.array(_log_prob(like, jnp.asarray(obs[s : s + chunk]), prepared)) for s in range(0, len(obs), chunk)]
+    return np.concatenate(parts)
+
+
+def posterior_from_log_likelihood(
+    log_like: Float[np.ndarray, "obs cells"], q0: np.ndarray, a_au: np.ndarray
+) -> GridPosterior:
+    """The uniform-prior posteriors of log-likelihoods on the grid `q0` x `a_au`, normalized by the midpoint rule."""
+    log_post = log_like - log_like.max(axis=1, keepdims=True)
+    p = np.exp(log_post)
     cell = (q0[1] - q0[0]) * (a_au[1] - a_au[0])
+    dens = p / (p.sum(axis=1, keepdims=True) * cell)
+    return GridPosterior(np.asarray(q0), np.asarray(a_au), dens.reshape(len(log_like), len(q0), len(a_au)))
+
+
+def grid_posteriors(
+    family: Mapping[str, LikelihoodModel], obs: np.ndarray, n_grid: int = 160, chunk: int = 64
+) -> dict[str, GridPosterior]:
+    """[`grid_posterior`][] of every likelihood of `family`, on the same observations.
+
+    A likelihood conditioned on usability ([`Selected`][clusteremu.inference.model.Selected])
+    shares its inner likelihood with the unconditioned one when the family holds the same
+    object for both (as [`clusteremu.inference.family.likelihood_family`][] builds it): that
+    inner likelihood, the costly part for the flow, is evaluated once and the selection term
+    added, which is exactly what evaluating each separately computes.
+    """
+    names = list(family)
+    box = family[names[0]].domain
+    q0, a_au = box.grid(n_grid)
+    theta = jnp.asarray(np.stack(np.meshgrid(q0, a_au, indexing="ij"), axis=-1).reshape(-1, 2))
+    inner = {name: like.inner if isinstance(like, Selected) else like for name, like in family.items()}
+    bases = list({id(b): b for b in inner.values()}.values())
+    prepared = {id(b): _prepare(b, theta) for b in bases}
+    selection = {n: _prepare(like, theta)[1] for n, like in family.items() if isinstance(like, Selected)}
+    obs = np.atleast_2d(obs)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
     for start in range(0, len(obs), chunk):
-        lp = np.array(_log_prob(like, jnp.asarray(obs[start : start + chunk]), prepared))
-        lp -= lp.max(axis=1, keepdims=True)
-        p = np.exp(lp)
-        dens.append(p / (p.sum(axis=1, keepdims=True) * cell))
-    return GridPosterior(np.asarray(q0), np.asarray(a_au), np.concatenate(dens).reshape(len(obs), len(q0), len(a_au)))
+        rows = jnp.asarray(obs[start : start + chunk])
+        lp = {id(b): np.array(_log_prob(b, rows, prepared[id(b)])) for b in bases}
+        for name in names:
+            log_like = lp[id(inner[name])] + (np.asarray(selection[name])[None, :] if name in selection else 0.0)
+            parts[name].append(posterior_from_log_likelihood(log_like, q0, a_au).density)
+    return {name: GridPosterior(np.asarray(q0), np.asarray(a_au), np.concatenate(d)) for name, d in parts.items()}
 
 
 # Compiled once per likelihood structure and shape, not once per call.
