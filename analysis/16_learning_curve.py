@@ -1,7 +1,7 @@
 """Learning curve: how many simulations the flow needs, with the fitting noise of one flow as error bars.
 
 Reads:  the profile config (`--config`, sections `domain`, `simulation`, `flow`,
-        `development` (the grid of its posteriors) and `learning_curve`), the campaign
+        `inference` (the grid of its posteriors) and `learning_curve`), the campaign
         (`--dataset`), the truth set (`--truth`) and the selection (coverage) set
         (`--coverage-sims`).
 Writes: for nested subsets of the training design points and several replicates each, one
@@ -18,7 +18,7 @@ from clusteremu.evaluation.truth import truth_evaluation
 from clusteremu.repro.provenance import Run
 from clusteremu.repro.steps import declared_inputs, step_main
 
-CONFIG_SECTIONS = ("domain", "simulation", "flow", "development", "learning_curve")
+CONFIG_SECTIONS = ("domain", "simulation", "flow", "inference", "learning_curve")
 INPUTS = {
     "dataset": ("{data}/campaign.csv", "campaign dataset (CSV)"),
     "truth": ("{data}/truth_sims.csv", "truth-set dataset (CSV)"),

@@ -1,7 +1,7 @@
 """The flow's diagnosis: what made single flows' posteriors of a over-confident, and what the mixture changes.
 
-Reads:  the profile config (`--config`, sections `domain`, `simulation`, `flow` and
-        `development`), the campaign dataset (`--dataset`: a flow refitted to the raw bound
+Reads:  the profile config (`--config`, sections `domain`, `simulation`, `flow`, `inference`
+        (the grid) and `development`), the campaign dataset (`--dataset`: a flow refitted to the raw bound
         fraction), the development set (`--development-sims`), the flow mixture (`--flow`)
         and the learned-noise emulator's selection model (`--learned`).
 Writes: the diagnosis (`--results`, JSON, `clusteremu.evaluation.flow_diagnosis.FlowDiagnosis`)
@@ -27,7 +27,7 @@ from clusteremu.paper.diagnosis_table import diagnosis_table
 from clusteremu.repro.provenance import Run
 from clusteremu.repro.steps import declared_inputs, step_main
 
-CONFIG_SECTIONS = ("domain", "simulation", "flow", "development")
+CONFIG_SECTIONS = ("domain", "simulation", "flow", "inference", "development")
 INPUTS = {
     "dataset": ("{data}/campaign.csv", "campaign dataset (CSV)"),
     "development_sims": ("{data}/development_sims.csv", "development dataset (CSV)"),
@@ -50,7 +50,7 @@ def main(args):
     fit = dict(n_stars=config["simulation"]["n_stars"], settings=raw_settings, domain=flow.domain)
     raw, _ = fit_flow(t.x, t.y, v.x, v.y, **fit)
     held = usable_rows(read_dataset(args.development_sims))
-    grid = config["development"]["grid_points"]
+    grid = config["inference"]["grid_points"]
     result = diagnose(flow, raw, load_learned(args.learned).selection, held, grid_points=grid)
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"flow": settings.seed})
     run.write_json(args.results, result.to_jsonable())

@@ -153,7 +153,7 @@ def _cross_checks(data: Mapping[str, Any], errors: list[str]) -> None:
             f"simulation.min_bound_stars = {sim['min_bound_stars']!r}: must not exceed "
             f"simulation.n_stars = {sim['n_stars']!r}"
         )
-    sets = ("design", "truth", "inference", "reference", "development", "confirmation")
+    sets = ("design", "truth", "inference", "reference", "development", "confirmation", "misspecification")
     for fresh in ("development", "confirmation"):
         for other in sets:
             if other != fresh and data[other]["seed"] == data[fresh]["seed"]:

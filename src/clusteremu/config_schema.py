@@ -89,7 +89,10 @@ SCHEMA: dict[str, Spec] = {
     },
     "simulation": {
         "n_stars": Number("number of stars N per cluster", 2, 100_000, True),
-        "mass_function": Choice("stellar masses", ("equal", "kroupa2001")),
+        "mass_function": Choice(
+            "stellar masses: equal, Kroupa (2001), or Kroupa (2001) rescaled to the equal-mass total",
+            ("equal", "kroupa2001", "kroupa2001-same-mass"),
+        ),
         "star_mass_msun": Number("mass of every star when mass_function is equal (Msun)", 1e-3, 1e3),
         "kroupa_min_msun": Number("lower mass limit of the Kroupa IMF (Msun)", 0.01, 0.49),
         "kroupa_max_msun": Number("upper mass limit of the Kroupa IMF (Msun)", 0.51, 300.0),
@@ -187,7 +190,6 @@ SCHEMA: dict[str, Spec] = {
             True,
         ),
         "n_sims": Number("prior draws simulated for the diagnosis of the flow", 4, 1_000_000, True),
-        "grid_points": Number("grid cells per parameter axis of the diagnosis' posteriors", 10, 2000, True),
     },
     "confirmation": {
         "seed": Number(
@@ -203,6 +205,12 @@ SCHEMA: dict[str, Spec] = {
             "family-wise error rate of the confirmation's calibration decision (Holm over its tests)", 1e-4, 0.5
         ),
         "power": Number("power at which the smallest detectable under-coverage is reported", 0.5, 0.999),
+    },
+    "misspecification": {
+        "seed": Number("seed of the misspecified clusters (variant k uses seed + k)", 0, 2**32 - 16, True),
+        "n_sims": Number("clusters simulated per misspecified variant", 2, 1_000_000, True),
+        "binary_fraction": Number("fraction of stars in unresolved binaries (the binaries variant)", 0.0, 1.0),
+        "binary_sigma_kms": Number("1-D velocity dispersion of the binaries' orbital motion (km/s)", 0.0, 1e3),
     },
     "learning_curve": {
         "seed": Number("seed of the nested subsets of training design points", 0, 2**32 - 1, True),

@@ -80,7 +80,7 @@ def learning_curve(
     data: EmulatorData, truth: SplitData, held: SplitData, config: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Every point of the curve, from a profile's sections `domain`, `simulation`, `flow`,
-    `development` (`grid_points`) and `learning_curve`: `n_subsets` nested fractions x
+    `inference` (`grid_points`) and `learning_curve`: `n_subsets` nested fractions x
     `replicates` replicates, replicate r using subset order and flow seed `seed + r`."""
     lc, box = config["learning_curve"], ParameterBox.from_domain(config["domain"])
     settings, n_stars = FlowSettings.from_config(config), config["simulation"]["n_stars"]
@@ -90,7 +90,7 @@ def learning_curve(
         for k in range(lc["n_subsets"]):
             fraction = (k + 1) / lc["n_subsets"]
             subset = data.fewer_training_points(fraction, seed=seed)
-            grid = config["development"]["grid_points"]
+            grid = config["inference"]["grid_points"]
             point = learning_point(subset, settings, box, n_stars, truth, held, grid_points=grid, seed=seed)
             rows.append(point | {"fraction": fraction, "replicate": r})
     return rows
