@@ -1,10 +1,12 @@
 """Wall time of each `clusteremu` command as a user runs it: a new process, the wall clock.
 
-For each command: the cold call (an empty persistent compilation cache, as on a new
-machine or after a JAX upgrade) and warm calls (the same cache, as every later call);
-warm is the median of `--repeats` calls. Also the start-up budget of `--help` and of a
-refused argument, neither of which imports JAX. The cache lives in a temporary folder
-here (`CLUSTEREMU_JAX_CACHE`), so the user's own cache is neither used nor changed.
+For each command: the cold call (an empty cache, as on a new machine, after a JAX
+upgrade or an edit of the package) and warm calls (the same cache, as every later call);
+warm is the median of `--repeats` calls. Also the floor every computing call pays, a
+process that only imports JAX, and the start-up budget of `--help` and of a refused
+argument, neither of which imports JAX. The cache (the stored programs of `predict` and
+`infer`, `clusteremu.cli.programs`) lives in a temporary folder here
+(`CLUSTEREMU_JAX_CACHE`), so the user's own cache is neither used nor changed.
 
 Targets (issue 21): warm `predict` <= 1.5 s, `infer` (grid) <= 2 s, `infer --method nuts` <= 5 s.
 
@@ -45,10 +47,23 @@ def call(argv: list[str], profile: str, cache: Path) -> float:
     return seconds
 
 
+def floor(repeats: int) -> list[float]:
+    """Wall times (s) of a Python process that only imports JAX."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import jax"], check=True)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def main(args) -> None:
     load = os.getloadavg()[0]
     print(f"clusteremu as a user runs it (profile {args.profile}, {os.cpu_count()} CPUs, load average {load:.1f})")
     print(f"{'command':22s} {'cold s':>8s} {'warm s':>8s}  warm range   target")
+    jax_only = floor(args.repeats)
+    spread = f"{min(jax_only):.2f}-{max(jax_only):.2f}"
+    print(f"{'import jax (floor)':22s} {'':8s} {statistics.median(jax_only):8.2f}  {spread}")
     for name, argv in COMMANDS.items():
         if argv[0] == "infer" and not Path(f"data/{args.profile}/inference.json").exists():
             print(f"{name:22s} skipped: no data/{args.profile}/inference.json (make data PROFILE={args.profile})")
@@ -64,6 +79,7 @@ def main(args) -> None:
             f"{name:22s} {cold:8.2f} {statistics.median(warm):8.2f}  {min(warm):.2f}-{max(warm):.2f}    {verdict}",
             flush=True,
         )
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
