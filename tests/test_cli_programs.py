@@ -70,6 +70,7 @@ def test_a_second_call_runs_the_stored_programs(capsys, cache, root, data, monke
     assert [run(capsys, predict(root, data)), run(capsys, infer(root, data))] == first
 
 
+@pytest.mark.slow
 def test_stored_programs_run_in_a_new_process(cache, root, data):
     """A new process has registered no LAPACK kernel; NUTS's dense mass matrix calls one."""
     argv = [sys.executable, "-m", "clusteremu", *infer(root, data, "--method", "nuts")]
@@ -79,6 +80,7 @@ def test_stored_programs_run_in_a_new_process(cache, root, data):
     assert json.loads(outs[0].stdout) == json.loads(outs[1].stdout)
 
 
+@pytest.mark.slow
 def test_the_numbers_are_the_librarys(capsys, root, data, monkeypatch):
     monkeypatch.setenv("CLUSTEREMU_JAX_CACHE", "off")
     like = loaders.likelihood("learned+selection", data, None, None, "smoke")

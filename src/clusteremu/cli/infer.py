@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import checks, loaders, posteriors
+from . import checks, loaders
 from .checks import UsageError
 from .outputs import MODEL_CHECK, strict_json, write_posterior
 from .programs import load_or_build
@@ -164,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..inference.registry import LIKELIHOOD_NAMES
     from ..prior import PARAMETERS
+    from . import posteriors  # NumPy: not for --help and refusals
 
     def like():
         return loaders.likelihood(name, data, obs_sd, sigma, args.profile)

@@ -190,6 +190,8 @@ def start_jax(*, one_thread: bool = False, compilation_cache: bool = True) -> No
     from .. import _jaxconfig  # noqa: F401  (float64 before any array)
     from .programs import cache_folder
 
+    if not compilation_cache:  # without a folder JAX would still hash every program for it
+        jax.config.update("jax_enable_compilation_cache", False)
     folder = cache_folder() if compilation_cache else None
     if folder is not None and jax.config.jax_compilation_cache_dir is None:
         jax.config.update("jax_compilation_cache_dir", str(folder))

@@ -47,8 +47,9 @@ __all__ = ["Programs", "cache_folder", "load_or_build", "program_key", "remember
 
 #: Format of a stored entry; a change makes every older entry a miss.
 FORMAT = b"clusteremu.cli-programs/1"
-#: Files kept (the most recently used); a new entry beyond them removes the oldest.
-MAX_ENTRIES = 128
+#: Files kept (the most recently used; a NUTS sampler's executables are 5-8 MB); a new entry
+#: beyond them removes the oldest.
+MAX_ENTRIES = 64
 
 
 def cache_folder() -> Path | None:
