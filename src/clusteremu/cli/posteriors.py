@@ -38,15 +38,12 @@ def grid_programs(like, n_grid: int) -> Programs:
 
 def grid_posterior(programs: Programs, obs: np.ndarray):
     """The exact posterior of `obs` (3,) on the grid (uniform prior, normalized by the
-    midpoint rule), as [`GridPosterior`][clusteremu.inference.grid.GridPosterior]."""
-    from ..inference.grid import GridPosterior
+    midpoint rule), as [`GridPosterior`][clusteremu.inference.gridded.GridPosterior]."""
+    from ..inference.gridded import posterior_from_log_likelihood
 
     q0, a_au = programs.meta["q0"], programs.meta["a_au"]
     lp = np.array(programs("log_prob", _cells(q0, a_au), np.asarray(obs, float)[None]))
-    lp -= lp.max(axis=1, keepdims=True)
-    p = np.exp(lp)
-    cell = (q0[1] - q0[0]) * (a_au[1] - a_au[0])
-    return GridPosterior(q0, a_au, (p / (p.sum(axis=1, keepdims=True) * cell)).reshape(1, len(q0), len(a_au)))
+    return posterior_from_log_likelihood(lp, q0, a_au)
 
 
 def nuts_programs(like, chains: int, warmup: int, samples: int) -> Programs:

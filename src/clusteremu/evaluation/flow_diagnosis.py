@@ -32,7 +32,8 @@ from scipy.special import logsumexp
 from ..datasets.splits import SplitData
 from ..emulators.flow import ConditionalFlow
 from ..inference.flow_likelihood import FlowLikelihoodModel
-from ..inference.grid import GridPosterior, grid_log_likelihood, posterior_from_log_likelihood
+from ..inference.grid import grid_log_likelihood
+from ..inference.gridded import GridPosterior, posterior_from_log_likelihood
 from ..prior import PARAMETERS, ParameterBox
 from .coverage import calibration_study
 from .reports import SchemaRecord

@@ -25,7 +25,7 @@ import jax
 import numpy as np
 
 from ..datasets.splits import SplitData
-from ..inference.grid import GridPosterior
+from ..inference.gridded import GridPosterior
 from ..inference.model import LikelihoodModel
 from ..inference.model_check import DRAWS, posterior_predictive_check
 from ..prior import PARAMETERS, ParameterBox

@@ -45,7 +45,7 @@ from jaxtyping import Array, Float
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from ..prior import PARAMETERS
 from . import health
-from .grid import GridPosterior
+from .gridded import GridPosterior
 from .health import ESS_MIN, RHAT_MAX, continue_chains, nuts_healthy, nuts_settings
 from .model import LikelihoodModel, cluster_model
 from .nuts_stepwise import StepwiseNUTS
