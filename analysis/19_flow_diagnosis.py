@@ -4,8 +4,8 @@ Reads:  the profile config (`--config`, sections `domain`, `simulation`, `flow`,
         (the grid) and `development`), the campaign dataset (`--dataset`: a flow refitted to the raw bound
         fraction), the development set (`--development-sims`), the flow mixture (`--flow`)
         and the learned-noise emulator's selection model (`--learned`).
-Writes: the diagnosis (`--results`, JSON, `clusteremu.evaluation.flow_diagnosis.FlowDiagnosis`)
-        and its table (`--table`, Markdown).
+Writes: the diagnosis, with slices of the mixture through the domain (`--results`, JSON,
+        `clusteremu.evaluation.flow_diagnosis.FlowDiagnosis`) and its table (`--table`, Markdown).
 
 On the development set (the retired first confirmation set): each member of the mixture
 alone, the mixtures of its first k members and a single flow fitted to k / N without
@@ -51,7 +51,8 @@ def main(args):
     raw, _ = fit_flow(t.x, t.y, v.x, v.y, **fit)
     held = usable_rows(read_dataset(args.development_sims))
     grid = config["inference"]["grid_points"]
-    result = diagnose(flow, raw, load_learned(args.learned).selection, held, grid_points=grid)
+    selection = load_learned(args.learned).selection
+    result = diagnose(flow, raw, selection, held, t, grid_points=grid, seed=settings.seed)
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"flow": settings.seed})
     run.write_json(args.results, result.to_jsonable())
     run.write_text(args.table, diagnosis_table(result))

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy.special import logsumexp
@@ -42,6 +43,7 @@ __all__ = [
     "DiagnosisRow",
     "FlowDiagnosis",
     "diagnose",
+    "flow_slices",
     "lattice_contrast",
     "log_density_at_truth",
     "member_spread",
@@ -79,6 +81,7 @@ class FlowDiagnosis(SchemaRecord):
     rows: list[DiagnosisRow]
     spread: dict[str, float]
     lattice: dict[str, float]
+    slices: list[dict[str, Any]]
 
 
 def log_density_at_truth(grid: GridPosterior, truth: np.ndarray, box: ParameterBox) -> np.ndarray:
@@ -156,12 +159,49 @@ def lattice_contrast(flow: ConditionalFlow, held: SplitData) -> float:
     return float(np.mean(log_p(0.0) - 0.5 * (log_p(-0.5) + log_p(0.5))))
 
 
+def flow_slices(
+    flow: ConditionalFlow, train: SplitData, *, seed: int, n: int = 60, samples: int = 2000
+) -> list[dict[str, Any]]:
+    """Slices through the flow mixture: in Q0 at the middle of the a range and in a at the
+    middle of the Q0 range, `n` points each, the 2.5, 16, 50, 84 and 97.5th percentiles of
+    each summary from `samples` draws per point (from `seed`), with the training rows near
+    each cut (within a tenth of the other parameter's range)."""
+    box, quantiles = flow.domain, (2.5, 16.0, 50.0, 84.0, 97.5)
+    mid, span = (box.low + box.high) / 2, box.high - box.low
+    out = []
+    for k in range(2):
+        grid = np.linspace(box.low[k], box.high[k], n)
+        theta = np.tile(mid, (n, 1))
+        theta[:, k] = grid
+        y = np.asarray(flow.sample(theta, key=jax.random.key(seed + k), n=samples))  # samples, n, 3
+        near = np.abs(train.x[:, 1 - k] - mid[1 - k]) < 0.1 * span[1 - k]
+        out.append(
+            {
+                "axis": k,
+                "grid": grid.tolist(),
+                "quantiles": list(quantiles),
+                "values": np.percentile(y, quantiles, axis=0).tolist(),  # quantile, n, 3
+                "train_x": train.x[near, k].tolist(),
+                "train_y": train.y[near].tolist(),
+            }
+        )
+    return out
+
+
 def diagnose(
-    flow: ConditionalFlow, raw: ConditionalFlow, selection: Any, held: SplitData, *, grid_points: int
+    flow: ConditionalFlow,
+    raw: ConditionalFlow,
+    selection: Any,
+    held: SplitData,
+    train: SplitData,
+    *,
+    grid_points: int,
+    seed: int,
 ) -> FlowDiagnosis:
     """The whole diagnosis of the mixture `flow` (at least two members) and of `raw`, one flow
     fitted to the bound fraction without dequantization, on the usable development
-    simulations `held`, each with the selection factor `selection`, on a `grid_points` grid."""
+    simulations `held`, each with the selection factor `selection`, on a `grid_points` grid;
+    and the mixture's slices with the training rows `train` near them (draws from `seed`)."""
     if flow.architecture.members < 2:
         raise ValueError("the diagnosis compares a flow's members: the profile's flow.members must be at least 2")
     box = flow.domain
@@ -170,4 +210,5 @@ def diagnose(
     raw_grid = posterior_from_log_likelihood(_log_likelihood(raw, selection, held.y, q0, a_au), q0, a_au)
     rows.append(_row("one flow, bound fraction not dequantized", 1, raw_grid, held, box))
     lattice = {"raw": lattice_contrast(raw, held), "mixture": lattice_contrast(flow, held)}
-    return FlowDiagnosis(int(len(held.y)), grid_points, rows, spread, lattice)
+    slices = flow_slices(flow, train, seed=seed)
+    return FlowDiagnosis(int(len(held.y)), grid_points, rows, spread, lattice, slices)
