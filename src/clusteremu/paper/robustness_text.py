@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..emulators.flow_fit import CLEAN_FRACTION
 from ..evaluation.binomial import wilson_interval
 from ..evaluation.confirmation import ConfirmationStudy
 from ..evaluation.flow_diagnosis import FlowDiagnosis
@@ -22,7 +23,7 @@ from ..evaluation.robustness import TEMPERING
 from ..inference.model_check import FLAG_BELOW
 from .text import PARAM_TEXT, listing, word
 
-__all__ = ["diagnosis_vars", "measurement_vars", "misspecification_vars"]
+__all__ = ["diagnosis_vars", "flow_vars", "measurement_vars", "misspecification_vars"]
 
 
 def _ci(c) -> str:
@@ -118,3 +119,25 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy)
         f"{PARAM_TEXT[p]} {well[0].contraction[p]:.1f} to {well[-1].contraction[p]:.1f}" for p in ("q0", "a_au")
     )
     return out
+
+
+def flow_vars(config, flow: dict) -> dict:
+    """The flow mixture's architecture and training, as the text states them."""
+    f = config["flow"]
+    sd = f["measurement_sd_max"]
+    epochs = flow["epochs"]
+    return {
+        "members": word(f["members"]),
+        "members_n": f["members"],
+        "layers": word(f["flow_layers"]),
+        "knots": f["knots"],
+        "interval": f"{f['interval']:g}",
+        "width": f["nn_width"],
+        "batch": f["batch_size"],
+        "lr": f"{f['learning_rate']:g}",
+        "patience": f["patience_epochs"],
+        "epochs_range": f"{min(epochs)} to {max(epochs)}",
+        "sd_max": _sd_text([sd["f_bound"], sd["sigma_v_kms"], sd["r_h_au"]]),
+        "clean_percent": f"{100 * CLEAN_FRACTION:g}",
+        "n_stars_bin": f"{1 / config['simulation']['n_stars']:g}",
+    }
