@@ -3,8 +3,8 @@
 Reads:  the profile config (`--config`, sections `simulation`, `inference` and
         `misspecification`), the misspecified clusters (`--misspecified-sims`), the
         confirmation (`--confirmation`: the same numbers on the model's own physics), the
-        likelihood comparison (`--inference`: which likelihood is recommended) and the models
-        it needs (`--model`, `--learned`, `--gp`, `--flow`).
+        model check's null (`--check`), the likelihood comparison (`--inference`: which
+        likelihood is recommended) and the models it needs (`--model`, `--learned`, `--gp`, `--flow`).
 Writes: the study (`--results`, JSON, `clusteremu.evaluation.misspecification.MisspecificationStudy`)
         and its table (`--table`, Markdown).
 
@@ -15,6 +15,7 @@ posteriors' coverage.
 
 from clusteremu.config import load_config
 from clusteremu.datasets.table import read_dataset
+from clusteremu.evaluation.check_calibration import CheckCalibration
 from clusteremu.evaluation.confirmation import ConfirmationStudy
 from clusteremu.evaluation.misspecification import misspecification_study
 from clusteremu.evaluation.reports import LikelihoodComparison, StudyError
@@ -27,6 +28,7 @@ CONFIG_SECTIONS = ("simulation", "inference", "misspecification")
 INPUTS = {
     "misspecified_sims": ("{data}/misspecified_sims.csv", "misspecified clusters (CSV)"),
     "confirmation": ("{data}/confirmation.json", "the confirmation (JSON): the model's own physics"),
+    "check": ("{data}/model_check.json", "the model check's null (JSON)"),
     "inference": ("{data}/inference.json", "likelihood comparison (JSON): the recommended likelihood"),
     "model": ("{data}/emulator.eqx", "mean emulator file"),
     "learned": ("{data}/learned.eqx", "learned-noise emulator file"),
@@ -44,7 +46,9 @@ def main(args):
     recommended = LikelihoodComparison.load(args.inference).recommended
     like = load_likelihood(recommended, model_files(args))
     columns = read_dataset(args.misspecified_sims)
-    study = misspecification_study(like, recommended, columns, ConfirmationStudy.load(args.confirmation), config)
+    null = CheckCalibration.load(args.check).null_p
+    conf = ConfirmationStudy.load(args.confirmation)
+    study = misspecification_study(like, recommended, columns, conf, config, null)
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"misspecification": study.seed})
     run.write_json(args.results, study.to_jsonable())
     run.write_text(args.table, misspecification_table(study))

@@ -232,10 +232,13 @@ EMULATOR_DOWNSTREAM = {"06_evaluate_emulator", "figures/loss_curves"} | TEST_SPL
                 "18_confirmation",
                 "15_reference_posteriors",
                 "16_learning_curve",
+                "19_flow_diagnosis",
+                "21_misspecification",
                 "80_costs",
                 "90_variables",
                 "figures/reference",
                 "figures/learning_curve",
+                "figures/flow_slices",
                 "99_render",
             }
             | INFERENCE_FIGURES,

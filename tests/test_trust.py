@@ -6,6 +6,7 @@ from clusteremu.evaluation.confirmation import (
     ConfirmationStudy,
     IntervalCoverage,
     LikelihoodConfirmation,
+    MeasuredConfirmation,
     ParameterConfirmation,
 )
 from clusteremu.evaluation.trust import ACCURACY_TARGETS, EMULATOR_OF, accuracy_met, assess
@@ -19,7 +20,8 @@ def parameter() -> ParameterConfirmation:
 
 def confirmation(rejected=()) -> ConfirmationStudy:
     judged = LikelihoodConfirmation(parameter(), parameter(), list(rejected), True)
-    return ConfirmationStudy(1000, 1000, "learned", 0.05, 0.8, {"learned": judged})
+    measured = MeasuredConfirmation("learned", [0.01, 0.1, 5.0], judged)
+    return ConfirmationStudy(1000, 1000, "learned", 0.05, 0.8, {"learned": judged}, measured, [])
 
 
 def truth(r68=(0.2, 0.25, 0.1), r95=(0.3, 0.4, 0.2)) -> dict:

@@ -54,7 +54,7 @@ _EXPORTS = {
     "FlowLikelihood": "emulators.flow",
     "fit_flow": "emulators.flow_fit",
     "GPEmulator": "emulators.gp",
-    "GridPosterior": "inference.grid",
+    "GridPosterior": "inference.gridded",
     "Likelihood": "inference.gaussian",
     "LikelihoodModel": "inference.model",
     "cluster_model": "inference.model",

@@ -107,6 +107,31 @@ def _recommended(path: Path, profile: str) -> list[str]:
     return list(names)
 
 
+#: The model check's null in a profile's data folder (written by `analysis/18_confirmation.py`).
+CHECK_FILE = "model_check.json"
+
+
+def check_null(data: Path, name: str, profile: str) -> tuple[list[float] | None, str]:
+    """The model check's null p-values for the likelihood `name` from `data/model_check.json`
+    ([`CheckCalibration`][clusteremu.evaluation.check_calibration.CheckCalibration]) and how
+    the check is calibrated; None (raw p-values) where the file is absent or holds another
+    likelihood's null. A damaged file is refused, naming it and the fix."""
+    from ..evaluation.check_calibration import CheckCalibration
+    from ..evaluation.reports import StudyError
+
+    path = data / CHECK_FILE
+    if not path.exists():
+        return None, f"not calibrated: {path} does not exist (`make paper PROFILE={profile}` writes it)"
+    try:
+        record = CheckCalibration.from_data(read_json(path, _fix(profile)), path)
+    except StudyError as exc:
+        reason = str(exc).split("; rebuild", 1)[0].removeprefix(f"{path}: ")
+        raise UsageError(f"{path} is not a model-check null of this version ({reason}); {_fix(profile)}") from None
+    if record.likelihood != name or not record.null_p:
+        return None, f"not calibrated: {path} holds no null for {name!r}"
+    return record.null_p, f"calibrated against {record.n_used} held-out simulations of the model's own physics"
+
+
 def _fix(profile: str) -> str:
     return f"rebuild it with `make paper PROFILE={profile}`"
 
@@ -156,6 +181,8 @@ def likelihood(name: str, data: Path, obs_sd, sigma, profile: str):
         return Likelihood(load_likelihood("constant", files).emulator, "constant", sigma, np.diag(sigma**2), obs_sd)
     except ModelFileError as exc:
         raise UsageError(f"{str(exc).removesuffix(f'; {REFIT}')}; {_fix(profile)}") from None
+    except ValueError as exc:  # measurement sds the model cannot take (a flow names its trained range)
+        raise UsageError(f"--obs-sd with the {name!r} likelihood: {exc}") from None
 
 
 def file_hashes(name: str, data: Path) -> dict[str, str]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .programs import Programs
 
-__all__ = ["grid_posterior", "grid_programs", "nuts_programs", "sample"]
+__all__ = ["grid_posterior", "grid_programs", "model_check", "nuts_programs", "sample"]
 
 
 def _cells(q0: np.ndarray, a_au: np.ndarray) -> np.ndarray:
@@ -31,9 +31,47 @@ def grid_programs(like, n_grid: int) -> Programs:
     """The log-likelihood of one observation at every cell of the `n_grid` x `n_grid` grid
     over the prior box; `meta` holds the cell centres."""
     q0, a_au = like.domain.grid(n_grid)
-    out = Programs.of(like, {"q0": np.asarray(q0), "a_au": np.asarray(a_au)})
+    out = Programs.of(like, {"q0": np.asarray(q0), "a_au": np.asarray(a_au), "check": _has_check(like)})
     out.add("log_prob", _log_prob_on_cells, _cells(q0, a_au), np.zeros((1, 3)))
+    _add_check(out)
     return out
+
+
+def _has_check(like) -> bool:
+    from ..inference.predictive_check import flow_of
+
+    return flow_of(like) is not None
+
+
+def _add_check(out: Programs) -> None:
+    """The model check's raw p-value ([`clusteremu.inference.predictive_check.predictive_p`][])
+    for posterior draws, where the likelihood has a flow (`meta["check"]`)."""
+    if not out.meta["check"]:
+        return
+    import jax
+
+    from ..inference.model_check import DRAWS
+    from ..inference.predictive_check import predictive_p
+
+    def check(like, obs, theta, key_data):
+        return predictive_p(like, obs, theta, jax.random.wrap_key_data(key_data))
+
+    out.add("check", check, np.zeros(3), np.zeros((DRAWS, 2)), _key_data(0))
+
+
+def model_check(programs: Programs, obs: np.ndarray, draws: np.ndarray, seed: int, null):
+    """The model check of `obs` (3,) from posterior `draws` (any shape ending in 2; DRAWS of
+    them evenly spaced), its replicates from `jax.random.key(seed)`, calibrated against the
+    null p-values `null` (or None): a
+    [`ModelCheck`][clusteremu.inference.model_check.ModelCheck], or None without a flow."""
+    from ..inference.model_check import DRAWS, judged
+
+    if not programs.meta["check"]:
+        return None
+    flat = np.asarray(draws, np.float64).reshape(-1, 2)
+    theta = flat[np.linspace(0, len(flat) - 1, DRAWS).round().astype(int)]
+    p = float(programs("check", np.asarray(obs, np.float64), theta, _key_data(seed)))
+    return judged(p, null, DRAWS)
 
 
 def grid_posterior(programs: Programs, obs: np.ndarray):
@@ -66,10 +104,11 @@ def nuts_programs(like, chains: int, warmup: int, samples: int) -> Programs:
         state, kept = run(obs, jax.tree.unflatten(structure["state"], leaves))
         return jax.tree.leaves(state), kept
 
-    out = Programs.of(like, {})
+    out = Programs.of(like, {"check": _has_check(like)})
     obs = jax.ShapeDtypeStruct((3,), np.float64)
     state, _ = out.add("first", first, obs, _key_data(0))
     out.add("more", more, obs, state)
+    _add_check(out)
     return out
 
 

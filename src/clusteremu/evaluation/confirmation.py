@@ -190,10 +190,13 @@ def confirmation_study(
     recommended: str,
     box: ParameterBox,
     settings: Mapping[str, Any],
+    null: np.ndarray | None,
 ) -> ConfirmationStudy:
     """The whole confirmation: every likelihood of `family` on the usable confirmation
     simulations `held` (of `n_total`), then `measured`, the recommended likelihood with the
-    measurement sds of `settings["measurement_sd"]`, on the observations perturbed by them.
+    measurement sds of `settings["measurement_sd"]`, on the observations perturbed by them;
+    the model check of both calibrated against the null p-values `null`
+    ([`clusteremu.evaluation.check_calibration`][]).
 
     `settings` holds the profile's `grid_points` (exact grid posteriors, cells per axis) and
     `measurement_sd` (section `inference`) and `seed`, `alpha` and `power` (section
@@ -214,8 +217,8 @@ def confirmation_study(
     noisy = MeasuredConfirmation(recommended, sd.tolist(), judge(noisy_grid))
     robust = [
         robustness_row(
-            "model", "the model's own physics", family[recommended], grids[recommended], held, box, seed=seed
+            "model", "the model's own physics", family[recommended], grids[recommended], held, box, seed=seed, null=null
         ),
-        robustness_row("measured", "the same, measured", measured, noisy_grid, noisy_obs, box, seed=seed),
+        robustness_row("measured", "the same, measured", measured, noisy_grid, noisy_obs, box, seed=seed, null=null),
     ]
     return ConfirmationStudy(n_total, int(len(held.y)), recommended, alpha, power, judged, noisy, robust)

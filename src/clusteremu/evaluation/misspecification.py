@@ -47,14 +47,16 @@ def misspecification_study(
     columns: Mapping[str, np.ndarray],
     confirmation: ConfirmationStudy,
     config: Mapping[str, Any],
+    null: np.ndarray | None,
 ) -> MisspecificationStudy:
     """The study for the recommended likelihood `like` (named `name`) on the misspecified
     clusters `columns` (their variant in `split`), from a profile's sections `simulation`,
-    `inference` (`grid_points`) and `misspecification` (`seed`, `n_sims`)."""
+    `inference` (`grid_points`) and `misspecification` (`seed`, `n_sims`); the model check
+    calibrated against the null p-values `null`."""
     mis, box = config["misspecification"], like.domain
     rows = [confirmation.robustness[0]]
     for k, variant in enumerate(misspecified_variants(config)):
         held = usable_rows({c: v[columns["split"] == variant.name] for c, v in columns.items()})
         grid = grid_posterior(like, held.y, n_grid=config["inference"]["grid_points"])
-        rows.append(robustness_row(variant.name, variant.label, like, grid, held, box, seed=mis["seed"] + k))
+        rows.append(robustness_row(variant.name, variant.label, like, grid, held, box, seed=mis["seed"] + k, null=null))
     return MisspecificationStudy(name, mis["n_sims"], mis["seed"], rows)

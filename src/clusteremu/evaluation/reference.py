@@ -23,7 +23,7 @@ from scipy import stats
 from ..datasets.design import Design, simulation_seed
 from ..datasets.table import OUTPUT_NAMES, usable
 from ..emulators.transforms import SummaryTransform
-from ..inference.grid import GridPosterior
+from ..inference.gridded import GridPosterior
 from ..prior import ParameterBox
 
 __all__ = ["LocalGrid", "local_grid", "reference_design", "synthetic_posterior"]

@@ -6,8 +6,8 @@ variant that differs from it), [`robustness_row`][] reports what a user would ge
 - the coverage of the 68% and 95% credible intervals and the standardized error's mean and
   sd (its bias and spread, in posterior sds) of each parameter;
 - how often the per-observation model check
-  ([`clusteremu.inference.model_check`][]) flags an observation, with a Wilson interval, and
-  the coverage of the observations it lets through;
+  ([`clusteremu.inference.model_check`][], calibrated on the development set) flags an
+  observation, with a Wilson interval, and the coverage of the observations it lets through;
 - the same posteriors tempered, p(theta | y) proportional to p(y | theta)^beta p(theta) for each
   beta of [`TEMPERING`][] (a likelihood that counts the data as 1/beta times fewer, the
   simplest hedge against a model that is wrong by an unknown amount), with their coverage
@@ -27,12 +27,13 @@ import numpy as np
 from ..datasets.splits import SplitData
 from ..inference.gridded import GridPosterior
 from ..inference.model import LikelihoodModel
-from ..inference.model_check import DRAWS, posterior_predictive_check
+from ..inference.model_check import DRAWS, ModelCheck
+from ..inference.predictive_check import posterior_predictive_check
 from ..prior import PARAMETERS, ParameterBox
 from .binomial import wilson_interval
 from .coverage import calibration_study
 
-__all__ = ["TEMPERING", "RobustnessRow", "TemperedRow", "robustness_row", "tempered"]
+__all__ = ["TEMPERING", "RobustnessRow", "TemperedRow", "model_checks", "robustness_row", "tempered"]
 
 #: The tempering exponents reported (1: the likelihood as it is).
 TEMPERING = (1.0, 0.5, 0.25)
@@ -58,7 +59,7 @@ class RobustnessRow:
     - `name`, `label`: the set; `n_used`: its usable clusters.
     - `tempered`: one [`TemperedRow`][] per beta of [`TEMPERING`][] (the first, beta = 1,
       is the likelihood itself).
-    - `p_values`: the model check's p-value of every cluster (None without a flow).
+    - `p_values`: the model check's raw p-value of every cluster (None without a flow).
     - `flagged`, `flagged_lo`, `flagged_hi`: the fraction flagged and its Wilson 95% interval.
     - `unflagged`: [`TemperedRow`][] (beta = 1) of the clusters the check lets through, and
       `n_unflagged` of them.
@@ -98,18 +99,34 @@ def _summary(beta: float, grid: GridPosterior, truth: np.ndarray, box: Parameter
     )
 
 
+def model_checks(
+    like: LikelihoodModel, grid: GridPosterior, obs: np.ndarray, *, seed: int, null: np.ndarray | None = None
+) -> list[ModelCheck | None]:
+    """The model check of every observation `obs` (rows) whose posteriors under `like` are
+    `grid`, against the null p-values `null`; `seed` draws the posterior samples and replicates."""
+    keys = jax.random.split(jax.random.key(seed), len(obs))
+    return [
+        posterior_predictive_check(like, obs[i], grid.draw(i, DRAWS, seed=seed + i), key=keys[i], null=null)
+        for i in range(len(obs))
+    ]
+
+
 def robustness_row(
-    name: str, label: str, like: LikelihoodModel, grid: GridPosterior, held: SplitData, box: ParameterBox, *, seed: int
+    name: str,
+    label: str,
+    like: LikelihoodModel,
+    grid: GridPosterior,
+    held: SplitData,
+    box: ParameterBox,
+    *,
+    seed: int,
+    null: np.ndarray | None,
 ) -> RobustnessRow:
     """Everything [`RobustnessRow`][] holds for the clusters `held` (observations and true
-    parameters) whose posteriors under `like` are `grid`; `seed` draws the check's posterior
-    samples and replicates."""
+    parameters) whose posteriors under `like` are `grid`; the model check is calibrated
+    against the null p-values `null` and `seed` draws its posterior samples and replicates."""
     rows = [_summary(beta, tempered(grid, beta), held.x, box) for beta in TEMPERING]
-    keys = jax.random.split(jax.random.key(seed), len(held.y))
-    checks = [
-        posterior_predictive_check(like, held.y[i], grid.draw(i, DRAWS, seed=seed + i), key=keys[i])
-        for i in range(len(held.y))
-    ]
+    checks = model_checks(like, grid, held.y, seed=seed, null=null)
     if any(c is None for c in checks) or not checks:
         return RobustnessRow(name, label, len(held.y), rows, None, None, None, None, None, None)
     p = np.array([c.p_value for c in checks])

@@ -63,16 +63,12 @@ def likelihood_family(
     The three Gaussian widths around the mean emulator, the GP as forward model, the
     learned-noise Gaussian with and without the selection factor, and (if given) the flow
     with and without it. `obs_sd`, the measurement sds (physical units), enters every
-    likelihood that models measurement errors; with `obs_sd` the others are left out. A
+    likelihood (a flow takes them as a condition, within the range it was trained for). A
     likelihood with the selection factor wraps the very object of the one without
     ([`clusteremu.inference.grid.grid_posteriors`][] evaluates it once for both).
     """
     models, bases = {"mean": em, "learned": learned, "gp": gp, "flow": flow}, {}
-    return {
-        s.name: _build(s, models, obs_sd, bases)
-        for s in LIKELIHOODS
-        if models[s.model] is not None and (obs_sd is None or s.measurement_errors)
-    }
+    return {s.name: _build(s, models, obs_sd, bases) for s in LIKELIHOODS if models[s.model] is not None}
 
 
 def model_files(args) -> dict[str, str]:
@@ -105,15 +101,11 @@ def load_likelihood(name: str, files: Mapping[str, str | Path], obs_sd=None) -> 
 
     **Returns:**
 
-    The likelihood. Raises `ValueError` for an unknown name or measurement errors with a
-    likelihood that has no measurement model, `FileNotFoundError` naming a missing file.
+    The likelihood. Raises `ValueError` for an unknown name or measurement sds the model
+    cannot take (a flow names the range it was trained for), `FileNotFoundError` naming a
+    missing file.
     """
     entry = spec(name)
-    if obs_sd is not None and not entry.measurement_errors:
-        raise ValueError(
-            f"the {name!r} likelihood has no measurement-error model; allowed with measurement "
-            f"sds: {', '.join(s.name for s in LIKELIHOODS if s.measurement_errors)}"
-        )
     for role in entry.needs:
         if not Path(files[role]).exists():
             raise FileNotFoundError(f"the {name!r} likelihood needs {files[role]}, which does not exist")

@@ -29,8 +29,6 @@ class LikelihoodSpec:
     - `model`: the role of its forward model (a key of [`MODEL_FILES`][]).
     - `width`: for the mean ensemble, which Gaussian width (`constant`, `input`, `fullcov`).
     - `selection`: multiplied by the selection model P(usable | theta) of the learned ensemble.
-    - `measurement_errors`: whether it can take measurement sds (adding them to its own spread,
-      or, for the flow, as a condition within the range it was trained for).
     - `color`: its colour in every figure.
     """
 
@@ -40,7 +38,6 @@ class LikelihoodSpec:
     color: str
     width: str | None = None
     selection: bool = False
-    measurement_errors: bool = True
 
     @property
     def needs(self) -> tuple[str, ...]:

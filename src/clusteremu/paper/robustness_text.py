@@ -20,7 +20,7 @@ from ..evaluation.confirmation import ConfirmationStudy
 from ..evaluation.flow_diagnosis import FlowDiagnosis
 from ..evaluation.misspecification import MisspecificationStudy
 from ..evaluation.robustness import TEMPERING
-from ..inference.model_check import FLAG_BELOW
+from ..inference.model_check import LEVEL
 from .text import PARAM_TEXT, listing, word
 
 __all__ = ["diagnosis_vars", "flow_vars", "measurement_vars", "misspecification_vars"]
@@ -99,7 +99,7 @@ def _sd_text(sd) -> str:
 def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy) -> dict:
     """The model check's false alarms and the misspecified sets, for the text."""
     exact, measured = conf.robustness
-    out = {"flag_below": f"{FLAG_BELOW:g}", "beta": f"{TEMPERING[-1]:g}", "n_sims": study.n_total}
+    out = {"level": f"{LEVEL:g}", "beta": f"{TEMPERING[-1]:g}", "n_sims": study.n_total}
     for key, row in (("exact", exact), ("measured", measured)):
         k = round(row.flagged * row.n_used)
         lo, hi = wilson_interval(k, row.n_used)
