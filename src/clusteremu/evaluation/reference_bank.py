@@ -180,6 +180,9 @@ class ReferenceBank(SchemaRecord):
       likelihood's statistics over the bootstrap replicates.
     - `bootstrap_error`: reference -> parameter -> [`BootstrapError`][].
     - `between_references`: parameter -> the semi-parametric reference against the Gaussian.
+    - `coverage`: reference key or likelihood -> parameter -> the fraction of the kept
+      observations whose truth lies in the central 68% and 95% interval of that posterior
+      (the references' own calibration: the truths are known).
     - `interpolation`: parameter -> the recommended likelihood's interpolated posterior
       against its posterior on the fine grid (the check of the interpolation).
     - `examples`: the observations drawn in the figure.
@@ -207,6 +210,7 @@ class ReferenceBank(SchemaRecord):
     noise_range: dict[str, dict[str, NoiseRange]]
     bootstrap_error: dict[str, dict[str, BootstrapError]]
     between_references: dict[str, Agreement]
+    coverage: dict[str, dict[str, list[float]]]
     interpolation: dict[str, Agreement]
     examples: list[ExamplePosterior]
 

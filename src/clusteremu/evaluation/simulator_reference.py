@@ -32,7 +32,7 @@ from scipy import ndimage
 
 from ..datasets.splits import SplitData
 from ..emulators.transforms import SummaryTransform
-from ..inference.grid import grid_posterior
+from ..inference.grid import GridPosterior, grid_posterior
 from ..inference.model import LikelihoodModel
 from ..prior import PARAMETERS
 from ..simulation.campaign import CampaignResult, simulate_design
@@ -89,6 +89,16 @@ def _bootstrap(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarray, in
     """Every resample's posterior means and sds, (B, obs, 2) each."""
     parts = [interp.moments(_score(synthetic, kind, z_obs[s : s + _CHUNK])) for s in range(0, len(z_obs), _CHUNK)]
     return np.concatenate([m for m, _ in parts], axis=1), np.concatenate([s for _, s in parts], axis=1)
+
+
+def _coverage(interp: NodeInterpolation, node_ll: np.ndarray, truth: np.ndarray) -> dict[str, list[float]]:
+    """Per parameter, the fraction of truths inside the central 68% and 95% intervals of the posteriors."""
+    pit = []
+    for s in range(0, len(truth), 128):
+        post = GridPosterior(interp.q0, interp.a_au, interp.density(node_ll[s : s + 128]))
+        pit.append(np.column_stack([post.cdf(p, truth[s : s + 128, j]) for j, p in enumerate(PARAMETERS)]))
+    inside = np.abs(np.concatenate(pit) - 0.5)
+    return {p: [float(np.mean(inside[:, j] <= level / 2)) for level in (0.68, 0.95)] for j, p in enumerate(PARAMETERS)}
 
 
 def _examples(truth: np.ndarray, box) -> list[int]:
@@ -250,6 +260,7 @@ def compare_on_bank(
             kind: {p: bootstrap_error(rel[kind][0][:, j], rel[kind][1][:, j]) for j, p in enumerate(PARAMETERS)}
             for kind in REFERENCES
         },
+        coverage={name: _coverage(interp, ll[keep], truth[keep]) for name, ll in node_ll.items()},
         between_references=against(*kept_moments["semiparametric"], *kept_moments["gaussian"]),
         interpolation=against(*kept_moments[recommended], exact_mean, exact_sd),
         examples=[

@@ -29,7 +29,7 @@ def reference_vars(bank: ReferenceBank) -> dict:
     excluded, the recommended likelihood against both references with their noise floor
     and bootstrap error, the interpolation check, and condition 3 for every likelihood."""
     best, g, s = bank.recommended, *REFERENCES
-    n, q, a = len(bank.observations), PARAM_TEXT["q0"], PARAM_TEXT["a_au"]
+    n, q, a, lv = len(bank.observations), PARAM_TEXT["q0"], PARAM_TEXT["a_au"], (68, 95)
     out = {
         "q0_nodes": len(bank.q0_nodes),
         "a_nodes": len(bank.a_nodes),
@@ -100,9 +100,17 @@ def reference_vars(bank: ReferenceBank) -> dict:
         if mine
         else "meets it for neither parameter"
     )
+    count = f"{word(len(both))} of the {word(len(bank.agreement))} likelihoods" if both else "none of the likelihoods"
     out["sentence_verdict"] = (
         f"By condition 3 of the criterion (judged against the {REFERENCE_TEXT[EFFICIENCY_REFERENCE]} reference) the "
-        f"recommended likelihood {verdict}; {word(len(both))} of the {word(len(bank.agreement))} likelihoods "
-        f"{'meets' if len(both) == 1 else 'meet'} it for both" + (f" ({listing(both)})." if both else ".")
+        f"recommended likelihood {verdict}; {count} {'meets' if len(both) <= 1 else 'meet'} it for both"
+        + (f" ({listing(both)})." if both else ".")
+    )
+    cov = {k: [f"{c[0]:.2f} and {c[1]:.2f}" for c in (bank.coverage[k][p] for p in PARAMETERS)] for k in bank.coverage}
+    out["sentence_coverage"] = (
+        f"The truths being known, the references can be checked too: the {lv[0]}% and {lv[1]}% intervals of the "
+        f"Gaussian reference contain the truth of {q} in {cov[g][0]} of the observations and that of {a} in "
+        f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} and {cov[s][1]}, those of the "
+        f"recommended likelihood, interpolated alike, in {cov[best][0]} and {cov[best][1]}."
     )
     return out
