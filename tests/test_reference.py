@@ -23,7 +23,12 @@ from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
 from clusteremu.evaluation.reference import MIN_USABLE, BankRealizations, bank_design, bank_realizations
 from clusteremu.evaluation.reference_bank import ReferenceBank
 from clusteremu.evaluation.simulator_reference import compare_on_bank
-from clusteremu.evaluation.synthetic_likelihood import SyntheticLikelihoods, bandwidths, resample_counts
+from clusteremu.evaluation.synthetic_likelihood import (
+    COPULA_EIGEN_FLOOR,
+    SyntheticLikelihoods,
+    bandwidths,
+    resample_counts,
+)
 from clusteremu.evaluation.trust import efficiency_met
 from clusteremu.inference.model import LikelihoodModel
 from clusteremu.prior import ParameterBox
@@ -164,6 +169,19 @@ def test_a_node_with_too_few_usable_realizations_has_no_likelihood():
     assert s.defined[0].tolist() == [True, False]
     for ll in (s.gaussian(np.zeros((1, 3))), s.semiparametric(np.zeros((1, 3)))):
         assert np.isfinite(ll[0, 0, 0]) and ll[0, 0, 1] == -np.inf
+
+
+def test_summaries_ranked_alike_leave_the_semiparametric_likelihood_finite():
+    """At high Q0 f_bound and sigma_v can rank a small resample's realizations alike: a copula
+    correlation of one, which the eigenvalue floor keeps invertible."""
+    rng = np.random.default_rng(1)
+    x = np.sort(rng.normal(size=8))
+    z = np.column_stack([x, np.exp(x), rng.normal(size=8)])[None]  # same ranks, not collinear
+    bank = BankRealizations(z, np.ones((1, 8), bool), np.full(1, 1e-3))
+    s = SyntheticLikelihoods.of(bank, np.ones((1, 8), int))
+    eigen = np.linalg.eigvalsh(np.linalg.inv(s.copula_inv + np.eye(3))[0, 0])
+    assert eigen.min() == pytest.approx(COPULA_EIGEN_FLOOR, rel=0.05)
+    assert np.isfinite(s.semiparametric(np.array([[0.1, 1.2, 0.0]]))).all()
 
 
 def test_a_linear_log_likelihood_is_interpolated_exactly():

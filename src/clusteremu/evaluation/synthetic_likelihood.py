@@ -16,7 +16,8 @@ enough stars stay bound):
   dependence between the three summaries is a Gaussian copula: each marginal is a kernel
   density estimate (Gaussian kernel, Silverman's rule 0.9 min(sd, IQR / 1.34) n^(-1/5)),
   and the copula's correlation is the correlation of the realizations' normal scores
-  Phi^-1(rank / (n + 1)) (the Gaussian rank correlation of Boudt, Cornelissen & Croux 2012).
+  Phi^-1(rank / (n + 1)) (the Gaussian rank correlation of Boudt, Cornelissen & Croux 2012),
+  its eigenvalues floored at [`COPULA_EIGEN_FLOOR`][] where ties make it singular.
 
 The bound fraction is a count (k of N stars), so both are kept from degenerating where
 nearly every realization has the same count (all stars bound at low Q0): the variance of
@@ -43,9 +44,11 @@ from scipy import special
 
 from .reference import MIN_USABLE, BankRealizations
 
-__all__ = ["SyntheticLikelihoods", "bandwidths", "resample_counts"]
+__all__ = ["COPULA_EIGEN_FLOOR", "SyntheticLikelihoods", "bandwidths", "resample_counts"]
 
 _LOG_2PI = np.log(2 * np.pi)
+#: The smallest eigenvalue a copula correlation matrix keeps (see `_copula_correlation`).
+COPULA_EIGEN_FLOOR = 1e-3
 
 
 def resample_counts(realizations: int, n_boot: int, *, seed: int) -> Int[np.ndarray, "boot realizations"]:
@@ -137,7 +140,14 @@ def _copula_correlation(bank: BankRealizations, w: np.ndarray) -> np.ndarray:
     corr = np.where(varies[..., :, None] & varies[..., None, :], cov / scale[..., :, None] / scale[..., None, :], 0.0)
     d = corr.shape[-1]
     corr[..., np.arange(d), np.arange(d)] = 1.0
-    return corr
+    # Two summaries ranked alike by every realization of a small resample (f_bound and sigma_v
+    # at high Q0) give a correlation of one and a singular copula: floor the eigenvalues and
+    # restore the unit diagonal. A correlation matrix with no eigenvalue below the floor is kept as it is.
+    vals, vecs = np.linalg.eigh(corr)
+    fixed = (vecs * np.maximum(vals, COPULA_EIGEN_FLOOR)[..., None, :]) @ np.swapaxes(vecs, -1, -2)
+    scale = np.sqrt(np.diagonal(fixed, axis1=-2, axis2=-1))
+    fixed = fixed / scale[..., :, None] / scale[..., None, :]
+    return np.where((vals.min(axis=-1) < COPULA_EIGEN_FLOOR)[..., None, None], fixed, corr)
 
 
 @dataclass(frozen=True)
