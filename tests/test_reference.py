@@ -255,6 +255,9 @@ def test_observations_next_to_nodes_without_a_likelihood_are_excluded_and_counte
     rec = compare({"exact": ToyLikelihood()}, nodes, bank, held)
     assert rec.n_undefined_nodes == 2 * 5 and rec.excluded == [0] and [o.index for o in rec.observations] == [1]
     assert rec.n_compared == 2 and rec.agreement["exact"]["gaussian"]["q0"].n == 1
+    alone = compare({"exact": ToyLikelihood()}, nodes, bank, SplitData(truth[:1], held.y[:1], np.arange(1)))
+    assert alone.excluded == [0] and alone.observations == [] and alone.agreement["exact"]["gaussian"]["q0"].n == 0
+    assert np.isnan(alone.agreement["exact"]["gaussian"]["q0"].dmean_median), "no observation: no statistic"
 
 
 def test_the_record_round_trips_through_json(tmp_path):

@@ -11,8 +11,9 @@
 3. repeat the references for bootstrap resamples of the realizations (their own Monte
    Carlo error, and the noise floor: what a perfect likelihood would score against them);
 4. exclude, and count, the observations whose comparison nodes without a synthetic
-   likelihood would affect: more than [`EXCLUSION_MASS`][] of a reference's posterior, or
-   of the recommended likelihood's, in fine cells that read such a node or its neighbours;
+   likelihood would affect ([`kept`][]): more than [`EXCLUSION_MASS`][] of the recommended
+   likelihood's posterior in fine cells that read such a node, or of a reference's in cells
+   that read such a node or one of its neighbours;
 5. check the interpolation: the recommended likelihood's interpolated posterior against
    its posterior computed on the fine grid directly.
 """
@@ -53,8 +54,8 @@ from .synthetic_likelihood import SyntheticLikelihoods, resample_counts
 
 __all__ = ["EXCLUSION_MASS", "EXAMPLE_TARGETS", "compare_on_bank", "kept", "node_log_likelihoods", "reference_bank"]
 
-#: An observation is excluded when more posterior probability than this lies in fine cells
-#: that read a node without a synthetic likelihood, or one next to such a node.
+#: An observation is excluded when more posterior probability than this lies next to a node
+#: without a synthetic likelihood (see `kept`).
 EXCLUSION_MASS = 0.01
 #: The figure's example observations: those whose truths lie nearest these points (fractions
 #: of the box's Q0 and a ranges), one in each quarter of the Q0 range.
@@ -88,16 +89,20 @@ def _full_reference(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarra
 def _bootstrap(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarray, interp: NodeInterpolation):
     """Every resample's posterior means and sds, (B, obs, 2) each."""
     parts = [interp.moments(_score(synthetic, kind, z_obs[s : s + _CHUNK])) for s in range(0, len(z_obs), _CHUNK)]
+    if not parts:  # no observation kept
+        return np.zeros((len(synthetic.defined), 0, 2)), np.zeros((len(synthetic.defined), 0, 2))
     return np.concatenate([m for m, _ in parts], axis=1), np.concatenate([s for _, s in parts], axis=1)
 
 
 def _coverage(interp: NodeInterpolation, node_ll: np.ndarray, truth: np.ndarray) -> dict[str, list[float]]:
     """Per parameter, the fraction of truths inside the central 68% and 95% intervals of the posteriors."""
-    pit = []
+    pit = [np.zeros((0, 2))]
     for s in range(0, len(truth), 128):
         post = GridPosterior(interp.q0, interp.a_au, interp.density(node_ll[s : s + 128]))
         pit.append(np.column_stack([post.cdf(p, truth[s : s + 128, j]) for j, p in enumerate(PARAMETERS)]))
     inside = np.abs(np.concatenate(pit) - 0.5)
+    if not len(inside):
+        return {p: [float("nan")] * 2 for p in PARAMETERS}
     return {p: [float(np.mean(inside[:, j] <= level / 2)) for level in (0.68, 0.95)] for j, p in enumerate(PARAMETERS)}
 
 
@@ -116,19 +121,25 @@ def _nullable(values: np.ndarray) -> list[float | None]:
 
 
 def kept(
-    interp: NodeInterpolation, undefined: np.ndarray, node_log_liks: list[np.ndarray], mass: float = EXCLUSION_MASS
+    interp: NodeInterpolation,
+    undefined: np.ndarray,
+    references: list[np.ndarray],
+    emulator: np.ndarray,
+    mass: float = EXCLUSION_MASS,
 ) -> np.ndarray:
     """The observations whose comparison the nodes without a synthetic likelihood leave alone.
 
-    `undefined` (nodes,) marks those nodes; an observation is dropped when any of the
-    posteriors in `node_log_liks` (each (obs, nodes)) puts more than `mass` of its
-    probability in fine cells that read such a node or one of its eight neighbours (or
-    has no likelihood anywhere). Returns the indices kept.
+    `undefined` (nodes,) marks those nodes; the fine cells that read one have no reference
+    density. An observation is dropped when the `emulator` posterior puts more than `mass` of
+    its probability in those cells (the references cannot follow it there), or a posterior of
+    `references` does in the cells that read one of their eight neighbours (it is cut off by
+    them), or one of them has no likelihood anywhere. Each array is (obs, nodes); returns
+    the indices kept.
     """
-    near = ndimage.binary_dilation(undefined.reshape(interp.nodes.shape), np.ones((3, 3), bool)).ravel()
-    cells = interp.touching(near)
-    masses = np.stack([interp.mass(ll, cells) for ll in node_log_liks])
-    return np.flatnonzero(np.all(masses <= mass, axis=0))  # NaN compares False: dropped
+    grid = undefined.reshape(interp.nodes.shape)
+    near = interp.touching(ndimage.binary_dilation(grid, np.ones((3, 3), bool)).ravel())
+    masses = [interp.mass(ll, near) for ll in references] + [interp.mass(emulator, interp.touching(undefined))]
+    return np.flatnonzero(np.all(np.stack(masses) <= mass, axis=0))  # NaN compares False: dropped
 
 
 def reference_bank(
@@ -196,14 +207,16 @@ def compare_on_bank(
     moments = {name: interp.moments(ll) for name, ll in node_ll.items()}
     seconds["likelihoods"] = time.perf_counter() - clock
     undefined = ~full.defined[0]
-    keep = kept(interp, undefined, [node_ll[name] for name in (*REFERENCES, recommended)])
+    keep = kept(interp, undefined, [node_ll[kind] for kind in REFERENCES], node_ll[recommended])
 
     boots = SyntheticLikelihoods.of(bank, resample_counts(bank.realizations, bootstrap, seed=seed))
     boot = {kind: _bootstrap(boots, kind, z_obs[keep], interp) for kind in REFERENCES}
     seconds["bootstrap"] = time.perf_counter() - clock - sum(seconds.values())
-    exact = grid_posterior(family[recommended], obs[keep], n_grid=fine_grid).moments()
-    exact_mean = np.column_stack([exact[f"{p}_mean"] for p in PARAMETERS])
-    exact_sd = np.column_stack([exact[f"{p}_sd"] for p in PARAMETERS])
+    exact_mean, exact_sd = np.zeros((0, 2)), np.zeros((0, 2))
+    if len(keep):
+        exact = grid_posterior(family[recommended], obs[keep], n_grid=fine_grid).moments()
+        exact_mean = np.column_stack([exact[f"{p}_mean"] for p in PARAMETERS])
+        exact_sd = np.column_stack([exact[f"{p}_sd"] for p in PARAMETERS])
     seconds["exact"] = time.perf_counter() - clock - sum(seconds.values())
 
     kept_moments = {name: (m[keep], s[keep]) for name, (m, s) in moments.items()}

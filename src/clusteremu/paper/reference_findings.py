@@ -18,6 +18,16 @@ from .text import PARAM_TEXT, listing, upper_first, word
 
 __all__ = ["reference_vars"]
 
+#: The sentences that report a comparison (empty when no observation is kept).
+_SENTENCES = (
+    "sentence_result",
+    "sentence_bootstrap",
+    "sentence_references",
+    "sentence_interpolation",
+    "sentence_verdict",
+    "sentence_coverage",
+)
+
 
 def _against(a) -> str:
     """An agreement's median and 90th percentile of |dmean| / sd, as "0.12 (0.31)"."""
@@ -50,9 +60,13 @@ def reference_vars(bank: ReferenceBank) -> dict:
         f"Every node has at least {bank.min_usable} usable simulations, so no observation is excluded."
         if not bank.n_undefined_nodes
         else f"{upper_first(word(bank.n_undefined_nodes))} of the {bank.n_nodes} nodes have {few} and no synthetic "
-        f"likelihood; the {word(len(bank.excluded))} observations with more than {out['exclusion_mass']}% of a "
-        "reference's or of the recommended posterior next to such a node are excluded."
+        f"likelihood. An observation whose recommended posterior puts more than {out['exclusion_mass']}% of its "
+        "probability where such a node enters the interpolation, or whose references put as much next to one, is "
+        f"excluded: {word(len(bank.excluded))} of the {bank.n_compared}."
     )
+    if not n:
+        empty = "No observation is left to compare, so the reference bank says nothing about the likelihoods here."
+        return out | {k: "" for k in _SENTENCES} | {"sentence_result": empty}
     rows = []
     for kind in REFERENCES:
         x, y = (bank.against(best, kind, p) for p in PARAMETERS)
