@@ -55,12 +55,11 @@ def reference_vars(bank: ReferenceBank) -> dict:
         "min_usable": bank.min_usable,
         "exclusion_mass": f"{100 * bank.exclusion_mass:g}",
     }
-    few = f"fewer than {bank.min_usable} usable simulations"
     out["sentence_excluded"] = (
         f"Every node has at least {bank.min_usable} usable simulations, so no observation is excluded."
         if not bank.n_undefined_nodes
-        else f"{upper_first(word(bank.n_undefined_nodes))} of the {bank.n_nodes} nodes have {few} and no synthetic "
-        f"likelihood. An observation whose recommended posterior puts more than {out['exclusion_mass']}% of its "
+        else f"{upper_first(word(bank.n_undefined_nodes))} of the {bank.n_nodes} nodes have none. "
+        f"An observation whose recommended posterior puts more than {out['exclusion_mass']}% of its "
         "probability where such a node enters the interpolation, or whose references put as much next to one, is "
         f"excluded: {word(len(bank.excluded))} of the {bank.n_compared}."
     )

@@ -18,7 +18,7 @@ REFERENCE_TEXT = {"gaussian": "Gaussian", "semiparametric": "semi-parametric"}
 
 
 def _cell(a: Agreement) -> str:
-    return f"{a.dmean_median:.2f}, {a.dmean_p90:.2f}; {a.sd_ratio_median:.2f}"
+    return f"{a.dmean_median:.2f}, {a.dmean_p90:.2f}; {a.sd_ratio_median:.2f}" if a.n else "–"
 
 
 def reference_table(bank: ReferenceBank) -> str:
