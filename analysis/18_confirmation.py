@@ -9,21 +9,23 @@ Writes: the confirmation (`--results`, JSON, `clusteremu.evaluation.confirmation
 
 Exact grid posteriors of every usable confirmation simulation under every likelihood;
 coverage with Wilson intervals and the smallest detectable under-coverage, coverage by Q0
-quarter, and the Holm decision over every calibration test (`clusteremu.evaluation.confirmation`).
+quarter, and the Holm decision over every calibration test (`clusteremu.evaluation.confirmation`);
+then the recommended likelihood once more with the profile's measurement errors added to the
+observations (seeded by the confirmation seed) and to the likelihood.
 """
+
+import numpy as np
 
 from clusteremu.config import load_config
 from clusteremu.datasets.splits import usable_rows
-from clusteremu.datasets.table import read_dataset
+from clusteremu.datasets.table import OUTPUT_NAMES, read_dataset
 from clusteremu.emulators.flow import load_flow
 from clusteremu.emulators.gp import GPEmulator
 from clusteremu.emulators.learned_noise import load_learned
 from clusteremu.emulators.mean_ensemble import Emulator
-from clusteremu.evaluation.confirmation import ConfirmationStudy, confirm
-from clusteremu.evaluation.coverage import calibration_report
+from clusteremu.evaluation.confirmation import confirmation_study
 from clusteremu.evaluation.reports import LikelihoodComparison, StudyError
 from clusteremu.inference.family import likelihood_family
-from clusteremu.inference.grid import grid_posterior
 from clusteremu.paper.confirmation_table import confirmation_table
 from clusteremu.repro.provenance import Run
 from clusteremu.repro.steps import declared_inputs, step_main
@@ -46,18 +48,17 @@ OUTPUTS = {
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     inf, cfg = config["inference"], config["confirmation"]
-    em, learned = Emulator.load(args.model), load_learned(args.learned)
-    family = likelihood_family(em, learned, GPEmulator.load(args.gp), load_flow(args.flow))
+    em, learned, flow = Emulator.load(args.model), load_learned(args.learned), load_flow(args.flow)
+    gp = GPEmulator.load(args.gp)
+    family = likelihood_family(em, learned, gp, flow)
     cols = read_dataset(args.confirmation_sims)
-    held, box = usable_rows(cols), em.domain
-    edges, judged = box.quarter_edges("q0"), {}
-    for name, like in family.items():
-        report = calibration_report(
-            grid_posterior(like, held.y, n_grid=inf["grid_points"]), held.x, box, seed=cfg["seed"]
-        )
-        judged[name] = confirm(report, held.x[:, 0], edges, alpha=cfg["alpha"], power=cfg["power"])
     chosen = LikelihoodComparison.load(args.inference).recommended
-    study = ConfirmationStudy(int(len(cols["point"])), int(len(held.y)), chosen, cfg["alpha"], cfg["power"], judged)
+    sd = np.array([inf["measurement_sd"][k] for k in OUTPUT_NAMES])
+    measured = likelihood_family(em, learned, gp, flow, sd)[chosen]
+    settings = {**cfg, "grid_points": inf["grid_points"], "measurement_sd": inf["measurement_sd"]}
+    study = confirmation_study(
+        family, measured, usable_rows(cols), int(len(cols["point"])), chosen, em.domain, settings
+    )
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"confirmation": cfg["seed"]})
     run.write_json(args.results, study.to_jsonable())
     run.write_text(args.table, confirmation_table(study))

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import checks, loaders
 from .checks import UsageError
 from .outputs import MODEL_CHECK, strict_json, write_posterior
+from .programs import load_or_build
 
 HELP = "posterior of (Q0, a) for one observed cluster (grid or NUTS)"
 
@@ -152,20 +153,29 @@ def run(args: argparse.Namespace) -> int:
     data = checks.input_folder("--data", args.data) if args.data else layout.data
     name, why = choose_likelihood(args, data, measured=obs_sd is not None)
     sigma = _checked_widths(args, name, obs_sd)
-    loaders.start_jax(one_thread=args.method == "nuts")  # NUTS samples faster on one XLA thread
-    like = loaders.likelihood(name, data, obs_sd, sigma, args.profile)
+    files = loaders.likelihood_files(name, data, args.profile)
+    # NUTS samples faster on one XLA thread; the programs are kept instead of JAX's cache
+    loaders.start_jax(one_thread=args.method == "nuts", compilation_cache=False)
     inf = config["inference"]
+    values = {"obs_sd": obs_sd, "sigma": sigma}  # they enter through the likelihood's arrays
+    values = {k: None if v is None else v.tolist() for k, v in values.items()}
 
     import numpy as np
 
     from ..inference.registry import LIKELIHOOD_NAMES
     from ..prior import PARAMETERS
+    from . import posteriors  # NumPy: not for --help and refusals
+
+    def like():
+        return loaders.likelihood(name, data, obs_sd, sigma, args.profile)
 
     n_draws = inf["nuts_chains"] * inf["nuts_samples"]
     if args.method == "grid":  # exact to the grid's resolution, and the fastest for two parameters
-        from ..inference.grid import grid_posterior
-
-        grid = grid_posterior(like, obs[None], n_grid=inf["grid_points"])
+        n = inf["grid_points"]
+        compiled, _ = load_or_build(
+            "grid", {"likelihood": name, "n": n}, files, like, lambda m: posteriors.grid_programs(m, n), values
+        )
+        grid = posteriors.grid_posterior(compiled, obs)
         if not np.all(np.isfinite(grid.density)):
             raise UsageError(
                 f"the observation ({args.f_bound:g}, {args.sigma_v:g} km/s, {args.r_h:g} AU) has zero likelihood "
@@ -184,27 +194,35 @@ def run(args: argparse.Namespace) -> int:
         }
         checked, diag_text = grid_checks(grid), None
     else:
-        import jax
+        from ..inference.health import diagnostics, nuts_healthy, nuts_settings
 
-        from ..inference.sampling import diagnostics, nuts_healthy, nuts_settings, run_nuts
-
-        result = run_nuts(like, obs, key=jax.random.key(args.seed), **nuts_settings(inf))
-        draws, stats = result.draws, {"diverging": result.diverging, "n_steps": result.num_steps}
+        run = nuts_settings(inf)
+        sampler = {k: run[k] for k in ("chains", "warmup", "samples")}
+        compiled, _ = load_or_build(
+            "nuts",
+            {"likelihood": name, **sampler},
+            files,
+            like,
+            lambda m: posteriors.nuts_programs(m, **sampler),
+            values,
+        )
+        (draws, diverging, n_steps), continued = posteriors.sample(compiled, obs, args.seed, run["extensions"])
+        stats = {"diverging": diverging, "n_steps": n_steps}
         summary = {}
         for j, p in enumerate(PARAMETERS):
             x = draws[..., j].ravel()
             q = np.quantile(x, [0.05, 0.5, 0.95])
             summary[p] = {"mean": float(x.mean()), "sd": float(x.std(ddof=1)), "q05": q[0], "q50": q[1], "q95": q[2]}
-        diag = diagnostics(result)
-        row = {"divergences": int(result.diverging.sum()), **diag}
+        diag = diagnostics(draws)
+        row = {"divergences": int(diverging.sum()), **diag}
         checked = {
             "divergences": row["divergences"],
             **{p: {k: float(v) for k, v in diag[p].items()} for p in PARAMETERS},
             "draws_per_chain": int(draws.shape[1]),
-            "continuations": int(result.extensions),
+            "continuations": continued,
             "ok": bool(nuts_healthy(row)),
         }
-        diag_text = f"{result.extensions} continuations of {inf['nuts_samples']}"
+        diag_text = f"{continued} continuations of {inf['nuts_samples']}"
 
     record = {
         "observed": {"f_bound": args.f_bound, "sigma_v_kms": args.sigma_v, "r_h_au": args.r_h},

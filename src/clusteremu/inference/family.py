@@ -33,16 +33,25 @@ __all__ = [
 ]
 
 
-def _build(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd) -> LikelihoodModel:
-    """The likelihood `entry` describes, on loaded `models` (by role)."""
+def _base(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd) -> LikelihoodModel:
+    """The likelihood of `entry`'s forward model, before any selection factor."""
     if entry.model == "mean":
-        like: LikelihoodModel = Likelihood.of(models["mean"], entry.width, obs_sd)
-    elif entry.model == "gp":
-        like = GPLikelihood(models["gp"], obs_sd)
-    elif entry.model == "learned":
-        like = LearnedLikelihood(models["learned"], obs_sd)
-    else:
-        like = FlowLikelihoodModel(models["flow"])
+        return Likelihood.of(models["mean"], entry.width, obs_sd)
+    if entry.model == "gp":
+        return GPLikelihood(models["gp"], obs_sd)
+    if entry.model == "learned":
+        return LearnedLikelihood(models["learned"], obs_sd)
+    return FlowLikelihoodModel(models["flow"], obs_sd)
+
+
+def _build(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd, bases: dict | None = None) -> LikelihoodModel:
+    """The likelihood `entry` describes, on loaded `models` (by role); `bases` shares one
+    inner likelihood between the entries with and without the selection factor."""
+    bases = {} if bases is None else bases
+    key = (entry.model, entry.width)
+    if key not in bases:
+        bases[key] = _base(entry, models, obs_sd)
+    like = bases[key]
     return Selected(like, models["learned"].selection) if entry.selection else like
 
 
@@ -54,11 +63,13 @@ def likelihood_family(
     The three Gaussian widths around the mean emulator, the GP as forward model, the
     learned-noise Gaussian with and without the selection factor, and (if given) the flow
     with and without it. `obs_sd`, the measurement sds (physical units), enters every
-    likelihood that models measurement errors; with `obs_sd` the others are left out.
+    likelihood that models measurement errors; with `obs_sd` the others are left out. A
+    likelihood with the selection factor wraps the very object of the one without
+    ([`clusteremu.inference.grid.grid_posteriors`][] evaluates it once for both).
     """
-    models = {"mean": em, "learned": learned, "gp": gp, "flow": flow}
+    models, bases = {"mean": em, "learned": learned, "gp": gp, "flow": flow}, {}
     return {
-        s.name: _build(s, models, obs_sd)
+        s.name: _build(s, models, obs_sd, bases)
         for s in LIKELIHOODS
         if models[s.model] is not None and (obs_sd is None or s.measurement_errors)
     }
