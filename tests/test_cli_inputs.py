@@ -100,7 +100,7 @@ CASES = [
         "flow-obs-sd-beyond-training",
         [*INF, "--likelihood", "flow", "--obs-sd", 0.01, 1, 10],
         None,
-        "--obs-sd with the 'flow' likelihood: measurement sd 1 of sigma_v is outside what the flow was trained for",
+        "--obs-sd with the 'flow' likelihood: measurement sd 1 of sigma_v_kms is outside what the flow was trained for",
     ),
     ("gp-missing", [*INF, "--likelihood", "gp"], None, "gp.eqx does not exist; allowed: an existing file"),
     ("gp-corrupt", [*INF, "--likelihood", "gp"], "gp", "gp.eqx: not a Gaussian-process file (no JSON header); rebuild"),

@@ -218,10 +218,23 @@ SCHEMA: dict[str, Spec] = {
         "replicates": Number("replicates per subset size (subset order and flow seed): the error bars", 1, 50, True),
     },
     "reference": {
-        "seed": Number("seed of the reference posteriors' simulations", 0, 2**32 - 1, True),
-        "grid_points": Number("local grid cells per parameter around each emulator posterior", 3, 100, True),
-        "realizations": Number("simulations per local grid cell (synthetic likelihood)", 5, 10_000, True),
-        "span_sd": Number("the local grid spans the emulator posterior mean +- this many sds", 1.0, 10.0),
+        "seed": Number(
+            "seed of the reference bank's simulations (common to every node) and of its bootstrap", 0, 2**32 - 1, True
+        ),
+        "q0_nodes": Number("reference-bank nodes along Q0, evenly spaced from edge to edge of the box", 3, 400, True),
+        "a_nodes": Number("reference-bank nodes along a, evenly spaced from edge to edge of the box", 3, 400, True),
+        "realizations": Number(
+            "simulations per reference-bank node (common random numbers across nodes)", 5, 10_000, True
+        ),
+        "bootstrap": Number(
+            "bootstrap resamples of the bank's realizations (the reference's own error)", 10, 10_000, True
+        ),
+        "n_observations": Number(
+            "usable confirmation simulations compared with the reference (the first ones; all if fewer)",
+            1,
+            100_000,
+            True,
+        ),
     },
     "manuscript": {
         "claims": Choice(

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ..datasets.measurement import perturbed
@@ -190,7 +191,7 @@ def confirmation_study(
     recommended: str,
     box: ParameterBox,
     settings: Mapping[str, Any],
-    null: np.ndarray | None,
+    null: ArrayLike | None,
 ) -> ConfirmationStudy:
     """The whole confirmation: every likelihood of `family` on the usable confirmation
     simulations `held` (of `n_total`), then `measured`, the recommended likelihood with the

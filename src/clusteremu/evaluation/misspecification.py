@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..datasets.splits import usable_rows
 from ..inference.grid import grid_posterior
@@ -47,7 +48,7 @@ def misspecification_study(
     columns: Mapping[str, np.ndarray],
     confirmation: ConfirmationStudy,
     config: Mapping[str, Any],
-    null: np.ndarray | None,
+    null: ArrayLike | None,
 ) -> MisspecificationStudy:
     """The study for the recommended likelihood `like` (named `name`) on the misspecified
     clusters `columns` (their variant in `split`), from a profile's sections `simulation`,

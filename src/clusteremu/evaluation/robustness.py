@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import jax
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..datasets.splits import SplitData
 from ..inference.gridded import GridPosterior
@@ -100,7 +101,7 @@ def _summary(beta: float, grid: GridPosterior, truth: np.ndarray, box: Parameter
 
 
 def model_checks(
-    like: LikelihoodModel, grid: GridPosterior, obs: np.ndarray, *, seed: int, null: np.ndarray | None = None
+    like: LikelihoodModel, grid: GridPosterior, obs: np.ndarray, *, seed: int, null: ArrayLike | None = None
 ) -> list[ModelCheck | None]:
     """The model check of every observation `obs` (rows) whose posteriors under `like` are
     `grid`, against the null p-values `null`; `seed` draws the posterior samples and replicates."""
@@ -120,7 +121,7 @@ def robustness_row(
     box: ParameterBox,
     *,
     seed: int,
-    null: np.ndarray | None,
+    null: ArrayLike | None,
 ) -> RobustnessRow:
     """Everything [`RobustnessRow`][] holds for the clusters `held` (observations and true
     parameters) whose posteriors under `like` are `grid`; the model check is calibrated

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..emulators.gp import GPEmulator
 from ..emulators.learned_noise import LearnedEmulator
 from ..emulators.mean_ensemble import Emulator
@@ -41,7 +43,7 @@ def _base(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd) -> Likelihoo
         return GPLikelihood(models["gp"], obs_sd)
     if entry.model == "learned":
         return LearnedLikelihood(models["learned"], obs_sd)
-    return FlowLikelihoodModel(models["flow"], obs_sd)
+    return FlowLikelihoodModel(models["flow"], None if obs_sd is None else np.asarray(obs_sd, float))
 
 
 def _build(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd, bases: dict | None = None) -> LikelihoodModel:

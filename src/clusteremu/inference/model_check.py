@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["DRAWS", "LEVEL", "ModelCheck", "calibrated_p", "judged"]
 
@@ -59,7 +60,7 @@ class ModelCheck:
         }
 
 
-def calibrated_p(p: float, null: np.ndarray | None) -> float | None:
+def calibrated_p(p: float, null: ArrayLike | None) -> float | None:
     """The fraction of the null p-values at or below `p`, (1 + #{null <= p}) / (n + 1); None
     without a null."""
     if null is None or len(null) == 0:
@@ -68,7 +69,7 @@ def calibrated_p(p: float, null: np.ndarray | None) -> float | None:
     return float((1 + np.sum(null <= p)) / (len(null) + 1))
 
 
-def judged(p: float, null: np.ndarray | None, draws: int) -> ModelCheck:
+def judged(p: float, null: ArrayLike | None, draws: int) -> ModelCheck:
     """The [`ModelCheck`][] of a raw p-value `p` from `draws` posterior draws, calibrated
     against the null p-values `null` (or, without them, compared with [`LEVEL`][] as it is)."""
     calibrated = calibrated_p(p, null)

@@ -10,6 +10,7 @@ import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
+from numpy.typing import ArrayLike
 
 from .flow_likelihood import FlowLikelihoodModel
 from .model import LikelihoodModel, Selected
@@ -30,7 +31,7 @@ def posterior_predictive_check(
     theta: Float[np.ndarray, "draws 2"],
     *,
     key: PRNGKeyArray,
-    null: np.ndarray | None = None,
+    null: ArrayLike | None = None,
 ) -> ModelCheck | None:
     """The posterior-predictive check of one observation under a flow likelihood.
 

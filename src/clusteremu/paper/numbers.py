@@ -13,6 +13,7 @@ from importlib import metadata
 import numpy as np
 
 from ..datasets.table import OUTPUT_NAMES
+from ..evaluation.reference_bank import ReferenceBank
 from ..evaluation.trust import ACCURACY_TARGETS
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..repro.provenance import git_state
@@ -248,14 +249,16 @@ def learning_curve_vars(lc: dict) -> dict:
     return {"sentence": sentence, "replicates": reps}
 
 
-def cost_vars(costs: dict, campaign: dict, reference: dict, config) -> dict:
+def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config) -> dict:
     m = costs["machine"]
     inf = config["inference"]
     sim = costs["simulation_seconds_batched"]
     # A lower bound: one simulation per NUTS iteration, not per leapfrog step, and one
     # realization where a synthetic likelihood needs many.
     evals = inf["nuts_chains"] * (inf["nuts_warmup"] + inf["nuts_samples"])
-    per_reference = reference["n_simulations"] / len(reference["observations"])
+    # The reference bank serves every observation at once: its cost, and that cost shared
+    # among the observations it compared.
+    per_observation = reference.n_simulations / max(len(reference.observations), 1)
     by_likelihood = costs["posterior_seconds_by_likelihood"].items()
     article = "an" if m["cpu"][:1].upper() in "AEIOU" else "a"
     return {
@@ -272,6 +275,8 @@ def cost_vars(costs: dict, campaign: dict, reference: dict, config) -> dict:
         "nuts": two_digits(costs["posterior_seconds_nuts"]),
         "nuts_by_simulation_minutes": f"{evals * sim / 60:.0f}",
         "by_likelihood": listing([f"{LIKELIHOOD_NAMES[n]} {two_digits(t['nuts'])} s" for n, t in by_likelihood]),
-        "reference_simulations": f"{per_reference:.0f}",
-        "reference_minutes": f"{per_reference * sim / 60:.1f}",
+        "reference_simulations": reference.n_simulations,
+        "reference_minutes": f"{reference.n_simulations * sim / 60:.0f}",
+        "reference_simulations_per_observation": f"{per_observation:.0f}",
+        "reference_minutes_per_observation": two_digits(per_observation * sim / 60),
     }
