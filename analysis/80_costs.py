@@ -112,6 +112,12 @@ def emulator_costs(learned, like, inf) -> dict:
     }
 
 
+def train_seconds(files: dict) -> dict[str, float]:
+    """The wall time (s) of each emulator's fit, from its model file's provenance record (None
+    where the fitting step does not time it)."""
+    return {role: load_record(path).get("extra", {}).get("train_seconds") for role, path in files.items()}
+
+
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     inf = config["inference"]
@@ -120,6 +126,7 @@ def main(args):
     emulator = emulator_costs(load_learned(args.learned), load_likelihood(recommended, model_files(args)), inf)
     out = {
         "machine": machine(),
+        "train_seconds": train_seconds(model_files(args)),
         "posterior_seconds_by_likelihood": study_timings(args.inference),
         **sims,
         **emulator,

@@ -3,7 +3,8 @@
 Reads:  the profile config (`--config`, the sections whose settings the text quotes), the
         results of the analysis steps (`--design-summary`, `--validation`, `--campaign`,
         `--training`, `--learned`, `--flow`, `--evaluation`, `--truth`, `--inference`,
-        `--reference`, `--learning-curve`, `--costs`) and the lock file (`--requirements`).
+        `--confirmation`, `--check`, `--diagnosis`, `--misspecification`, `--reference`,
+        `--learning-curve`, `--costs`) and the lock file (`--requirements`).
 Writes: `_variables.yml` (`--out`) for `{{< var ... >}}` shortcodes, with its record. The
         figures' caption tags (`prov.*`) are added by the render, so this step does not
         depend on any figure.
@@ -19,7 +20,10 @@ import json
 from pathlib import Path
 
 from clusteremu.config import load_config
+from clusteremu.evaluation.check_calibration import CheckCalibration
 from clusteremu.evaluation.confirmation import ConfirmationStudy
+from clusteremu.evaluation.flow_diagnosis import FlowDiagnosis
+from clusteremu.evaluation.misspecification import MisspecificationStudy
 from clusteremu.evaluation.reference_bank import ReferenceBank
 from clusteremu.evaluation.reports import LikelihoodComparison, StudyError
 from clusteremu.paper.claims import ClaimError
@@ -34,6 +38,7 @@ CONFIG_SECTIONS = (
     "campaign",
     "emulator",
     "learned",
+    "flow",
     "truth",
     "inference",
     "reference",
@@ -51,6 +56,9 @@ INPUTS = {
     "truth": ("{data}/truth.json", "truth-set evaluation (JSON)"),
     "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
     "confirmation": ("{data}/confirmation.json", "confirmation on fresh simulations (JSON)"),
+    "check": ("{data}/model_check.json", "the model check's null (JSON)"),
+    "diagnosis": ("{data}/diagnosis.json", "the flow's diagnosis (JSON)"),
+    "misspecification": ("{data}/misspecification.json", "misspecification study (JSON)"),
     "reference": ("{data}/reference.json", "the reference bank's comparison (JSON)"),
     "learning_curve": ("{data}/learning_curve.json", "learning curve (JSON)"),
     "costs": ("{data}/costs.json", "measured costs (JSON, volatile)"),
@@ -64,7 +72,14 @@ RESULTS = tuple(name for name in INPUTS if name != "requirements")
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
-    typed = {"inference": LikelihoodComparison, "confirmation": ConfirmationStudy, "reference": ReferenceBank}
+    typed = {
+        "inference": LikelihoodComparison,
+        "confirmation": ConfirmationStudy,
+        "check": CheckCalibration,
+        "diagnosis": FlowDiagnosis,
+        "misspecification": MisspecificationStudy,
+        "reference": ReferenceBank,
+    }
     results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in RESULTS if name not in typed}
     results |= {name: cls.load(getattr(args, name)) for name, cls in typed.items()}
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS))

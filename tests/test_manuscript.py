@@ -197,3 +197,16 @@ def test_the_continuation_clause_counts_runs_and_continuations():
     )
     assert continued_text(rows[:2], 200).endswith("was continued once")
     assert continued_text(rows[1:2], 200) == "no run missed $\\hat R$ or ESS at 200 draws per chain"
+
+
+def test_the_pipeline_figure_names_every_numbered_script(root):
+    """Fig. 1 cannot go stale: every numbered analysis script but the two that write the paper
+    appears in exactly one box, and every box names existing scripts."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pipeline", root / "analysis" / "figures" / "pipeline.py")
+    pipeline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pipeline)
+    named = [n.strip() for scripts, _, _ in pipeline.BUILD + pipeline.JUDGE for n in scripts.split(",")]
+    steps = {p.name[:2] for p in (root / "analysis").glob("[0-9][0-9]_*.py")} - {"90", "99"}
+    assert sorted(named) == sorted(steps), "a numbered script is missing from Fig. 1, or named twice"

@@ -41,3 +41,23 @@ def test_kroupa_masses_at_the_same_total_mass_keep_the_spectrum():
     assert np.isclose(np.sum(m_same), base.n_stars * base.star_mass_msun, rtol=1e-12)
     np.testing.assert_allclose(m_same / m_free, m_same[0] / m_free[0])  # one factor: the same spectrum
     assert m_free.max() / m_free.min() > 10  # a spectrum, not equal masses
+
+
+def test_the_robust_option_is_the_largest_beta_that_reaches_the_target_on_the_chosen_sets():
+    from clusteremu.evaluation.misspecification import ROBUST_SETS, ROBUST_TARGET, robust_beta
+    from clusteremu.evaluation.robustness import RobustnessRow, TemperedRow
+
+    def row(name, coverage_by_beta):
+        tempered = [
+            TemperedRow(beta, {"q0": c, "a_au": 0.95}, {"q0": c, "a_au": 0.95}, {}, {}, {})
+            for beta, c in coverage_by_beta.items()
+        ]
+        return RobustnessRow(name, name, 100, tempered, None, None, None, None, None, None)
+
+    low, ok = ROBUST_TARGET - 0.01, ROBUST_TARGET
+    chosen = [row(n, {1.0: 0.7, 0.5: ok, 0.25: 0.99}) for n in ROBUST_SETS]
+    assert robust_beta(chosen) == 0.5
+    assert robust_beta([*chosen, row("age2", {1.0: 0.5, 0.5: 0.6, 0.25: 0.7})]) == 0.5  # not a chosen set
+    one_short = [row(ROBUST_SETS[0], {1.0: 0.7, 0.5: low, 0.25: 0.99}), *chosen[1:]]
+    assert robust_beta(one_short) == 0.25
+    assert robust_beta([row(n, {1.0: 0.7, 0.5: low, 0.25: low}) for n in ROBUST_SETS]) is None

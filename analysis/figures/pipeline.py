@@ -1,4 +1,4 @@
-"""Figure: the pipeline of the study, from design to posterior.
+"""Figure: the pipeline of the study, each box with the numbered scripts that make it.
 
 Reads:  the profile config (`--config`, section `figures`); no data.
 Writes: the diagram (`--out`, PNG) with its provenance record.
@@ -11,27 +11,43 @@ from clusteremu.paper.plotting import figure_script
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {}
-STEPS = [
-    ("Design", "Latin hypercube\nover $(Q_0, a)$,\nsplit by point"),
-    ("Simulations", "JAX N-body,\nrealizations\nper point"),
-    ("Emulator", "ensemble of MLPs,\nbaselines,\ncalibration"),
-    ("Likelihood", "Gaussian in\nphysical units,\nthree widths"),
-    ("Posterior", "NUTS and exact\ngrid; coverage\nand SBC"),
+#: (scripts, title, body) per box; the first row builds and chooses, the second judges.
+BUILD = [
+    ("01", "Design", "Latin hypercube\nover $(Q_0, a)$,\nsplit by point"),
+    ("02, 03, 09", "Simulations", "validated JAX\nN-body, cached;\nthe campaign"),
+    ("04, 05, 06, 11, 12", "Emulators", "MLP ensemble,\nGP, learned noise,\nflow mixture"),
+    ("07, 08", "Selection set", "eight likelihoods,\nexact grid, NUTS;\nthe choice"),
+    ("16, 80", "Scaling", "learning curve;\nmeasured costs"),
+]
+JUDGE = [
+    ("10, 14", "Truth set", "emulated means\nagainst the\nsimulator's"),
+    ("13, 19", "Development", "diagnosis;\nthe model\ncheck's null"),
+    ("17, 18", "Confirmation", "read once:\ncoverage, SBC;\nnoisy observations"),
+    ("15", "Reference bank", "simulator's own\nposteriors\n(efficiency)"),
+    ("20, 21", "Misspecified", "mass spectrum,\nbinaries, ages;\ncheck, tempering"),
 ]
 
 
+def _row(ax, steps, y, color):
+    for k, (scripts, title, body) in enumerate(steps):
+        x = 0.1 + 2.0 * k
+        ax.add_patch(FancyBboxPatch((x, y), 1.6, 1.55, boxstyle="round,pad=0.04", fc=color, ec="#0072B2"))
+        ax.text(x + 0.8, y + 1.32, title, ha="center", va="center", weight="bold", fontsize=8)
+        ax.text(x + 0.8, y + 0.72, body, ha="center", va="center", fontsize=6.5)
+        ax.text(x + 0.8, y + 0.13, scripts, ha="center", va="center", fontsize=6.5, family="monospace", color="0.3")
+        if k:
+            ax.add_patch(FancyArrowPatch((x - 0.36, y + 0.8), (x - 0.02, y + 0.8), arrowstyle="-|>", mutation_scale=9))
+
+
 def plot():
-    fig, ax = plt.subplots(figsize=(6.6, 1.7))
+    fig, ax = plt.subplots(figsize=(6.6, 3.1))
     ax.set_axis_off()
     ax.set_xlim(0, 10)
-    ax.set_ylim(0, 2)
-    for k, (title, body) in enumerate(STEPS):
-        x = 0.1 + 2.0 * k
-        ax.add_patch(FancyBboxPatch((x, 0.15), 1.6, 1.7, boxstyle="round,pad=0.04", fc="#E8F1F8", ec="#0072B2"))
-        ax.text(x + 0.8, 1.55, title, ha="center", va="center", weight="bold", fontsize=8.5)
-        ax.text(x + 0.8, 0.8, body, ha="center", va="center", fontsize=7)
-        if k:
-            ax.add_patch(FancyArrowPatch((x - 0.36, 1.0), (x - 0.02, 1.0), arrowstyle="-|>", mutation_scale=10))
+    ax.set_ylim(0, 4)
+    _row(ax, BUILD, 2.3, "#E8F1F8")
+    _row(ax, JUDGE, 0.15, "#FDF1E6")
+    # the chosen likelihood goes on to be judged
+    ax.add_patch(FancyArrowPatch((6.9, 2.28), (0.9, 1.75), arrowstyle="-|>", mutation_scale=9, connectionstyle="arc3"))
     return fig
 
 

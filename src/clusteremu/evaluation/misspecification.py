@@ -6,6 +6,13 @@ and, for each, the exact grid posteriors of the recommended likelihood, summariz
 [`robustness_row`][clusteremu.evaluation.robustness.robustness_row]: coverage and bias, the
 model check's flag rate and the coverage of what it lets through, and the tempered
 posteriors. The first row is the model's own physics, from the confirmation set.
+
+The robust option a user is told to take is tempering (`robust_beta`): the largest exponent
+beta < 1 of [`TEMPERING`][clusteremu.evaluation.robustness.TEMPERING] (the least loss of
+contraction) whose 95% intervals cover both parameters in at least [`ROBUST_TARGET`][] of
+the clusters of every set in [`ROBUST_SETS`][] (a mass spectrum and a 1.5 times older
+cluster: the deviations a real cluster is most likely to have). The choice is made on those
+sets; the others (binaries, twice the age) test it on what it was not chosen on.
 """
 
 from __future__ import annotations
@@ -25,21 +32,44 @@ from .confirmation import ConfirmationStudy
 from .reports import SchemaRecord
 from .robustness import RobustnessRow, robustness_row
 
-__all__ = ["MisspecificationStudy", "misspecification_study"]
+__all__ = ["ROBUST_SETS", "ROBUST_TARGET", "MisspecificationStudy", "misspecification_study", "robust_beta"]
+
+#: The 95% coverage the robust option must reach for both parameters on every set of [`ROBUST_SETS`][].
+ROBUST_TARGET = 0.90
+#: The misspecified sets on which the robust option is chosen.
+ROBUST_SETS = ("kroupa", "age1.5")
 
 
 @dataclass(frozen=True)
 class MisspecificationStudy(SchemaRecord):
     """The recommended likelihood (`likelihood`) on every set: `rows`, the first the model's
     own physics (the confirmation set), then one per variant, with `n_total` clusters
-    simulated per variant and the `seed` of the check's draws."""
+    simulated per variant and the `seed` of the check's draws; `robust_beta`, the tempering
+    exponent recommended ([`robust_beta`][]), None where none reaches the target."""
 
-    SCHEMA: ClassVar[str] = "clusteremu.misspecification/1"
+    SCHEMA: ClassVar[str] = "clusteremu.misspecification/2"
 
     likelihood: str
     n_total: int
     seed: int
     rows: list[RobustnessRow]
+    robust_beta: float | None
+
+    def row(self, name: str) -> RobustnessRow:
+        """The row of the set `name` (`model`, or a variant's name)."""
+        return next(r for r in self.rows if r.name == name)
+
+
+def robust_beta(rows: list[RobustnessRow]) -> float | None:
+    """The largest tempering exponent below 1 whose 95% coverage of both parameters reaches
+    [`ROBUST_TARGET`][] on every set of [`ROBUST_SETS`][] among `rows`; None if none does."""
+    chosen = [r for r in rows if r.name in ROBUST_SETS]
+    betas = sorted({t.beta for r in chosen for t in r.tempered if t.beta < 1.0}, reverse=True)
+    for beta in betas:
+        at = [next(t for t in r.tempered if t.beta == beta) for r in chosen]
+        if all(min(t.coverage95.values()) >= ROBUST_TARGET for t in at):
+            return beta
+    return None
 
 
 def misspecification_study(
@@ -60,4 +90,4 @@ def misspecification_study(
         held = usable_rows({c: v[columns["split"] == variant.name] for c, v in columns.items()})
         grid = grid_posterior(like, held.y, n_grid=config["inference"]["grid_points"])
         rows.append(robustness_row(variant.name, variant.label, like, grid, held, box, seed=mis["seed"] + k, null=null))
-    return MisspecificationStudy(name, mis["n_sims"], mis["seed"], rows)
+    return MisspecificationStudy(name, mis["n_sims"], mis["seed"], rows, robust_beta(rows))

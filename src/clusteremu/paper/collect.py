@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..evaluation.trust import ACCURACY_TARGETS, EFFICIENCY_DMEAN, EFFICIENCY_SD_RATIO
+from ..evaluation.trust import ACCURACY_TARGETS, EFFICIENCY_DMEAN, EFFICIENCY_SD_RATIO, assess
 from .claims import check_claims
 from .findings import confirmation_vars, inference_vars, verdict_vars
+from .framing import framing_vars
 from .numbers import (
     build_info,
     campaign_vars,
@@ -26,6 +27,7 @@ from .numbers import (
     validation_vars,
 )
 from .reference_findings import reference_vars
+from .robustness_text import diagnosis_vars, flow_vars, measurement_vars, misspecification_vars
 
 __all__ = ["collect_variables"]
 
@@ -38,11 +40,19 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
     `flow`, `evaluation`, `truth`, `inference` (a
     [`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison]), `confirmation`
     (a [`ConfirmationStudy`][clusteremu.evaluation.confirmation.ConfirmationStudy]), `reference` (a
-    [`ReferenceBank`][clusteremu.evaluation.reference_bank.ReferenceBank]),
+    [`ReferenceBank`][clusteremu.evaluation.reference_bank.ReferenceBank]), `check` (a
+    [`CheckCalibration`][clusteremu.evaluation.check_calibration.CheckCalibration]), `diagnosis`
+    (a [`FlowDiagnosis`][clusteremu.evaluation.flow_diagnosis.FlowDiagnosis]),
+    `misspecification` (a
+    [`MisspecificationStudy`][clusteremu.evaluation.misspecification.MisspecificationStudy]),
     `learning_curve`, `costs`). Raises [`ClaimError`][clusteremu.paper.claims.ClaimError] if a
     claim is false and the profile says `manuscript.claims: fail`.
     """
     claims = check_claims(results, config["manuscript"]["claims"])
+    # the recommended emulator's worst 68th-percentile error, for the question of larger N
+    error68 = assess(results["inference"].recommended, results["truth"], results["confirmation"], results["reference"])[
+        "accuracy_ratio68"
+    ]
     costs = cost_vars(results["costs"], results["campaign"], results["reference"], config)
     return {
         "build": {**build_info(config), "claims": claims},
@@ -67,6 +77,11 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
         "lc": learning_curve_vars(results["learning_curve"]),
         "costs": costs,
         "conf": confirmation_vars(results["confirmation"]),
+        "flow": flow_vars(config, results["flow"]),
+        "framing": framing_vars(config, emulator_error68=error68),
+        "diag": diagnosis_vars(results["diagnosis"]),
+        "meas": measurement_vars(results["confirmation"]),
+        "mis": misspecification_vars(results["misspecification"], results["confirmation"], results["check"]),
         "verdict": verdict_vars(
             results["inference"], results["truth"], costs, results["confirmation"], results["reference"]
         ),

@@ -15,15 +15,16 @@ __all__ = ["misspecification_table"]
 
 def misspecification_table(study: MisspecificationStudy) -> str:
     """Per set: 95% coverage and bias of both parameters, the check's flag rate, the coverage of
-    the clusters it lets through, and the coverage of the most tempered posteriors."""
-    beta = TEMPERING[-1]
+    the clusters it lets through, and the coverage of the tempered posteriors (the robust
+    option's exponent, or the smallest tried where none reaches the target)."""
+    beta = TEMPERING[-1] if study.robust_beta is None else study.robust_beta
     rows = [
         "| Clusters | usable | 95% $Q_0$ | 95% $a$ | bias $Q_0$, $a$ | flagged | unflagged 95% $Q_0$, $a$ "
         f"| tempered ($\\beta$ = {beta:g}) 95% $Q_0$, $a$ |",
         "|:--|" + "--:|" * 7,
     ]
     for r in study.rows:
-        t, last = r.tempered[0], r.tempered[-1]
+        t, last = r.tempered[0], next(x for x in r.tempered if x.beta == beta)
         flagged = "—" if r.flagged is None else f"{r.flagged:.2f} [{r.flagged_lo:.2f}, {r.flagged_hi:.2f}]"
         u = r.unflagged
         kept = "—" if u is None else f"{u.coverage95['q0']:.2f}, {u.coverage95['a_au']:.2f} ({r.n_unflagged})"

@@ -25,6 +25,10 @@ from .variables import sci
 
 #: "Below the realization noise": the 68th-percentile error under one realization sd.
 REALIZATION_NOISE = 1.0
+#: Nodes per parameter of a synthetic-likelihood grid made for one observation alone (over
+#: its posterior's support, as the first reference of this study was): the cost the emulator
+#: is compared with per posterior.
+LOCAL_NODES = 8
 
 __all__ = [
     "SOFTWARE",
@@ -253,9 +257,16 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config) -> 
     m = costs["machine"]
     inf = config["inference"]
     sim = costs["simulation_seconds_batched"]
-    # A lower bound: one simulation per NUTS iteration, not per leapfrog step, and one
-    # realization where a synthetic likelihood needs many.
-    evals = inf["nuts_chains"] * (inf["nuts_warmup"] + inf["nuts_samples"])
+    # What building and validating the emulator cost: the campaign it learns from, the truth
+    # and selection sets that judged and chose it, and the training of the recommended
+    # likelihood's models (the flow and, for the selection factor, the learned ensemble).
+    truth = config["truth"]
+    built = campaign["n_simulations"] + truth["n_points"] * truth["n_realizations"] + inf["n_coverage_sims"]
+    train = sum(costs["train_seconds"][role] or 0.0 for role in ("flow", "learned"))
+    build_seconds = built * sim + train
+    # A synthetic-likelihood posterior made for one observation alone: the bank's realizations
+    # at LOCAL_NODES x LOCAL_NODES nodes over that posterior's support.
+    local = LOCAL_NODES**2 * reference.realizations
     # The reference bank serves every observation at once: its cost, and that cost shared
     # among the observations it compared.
     per_observation = reference.n_simulations / max(len(reference.observations), 1)
@@ -273,7 +284,13 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config) -> 
         "prediction_batched_us": two_digits(1e6 * costs["prediction_seconds_batched"]),
         "grid": two_digits(costs["posterior_seconds_grid"]),
         "nuts": two_digits(costs["posterior_seconds_nuts"]),
-        "nuts_by_simulation_minutes": f"{evals * sim / 60:.0f}",
+        "build_simulations": built,
+        "build_minutes": f"{built * sim / 60:.0f}",
+        "train_minutes": f"{train / 60:.1f}",
+        "local_nodes": LOCAL_NODES,
+        "local_simulations": local,
+        "local_minutes": f"{local * sim / 60:.1f}",
+        "breakeven": f"{np.ceil(build_seconds / (local * sim)):.0f}",
         "by_likelihood": listing([f"{LIKELIHOOD_NAMES[n]} {two_digits(t['nuts'])} s" for n, t in by_likelihood]),
         "reference_simulations": reference.n_simulations,
         "reference_minutes": f"{reference.n_simulations * sim / 60:.0f}",
