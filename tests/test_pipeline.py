@@ -166,10 +166,12 @@ def edited(repo: Path, rel: str, old: str | None = None, new: str | None = None)
 
 INFERENCE_FIGURES = {f"figures/{n}" for n in ("coverage", "coverage_quarters", "tarp", "sbc", "corners")}
 # What reads a model file: the likelihood study (every likelihood family member is built),
-# the confirmation, the truth set's comparison, the reference posterior, the costs, and what they feed.
+# the confirmation, the truth set's comparison, the reference posterior, the misspecification
+# study, the costs, and what they feed.
 MODEL_READERS = {
     "08_inference",
     "18_confirmation",
+    "21_misspecification",
     "14_truth_evaluation",
     "15_reference_bank",
     "80_costs",
@@ -178,6 +180,8 @@ MODEL_READERS = {
     "figures/truth",
     "figures/reference",
 } | INFERENCE_FIGURES
+# What reads the flow and the learned ensemble's selection model but no other model file.
+FLOW_READERS = {"19_flow_diagnosis", "figures/flow_slices"}
 TEST_SPLIT_FIGURES = {"figures/pred_vs_true", "figures/residuals", "figures/slices", "figures/reliability"}
 # Everything downstream of the mean ensemble: its evaluation on the test split, and every
 # reader of a model file (one likelihood stands on it).
@@ -193,7 +197,7 @@ EMULATOR_DOWNSTREAM = {"06_evaluate_emulator", "figures/loss_curves"} | TEST_SPL
             "src/clusteremu/emulators/learned_noise.py",
             None,
             None,
-            {"11_fit_learned", "16_learning_curve", "figures/learning_curve"} | MODEL_READERS,
+            {"11_fit_learned"} | MODEL_READERS | FLOW_READERS,
         ),
         (
             "src/clusteremu/emulators/mean_ensemble.py",
@@ -201,7 +205,14 @@ EMULATOR_DOWNSTREAM = {"06_evaluate_emulator", "figures/loss_curves"} | TEST_SPL
             None,
             {"04_train_emulator"} | EMULATOR_DOWNSTREAM,
         ),
-        ("src/clusteremu/emulators/flow.py", None, None, {"12_fit_flow"} | MODEL_READERS),
+        (
+            "src/clusteremu/emulators/flow.py",
+            None,
+            None,
+            {"12_fit_flow", "figures/flow_training", "16_learning_curve", "figures/learning_curve"}
+            | MODEL_READERS
+            | FLOW_READERS,
+        ),
         (
             "src/clusteremu/emulators/gp.py",
             None,

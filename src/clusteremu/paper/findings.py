@@ -19,7 +19,7 @@ from ..inference.health import ESS_MIN, RHAT_MAX
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS
 from .reference_table import REFERENCE_TEXT
-from .text import CHECK_TEXT, MODEL_TEXT, PARAM_TEXT, listing, upper_first, word
+from .text import CHECK_TEXT, MODEL_TEXT, PARAM_TEXT, counted, listing, upper_first, word
 
 __all__ = [
     "WEAK_CONTRACTION",
@@ -57,7 +57,7 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
     return {
         "n_nuts": len(rows),
         "n_nuts_healthy": sum(r.healthy for r in rows),
-        "n_divergent": sum(1 for r in rows if r.divergences > 0),
+        "divergent_runs": counted(sum(1 for r in rows if r.divergences > 0), "run"),
         "max_rhat": f"{max(d.r_hat for r in rows for d in (r.q0, r.a_au)):.4f}",
         "min_ess": f"{min(min(d.ess_bulk, d.ess_tail) for r in rows for d in (r.q0, r.a_au)):.0f}",
         "nuts_grid_dmean": f"{dmean:.2f}",

@@ -147,14 +147,20 @@ def validation_vars(val: dict) -> dict:
         "energy_max_rebound": sci(max(ee["rebound"])),
         "precision_seeds": pr["n_seeds"],
         "precision_max_z": f"{max(max(r['mean_difference_over_se']) for r in pr['rows']):.1f}",
-        "precision_same_f": f"{100 * np.mean([r['same_f_bound'] for r in pr['rows']]):.0f}",
+        "precision_same_f": _share_of_runs(np.mean([r["same_f_bound"] for r in pr["rows"]])),
     }
 
 
+def _share_of_runs(share: float) -> str:
+    """ "every run ends" or "97% of the runs end": a share of runs as the subject of a sentence."""
+    return "every run ends" if share == 1 else f"{100 * share:.0f}% of the runs end"
+
+
 def campaign_vars(c: dict) -> dict:
+    n_flag = c["n_flag_energy"]
     out = {
         "n_simulations": c["n_simulations"],
-        "n_flag_energy": c["n_flag_energy"],
+        "flagged": "none was flagged" if n_flag == 0 else f"{word(n_flag)} {'was' if n_flag == 1 else 'were'} flagged",
         "n_few_bound": c["n_few_bound"],
         "n_usable": c["n_usable"],
         "q0_min_few_bound": f"{c['q0_min_few_bound']:.2f}" if c["q0_min_few_bound"] is not None else "none",

@@ -16,7 +16,7 @@ __all__ = ["METHOD_NAMES", "accuracy_table", "fmt_output", "table", "truth_table
 
 METHOD_NAMES = {
     "learned": "learned-noise ensemble",
-    "ensemble": "MLP ensemble",
+    "ensemble": "mean ensemble",
     "mean": "training mean",
     "linear": "linear regression",
     "knn": "k-nearest neighbours",
@@ -79,7 +79,7 @@ def uncertainty_table(prob: Mapping[str, Any]) -> str:
 def truth_table(results: Mapping[str, Any]) -> str:
     """Per model and output: mean error over the truth set's noise, and single-realization coverage."""
     names = {
-        "mean": "MLP ensemble (mean + kernel noise)",
+        "mean": "mean ensemble (mean + kernel noise)",
         "learned": "learned-noise ensemble",
         "gp": "Gaussian process",
         "flow": "normalizing flow",

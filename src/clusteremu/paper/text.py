@@ -48,6 +48,11 @@ def word(n: int) -> str:
     return WORDS[n] if n < len(WORDS) else str(n)
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`n` things in words: "no runs", "one run", "two runs", "14 runs"."""
+    return f"{word(n)} {noun if n == 1 else plural or noun + 's'}"
+
+
 def upper_first(text: str) -> str:
     """Capitalize the first letter only (str.capitalize would lower "Gaussian" and "$Q_0$")."""
     return text[:1].upper() + text[1:]
