@@ -9,6 +9,7 @@ from clusteremu.simulation.energy import total_energy
 from clusteremu.simulation.integrate import leapfrog
 from clusteremu.simulation.simulate import SimulationSettings
 from clusteremu.simulation.validation import (
+    _rms_standard_error,
     cluster_state,
     kepler_relative_position,
     rebound_leapfrog,
@@ -60,6 +61,17 @@ def test_kepler_solution_is_periodic():
     xy = kepler_relative_position([0.0, period], a, 0.5, gm)
     np.testing.assert_allclose(xy[:, 0], xy[:, 1], atol=1e-9)
     assert xy[0, 0] == pytest.approx(a * 0.5)  # starts at pericentre r = a (1 - e)
+
+
+def test_dispersion_standard_error_matches_gaussian_theory_and_the_spread_of_replicates():
+    # Gaussian components of sd s: per-star |v|^2/3 has variance 2 s^4 / 3, so se(sigma) = s / sqrt(6 N)
+    rng = np.random.default_rng(5)
+    s, n = 2.0, 4000
+    draws = rng.normal(0.0, s, size=(200, 3, n))
+    se = np.array([_rms_standard_error(v) for v in draws])
+    assert np.all(np.abs(se / (s / np.sqrt(6 * n)) - 1) < 0.1)
+    spread = np.std([np.sqrt(np.mean(v**2)) for v in draws])
+    assert spread == pytest.approx(se.mean(), rel=0.15)
 
 
 @pytest.mark.slow

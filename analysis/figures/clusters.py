@@ -3,7 +3,8 @@
 Reads:  the profile config (`--config`, section `figures`) and the snapshots
         (`--snapshots`, from `09_snapshots.py`).
 Writes: the figure (`--out`, PNG): positions about the bound centre of mass, stars bound
-        at T in blue, unbound in orange.
+        at T in blue, unbound in orange; each panel framed to hold at least 95% of the
+        stars, with the number outside the frame written in the panel.
 """
 
 import matplotlib.pyplot as plt
@@ -15,22 +16,43 @@ CONFIG_SECTIONS = ("figures",)
 INPUTS = {
     "snapshots": ("{data}/snapshots.npz", "cluster snapshots (NPZ)"),
 }
+# Share of the stars (bound and unbound together) each panel's square frame holds at least.
+FRAME_QUANTILE = 0.95
+
+
+def frame(x, y):
+    """Half-width [AU] of a square frame holding FRAME_QUANTILE of the stars, rounded up to 1, 2 or 5 x 10^k."""
+    half = np.quantile(np.maximum(np.abs(x), np.abs(y)), FRAME_QUANTILE)
+    scale = 10.0 ** np.floor(np.log10(half))
+    return scale * next(step for step in (1, 2, 5, 10) if step * scale >= half)
 
 
 def plot(snapshots):
     snap = snapshots
     fig, axes = plt.subplots(2, 2, figsize=(5.6, 5.6))
     for row, name in enumerate(("cold", "hot")):
-        q0, a, bound = float(snap[f"{name}_q0"]), float(snap[f"{name}_a_au"]), snap[f"{name}_bound"]
-        lim = 8 * a
+        q0, bound = float(snap[f"{name}_q0"]), snap[f"{name}_bound"]
         when = (("pos0", "t = 0"), ("pos", f"t = {float(snap['t_end_yr']):g} yr"))
         for col, (key, label) in enumerate(when):
             pos = snap[f"{name}_{key}"]
             centre = pos[:, bound].mean(axis=1) if bound.any() else np.zeros(3)
             x, y = pos[0] - centre[0], pos[1] - centre[1]
+            lim = frame(x, y)
             ax = axes[row, col]
-            ax.scatter(x[bound], y[bound], s=5, color="#0072B2", label="bound at T")
+            ax.scatter(x[bound], y[bound], s=5, color="#0072B2", label="bound at T", zorder=3)
             ax.scatter(x[~bound], y[~bound], s=5, color="#D55E00", marker="x", label="unbound at T")
+            outside = int(np.sum(np.maximum(np.abs(x), np.abs(y)) > lim))
+            if outside:
+                ax.text(
+                    0.98,
+                    0.98,
+                    f"{outside} of {x.size} stars outside",
+                    transform=ax.transAxes,
+                    ha="right",
+                    va="top",
+                    fontsize=7,
+                    color="0.3",
+                )
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)
             ax.set_aspect("equal")

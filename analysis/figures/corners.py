@@ -3,12 +3,17 @@
 Reads:  the profile config (`--config`, section `figures`) and the draws and grid
         densities of the example posteriors (`--posteriors`, from `08_inference.py`).
 Writes: one figure per case (`--out`, three PNG paths in the order typical, edge,
-        ridge): NUTS draws, the exact grid posterior as contours, the true values.
+        ridge): NUTS draws with their 68% and 95% highest-density contours (black), the
+        exact grid posterior's 68% and 95% highest-density contours (green), the true
+        values (orange), the grid's edge (the prior boundary) where it falls in view, and
+        marginal densities with the median and central 90% interval; a legend names each.
 """
 
 import corner
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script
 
@@ -27,6 +32,15 @@ CASES = ("typical", "edge", "ridge")
 
 # Q0 to 0.01 and a to 1 AU: what the posteriors resolve.
 TITLE = {"q0": ("$Q_0$", ".2f", ""), "a_au": ("$a$", ".0f", " AU")}
+# Posterior mass inside the drawn contours, the same for the draws and the grid.
+HPD = (0.68, 0.95)
+
+
+def hpd_thresholds(density, masses=HPD):
+    """Density values whose upper level sets hold `masses` of a density on a uniform grid (descending)."""
+    d = np.sort(density.ravel())[::-1]
+    cumulative = np.cumsum(d) / d.sum()
+    return [d[np.searchsorted(cumulative, m)] for m in sorted(masses, reverse=True)]
 
 
 def one(post, case):
@@ -37,18 +51,48 @@ def one(post, case):
         truths=post[f"{case}_truth"],
         truth_color="#D55E00",
         quantiles=[0.05, 0.5, 0.95],
+        levels=HPD,
+        plot_density=False,  # no unlabelled grey levels: the draws as points, their two contours
+        hist_kwargs={"density": True},
         label_kwargs={"fontsize": 9},
     )
-    fig.set_size_inches(3.6, 3.6)
+    fig.set_size_inches(4.2, 4.0)
+    fig.subplots_adjust(right=0.84)  # room for the right-hand marginal's density scale
     for k, name in enumerate(PARAM_LABELS):
         lo, mid, hi = np.quantile(draws[:, k], [0.05, 0.5, 0.95])
         symbol, f, unit = TITLE[name]
         fig.axes[3 * k].set_title(f"{symbol} = ${mid:{f}}^{{+{hi - mid:{f}}}}_{{-{mid - lo:{f}}}}${unit}", fontsize=8)
     for ax in fig.axes:
-        ax.tick_params(labelsize=7)
-    fig.axes[2].contour(
-        post["q0_grid"], post["a_au_grid"], post[f"{case}_grid_density"].T, levels=4, colors="#009E73", linewidths=0.8
+        ax.tick_params(labelsize=8)
+    for ax, side in ((fig.axes[0], "left"), (fig.axes[3], "right")):  # the marginals get a scale
+        ax.tick_params(labelleft=side == "left", labelright=side == "right", left=side == "left", right=side == "right")
+        ax.yaxis.set_major_locator(MaxNLocator(2))
+        ax.yaxis.set_major_formatter(ScalarFormatter())  # corner blanks the labels
+        ax.yaxis.set_label_position(side)
+        ax.set_ylabel("density", fontsize=8)
+    joint = fig.axes[2]
+    q0, a_au = post["q0_grid"], post["a_au_grid"]
+    joint.contour(
+        q0,
+        a_au,
+        post[f"{case}_grid_density"].T,
+        levels=hpd_thresholds(post[f"{case}_grid_density"]),
+        colors="#009E73",
+        linewidths=0.9,
     )
+    # the grid spans the prior box: a contour ending there is cut by the prior, not by the plot
+    for edge in (q0[0], q0[-1]):
+        joint.axvline(edge, color="0.4", lw=0.6, ls="-.")
+    for edge in (a_au[0], a_au[-1]):
+        joint.axhline(edge, color="0.4", lw=0.6, ls="-.")
+    handles = [
+        Line2D([], [], color="k", lw=1.0, label="NUTS draws: 68%, 95% HPD"),
+        Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD"),
+        Line2D([], [], color="k", ls="--", lw=1.0, label="median, central 90%"),
+        Line2D([], [], color="#D55E00", lw=1.0, label="true value"),
+        Line2D([], [], color="0.4", ls="-.", lw=0.6, label="prior boundary"),
+    ]
+    fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, 0.9), fontsize=7, frameon=False)
     return fig
 
 

@@ -1,9 +1,11 @@
-"""Figure: expected-coverage curves of every likelihood's posteriors, for Q0 and for a.
+"""Figure: expected-coverage curves of the recommended likelihood's posteriors and three others.
 
 Reads:  the profile config (`--config`, section `figures`) and the likelihood comparison
         (`--inference`, from `08_inference.py`).
 Writes: the figure (`--out`, PNG): empirical coverage of central credible intervals
-        against their nominal level, with a band of two binomial standard errors.
+        against their nominal level, with a band of two binomial standard errors; the
+        recommended likelihood against the comparators of `COMPARATORS` (the rest are in the
+        coverage table and the per-quarter figure).
 """
 
 import matplotlib.pyplot as plt
@@ -17,6 +19,9 @@ CONFIG_SECTIONS = ("figures",)
 INPUTS = {
     "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
 }
+# The simplest heteroscedastic Gaussian, the best non-flow likelihood, and the GP: eight
+# nearly coinciding curves would hide the comparison.
+COMPARATORS = ("input", "learned+selection", "gp")
 
 
 def plot(inference):
@@ -25,7 +30,7 @@ def plot(inference):
     fig, axes = plt.subplots(1, 2, figsize=(6.6, 3.3), sharey=True)
     for ax, p in zip(axes, PARAM_LABELS, strict=True):
         ax.fill_between(levels, levels - band, levels + band, color="0.85", lw=0, label="±2 binomial s.e.")
-        for name in inference.likelihoods:
+        for name in dict.fromkeys([*COMPARATORS, inference.recommended]):  # recommended last, on top
             ax.plot(
                 levels,
                 inference.coverage_set[name].parameter(p).coverage,

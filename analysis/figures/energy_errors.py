@@ -28,7 +28,8 @@ def plot(campaign, summary):
     ax.set_xscale("log")
     ax.set_xlabel(r"max$_t$ $|E(t)-E_0|\,/\,|W_0|$")
     ax.set_ylabel("simulations")
-    ax.legend()
+    # above the axes: the threshold sits at the right edge, where a legend inside would cover it
+    fig.legend(loc="outside upper center", ncol=2)
     return fig
 
 

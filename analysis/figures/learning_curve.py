@@ -31,7 +31,7 @@ def plot(learning_curve):
             [[np.mean(v) - min(v), max(v) - np.mean(v)] for v in values]
         ).T
 
-    fig, axes = plt.subplots(1, 4, figsize=(7.2, 2.3))
+    fig, axes = plt.subplots(1, 4, figsize=(7.2, 2.6))
     for j, name in enumerate(OUTPUT_NAMES):
         mean, err = band("truth_ratio68", j)
         axes[0].errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=LABELS[name].split(" [")[0])
@@ -46,15 +46,16 @@ def plot(learning_curve):
             mean, err = band(f"{p}_coverage{level}")
             ax.errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=label)
         ax.set_ylabel(f"{level}% coverage")
-    axes[1].legend(fontsize=6)
+        ax.legend(fontsize=6)
     for p, label in PARAM_LABELS.items():
         mean, err = band(f"{p}_z_sd")
         axes[3].errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=label)
-    axes[3].axhline(1.0, color="k", ls=":", lw=0.8)
+    axes[3].axhline(1.0, color="k", ls=":", lw=0.8, label="calibrated (1)")
     axes[3].set_ylabel("sd of standardized error")
+    axes[3].legend(fontsize=6)
     for ax in axes:
         ax.set_xlabel("training design points")
-    fig.tight_layout()
+    fig.suptitle("mean over replicates; bars: their range", fontsize=7)
     return fig
 
 

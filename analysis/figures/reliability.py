@@ -2,7 +2,9 @@
 
 Reads:  the profile config (`--config`, section `figures`) and the evaluation
         (`--evaluation`, from `06_evaluate_emulator.py`).
-Writes: the figure (`--out`, PNG): empirical against nominal coverage of central intervals.
+Writes: the figure (`--out`, PNG): empirical coverage against the nominal credibility of
+        central intervals, with a band of two binomial standard errors about the diagonal
+        for the test split's number of rows.
 """
 
 import matplotlib.pyplot as plt
@@ -20,15 +22,18 @@ STYLES = {"ensemble, uncalibrated": "o--", "ensemble, calibrated": "o-", "Gaussi
 def plot(evaluation):
     ev = evaluation
     levels = np.array(ev["reliability_levels"])
-    fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.4))
+    band = 2 * np.sqrt(levels * (1 - levels) / ev["n_test_rows"])
+    fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.7))
     for j, (ax, name) in enumerate(zip(axes, ev["outputs"], strict=True)):
+        ax.fill_between(levels, levels - band, levels + band, color="0.85", lw=0, label="±2 binomial s.e.")
         ax.plot([0, 1], [0, 1], "k:", lw=0.8)
         for method, style in STYLES.items():
             ax.plot(levels, np.asarray(ev["probabilistic"][method]["reliability"])[:, j], style, ms=2.5, label=method)
-        ax.set_xlabel("nominal coverage")
-        ax.set_ylabel("empirical coverage")
+        ax.set_xlabel("nominal credibility")
         ax.set_title(LABELS[name])
-    axes[0].legend(fontsize=6)
+    axes[0].set_ylabel("empirical coverage")
+    # below the panels: inside, any corner covers some curve
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=7)
     return fig
 
 

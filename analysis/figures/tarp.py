@@ -3,7 +3,8 @@
 Reads:  the profile config (`--config`, section `figures`) and the likelihood comparison
         (`--inference`, from `08_inference.py`).
 Writes: the figure (`--out`, PNG): expected coverage probability against credibility
-        (Lemos et al. 2023), with the simultaneous 95% band of a calibrated estimator.
+        (Lemos et al. 2023), with the simultaneous 95% band of a calibrated estimator,
+        clipped to [0, 1].
 """
 
 import matplotlib.pyplot as plt
@@ -23,7 +24,9 @@ def plot(inference):
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     first = inference.coverage_set[inference.likelihoods[0]].tarp
     alpha, band = np.array(first.alpha), first.band
-    ax.fill_between(alpha, alpha - band, alpha + band, color="0.85", lw=0, label="95% band (calibrated)")
+    # a coverage lies in [0, 1]; so does the band
+    lo, hi = np.clip(alpha - band, 0, 1), np.clip(alpha + band, 0, 1)
+    ax.fill_between(alpha, lo, hi, color="0.85", lw=0, label="95% band (calibrated)")
     for name in inference.likelihoods:
         t = inference.coverage_set[name].tarp
         ax.plot(t.alpha, t.ecp, label=LIKELIHOOD_NAMES[name], **likelihood_style(name, inference.recommended))

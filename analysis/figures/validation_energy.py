@@ -3,7 +3,8 @@
 Reads:  the profile config (`--config`, section `figures`) and the validation results
         (`--validation`, from `02_validate_simulator.py`).
 Writes: the figure (`--out`, PNG): left, maximum energy error against timestep at the
-        dense, cold corner of the domain and the position error of a Kepler orbit; right,
+        dense, cold corner of the domain and the maximum position error of a Kepler orbit in
+        units of its semi-major axis (both named on the shared axis and in the legend); right,
         the energy error over time at the four corners.
 """
 
@@ -23,12 +24,15 @@ def plot(validation):
     conv, kep = val["energy_convergence"], val["two_body"]
     dts, errs = np.array(conv["dt_yr"]), np.array(conv["error"])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.6, 3.4))
-    ax1.loglog(dts, errs, "o-", label=rf"cluster, $Q_0$={conv['q0']:.1f}, $a$={conv['a_au']:.0f} AU")
+    ax1.loglog(
+        dts, errs, "o-", label=rf"cluster ($Q_0$={conv['q0']:.1f}, $a$={conv['a_au']:.0f} AU): max $|E-E_0|/|W_0|$"
+    )
     ax1.loglog(dts, errs[-2] * (dts / dts[-2]) ** 2, "k:", label=r"$\propto \Delta t^2$")
     ax1.axvline(val["production_dt_yr"], color="0.6", lw=0.8)
-    ax1.loglog(kep["dt_yr"], kep["position_error"], "s--", label="two-body orbit: position error / $a_K$")
+    ax1.loglog(kep["dt_yr"], kep["position_error"], "s--", label=r"two-body orbit: max $|\Delta x|/a_K$")
     ax1.set_xlabel(r"timestep $\Delta t$ [yr]")
-    ax1.set_ylabel(r"max $|E-E_0|/|W_0|$")
+    # one axis, two dimensionless errors: the label names both, each with its own symbol
+    ax1.set_ylabel(r"cluster: max $|E-E_0|/|W_0|$;  orbit: max $|\Delta x|/a_K$", fontsize=8)
     ax1.text(val["production_dt_yr"], 0.02, " production", transform=ax1.get_xaxis_transform(), fontsize=7, color="0.4")
     ax1.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     for h in val["energy_histories"]:

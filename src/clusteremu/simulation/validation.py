@@ -167,10 +167,22 @@ def _plummer_profiles(settings: SimulationSettings, seed: int, n: int = 20_000, 
         "enclosed_exact": (grid**3 / (1 + grid**2) ** 1.5).tolist(),
         "shell_r_over_a": (0.5 * (edges[1:] + edges[:-1]) / a).tolist(),
         "shell_sigma_sampled": [float(np.sqrt(np.mean(vel[:, m] ** 2))) for m in inside],
+        "shell_sigma_se": [_rms_standard_error(vel[:, m]) for m in inside],
         "sigma_exact": np.sqrt(G * mtot / (6 * a * np.sqrt(grid**2 + 1))).tolist(),
         "half_mass_radius_over_a": float(np.median(r) / a),
         "half_mass_radius_expected": float(1.0 / np.sqrt((0.5 * settings.plummer_mass_cut) ** (-2 / 3) - 1)),
     }
+
+
+def _rms_standard_error(vel: np.ndarray) -> float:
+    """Standard error of the 1-D dispersion sqrt(mean v^2) of stars `vel` (3, N), by the delta method.
+
+    Each star contributes one value |v|^2 / 3 (its three components are not independent
+    draws), so the error is that of a mean of N values, halved and divided by sigma.
+    """
+    per_star = np.sum(vel**2, axis=0) / 3
+    sigma = np.sqrt(per_star.mean())
+    return float(per_star.std(ddof=1) / np.sqrt(per_star.size) / (2 * sigma))
 
 
 def crossing_time_yr(a_au: float, mass_msun: float) -> float:
@@ -263,7 +275,8 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
     - `two_body`: position error of an eccentric Kepler orbit against timestep, and slope;
     - `energy_histories`: |E(t) - E0| / |W0| over the run at the four corners of the box;
     - `momentum_drift`, `reversibility_error_over_a`, `virial_ratio_error`;
-    - `plummer`: sampled against exact enclosed mass and dispersion profiles;
+    - `plummer`: sampled against exact enclosed mass and dispersion profiles, the latter
+      with the standard error of each shell's sampled dispersion (`shell_sigma_se`);
     - `rebound`: summaries and energy errors of ours and REBOUND's on the same initial
       states at the four corners;
     - `self_similarity`: see [`self_similarity`][];
