@@ -3,23 +3,25 @@
 Prints, in pair interactions per second, N (N - 1) x steps / wall time:
 
 1. **the kernels against N**: the kick-drift-kick loop alone (`timing.leapfrog_call`) with
-   the dense kernel and with the tiled kernel for each `--tiles`, best of 3 each, at the
-   N of `--sweep`: where the tiled kernel overtakes the dense one (`TILED_FROM_N`) and
-   which tile keeps the rate (`TILE`);
+   the dense kernel, the tiled kernel with its own tile (`tile_size(N)`) and with each of
+   `--tiles`, best of 3 each, in batches of the profile's size over two devices, at the N
+   of `--sweep`: which kernel is faster, and which tile keeps the rate (`BLOCK_PAIRS`);
 2. **the simulator against REBOUND** for N in `--sizes`: ours, whole simulations
    (`simulate_batch`: initial conditions, the leapfrog with the kernel
    `force_kernel(N)` chooses, energy checks, summaries) in compiled batches of the
    profile's size sharded over two devices, as the campaign runs them; the leapfrog loop
    alone with the same kernel; and REBOUND's leapfrog, one simulation on one thread, same
-   N, softening and timestep. The three run in turn, `--repeats` rounds, so that other
-   work on the machine slows them alike; each row prints the median rate of each, the
-   median and range of the per-round ratio, and the load average.
+   N, softening and timestep. Where N runs the dense kernel (the profiles' N), also the
+   leapfrog with the tiled kernel, which the profiles do not use: it would change their
+   realizations. The calls run in turn, `--repeats` rounds, so that other work on the
+   machine slows them alike; each row prints the median rate of each, the median and
+   range of the per-round ratio to REBOUND, and the load average.
 
 Ours runs `--pairs` pair interactions per measurement (steps falling with N, at least
 10); REBOUND the same steps, or fewer where they would exceed `--rebound-pairs` (at large
 N): the ratio is per pair interaction.
 
-Usage: python bench/bench_forces.py [--profile paper] [--sizes 50 100 ...] [--tiles 16 32 64 128]
+Usage: python bench/bench_forces.py [--profile paper] [--sizes 50 100 ...] [--tiles 32 64 128 256]
 """
 
 import argparse
@@ -30,11 +32,12 @@ from timing import best_of, interleaved, leapfrog_call, load, ours_call, pairs, 
 
 from clusteremu.config import load_config
 from clusteremu.simulation.forces import (
-    TILE,
-    TILED_FROM_N,
+    BLOCK_PAIRS,
+    DENSE_N,
     accelerations,
     dense_accelerations,
     force_kernel,
+    tile_size,
     tiled_accelerations,
 )
 from clusteremu.simulation.simulate import SimulationSettings
@@ -44,8 +47,8 @@ def kernels_against_n(base, batch, args):
     print(f"1. the leapfrog loop alone, pairs/s, best of 3 ({load()}):")
     for n in args.sweep:
         s = with_steps(base, n_stars=n, n_steps=max(10, int(args.pairs / (batch * n * n))))
-        kernels = {"dense": dense_accelerations}
-        kernels |= {f"tile {t}": _tiled(t) for t in args.tiles}
+        kernels = {"dense": dense_accelerations, f"tiled ({tile_size(n)})": tiled_accelerations}
+        kernels |= {f"tile {t}": _tiled(t) for t in args.tiles if t < n}
         rates = {k: pairs(n, s.n_steps, batch) / best_of(leapfrog_call(f, s, batch), 3) for k, f in kernels.items()}
         cells = ", ".join(f"{k} {r:.3g}" for k, r in rates.items())
         print(f"   N = {n:4d} ({s.n_steps} steps): {cells}  ({load()})", flush=True)
@@ -54,31 +57,42 @@ def kernels_against_n(base, batch, args):
 def simulator_against_rebound(base, batch, args):
     print(
         f"2. ours (whole simulations, batch {batch}, 2 devices) and the leapfrog alone against REBOUND "
-        f"(1 thread), {args.repeats} rounds in turn; pairs/s, median; ratio median (min - max):"
+        f"(1 thread), {args.repeats} rounds in turn; pairs/s, median; ratio to REBOUND median (min - max):"
     )
     print(f"{'N':>6} {'kernel':>7} {'steps':>6} {'REB st':>6} {'ours':>9} {'leapfrog':>9} {'REBOUND':>9}  ratio")
     for n in args.sizes:
         s = with_steps(base, n_stars=n, n_steps=max(10, int(args.pairs / (batch * n * n))))
         r = with_steps(base, n_stars=n, n_steps=min(s.n_steps, max(10, int(args.rebound_pairs / (n * n)))))
         calls = {"ours": ours_call(s, batch), "leapfrog": leapfrog_call(accelerations, s, batch)}
+        if force_kernel(n) == "dense":
+            calls["tiled"] = leapfrog_call(tiled_accelerations, s, batch)
         times = interleaved(calls | {"REBOUND": rebound_call(r)}, args.repeats)
         rate = {k: [pairs(n, s.n_steps, batch) / t for t in v] for k, v in times.items() if k != "REBOUND"}
         rate["REBOUND"] = [pairs(n, r.n_steps) / t for t in times["REBOUND"]]
-        ratio = [o / b for o, b in zip(rate["ours"], rate["REBOUND"], strict=True)]
         med = {k: statistics.median(v) for k, v in rate.items()}
         print(
             f"{n:6d} {force_kernel(n):>7} {s.n_steps:6d} {r.n_steps:6d} {med['ours']:9.3g} {med['leapfrog']:9.3g} "
-            f"{med['REBOUND']:9.3g}  {statistics.median(ratio):.2f} ({min(ratio):.2f} - {max(ratio):.2f})  ({load()})",
+            f"{med['REBOUND']:9.3g}  {_ratio(rate['ours'], rate['REBOUND'])}  ({load()})",
             flush=True,
         )
+        if "tiled" in rate:
+            print(
+                f"{'':6} {'tiled':>7} {'':6} {'':6} {'':9} {med['tiled']:9.3g} {'':9}  "
+                f"{_ratio(rate['tiled'], rate['REBOUND'])} (leapfrog; not used at this N)"
+            )
+
+
+def _ratio(ours, theirs):
+    ratio = [o / b for o, b in zip(ours, theirs, strict=True)]
+    return f"{statistics.median(ratio):.2f} ({min(ratio):.2f} - {max(ratio):.2f})"
 
 
 def main(args):
     config = load_config(f"analysis/config/{args.profile}.yaml", sections=("simulation", "campaign"))
     base, batch = SimulationSettings.from_config(config), config["campaign"]["batch_size"]
     print(
-        f"force in {base.force_precision}; dense kernel below N = {TILED_FROM_N}, tiled (tile {TILE}) from there; "
-        f"devices {jax.devices()}"
+        f"force in {base.force_precision}; the dense kernel for N in {DENSE_N.start}..{DENSE_N.stop - 1}, "
+        f"the tiled one (blocks of <= {BLOCK_PAIRS} pairs) for every other N; devices {jax.devices()}"
     )
     if args.sweep:
         kernels_against_n(base, batch, args)
@@ -93,8 +107,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="paper")
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 400, 1000, 2000])
-    parser.add_argument("--sweep", type=int, nargs="*", default=[200, 320, 400, 1000, 2000], help="N of part 1")
-    parser.add_argument("--tiles", type=int, nargs="+", default=[16, 32, 64, 128])
+    parser.add_argument("--sweep", type=int, nargs="*", default=[50, 100, 200, 400, 1000, 2000], help="N of part 1")
+    parser.add_argument("--tiles", type=int, nargs="+", default=[32, 64, 128, 256])
     parser.add_argument("--pairs", type=float, default=1.5e9, help="pair interactions per measurement of ours")
     parser.add_argument("--rebound-pairs", type=float, default=3e8, help="most pair interactions per REBOUND run")
     parser.add_argument("--repeats", type=int, default=3, help="rounds of part 2")

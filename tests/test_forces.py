@@ -24,10 +24,12 @@ from clusteremu.repro.depscan import PACKAGE_DIR, module_closure
 from clusteremu.simulation import forces
 from clusteremu.simulation.energy import pair_inverse_distances, potential_energy
 from clusteremu.simulation.forces import (
-    TILED_FROM_N,
+    BLOCK_PAIRS,
+    DENSE_N,
     accelerations,
     dense_accelerations,
     force_kernel,
+    tile_size,
     tiled_accelerations,
 )
 from clusteremu.simulation.integrate import leapfrog
@@ -57,11 +59,26 @@ def off_centre_cluster(n, seed=0):
     return rng.normal(size=(3, n)) * 50 + 3000.0, rng.uniform(0.1, 2.0, n), 2.0  # far from the origin
 
 
+#: N of a tiled-kernel run in the tests: two blocks, the second padded by one star.
+TILED_N = 257
+
+
 def test_profiles_run_the_dense_kernel():
     for name in PROFILES:
         n = profile_settings(name).n_stars
         assert force_kernel(n) == "dense", f"profile {name} (N = {n}) would change kernel, and every number"
-    assert force_kernel(TILED_FROM_N - 1) == "dense" and force_kernel(TILED_FROM_N) == "tiled"
+    edges = [DENSE_N.start - 1, DENSE_N.start, DENSE_N.stop - 1, DENSE_N.stop]
+    assert [force_kernel(n) for n in edges] == ["tiled", "dense", "dense", "tiled"]
+    assert force_kernel(TILED_N) == "tiled" and tile_size(TILED_N) == 129
+
+
+def test_tile_size_is_the_fewest_equal_blocks_within_the_budget():
+    for n in range(1, 2049):
+        tile = tile_size(n)
+        blocks = -(-n // tile)
+        assert tile * n <= BLOCK_PAIRS and blocks * tile - n < blocks, n  # within budget, padding < 1 per block
+        assert blocks == 1 or -(-n // (blocks - 1)) * n > BLOCK_PAIRS, n  # the fewest blocks
+    assert tile_size(10_000) == 32
 
 
 def test_the_cache_context_covers_the_kernel_choice():
@@ -72,7 +89,7 @@ def test_the_cache_context_covers_the_kernel_choice():
 
 
 @pytest.mark.parametrize(("force_dtype", "rtol"), [("float64", 1e-10), ("float32", 2e-5)])
-@pytest.mark.parametrize(("n", "tile"), [(333, 32), (333, 16), (200, 64), (7, 32)])
+@pytest.mark.parametrize(("n", "tile"), [(333, None), (333, 32), (1000, None), (200, 64), (7, None)])
 def test_tiled_matches_float64_direct_sum(n, tile, force_dtype, rtol):
     pos, m, eps = off_centre_cluster(n)
     got = np.asarray(jax.jit(lambda p, m: tiled_accelerations(p, m, eps, force_dtype, tile))(pos, m))
@@ -88,9 +105,9 @@ def test_tiled_net_force_is_zero(force_dtype):
     assert np.abs(acc @ m).max() < 1e-14 * np.abs(acc).max() * m.sum()
 
 
-def test_kernels_agree_across_the_threshold():
-    """Either side of TILED_FROM_N both kernels give the float64 forces to float32 rounding."""
-    for n in (TILED_FROM_N - 1, TILED_FROM_N):
+def test_kernels_agree_either_side_of_the_dense_range():
+    """At and beyond the ends of DENSE_N both kernels give the float64 forces to float32 rounding."""
+    for n in (DENSE_N.start - 1, DENSE_N.start, DENSE_N.stop - 1, DENSE_N.stop):
         pos, m, eps = off_centre_cluster(n, seed=2)
         want = direct_sum(pos, m, eps)
         for kernel in (dense_accelerations, tiled_accelerations, accelerations):
@@ -98,7 +115,7 @@ def test_kernels_agree_across_the_threshold():
 
 
 def test_tiled_potential_matches_all_pairs():
-    pos, m, eps = off_centre_cluster(TILED_FROM_N + 13, seed=3)
+    pos, m, eps = off_centre_cluster(TILED_N + 76, seed=3)
     all_pairs = -0.5 * G * m @ np.asarray(pair_inverse_distances(jnp.asarray(pos), eps)) @ m
     assert float(potential_energy(pos, m, eps)) == pytest.approx(all_pairs, rel=1e-13)
 
@@ -107,7 +124,7 @@ def _run(settings, kernel, seed, n_steps):
     """The profile's leapfrog of one cluster with `kernel` forced (a fresh trace)."""
     masses, pos, vel, eps = cluster_state(0.8, 80.0, settings, seed)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(forces, "TILED_FROM_N", 10**9 if kernel == "dense" else 0)
+        mp.setattr(forces, "DENSE_N", range(10**9) if kernel == "dense" else range(0))
         run = jax.jit(lambda p, v: leapfrog(p, v, masses, eps, settings.dt_yr, n_steps, 4, settings.force_precision))
         x, v, energies = run(pos, vel)
     w0 = abs(float(potential_energy(pos, masses, eps)))
@@ -115,7 +132,7 @@ def _run(settings, kernel, seed, n_steps):
 
 
 def test_tiled_run_conserves_momentum_and_energy_like_the_dense_one():
-    s = profile_settings("paper", n_stars=TILED_FROM_N)
+    s = profile_settings("paper", n_stars=TILED_N)
     dense = _run(s, "dense", seed=4, n_steps=400)
     tiled = _run(s, "tiled", seed=4, n_steps=400)
     masses, _, vel0, _ = cluster_state(0.8, 80.0, s, 4)
@@ -131,15 +148,15 @@ def test_tiled_run_conserves_momentum_and_energy_like_the_dense_one():
 
 @pytest.mark.slow
 def test_tiled_summaries_agree_with_the_dense_ones():
-    """16 smoke-profile clusters of N = TILED_FROM_N from the same initial states with each
+    """16 smoke-profile clusters of N = 257 from the same initial states with each
     kernel: chaos turns the kernels' last bits into other realizations, so the paired
     differences of the summaries are noise centred on zero."""
-    s = profile_settings("smoke", n_stars=TILED_FROM_N)
+    s = profile_settings("smoke", n_stars=TILED_N)
     seeds, q0, a = np.arange(16), np.linspace(0.5, 1.5, 16), np.linspace(50.0, 200.0, 16)
     summaries = {}
     for kernel in ("dense", "tiled"):
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(forces, "TILED_FROM_N", 10**9 if kernel == "dense" else 0)
+            mp.setattr(forces, "DENSE_N", range(10**9) if kernel == "dense" else range(0))
             run = jax.jit(jax.vmap(lambda seed, q, a: simulate_one(q, a, s, key=jax.random.key(seed)).summary))
             out = run(seeds, q0, a)
         summaries[kernel] = np.column_stack([out.f_bound, out.sigma_v_kms, out.r_h_au])
@@ -193,4 +210,4 @@ print(json.dumps(simulate_shards(np.arange(3), np.full(3, 0.9), np.full(3, 90.0)
 
 
 def _tiny_tiled():
-    return profile_settings("smoke", n_stars=TILED_FROM_N + 5, n_steps=40, t_end_yr=10.0, n_energy_checks=2)
+    return profile_settings("smoke", n_stars=TILED_N, n_steps=40, t_end_yr=10.0, n_energy_checks=2)

@@ -5,10 +5,10 @@ W = -G sum_{i<j} m_i m_j / sqrt(r_ij^2 + eps^2), so the total energy K + W is ex
 quantity the leapfrog conserves (to O(dt^2)). Energy errors are quoted as
 |E(t) - E0| / |W0|, since E0 = (Q0 - 1)|W0| vanishes at Q0 = 1.
 
-W sums over all pairs at once below `TILED_FROM_N` stars (the order every simulation of
-the profiles used) and one block of `TILE` stars at a time from there, like the force
-([`clusteremu.simulation.forces`][]): at N = 2000 the all-pairs form would hold three
-N x N float64 separations (96 MB) per cluster.
+W sums over all pairs at once where the dense force kernel runs (the profiles' N: the
+order every simulation they cached used) and one block of stars at a time elsewhere, like
+the force ([`clusteremu.simulation.forces`][]): at N = 2000 the all-pairs form would hold
+three N x N float64 separations (96 MB) per cluster.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from jaxtyping import Array, ArrayLike, Float
 
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from ..units import G
-from .forces import TILE, force_kernel
+from .forces import force_kernel, tile_size
 
 __all__ = ["kinetic_energy", "pair_inverse_distances", "potential_energy", "total_energy"]
 
@@ -50,20 +50,21 @@ def potential_energy(
 def _tiled_potentials(
     pos: Float[ArrayLike, "3 n"], masses: Float[ArrayLike, " n"], softening: Float[ArrayLike, ""] | float
 ) -> Float[Array, " n"]:
-    """sum_{j != i} m_j / sqrt(r_ij^2 + eps^2) for every star i (Msun/AU), `TILE` stars i at a time."""
+    """sum_{j != i} m_j / sqrt(r_ij^2 + eps^2) for every star i (Msun/AU), one block of stars i at a time."""
     pos, masses = jnp.asarray(pos, jnp.float64), jnp.asarray(masses, jnp.float64)
     n = pos.shape[1]
-    blocks = -(-n // TILE)
-    targets = jnp.pad(pos, ((0, 0), (0, blocks * TILE - n)), mode="edge").reshape(3, blocks, TILE).swapaxes(0, 1)
+    tile = tile_size(n)
+    blocks = -(-n // tile)
+    targets = jnp.pad(pos, ((0, 0), (0, blocks * tile - n)), mode="edge").reshape(3, blocks, tile).swapaxes(0, 1)
     column = jnp.arange(n)[None, :]
 
     def block(args):
         first, x_i = args
         r2 = sum((pos[k][None, :] - x_i[k][:, None]) ** 2 for k in range(3)) + softening**2
-        off = column != first + jnp.arange(TILE)[:, None]
+        off = column != first + jnp.arange(tile)[:, None]
         return jnp.where(off, lax.rsqrt(jnp.where(off, r2, 1.0)), 0.0) @ masses
 
-    return lax.map(block, (jnp.arange(0, blocks * TILE, TILE), targets)).reshape(-1)[:n]
+    return lax.map(block, (jnp.arange(0, blocks * tile, tile), targets)).reshape(-1)[:n]
 
 
 def total_energy(

@@ -7,24 +7,27 @@ matrix product on positions taken about their mean (so the cancellation in x_j -
 costs `force_dtype`'s relative precision of the cluster's size, not of its distance from
 the origin), the j = i term is exactly zero, and the mass-weighted mean acceleration,
 zero in exact arithmetic, is subtracted in float64, so total momentum is conserved to
-float64 rounding in either precision. They differ in the order of the sums, so the
-chaotic dynamics turn their last-bit differences into different realizations: which one
-runs is a fixed function of N ([`force_kernel`][]), and N is part of every simulation's
-settings, so a cached result always names the kernel that made it.
+float64 rounding in either precision. They differ in the order of their sums and in the
+last bits of each weight, and the chaotic dynamics turn such differences into other
+realizations: which kernel runs is a fixed function of N ([`force_kernel`][]), and N is
+part of every simulation's settings (and this module part of the simulator code hashed
+into every cache context), so a cached result always belongs to one kernel.
 
-- **dense** (N < [`TILED_FROM_N`][]): the N x N separations and weights at once, the sum
-  over partners as one GEMM, a_i = sum_j w_ij c_j - c_i sum_j w_ij (c: centred
-  positions). Shaped for XLA on CPU (measured with `make bench`): separations per
-  Cartesian component (no `(n, n, 3)` broadcast), the weight as `1 / (r2 * sqrt(r2))`
-  (`rsqrt` and `r2 ** -1.5` measured slower), the diagonal excluded by an infinite r2
-  (masking the weight with `where` measured slower). It is the kernel that computed every
-  simulation of the profiles (N = 64 and 100), and its code is unchanged since.
-- **tiled** (N >= [`TILED_FROM_N`][]): the same arithmetic for one block of [`TILE`][]
-  target stars at a time (`lax.map` over blocks), so each temporary is `TILE x N` instead
-  of `N x N` and stays in the core's cache; the weight's mass factor moves into the GEMM's
-  left operand, whose fourth row of masses yields sum_j w_ij in the same pass. From
-  N ~ 400 the dense kernel's temporaries (per device, batch x N^2 floats each) leave the
-  cache and its rate falls threefold; the tiled kernel keeps the small-N rate to N = 2000.
+- **dense**, for N in [`DENSE_N`][] only (64 to 100: the profiles' N, smoke 64 and paper
+  100, whose cached simulations and every number of the paper it computed, bit for bit;
+  its code is unchanged since): the N x N separations and weights at once, the sum over
+  partners as one GEMM, a_i = sum_j w_ij c_j - c_i sum_j w_ij (c: centred positions),
+  the weight as `1 / (r2 * sqrt(r2))` and the diagonal excluded by an infinite r2.
+- **tiled**, for every other N: the same separations for one block of target stars at a
+  time (`lax.map` over blocks of [`tile_size`][]`(N)` stars, one block up to N = 256), so
+  each temporary holds at most [`BLOCK_PAIRS`][] pairs per cluster and stays in the core's
+  cache (the dense kernel's N x N temporaries leave it from N ~ 400 and its rate falls
+  threefold); the weight as `rsqrt(r2)^3` (a few float32 ulps, against about one for the
+  division; measured 1.3 times faster here, slower in the dense kernel); the masses in the
+  GEMM's left operand, whose fourth row of masses yields sum_j w_ij in the same pass; the
+  diagonal masked in int32. Measured with `make bench` (`bench/bench_forces.py`), it is
+  faster than the dense kernel at every N from 50 to 2000, so the dense kernel stays only
+  where the profiles need its bits.
 """
 
 from __future__ import annotations
@@ -36,17 +39,36 @@ from jaxtyping import Array, ArrayLike, Float
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from ..units import G
 
-__all__ = ["TILE", "TILED_FROM_N", "accelerations", "dense_accelerations", "force_kernel", "tiled_accelerations"]
+__all__ = [
+    "BLOCK_PAIRS",
+    "DENSE_N",
+    "accelerations",
+    "dense_accelerations",
+    "force_kernel",
+    "tile_size",
+    "tiled_accelerations",
+]
 
-#: Smallest N that runs the tiled kernel (measured crossover, see the README's bench).
-TILED_FROM_N = 320
-#: Target stars per block of the tiled kernel (measured, see the README's bench).
-TILE = 32
+#: The N that run the dense kernel: the range of the profiles' N (smoke 64, paper 100).
+DENSE_N = range(64, 101)
+#: Most pairs per cluster in one block of the tiled kernel (measured, see the README's bench):
+#: 256 KB of float32 weights, 1 MB for the 4 clusters per device of a campaign call.
+BLOCK_PAIRS = 2**16
 
 
 def force_kernel(n_stars: int) -> str:
     """The kernel [`accelerations`][] runs for `n_stars` stars: `"dense"` or `"tiled"`."""
-    return "dense" if n_stars < TILED_FROM_N else "tiled"
+    return "dense" if n_stars in DENSE_N else "tiled"
+
+
+def tile_size(n_stars: int) -> int:
+    """Target stars per block of the tiled kernel: the fewest blocks of at most
+    [`BLOCK_PAIRS`][] pairs, equal in size (one block up to N = 256), but at least 32
+    stars (from N = 2048 on, so that the loop's overhead per block stays small)."""
+    blocks = -(-n_stars * n_stars // BLOCK_PAIRS)
+    while -(-n_stars // blocks) * n_stars > BLOCK_PAIRS and -(-n_stars // blocks) > 32:
+        blocks += 1  # ceil(N^2 / budget) blocks of equal size can overshoot the budget by a row
+    return max(-(-n_stars // blocks), min(n_stars, 32))
 
 
 def accelerations(
@@ -64,8 +86,8 @@ def accelerations(
     - `softening`: Plummer softening length (AU).
     - `force_dtype`: precision of the force evaluation, "float64" or "float32" (static).
 
-    Runs [`force_kernel`][]`(n)`: the dense kernel below [`TILED_FROM_N`][] stars, the
-    tiled one from there (see the module docs).
+    Runs [`force_kernel`][]`(n)`: the dense kernel for N in [`DENSE_N`][], the tiled one
+    for every other N (see the module docs).
     """
     if force_kernel(jnp.shape(pos)[1]) == "dense":
         return dense_accelerations(pos, masses, softening, force_dtype)
@@ -103,18 +125,20 @@ def tiled_accelerations(
     masses: Float[ArrayLike, " n"],
     softening: Float[ArrayLike, ""] | float,
     force_dtype: str = "float64",
-    tile: int = TILE,
+    tile: int | None = None,
 ) -> Float[Array, "3 n"]:
     """[`accelerations`][] (AU/yr^2) for `tile` target stars at a time (the tiled kernel).
 
-    The targets are padded to whole blocks by repeating the last star; the padding's rows
-    are dropped. Per block: float64 separations to every star rounded to `force_dtype`,
-    g_ij = 1 / r2^(3/2) (infinite r2 where j = i), and one GEMM of the sources
-    [G m_j c_j; G m_j] (4 x n) with g, whose fourth row is sum_j w_ij.
+    `tile` defaults to [`tile_size`][]`(n)`. The targets are padded to whole blocks by
+    repeating the last star; the padding's rows are dropped. Per block: float64
+    separations to every star rounded to `force_dtype`, g_ij = rsqrt(r2)^3 (infinite r2
+    where j = i), and one GEMM of the sources [G m_j c_j; G m_j] (4 x n) with g, whose
+    fourth row is sum_j w_ij.
     """
     pos = jnp.asarray(pos, jnp.float64)
     f = jnp.dtype(force_dtype)
     n = pos.shape[1]
+    tile = tile_size(n) if tile is None else min(tile, n)
     blocks = -(-n // tile)
 
     def by_block(a):  # (3, n) -> (blocks, 3, tile), the last block padded with the last star
@@ -131,7 +155,8 @@ def tiled_accelerations(
         dx, dy, dz = ((pos[k][None, :] - x_i[k][:, None]).astype(f) for k in range(3))
         r2 = dx * dx + dy * dy + dz * dz + eps2
         r2 = jnp.where(column == first + jnp.arange(tile, dtype=jnp.int32)[:, None], jnp.inf, r2)
-        out = sources @ (1 / (r2 * jnp.sqrt(r2))).T
+        inverse = lax.rsqrt(r2)
+        out = sources @ (inverse * inverse * inverse).T
         return out[:3] - c_i * out[3:]
 
     first = jnp.arange(0, blocks * tile, tile, dtype=jnp.int32)

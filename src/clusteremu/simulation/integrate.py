@@ -3,8 +3,8 @@
 Kick-drift-kick is symplectic and time-reversible, second order in the timestep, and
 costs one force evaluation per step.
 
-The force is [`clusteremu.simulation.forces.accelerations`][]: direct summation, by a dense
-kernel below `TILED_FROM_N` stars and a tiled one from there. The state (positions,
+The force is [`clusteremu.simulation.forces.accelerations`][]: direct summation, by the
+dense kernel for the profiles' N and a tiled one for every other N. The state (positions,
 velocities, the kicks and drifts) is always float64. The force itself may be evaluated in
 float32 (`force_dtype`) from float64 separations; it is about twice as fast, and its
 rounding (~1e-7 relative) is far below the truncation error of the leapfrog at the
