@@ -25,7 +25,6 @@ from clusteremu.simulation import forces
 from clusteremu.simulation.energy import pair_inverse_distances, potential_energy
 from clusteremu.simulation.forces import (
     BLOCK_PAIRS,
-    DENSE_N,
     accelerations,
     dense_accelerations,
     force_kernel,
@@ -67,8 +66,9 @@ def test_profiles_run_the_dense_kernel():
     for name in PROFILES:
         n = profile_settings(name).n_stars
         assert force_kernel(n) == "dense", f"profile {name} (N = {n}) would change kernel, and every number"
-    edges = [DENSE_N.start - 1, DENSE_N.start, DENSE_N.stop - 1, DENSE_N.stop]
-    assert [force_kernel(n) for n in edges] == ["tiled", "dense", "dense", "tiled"]
+    # ... and so does the validation's two-body orbit (N = 2), whose errors the paper reports
+    kernels = {n: force_kernel(n) for n in (1, 2, 3, 63, 64, 100, 101)}
+    assert kernels == {1: "tiled", 2: "dense", 3: "tiled", 63: "tiled", 64: "dense", 100: "dense", 101: "tiled"}
     assert force_kernel(TILED_N) == "tiled" and tile_size(TILED_N) == 129
 
 
@@ -105,19 +105,32 @@ def test_tiled_net_force_is_zero(force_dtype):
     assert np.abs(acc @ m).max() < 1e-14 * np.abs(acc).max() * m.sum()
 
 
+def test_tiled_softening_zero_runs_unsoftened_and_a_traced_zero_fails_loudly():
+    """Lengths are scaled by the softening: a softening of 0 given as a number runs the
+    unsoftened sum; a traced one (never 0 in a simulation) gives NaN, not a wrong force."""
+    pos, m, _ = off_centre_cluster(5, seed=4)
+    np.testing.assert_allclose(tiled_accelerations(pos, m, 0.0), direct_sum(pos, m, 0.0), rtol=1e-12)
+    traced = jax.jit(lambda eps: tiled_accelerations(pos, m, eps))(0.0)
+    assert np.all(np.isnan(traced))
+
+
 def test_kernels_agree_either_side_of_the_dense_range():
     """At and beyond the ends of DENSE_N both kernels give the float64 forces to float32 rounding."""
-    for n in (DENSE_N.start - 1, DENSE_N.start, DENSE_N.stop - 1, DENSE_N.stop):
+    for n in (63, 64, 100, 101):
         pos, m, eps = off_centre_cluster(n, seed=2)
         want = direct_sum(pos, m, eps)
         for kernel in (dense_accelerations, tiled_accelerations, accelerations):
             np.testing.assert_allclose(kernel(pos, m, eps, "float32"), want, atol=2e-5 * np.abs(want).max())
 
 
-def test_tiled_potential_matches_all_pairs():
-    pos, m, eps = off_centre_cluster(TILED_N + 76, seed=3)
-    all_pairs = -0.5 * G * m @ np.asarray(pair_inverse_distances(jnp.asarray(pos), eps)) @ m
-    assert float(potential_energy(pos, m, eps)) == pytest.approx(all_pairs, rel=1e-13)
+@pytest.mark.parametrize("n", [64, TILED_N + 76])
+def test_potential_and_inverse_distances_match_numpy(n):
+    pos, m, eps = off_centre_cluster(n, seed=3)
+    d = pos[:, None, :] - pos[:, :, None]
+    inverse = 1 / np.sqrt(np.sum(d**2, axis=0) + eps**2)
+    np.fill_diagonal(inverse, 0.0)
+    np.testing.assert_allclose(pair_inverse_distances(jnp.asarray(pos), eps), inverse, rtol=1e-13, atol=0)
+    assert float(potential_energy(pos, m, eps)) == pytest.approx(-0.5 * G * m @ inverse @ m, rel=1e-13)
 
 
 def _run(settings, kernel, seed, n_steps):

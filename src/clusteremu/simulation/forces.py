@@ -13,25 +13,29 @@ realizations: which kernel runs is a fixed function of N ([`force_kernel`][]), a
 part of every simulation's settings (and this module part of the simulator code hashed
 into every cache context), so a cached result always belongs to one kernel.
 
-- **dense**, for N in [`DENSE_N`][] only (64 to 100: the profiles' N, smoke 64 and paper
-  100, whose cached simulations and every number of the paper it computed, bit for bit;
-  its code is unchanged since): the N x N separations and weights at once, the sum over
+- **dense**, for N in [`DENSE_N`][] only: the N of every simulation the paper reports and
+  the cache holds, which it computed, and computes bit for bit still (its code is
+  unchanged): the clusters of the profiles (smoke 64, paper 100, and the N between) and
+  the two-body orbit of the simulator validation (2). The N x N separations and weights
+  at once, the sum over
   partners as one GEMM, a_i = sum_j w_ij c_j - c_i sum_j w_ij (c: centred positions),
   the weight as `1 / (r2 * sqrt(r2))` and the diagonal excluded by an infinite r2.
 - **tiled**, for every other N: the same separations for one block of target stars at a
   time (`lax.map` over blocks of [`tile_size`][]`(N)` stars, one block up to N = 256), so
   each temporary holds at most [`BLOCK_PAIRS`][] pairs per cluster and stays in the core's
   cache (the dense kernel's N x N temporaries leave it from N ~ 400 and its rate falls
-  threefold); the weight as `rsqrt(r2)^3` (a few float32 ulps, against about one for the
-  division; measured 1.3 times faster here, slower in the dense kernel); the masses in the
-  GEMM's left operand, whose fourth row of masses yields sum_j w_ij in the same pass; the
-  diagonal masked in int32. Measured with `make bench` (`bench/bench_forces.py`), it is
+  threefold); lengths in units of the softening, so that the softening is a constant of
+  the pair loop; the weight as `rsqrt(r2)^3` (a few float32 ulps, against about one for
+  the division; measured 1.3 times faster here, slower in the dense kernel); the masses in
+  the GEMM's left operand, whose fourth row of masses yields sum_j m_j g_ij in the same
+  pass; the diagonal masked in int32. Measured with `make bench` (`bench/bench_forces.py`), it is
   faster than the dense kernel at every N from 50 to 2000, so the dense kernel stays only
   where the profiles need its bits.
 """
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 from jax import lax
 from jaxtyping import Array, ArrayLike, Float
@@ -49,8 +53,9 @@ __all__ = [
     "tiled_accelerations",
 ]
 
-#: The N that run the dense kernel: the range of the profiles' N (smoke 64, paper 100).
-DENSE_N = range(64, 101)
+#: The N that run the dense kernel: the profiles' clusters (smoke 64 to paper 100) and the
+#: validation's two-body orbit (2), whose results were computed with it (see the module docs).
+DENSE_N = frozenset({2, *range(64, 101)})
 #: Most pairs per cluster in one block of the tiled kernel (measured, see the README's bench):
 #: 256 KB of float32 weights, 1 MB for the 4 clusters per device of a campaign call.
 BLOCK_PAIRS = 2**16
@@ -129,31 +134,36 @@ def tiled_accelerations(
 ) -> Float[Array, "3 n"]:
     """[`accelerations`][] (AU/yr^2) for `tile` target stars at a time (the tiled kernel).
 
-    `tile` defaults to [`tile_size`][]`(n)`. The targets are padded to whole blocks by
-    repeating the last star; the padding's rows are dropped. Per block: float64
-    separations to every star rounded to `force_dtype`, g_ij = rsqrt(r2)^3 (infinite r2
-    where j = i), and one GEMM of the sources [G m_j c_j; G m_j] (4 x n) with g, whose
-    fourth row is sum_j w_ij.
+    `tile` defaults to [`tile_size`][]`(n)`. Lengths are taken in units of the softening
+    (in float64), so that r2 + 1 replaces r2 + eps^2: a softening that differs between the
+    clusters of a batch would otherwise be one more operand of every pair (measured 15%
+    slower); a traced softening must therefore be positive, as every simulation's is (a
+    softening of exactly 0, given as a number, runs unsoftened). The targets are padded to
+    whole blocks by repeating the last star; the padding's rows are dropped. Per block:
+    float64 separations to every star rounded to `force_dtype`, g_ij = rsqrt(r2 + 1)^3
+    (infinite r2 where j = i), and one GEMM of the sources [m_j c_j; m_j] (4 x n) with g,
+    whose fourth row is sum_j m_j g_ij; the result times G / eps^2.
     """
-    pos = jnp.asarray(pos, jnp.float64)
     f = jnp.dtype(force_dtype)
-    n = pos.shape[1]
+    n = jnp.shape(pos)[1]
     tile = tile_size(n) if tile is None else min(tile, n)
     blocks = -(-n // tile)
+    unsoftened = not isinstance(softening, jax.core.Tracer) and float(softening) == 0.0
+    length = 1.0 if unsoftened else jnp.asarray(softening, jnp.float64)
+    pos = jnp.asarray(pos, jnp.float64) / length
 
     def by_block(a):  # (3, n) -> (blocks, 3, tile), the last block padded with the last star
         return jnp.pad(a, ((0, 0), (0, blocks * tile - n)), mode="edge").reshape(3, blocks, tile).swapaxes(0, 1)
 
     centred = (pos - jnp.mean(pos, axis=1, keepdims=True)).astype(f)
-    mass = G * jnp.asarray(masses, f)
+    mass = jnp.asarray(masses, f)
     sources = jnp.concatenate([centred * mass[None, :], mass[None, :]])
-    eps2 = jnp.asarray(softening, f) ** 2
     column = jnp.arange(n, dtype=jnp.int32)[None, :]
 
     def block(args):
         first, x_i, c_i = args
         dx, dy, dz = ((pos[k][None, :] - x_i[k][:, None]).astype(f) for k in range(3))
-        r2 = dx * dx + dy * dy + dz * dz + eps2
+        r2 = dx * dx + dy * dy + dz * dz + (0.0 if unsoftened else 1.0)
         r2 = jnp.where(column == first + jnp.arange(tile, dtype=jnp.int32)[:, None], jnp.inf, r2)
         inverse = lax.rsqrt(r2)
         out = sources @ (inverse * inverse * inverse).T
@@ -161,7 +171,8 @@ def tiled_accelerations(
 
     first = jnp.arange(0, blocks * tile, tile, dtype=jnp.int32)
     acc = lax.map(block, (first, by_block(pos), by_block(centred)))
-    return _zero_net_force(acc.swapaxes(0, 1).reshape(3, blocks * tile)[:, :n].astype(jnp.float64), masses)
+    acc = acc.swapaxes(0, 1).reshape(3, blocks * tile)[:, :n].astype(jnp.float64)
+    return _zero_net_force(acc * (G / length**2), masses)
 
 
 def _zero_net_force(acc: Float[Array, "3 n"], masses: Float[ArrayLike, " n"]) -> Float[Array, "3 n"]:
