@@ -15,7 +15,8 @@ Prints, in pair interactions per second, N (N - 1) x steps / wall time:
    leapfrog with the tiled kernel, which the profiles do not use: it would change their
    realizations. The calls run in turn, `--repeats` rounds, so that other work on the
    machine slows them alike; each row prints the median rate of each, the median and
-   range of the per-round ratio to REBOUND, and the load average.
+   range of the per-round ratio to REBOUND, the kernel and tile `force_kernel(N)` and
+   `tile_size(N)` choose, and the load average.
 
 Ours runs `--pairs` pair interactions per measurement (steps falling with N), but at
 least `--min-steps` steps: a simulation's fixed costs (initial conditions, energy checks
@@ -60,9 +61,14 @@ def kernels_against_n(base, batch, args):
 def simulator_against_rebound(base, batch, args):
     print(
         f"2. ours (whole simulations, batch {batch}, 2 devices) and the leapfrog alone against REBOUND "
-        f"(1 thread), {args.repeats} rounds in turn; pairs/s, median; ratio to REBOUND median (min - max):"
+        f"(1 thread), {args.repeats} rounds in turn; pairs/s, median; ratio ours/REBOUND median (min - max).\n"
+        f"   REBOUND runs fewer steps than ours where they would exceed {args.rebound_pairs:.3g} pairs (column "
+        "'REB st'): the ratio is per pair interaction; tile: stars per block of the tiled kernel (- for dense)"
     )
-    print(f"{'N':>6} {'kernel':>7} {'steps':>6} {'REB st':>6} {'ours':>9} {'leapfrog':>9} {'REBOUND':>9}  ratio")
+    print(
+        f"{'N':>6} {'kernel':>7} {'tile':>4} {'steps':>6} {'REB st':>6} "
+        f"{'ours':>9} {'leapfrog':>9} {'REBOUND':>9}  ratio"
+    )
     for n in args.sizes:
         s = with_steps(base, n_stars=n, n_steps=max(args.min_steps, int(args.pairs / (batch * n * n))))
         r = with_steps(base, n_stars=n, n_steps=min(s.n_steps, max(10, int(args.rebound_pairs / (n * n)))))
@@ -73,14 +79,16 @@ def simulator_against_rebound(base, batch, args):
         rate = {k: [pairs(n, s.n_steps, batch) / t for t in v] for k, v in times.items() if k != "REBOUND"}
         rate["REBOUND"] = [pairs(n, r.n_steps) / t for t in times["REBOUND"]]
         med = {k: statistics.median(v) for k, v in rate.items()}
+        tile = tile_size(n) if force_kernel(n) == "tiled" else "-"
         print(
-            f"{n:6d} {force_kernel(n):>7} {s.n_steps:6d} {r.n_steps:6d} {med['ours']:9.3g} {med['leapfrog']:9.3g} "
-            f"{med['REBOUND']:9.3g}  {_ratio(rate['ours'], rate['REBOUND'])}  ({load()})",
+            f"{n:6d} {force_kernel(n):>7} {tile:>4} {s.n_steps:6d} {r.n_steps:6d} "
+            f"{med['ours']:9.3g} {med['leapfrog']:9.3g} {med['REBOUND']:9.3g}  "
+            f"{_ratio(rate['ours'], rate['REBOUND'])}  ({load()})",
             flush=True,
         )
         if "tiled" in rate:
             print(
-                f"{'':6} {'tiled':>7} {'':6} {'':6} {'':9} {med['tiled']:9.3g} {'':9}  "
+                f"{'':6} {'tiled':>7} {tile_size(n):>4} {'':6} {'':6} {'':9} {med['tiled']:9.3g} {'':9}  "
                 f"{_ratio(rate['tiled'], rate['REBOUND'])} (leapfrog; not used at this N)"
             )
 
@@ -99,7 +107,8 @@ def main(args):
     )
     if args.sweep:
         kernels_against_n(base, batch, args)
-    simulator_against_rebound(base, batch, args)
+    if args.sizes:
+        simulator_against_rebound(base, batch, args)
 
 
 def _tiled(tile):
@@ -109,7 +118,7 @@ def _tiled(tile):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="paper")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 400, 1000, 2000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[50, 100, 200, 400, 1000, 2000], help="N of part 2")
     parser.add_argument("--sweep", type=int, nargs="*", default=[50, 100, 200, 400, 1000, 2000], help="N of part 1")
     parser.add_argument("--tiles", type=int, nargs="+", default=[32, 64, 128, 256])
     parser.add_argument("--pairs", type=float, default=1.5e9, help="pair interactions per measurement of ours")
