@@ -11,11 +11,9 @@ simulations, never used to train, tune or calibrate anything.
 """
 
 from clusteremu.config import load_config
-from clusteremu.datasets.design import prior_design
-from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
 from clusteremu.repro.steps import step_main
-from clusteremu.simulation.campaign import simulate_design
+from clusteremu.simulation.prior_sets import simulate_prior_draws
 
 CONFIG_SECTIONS = ("domain", "simulation", "campaign", "inference")
 INPUTS = {
@@ -29,8 +27,9 @@ OUTPUTS = {
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     seed = config["inference"]["seed"]
-    theta = ParameterBox.from_domain(config["domain"]).draw(config["inference"]["n_coverage_sims"], seed=seed)
-    result = simulate_design(prior_design(theta, seed=seed, split="coverage"), config, args.cache)
+    result = simulate_prior_draws(
+        config, n=config["inference"]["n_coverage_sims"], seed=seed, split="coverage", cache=args.cache
+    )
     run = Run(__file__, config, seeds={"inference": seed})
     run.write_text(args.dataset, result.csv(), extra=result.counts)
 

@@ -57,7 +57,7 @@ def main(args):
     )
     obs_sd = np.array([cfg["measurement_sd"][k] for k in OUTPUT_NAMES])
     cols = read_dataset(args.coverage_sims)
-    family, measured = likelihood_family(em, learned, gp, flow), likelihood_family(em, learned, gp, obs_sd=obs_sd)
+    family, measured = likelihood_family(em, learned, gp, flow), likelihood_family(em, learned, gp, flow, obs_sd)
     test = load_emulator_data(args.dataset).test
     result, draws, timings = compare_likelihoods(
         family, measured, usable_rows(cols), test, em.domain, cfg, n_coverage_total=int(len(cols["point"]))

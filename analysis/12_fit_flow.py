@@ -1,20 +1,19 @@
-"""Fit the conditional normalizing flow p(y | Q0, a): a likelihood that assumes no shape.
+"""Fit the conditional flow mixture p(y_obs | Q0, a, sd): the likelihood that assumes no shape.
 
 Reads:  the profile config (`--config`, sections `domain`, `simulation` (N, for the bound
-        fraction's transform) and `flow`) and the campaign dataset (`--dataset`).
-Writes: the flow (`--model`, one versioned file) and training facts with thinned loss
-        curves (`--summary`, JSON), with provenance records.
+        fraction's transform and dequantization) and `flow`) and the campaign dataset
+        (`--dataset`).
+Writes: the flow mixture (`--model`, one versioned file) and training facts with thinned
+        loss curves of every member (`--summary`, JSON), with provenance records.
 
-Trained by maximum likelihood on every training realization (Papamakarios et al. 2019),
-stopped early on the validation split; the test split is not read. Set beside the
-learned-noise Gaussian, it separates "the emulated mean is wrong" from "the Gaussian
-shape is wrong".
+Trained by maximum likelihood on every training realization (Papamakarios et al. 2019), the
+bound fraction dequantized and measurement errors drawn up to the configured sds, each
+member stopped early on the validation split; the test split is not read.
 """
 
 from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data
 from clusteremu.emulators.flow_fit import FlowSettings, fit_flow
-from clusteremu.emulators.training import loss_curves
 from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
 from clusteremu.repro.steps import declared_inputs, step_main
@@ -42,11 +41,14 @@ def main(args):
         settings=settings,
         domain=ParameterBox.from_domain(config["domain"]),
     )
+    best_val = [float(history.val_nll[m, e]) for m, e in enumerate(history.best_epoch)]
     summary = {
-        "epochs_run": int(history.epochs),
-        "best_epoch": int(history.best_epoch),
-        "best_val_nll": float(history.val_nll[history.best_epoch]),
-        "loss_curves": loss_curves(history.train_nll, history.val_nll),
+        "members": settings.members,
+        "epochs_run": int(history.epochs.max()),
+        "epochs": history.epochs.tolist(),
+        "best_epoch": history.best_epoch.tolist(),
+        "best_val_nll": best_val,
+        "loss_curves": history.curves(),
     }
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"flow": settings.seed})
     run.write_fit(args.model, flow, args.summary, summary, seconds=history.seconds)

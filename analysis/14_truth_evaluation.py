@@ -11,7 +11,6 @@ Writes: per model, |emulated mean - truth mean| / sigma_sim at the truth points 
         (`--table`, Markdown).
 """
 
-import jax
 import numpy as np
 
 from clusteremu.config import load_config
@@ -21,7 +20,7 @@ from clusteremu.emulators.flow import load_flow
 from clusteremu.emulators.gp import GPEmulator
 from clusteremu.emulators.learned_noise import load_learned
 from clusteremu.emulators.mean_ensemble import Emulator
-from clusteremu.evaluation.truth import gaussian_intervals, physical_range, truth_evaluation
+from clusteremu.evaluation.truth import gaussian_intervals, physical_range, sampled_predictions, truth_evaluation
 from clusteremu.paper.tables import truth_table
 from clusteremu.repro.provenance import Run
 from clusteremu.repro.steps import declared_inputs, step_main
@@ -59,13 +58,7 @@ def predictors(args, seed, samples=FLOW_SAMPLES):
         return gaussian_intervals(np.asarray(mean), np.sqrt(np.asarray(var)))
 
     def flow_samples(x):
-        keys = jax.random.split(jax.random.key(seed), -(-len(x) // CHUNK))
-        parts = []
-        for k, start in zip(keys, range(0, len(x), CHUNK), strict=True):  # bounded memory
-            y = np.asarray(flow.sample(x[start : start + CHUNK], key=k, n=samples))  # samples, rows, 3
-            q = np.quantile(y, [0.16, 0.84, 0.025, 0.975], axis=0)
-            parts.append({"mean": y.mean(axis=0), "lo68": q[0], "hi68": q[1], "lo95": q[2], "hi95": q[3]})
-        return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        return sampled_predictions(flow, x, seed=seed, samples=samples, chunk=CHUNK)
 
     return {"mean": mean_emulator, "learned": learned_emulator, "gp": gaussian_process, "flow": flow_samples}, em.domain
 

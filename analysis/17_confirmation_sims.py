@@ -11,11 +11,9 @@ the likelihood, and never used to train, tune, calibrate or choose anything.
 """
 
 from clusteremu.config import load_config
-from clusteremu.datasets.design import prior_design
-from clusteremu.prior import ParameterBox
 from clusteremu.repro.provenance import Run
 from clusteremu.repro.steps import step_main
-from clusteremu.simulation.campaign import simulate_design
+from clusteremu.simulation.prior_sets import simulate_prior_draws
 
 CONFIG_SECTIONS = ("domain", "simulation", "campaign", "confirmation")
 INPUTS = {
@@ -28,10 +26,11 @@ OUTPUTS = {
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
-    cfg = config["confirmation"]
-    theta = ParameterBox.from_domain(config["domain"]).draw(cfg["n_sims"], seed=cfg["seed"])
-    result = simulate_design(prior_design(theta, seed=cfg["seed"], split="confirmation"), config, args.cache)
-    run = Run(__file__, config, seeds={"confirmation": cfg["seed"]})
+    seed = config["confirmation"]["seed"]
+    result = simulate_prior_draws(
+        config, n=config["confirmation"]["n_sims"], seed=seed, split="confirmation", cache=args.cache
+    )
+    run = Run(__file__, config, seeds={"confirmation": seed})
     run.write_text(args.dataset, result.csv(), extra=result.counts)
 
 

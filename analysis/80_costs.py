@@ -72,19 +72,11 @@ def machine():
 
 
 def study_timings(inference: str) -> dict:
-    """Per likelihood, the wall times the inference step measured while it ran (kept in its
-    record, not its bytes): grid seconds per observation of the coverage set, and the
-    median seconds of its NUTS runs after compilation (None if it had none)."""
+    """Per likelihood, the median seconds of its NUTS runs in the inference step, after
+    compilation (kept in the step's record, not its bytes), for those that had any."""
     times = load_record(inference)["extra"]
-    n_obs = LikelihoodComparison.load(inference).n_coverage_used
-    names = [k.removeprefix("grid_seconds_") for k in times if k.startswith("grid_seconds_")]
-    return {
-        name: {
-            "grid": times[f"grid_seconds_{name}"] / n_obs,
-            "nuts": statistics.median(times[f"nuts_seconds_{name}"]) if f"nuts_seconds_{name}" in times else None,
-        }
-        for name in names
-    }
+    names = [k.removeprefix("nuts_seconds_") for k in times if k.startswith("nuts_seconds_")]
+    return {name: {"nuts": statistics.median(times[f"nuts_seconds_{name}"])} for name in names}
 
 
 def simulation_costs(config) -> dict:

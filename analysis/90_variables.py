@@ -20,6 +20,7 @@ from pathlib import Path
 
 from clusteremu.config import load_config
 from clusteremu.evaluation.confirmation import ConfirmationStudy
+from clusteremu.evaluation.reference_bank import ReferenceBank
 from clusteremu.evaluation.reports import LikelihoodComparison, StudyError
 from clusteremu.paper.claims import ClaimError
 from clusteremu.paper.collect import collect_variables
@@ -50,7 +51,7 @@ INPUTS = {
     "truth": ("{data}/truth.json", "truth-set evaluation (JSON)"),
     "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
     "confirmation": ("{data}/confirmation.json", "confirmation on fresh simulations (JSON)"),
-    "reference": ("{data}/reference.json", "reference posteriors (JSON)"),
+    "reference": ("{data}/reference.json", "the reference bank's comparison (JSON)"),
     "learning_curve": ("{data}/learning_curve.json", "learning curve (JSON)"),
     "costs": ("{data}/costs.json", "measured costs (JSON, volatile)"),
     # The text states the versions of the main packages (read from the installed metadata).
@@ -63,7 +64,7 @@ RESULTS = tuple(name for name in INPUTS if name != "requirements")
 
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
-    typed = {"inference": LikelihoodComparison, "confirmation": ConfirmationStudy}
+    typed = {"inference": LikelihoodComparison, "confirmation": ConfirmationStudy, "reference": ReferenceBank}
     results = {name: json.loads(Path(getattr(args, name)).read_text()) for name in RESULTS if name not in typed}
     results |= {name: cls.load(getattr(args, name)) for name, cls in typed.items()}
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS))

@@ -1,14 +1,21 @@
 """Wall time of each `clusteremu` command as a user runs it: a new process, the wall clock.
 
-For each command: the cold call (an empty persistent compilation cache, as on a new
-machine or after a JAX upgrade) and warm calls (the same cache, as every later call);
-warm is the median of `--repeats` calls. Also the start-up budget of `--help` and of a
-refused argument, neither of which imports JAX. The cache lives in a temporary folder
-here (`CLUSTEREMU_JAX_CACHE`), so the user's own cache is neither used nor changed.
+For each command: the cold call (an empty cache, as on a new machine, after a JAX
+upgrade or an edit of the package) and warm calls (the same cache, as every later call);
+warm is the median of `--repeats` calls. Also the floor every computing call pays, a
+process that only imports JAX, and the start-up budget of `--help` and of a refused
+argument, neither of which imports JAX. The cache (the stored programs of `predict` and
+`infer`, `clusteremu.cli.programs`) lives in a temporary folder here
+(`CLUSTEREMU_JAX_CACHE`), so the user's own cache is neither used nor changed.
+
+With `--baseline SRC` (another checkout's `src` folder, e.g. an older commit's from
+`git archive <commit> src | tar -x -C /tmp/base`) each command also runs on that code,
+alternating with this one call by call (each with its own empty cache), so that both are
+measured under the same load.
 
 Targets (issue 21): warm `predict` <= 1.5 s, `infer` (grid) <= 2 s, `infer --method nuts` <= 5 s.
 
-Usage: python bench/bench_cli.py [--profile paper] [--repeats 3]
+Usage: python bench/bench_cli.py [--profile paper] [--repeats 3] [--baseline SRC]
 """
 
 import argparse
@@ -31,11 +38,12 @@ COMMANDS = {
 TARGETS_S = {"predict": 1.5, "infer (grid)": 2.0, "infer --method nuts": 5.0}
 
 
-def call(argv: list[str], profile: str, cache: Path) -> float:
-    """Wall time (s) of one `clusteremu` process; its exit status must be the expected one."""
+def call(argv: list[str], profile: str, cache: Path, src: str | None = None) -> float:
+    """Wall time (s) of one `clusteremu` process (on the package in `src`, else this
+    environment's); its exit status must be the expected one."""
     if argv[0] != "--help":
         argv = [*argv, "--profile", profile]
-    env = {**os.environ, "CLUSTEREMU_JAX_CACHE": str(cache)}
+    env = {**os.environ, "CLUSTEREMU_JAX_CACHE": str(cache), **({"PYTHONPATH": src} if src else {})}
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "clusteremu", *argv], env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
@@ -45,29 +53,43 @@ def call(argv: list[str], profile: str, cache: Path) -> float:
     return seconds
 
 
+def floor() -> float:
+    """Wall time (s) of a Python process that only imports JAX: what every computing call pays."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import jax"], check=True)
+    return time.perf_counter() - t0
+
+
 def main(args) -> None:
     load = os.getloadavg()[0]
     print(f"clusteremu as a user runs it (profile {args.profile}, {os.cpu_count()} CPUs, load average {load:.1f})")
-    print(f"{'command':22s} {'cold s':>8s} {'warm s':>8s}  warm range   target")
+    print("floor: a process that only imports JAX, run in turn with each command's warm calls")
+    print(f"{'command':22s} {'cold s':>8s} {'warm s':>8s}  warm range   floor s  target")
     for name, argv in COMMANDS.items():
         if argv[0] == "infer" and not Path(f"data/{args.profile}/inference.json").exists():
             print(f"{name:22s} skipped: no data/{args.profile}/inference.json (make data PROFILE={args.profile})")
             continue
+        codes = {"": None, " (baseline)": args.baseline} if args.baseline else {"": None}
         with tempfile.TemporaryDirectory() as tmp:
-            cache = Path(tmp) / "jax"
-            cold = call(argv, args.profile, cache)
-            warm = [call(argv, args.profile, cache) for _ in range(args.repeats)]
-        target = TARGETS_S.get(name)
-        met = target is not None and statistics.median(warm) <= target
-        verdict = "" if target is None else f"<= {target:g} s {'met' if met else 'MISSED'}"
-        print(
-            f"{name:22s} {cold:8.2f} {statistics.median(warm):8.2f}  {min(warm):.2f}-{max(warm):.2f}    {verdict}",
-            flush=True,
-        )
+            caches = {label: Path(tmp) / str(i) / "jax" for i, label in enumerate(codes)}
+            cold = {label: call(argv, args.profile, caches[label], src) for label, src in codes.items()}
+            warm, jax_only = {label: [] for label in codes}, []
+            for _ in range(args.repeats):
+                for label, src in codes.items():
+                    warm[label].append(call(argv, args.profile, caches[label], src))
+                jax_only.append(floor())
+        for label in codes:
+            w, target = warm[label], TARGETS_S.get(name)
+            met = target is not None and statistics.median(w) <= target
+            verdict = "" if target is None or label else f"<= {target:g} s {'met' if met else 'MISSED'}"
+            times = f"{cold[label]:8.2f} {statistics.median(w):8.2f}  {min(w):.2f}-{max(w):.2f}"
+            print(f"{name + label:22s} {times}  {statistics.median(jax_only):7.2f}  {verdict}", flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="paper")
     parser.add_argument("--repeats", type=int, default=3, help="warm calls per command (median printed)")
+    parser.add_argument("--baseline", default=None, help="another checkout's src folder, measured in turn")
     main(parser.parse_args())

@@ -11,7 +11,7 @@ import jax
 import pytest
 import yaml
 
-from tests.helpers import ROOT, make_tiny_emulator, make_tiny_learned
+from tests.helpers import ROOT, make_tiny_emulator, make_tiny_flow, make_tiny_learned
 
 jax.config.update("jax_debug_key_reuse", True)
 
@@ -51,3 +51,8 @@ def tiny_emulator():
 @pytest.fixture(scope="session")
 def tiny_learned():
     return make_tiny_learned()
+
+
+@pytest.fixture(scope="session")
+def tiny_flow():
+    return make_tiny_flow()

@@ -65,6 +65,29 @@ def make_tiny_learned(members: int = 3, hidden: int = 16, seed: int = 4):
     )
 
 
+def make_tiny_flow(members: int = 2, seed: int = 5):
+    """An untrained but complete flow mixture that takes measurement sds, over the paper's
+    domain, for I/O, likelihood and CLI plumbing."""
+    import jax.numpy as jnp
+
+    from clusteremu.emulators.flow import ConditionalFlow, FlowArchitecture
+    from clusteremu.emulators.transforms import SummaryTransform
+    from clusteremu.prior import ParameterBox
+
+    arch = FlowArchitecture(flow_layers=1, knots=4, interval=4.0, nn_width=8, members=members, noise_inputs=True)
+    return ConditionalFlow(
+        flow=arch.build(jax.random.key(seed)),
+        theta_mean=jnp.array([1.0, 125.0]),
+        theta_std=jnp.array([0.3, 45.0]),
+        z_mean=jnp.array([0.5, 1.5, 6.0]),
+        z_std=jnp.array([1.0, 0.3, 0.4]),
+        sd_max=jnp.array([0.05, 0.5, 50.0]),
+        transform=SummaryTransform(100),
+        domain=ParameterBox(0.5, 1.5, 50.0, 200.0),
+        architecture=arch,
+    )
+
+
 def tiny_comparison(recommended: str = "learned+selection", measured: str = "learned"):
     """A complete likelihood comparison (the typed `inference.json`) recommending `recommended`,
     and `measured` with measurement errors; its calibration numbers are plain placeholders."""

@@ -42,11 +42,14 @@ def _no_persistent_cache(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory, tiny_emulator, tiny_learned):
-    """A profile's model folder: both ensembles and the coverage study's recommendation."""
+def data(tmp_path_factory, tiny_emulator, tiny_learned, tiny_flow):
+    """A profile's model folder: both ensembles, a flow and the coverage study's recommendation."""
+    from clusteremu.emulators.flow import flow_bytes
+
     path = tmp_path_factory.mktemp("cli")
     (path / "emulator.eqx").write_bytes(tiny_emulator.to_bytes())
     (path / "learned.eqx").write_bytes(tiny_learned.to_bytes())
+    (path / "flow.eqx").write_bytes(flow_bytes(tiny_flow, {}))
     (path / "inference.json").write_text(json.dumps(tiny_comparison("learned+selection", "learned").to_jsonable()))
     return path
 
@@ -82,8 +85,8 @@ def test_help(capsys, command):
     assert code == 0 and "usage: clusteremu" in out
     if command is None:
         assert all(c in out for c in SUBCOMMANDS)
-    if command == "infer":  # the likelihoods are listed, with which take measurement errors
-        assert "flow+selection (flow + selection; no measurement errors)" in " ".join(out.split())
+    if command == "infer":  # the likelihoods are listed by name and label
+        assert "flow+selection (flow + selection)" in " ".join(out.split())
 
 
 def test_version(capsys):
@@ -165,7 +168,8 @@ def test_infer_names_the_likelihood_and_why(capsys, root, data, tiny_learned):
     assert code == 0
     assert "likelihood: learned noise + selection (learned+selection), recommended by the coverage study" in out
     assert "central 90% interval (5% to 95% quantiles)" in out
-    assert "grid checks: resolution" in out and "model check: not available in this version" in out
+    assert "grid checks: resolution" in out
+    assert "model check: not available for learned noise + selection (the check needs a flow likelihood)" in out
     code, named, _ = run(capsys, *infer_argv(root, data, obs, "--likelihood", "learned"))
     assert code == 0 and "likelihood: learned noise (learned), chosen with --likelihood" in named
     assert named.splitlines()[3:5] != out.splitlines()[3:5], "the selection factor changes the posterior"
@@ -174,7 +178,7 @@ def test_infer_names_the_likelihood_and_why(capsys, root, data, tiny_learned):
     assert (
         "likelihood: learned noise (learned), recommended by the coverage study repeated with measurement" in measured
     )
-    assert "its choice without measurement errors, learned noise + selection, was chosen without them" in measured
+    assert "its choice without measurement errors was learned noise + selection" in measured
 
 
 def test_zero_measurement_errors_are_no_measurement_errors(capsys, root, data, tiny_learned):
@@ -185,14 +189,49 @@ def test_zero_measurement_errors_are_no_measurement_errors(capsys, root, data, t
     assert strict(plain) == strict(zero), "--obs-sd 0 0 0: same likelihood, same numbers"
 
 
-def test_without_a_measurement_model_the_switch_is_explained(capsys, root, tmp_path, data, tiny_learned):
-    """The paper's recommendation (flow + selection) has no measurement-error model."""
-    (tmp_path / "learned.eqx").write_bytes((data / "learned.eqx").read_bytes())
-    (tmp_path / "inference.json").write_text(json.dumps(tiny_comparison("flow+selection", "learned").to_jsonable()))
+def test_the_flow_takes_measurement_errors_within_its_trained_range(capsys, root, tmp_path, data, tiny_learned):
+    """The paper's recommendation (flow + selection) takes measurement sds as a condition, up
+    to the largest it was trained for; beyond them it is refused before any work."""
+    for name in ("learned.eqx", "flow.eqx"):
+        (tmp_path / name).write_bytes((data / name).read_bytes())
+    study = tiny_comparison("flow+selection", "flow+selection")
+    (tmp_path / "inference.json").write_text(json.dumps(study.to_jsonable()))
     obs = tiny_learned.predict(np.array([[1.0, 120.0]])).mean[0]
-    code, out, _ = run(capsys, *infer_argv(root, tmp_path, obs, "--obs-sd", 0.01, 0.1, 5))
-    assert code == 0 and "likelihood: learned noise (learned), recommended by the coverage study repeated" in out
-    assert "its choice without measurement errors, flow + selection, has no measurement-error model" in out
+    code, plain, _ = run(capsys, *infer_argv(root, tmp_path, obs, "--json"))
+    code_sd, measured, _ = run(capsys, *infer_argv(root, tmp_path, obs, "--json", "--obs-sd", 0.01, 0.1, 5))
+    assert code == code_sd == 0
+    plain, measured = strict(plain), strict(measured)
+    assert plain["likelihood"] == measured["likelihood"] == "flow+selection"
+    assert plain["posterior"] != measured["posterior"], "the sds enter the flow's condition"
+    code, _, err = run(capsys, *infer_argv(root, tmp_path, obs, "--obs-sd", 0.1, 0.1, 5))
+    assert code == 2 and "measurement sd 0.1 of f_bound is outside what the flow was trained for" in err
+
+
+def test_a_flow_posterior_comes_with_its_model_check_calibrated_by_the_profiles_null(capsys, root, tmp_path, data):
+    from clusteremu.evaluation.check_calibration import CheckCalibration
+
+    for name in ("learned.eqx", "flow.eqx"):
+        (tmp_path / name).write_bytes((data / name).read_bytes())
+    study = tiny_comparison("flow+selection", "flow+selection")
+    (tmp_path / "inference.json").write_text(json.dumps(study.to_jsonable()))
+    obs = (0.6, 4.0, 300.0)
+    code, out, _ = run(capsys, *infer_argv(root, tmp_path, obs, "--json"))
+    raw = strict(out)["model_check"]
+    assert code == 0 and raw["available"] and raw["calibrated_p_value"] is None and raw["draws"] == 256
+    assert 1 / 257 <= raw["p_value"] <= 1 and "not calibrated" in raw["calibration"]
+    assert raw["flagged"] == (raw["p_value"] < raw["level"])
+    # a null entirely above the observation's p-value: calibrated p = 1 / (n + 1), flagged
+    null = CheckCalibration("flow+selection", 99, 0.05, 256, 1, [min(1.0, raw["p_value"] + 1e-3)] * 99)
+    (tmp_path / "model_check.json").write_text(json.dumps(null.to_jsonable()))
+    code, out, _ = run(capsys, *infer_argv(root, tmp_path, obs))
+    assert (
+        code == 0
+        and "model check: WARNING: the observation is atypical of the model (calibrated p = 0.01 < 0.05)" in out
+    )
+    assert "calibrated against 99 held-out simulations" in out
+    (tmp_path / "model_check.json").write_text('{"schema": "clusteremu.check_calibration/0"}')
+    code, _, err = run(capsys, *infer_argv(root, tmp_path, obs))
+    assert code == 2 and "model_check.json is not a model-check null of this version" in err
 
 
 def test_infer_saves_a_posterior_that_says_what_it_is(capsys, root, data, tmp_path, tiny_emulator):
@@ -203,7 +242,7 @@ def test_infer_saves_a_posterior_that_says_what_it_is(capsys, root, data, tmp_pa
     code, out, _ = run(capsys, *argv, "--out", tmp_path / "grid.nc", "--json")
     assert code == 0
     result = strict(out)
-    assert result["model_check"] is None and result["checks"]["resolved"] in (True, False)
+    assert result["model_check"]["available"] is False and result["checks"]["resolved"] in (True, False)
     assert result["posterior"]["q0"]["q05"] < result["posterior"]["q0"]["q95"]
     idata = az.from_netcdf(tmp_path / "grid.nc")
     assert idata.posterior["q0"].size == 2 * 200, "chains x draws of the profile"

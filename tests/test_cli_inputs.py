@@ -96,7 +96,12 @@ CASES = [
     ("obs-sd-negative", [*INF, "--obs-sd", 0.1, -1, 10], None, "--obs-sd (sigma_v) -1 km/s is not allowed; allowed"),
     ("obs-sd-huge", [*INF, "--obs-sd", 0.1, 1, 1e300], None, "--obs-sd (r_h) 1e+300 AU is not allowed"),
     ("obs-sd-two-numbers", [*INF, "--obs-sd", 0.1, 1], None, "argument --obs-sd: expected 3 arguments"),
-    ("flow-with-obs-sd", [*INF, "--likelihood", "flow", "--obs-sd", 0.1, 1, 10], None, "no measurement-error model"),
+    (
+        "flow-obs-sd-beyond-training",
+        [*INF, "--likelihood", "flow", "--obs-sd", 0.01, 1, 10],
+        None,
+        "--obs-sd with the 'flow' likelihood: measurement sd 1 of sigma_v_kms is outside what the flow was trained for",
+    ),
     ("gp-missing", [*INF, "--likelihood", "gp"], None, "gp.eqx does not exist; allowed: an existing file"),
     ("gp-corrupt", [*INF, "--likelihood", "gp"], "gp", "gp.eqx: not a Gaussian-process file (no JSON header); rebuild"),
     ("study-malformed", INF, "json", "inference.json is not valid JSON at line 1; rebuild it with `make paper"),
@@ -131,9 +136,12 @@ def read_only(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory, tiny_emulator, tiny_learned):
+def data(tmp_path_factory, tiny_emulator, tiny_learned, tiny_flow):
     """A profile's model folder, as in `test_cli.py`."""
+    from clusteremu.emulators.flow import flow_bytes
+
     path = tmp_path_factory.mktemp("models")
+    (path / "flow.eqx").write_bytes(flow_bytes(tiny_flow, {}))
     (path / "emulator.eqx").write_bytes(tiny_emulator.to_bytes())
     (path / "learned.eqx").write_bytes(tiny_learned.to_bytes())
     (path / "inference.json").write_text(json.dumps(tiny_comparison("learned+selection", "learned").to_jsonable()))

@@ -19,7 +19,7 @@ from clusteremu.emulators.flow_kernel import maf_arrays, maf_log_prob
 
 
 def perturbed_flow(architecture: FlowArchitecture, seed: int):
-    flow = architecture._build(jax.random.key(seed))
+    flow = architecture.make(jax.random.key(seed))
     arrays, static = eqx.partition(flow, eqx.is_inexact_array)
     leaves, tree = jax.tree_util.tree_flatten(arrays)
     keys = jax.random.split(jax.random.key(seed + 1), len(leaves))

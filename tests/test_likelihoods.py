@@ -10,8 +10,11 @@ from clusteremu.paper.labels import LIKELIHOOD_NAMES
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory, tiny_emulator, tiny_learned):
+def files(tmp_path_factory, tiny_emulator, tiny_learned, tiny_flow):
+    from clusteremu.emulators.flow import flow_bytes
+
     folder = tmp_path_factory.mktemp("models")
+    (folder / MODEL_FILES["flow"]).write_bytes(flow_bytes(tiny_flow, {}))
     (folder / MODEL_FILES["mean"]).write_bytes(tiny_emulator.to_bytes())
     (folder / MODEL_FILES["learned"]).write_bytes(tiny_learned.to_bytes())
     return {role: folder / name for role, name in MODEL_FILES.items()}
@@ -44,9 +47,8 @@ def test_every_loadable_name_gives_the_family_member(files, tiny_emulator, tiny_
     ("name", "obs_sd", "error", "message"),
     [
         ("fulcov", None, ValueError, "unknown likelihood 'fulcov'; allowed: constant, input"),
-        ("flow", [0.1, 1.0, 10.0], ValueError, "has no measurement-error model"),
+        ("flow", [0.1, 0.1, 5.0], ValueError, "measurement sd 0.1 of f_bound is outside what the flow"),
         ("gp", None, FileNotFoundError, "the 'gp' likelihood needs"),
-        ("flow+selection", None, FileNotFoundError, "flow.eqx, which does not exist"),
     ],
 )
 def test_refusals_name_what_is_wrong(files, name, obs_sd, error, message):

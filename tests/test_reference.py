@@ -1,67 +1,293 @@
-"""The synthetic-likelihood reference posterior on a model whose answer is known."""
+"""The reference bank on a model whose answer is known: z = mean(theta) + Gaussian noise.
 
+A toy "simulator" whose summaries in z are exactly Gaussian with a known, linear mean and a
+known covariance: its realizations fill a bank with common random numbers (realization r has
+the same noise draw at every node), and its exact likelihood is an emulator that could not be
+better. Against it: the synthetic likelihoods' formulas, the interpolation, the bootstrap, the
+exclusion of observations next to nodes without a likelihood, and the record.
+"""
+
+import json
+
+import equinox as eqx
+import jax.numpy as jnp
 import numpy as np
 import pytest
+from scipy import special, stats
 
+from clusteremu.config import ConfigError, load_config
 from clusteremu.datasets.design import simulation_seed
+from clusteremu.datasets.splits import SplitData
 from clusteremu.emulators.transforms import SummaryTransform
-from clusteremu.evaluation.reference import LocalGrid, local_grid, reference_design, synthetic_posterior
-from clusteremu.inference.grid import GridPosterior
+from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
+from clusteremu.evaluation.reference import MIN_USABLE, BankRealizations, bank_design, bank_realizations
+from clusteremu.evaluation.reference_bank import ReferenceBank
+from clusteremu.evaluation.simulator_reference import compare_on_bank
+from clusteremu.evaluation.synthetic_likelihood import (
+    COPULA_EIGEN_FLOOR,
+    SyntheticLikelihoods,
+    bandwidths,
+    resample_counts,
+)
+from clusteremu.evaluation.trust import efficiency_met
+from clusteremu.inference.model import LikelihoodModel
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
-T = SummaryTransform(100)
+N_STARS = 100
+T = SummaryTransform(N_STARS)
 SD = np.array([0.3, 0.05, 0.1])  # noise of z
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
-def simulated_columns(grid: LocalGrid, m: int, seed: int) -> dict:
-    """Columns of a dataset whose z = linear(theta) + Gaussian noise: a known likelihood."""
+def mean_z(theta):
+    """The toy simulator's mean in z, linear in (Q0, a)."""
+    xp = jnp if isinstance(theta, jnp.ndarray) else np
+    return xp.stack([2.0 - 2.0 * theta[:, 0], 1.5 - 0.002 * theta[:, 1], 5.0 + 0.004 * theta[:, 1]], axis=-1)
+
+
+class ToyLikelihood(LikelihoodModel):
+    """The toy simulator's exact likelihood, its mean shifted by `shift` (z units) in the bound fraction."""
+
+    shift: float = eqx.field(static=True, default=0.0)
+
+    @property
+    def domain(self) -> ParameterBox:
+        return BOX
+
+    def prepare(self, theta):
+        return mean_z(jnp.asarray(theta, float)) + jnp.array([self.shift, 0.0, 0.0])
+
+    def log_prob(self, obs, prepared):
+        z = T.forward(jnp.asarray(obs, float))
+        r = (z[:, None, :] - prepared[None]) / jnp.asarray(SD)
+        return -0.5 * jnp.sum(r**2, axis=-1) + T.log_abs_det_jacobian(obs)[:, None]
+
+
+def toy_bank(nodes: BankNodes, realizations: int, seed: int, usable=None) -> BankRealizations:
+    """The toy simulator at every node, with common random numbers: one noise draw per realization."""
+    noise = np.random.default_rng(seed).normal(size=(1, realizations, 3)) * SD
+    z = mean_z(nodes.points)[:, None, :] + noise
+    ok = np.ones(z.shape[:2], bool) if usable is None else usable
+    return BankRealizations(np.where(ok[..., None], z, 0.0), ok, np.full(len(z), 1e-3))
+
+
+def observations(n: int, seed: int, low=(0.6, 70.0), high=(1.4, 180.0)) -> SplitData:
     rng = np.random.default_rng(seed)
-    design = reference_design([grid], seed=seed, realizations=m)
-    theta = np.column_stack([design.q0, design.a_au])
-    z = linear(theta) + rng.normal(size=(len(theta), 3)) * SD
-    y = np.asarray(T.inverse(z))
-    n = len(theta)
-    return {
-        "point": design.point,
-        "f_bound": y[:, 0],
-        "sigma_v_kms": y[:, 1],
-        "r_h_au": y[:, 2],
-        "few_bound": np.zeros(n, bool),
-        "flag_energy": np.zeros(n, bool),
+    truth = np.asarray(low) + rng.uniform(size=(n, 2)) * (np.asarray(high) - np.asarray(low))
+    y = np.asarray(T.inverse(mean_z(truth) + rng.normal(size=(n, 3)) * SD))
+    return SplitData(truth, y, np.arange(n))
+
+
+def exact_moments(obs: np.ndarray, n_fine: int):
+    """The exact posterior's means and sds of the toy model on the fine grid."""
+    q0, a = BOX.grid(n_fine)
+    theta = np.stack(np.meshgrid(q0, a, indexing="ij"), axis=-1).reshape(-1, 2)
+    ll = -0.5 * np.sum(((np.asarray(T.forward(obs))[:, None] - mean_z(theta)[None]) / SD) ** 2, axis=-1)
+    p = np.exp(ll - ll.max(axis=1, keepdims=True)).reshape(len(obs), n_fine, n_fine)
+    p /= p.sum(axis=(1, 2), keepdims=True)
+    out = []
+    for axis, x in ((2, q0), (1, a)):
+        m = p.sum(axis) @ x
+        out.append((m, np.sqrt(p.sum(axis) @ x**2 - m**2)))
+    return np.column_stack([out[0][0], out[1][0]]), np.column_stack([out[0][1], out[1][1]])
+
+
+def compare(family, nodes, bank, held, bootstrap=10):
+    return compare_on_bank(
+        family, "exact", nodes, bank, held, n_stars=N_STARS, fine_grid=80, bootstrap=bootstrap, seed=5
+    )[0]
+
+
+def test_the_bank_uses_common_random_numbers_and_nests_coarser_banks():
+    nodes = BankNodes.over(BOX, 7, 4)
+    assert nodes.q0[[0, -1]].tolist() == [0.5, 1.5] and nodes.a_au[[0, -1]].tolist() == [50.0, 200.0]
+    d = bank_design(nodes, seed=11, realizations=5)
+    assert len(d.seed) == 7 * 4 * 5 and set(d.split) == {"reference"}
+    seeds = d.seed.reshape(28, 5)
+    assert (seeds == seeds[0]).all(), "realization r has one seed at every node"
+    assert len(set(seeds[0].tolist())) == 5 and seeds[0, 2] == simulation_seed(11, 0, 2)
+    assert len({(s, q, a) for s, q, a in zip(d.seed, d.q0, d.a_au, strict=True)}) == len(d.seed), "distinct entries"
+    coarse = BankNodes.over(BOX, 4, 4)  # every other Q0 node of the finer bank, the same floats
+    assert set(coarse.q0.tolist()) <= set(nodes.q0.tolist())
+
+
+def test_bank_realizations_arrange_a_dataset_by_node_and_realization():
+    nodes = BankNodes.over(BOX, 3, 3)
+    d = bank_design(nodes, seed=1, realizations=6)
+    order = np.random.default_rng(0).permutation(len(d.seed))
+    f = np.where(d.realization == 0, np.nan, 0.5)
+    columns = {
+        "point": d.point[order],
+        "realization": d.realization[order],
+        "f_bound": f[order],
+        "sigma_v_kms": np.full(len(f), 2.0),
+        "r_h_au": d.a_au[order],
+        "few_bound": np.isnan(f)[order],
+        "flag_energy": np.zeros(len(f), bool),
     }
-
-
-def linear(theta):
-    return np.column_stack([2.0 - 2.0 * theta[:, 0], 1.5 - 0.002 * theta[:, 1], 5.0 + 0.004 * theta[:, 1]])
-
-
-def test_reference_design_is_reproducible_and_local_grid_stays_in_the_box():
-    density = np.zeros((1, 40, 40))
-    density[0, 35:, 10:14] = 1.0  # a posterior near the top edge of Q0
-    q0, a = BOX.grid(40)
-    grid = local_grid(
-        GridPosterior(q0, a, density / (density.sum() * (q0[1] - q0[0]) * (a[1] - a[0]))), 0, BOX, n=5, span_sd=3.0
+    bank = bank_realizations(columns, nodes, 6, N_STARS)
+    assert bank.usable.shape == (9, 6) and not bank.usable[:, 0].any() and bank.usable[:, 1:].all()
+    np.testing.assert_allclose(bank.z[:, 1:, 2], np.log(nodes.points[:, 1:2]).repeat(5, axis=1))
+    assert bank.count_width[0] == pytest.approx(
+        float(T.forward(np.array([0.51, 1, 1]))[0] - T.forward(np.array([0.49, 1, 1]))[0]) / 2
     )
-    assert grid.q0.max() <= BOX.q0_max and grid.q0.min() > 1.2
-    d = reference_design([grid, grid], seed=3, realizations=4)
-    assert len(d.seed) == 2 * 25 * 4 and d.seed[5] == simulation_seed(3, 1, 1)
 
 
-def test_synthetic_posterior_matches_the_exact_posterior():
-    grid = LocalGrid(0.8 + (np.arange(15) + 0.5) * 0.4 / 15, 80.0 + (np.arange(15) + 0.5) * 80.0 / 15)
-    theta_true = np.array([[1.0, 120.0]])
-    obs = np.asarray(T.inverse(linear(theta_true)))[0]
-    cols = simulated_columns(grid, 200, seed=1)
-    ref = synthetic_posterior(cols, grid, 0, obs, 100)
-    # the exact posterior: Gaussian in z with known mean and sd, on the same grid
-    z_obs = np.asarray(T.forward(obs))
-    logp = -0.5 * np.sum(((z_obs - linear(grid.points)) / SD) ** 2, axis=1)
-    dens = np.exp(logp - logp.max()).reshape(15, 15)
-    exact = GridPosterior(
-        grid.q0, grid.a_au, dens[None] / (dens.sum() * (grid.q0[1] - grid.q0[0]) * (grid.a_au[1] - grid.a_au[0]))
-    ).moments()
+def test_both_synthetic_likelihoods_are_the_formulas_they_state():
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(2, 40, 3)) * SD + np.array([0.0, 1.0, 5.0])
+    ok = np.ones((2, 40), bool)
+    ok[1, :10] = False
+    bank = BankRealizations(np.where(ok[..., None], z, 0.0), ok, np.full(2, 1e-3))
+    s = SyntheticLikelihoods.of(bank, np.ones((1, 40), int))
+    z_obs = np.array([[0.1, 1.02, 4.9], [0.5, 0.9, 5.3]])
+    g, sp = s.gaussian(z_obs)[0], s.semiparametric(z_obs)[0]
+    h = bandwidths(bank)
+    for k in range(2):
+        x = z[k, ok[k]]
+        frac = np.log(ok[k].mean())
+        expect = stats.multivariate_normal(x.mean(0), np.cov(x, rowvar=False)).logpdf(z_obs) + frac
+        np.testing.assert_allclose(g[:, k], expect, rtol=1e-10)
+        scores = special.ndtri(stats.rankdata(x, axis=0) / (len(x) + 1))
+        corr = np.corrcoef(scores, rowvar=False)
+        t = (z_obs[:, None, :] - x[None]) / h[k]
+        log_g = np.log(stats.norm.pdf(t).mean(1) / h[k]).sum(-1)
+        eta = special.ndtri(stats.norm.cdf(t).mean(1))
+        copula = -0.5 * np.log(np.linalg.det(corr)) - 0.5 * np.einsum(
+            "oi,ij,oj->o", eta, np.linalg.inv(corr) - np.eye(3), eta
+        )
+        np.testing.assert_allclose(sp[:, k], log_g + copula + frac, rtol=1e-8)
+
+
+def test_a_node_with_too_few_usable_realizations_has_no_likelihood():
+    rng = np.random.default_rng(0)
+    ok = np.ones((2, 8), bool)
+    ok[1, MIN_USABLE - 1 :] = False  # MIN_USABLE - 1 usable
+    bank = BankRealizations(rng.normal(size=(2, 8, 3)), ok, np.ones(2))
+    s = SyntheticLikelihoods.of(bank, np.ones((1, 8), int))
+    assert s.defined[0].tolist() == [True, False]
+    for ll in (s.gaussian(np.zeros((1, 3))), s.semiparametric(np.zeros((1, 3)))):
+        assert np.isfinite(ll[0, 0, 0]) and ll[0, 0, 1] == -np.inf
+
+
+def test_summaries_ranked_alike_leave_the_semiparametric_likelihood_finite():
+    """At high Q0 f_bound and sigma_v can rank a small resample's realizations alike: a copula
+    correlation of one, which the eigenvalue floor keeps invertible."""
+    rng = np.random.default_rng(1)
+    x = np.sort(rng.normal(size=8))
+    z = np.column_stack([x, np.exp(x), rng.normal(size=8)])[None]  # same ranks, not collinear
+    bank = BankRealizations(z, np.ones((1, 8), bool), np.full(1, 1e-3))
+    s = SyntheticLikelihoods.of(bank, np.ones((1, 8), int))
+    eigen = np.linalg.eigvalsh(np.linalg.inv(s.copula_inv + np.eye(3))[0, 0])
+    assert eigen.min() == pytest.approx(COPULA_EIGEN_FLOOR, rel=0.05)
+    assert np.isfinite(s.semiparametric(np.array([[0.1, 1.2, 0.0]]))).all()
+
+
+def test_a_linear_log_likelihood_is_interpolated_exactly():
+    nodes = BankNodes.over(BOX, 6, 5)
+    interp = NodeInterpolation.onto(nodes, BOX, 40)
+    ll = 3.0 - 40.0 * nodes.points[:, 0] + 0.05 * nodes.points[:, 1]
+    q0, a = np.meshgrid(interp.q0, interp.a_au, indexing="ij")
+    np.testing.assert_allclose(interp.log_likelihood(ll), 3.0 - 40.0 * q0 + 0.05 * a, atol=1e-9)
+    undefined = ll.copy()
+    undefined[0] = -np.inf  # a node without a likelihood: only the cells that read it lose theirs
+    fine = interp.log_likelihood(undefined)
+    assert (
+        np.isinf(fine[0, 0])
+        and np.isfinite(fine[-1, -1])
+        and (np.isinf(fine) == interp.touching(np.isinf(undefined))).all()
+    )
+
+
+def test_the_gaussian_reference_approaches_the_exact_posterior_and_the_semiparametric_one_agrees():
+    nodes = BankNodes.over(BOX, 21, 7)
+    held = observations(12, seed=2)
+    bank = toy_bank(nodes, 400, seed=1)
+    rec = compare({"exact": ToyLikelihood()}, nodes, bank, held)
+    mean, sd = exact_moments(held.y, 80)
     for j, p in enumerate(("q0", "a_au")):
-        assert ref["mean"][j] == pytest.approx(exact[f"{p}_mean"][0], abs=0.15 * exact[f"{p}_sd"][0])
-        assert ref["sd"][j] == pytest.approx(exact[f"{p}_sd"][0], rel=0.15)
-    assert ref["min_usable"] == 200 and all(f == 1.0 for f in ref["usable_fraction"])
+        g = np.array([o.references["gaussian"].mean[j] for o in rec.observations])
+        gs = np.array([o.references["gaussian"].sd[j] for o in rec.observations])
+        assert np.median(np.abs(g - mean[:, j]) / sd[:, j]) < 0.15  # Monte Carlo error ~ 1/sqrt(400) sd
+        assert np.median(gs / sd[:, j]) == pytest.approx(1.0, abs=0.08)
+        # The kernels widen the semi-parametric posterior by about sqrt(1 + (h / sd)^2) ~ 1.03.
+        between = rec.between_references[p]
+        assert between.dmean_median < 0.15 and 0.97 < between.sd_ratio_median < 1.12
+        # The exact likelihood interpolated from the nodes against itself on the fine grid.
+        assert rec.interpolation[p].dmean_p90 < 0.05 and rec.interpolation[p].sd_ratio_median == pytest.approx(
+            1, abs=0.03
+        )
+
+
+def test_a_perfect_emulator_meets_the_efficiency_targets_and_a_biased_one_does_not():
+    nodes = BankNodes.over(BOX, 21, 7)
+    held = observations(16, seed=4)
+    rec = compare({"exact": ToyLikelihood(), "biased": ToyLikelihood(shift=0.3)}, nodes, toy_bank(nodes, 300, 3), held)
+    assert efficiency_met(rec, "exact", "q0") and efficiency_met(rec, "exact", "a_au")
+    assert not efficiency_met(rec, "biased", "q0"), "a mean one noise sd off moves Q0 by about one posterior sd"
+    assert rec.against("biased", "gaussian", "q0").dmean_median > 0.6
+    assert rec.noise_floor["gaussian"]["q0"].dmean_median < 0.15
+
+
+def test_the_bootstrap_error_shrinks_with_more_realizations():
+    nodes = BankNodes.over(BOX, 11, 5)
+    interp = NodeInterpolation.onto(nodes, BOX, 60)
+    z_obs = np.asarray(T.forward(observations(10, seed=6).y))
+    errors = []
+    for r in (20, 160):
+        boot = SyntheticLikelihoods.of(toy_bank(nodes, r, seed=r), resample_counts(r, 40, seed=1))
+        mean, _ = interp.moments(boot.gaussian(z_obs))
+        _, sd = interp.moments(
+            SyntheticLikelihoods.of(toy_bank(nodes, r, seed=r), np.ones((1, r), int)).gaussian(z_obs)
+        )
+        errors.append(np.median(mean[..., 0].std(axis=0) / sd[0, :, 0]))
+    assert errors[1] < 0.5 * errors[0], errors  # 1/sqrt(8) ~ 0.35 expected
+
+
+def test_observations_next_to_nodes_without_a_likelihood_are_excluded_and_counted():
+    nodes = BankNodes.over(BOX, 11, 5)
+    usable = np.ones((len(nodes.points), 30), bool)
+    usable[nodes.points[:, 0] >= 1.35, 3:] = False  # three usable: too few at the top of the Q0 range
+    bank = toy_bank(nodes, 30, seed=8, usable=usable)
+    truth = np.array([[1.45, 120.0], [0.7, 120.0]])
+    held = SplitData(truth, np.asarray(T.inverse(mean_z(truth))), np.arange(2))
+    rec = compare({"exact": ToyLikelihood()}, nodes, bank, held)
+    assert rec.n_undefined_nodes == 2 * 5 and rec.excluded == [0] and [o.index for o in rec.observations] == [1]
+    assert rec.n_compared == 2 and rec.agreement["exact"]["gaussian"]["q0"].n == 1
+    alone = compare({"exact": ToyLikelihood()}, nodes, bank, SplitData(truth[:1], held.y[:1], np.arange(1)))
+    assert alone.excluded == [0] and alone.observations == [] and alone.agreement["exact"]["gaussian"]["q0"].n == 0
+    assert np.isnan(alone.agreement["exact"]["gaussian"]["q0"].dmean_median), "no observation: no statistic"
+
+
+def test_the_record_round_trips_through_json(tmp_path):
+    nodes = BankNodes.over(BOX, 9, 5)
+    rec = compare({"exact": ToyLikelihood()}, nodes, toy_bank(nodes, 20, seed=1), observations(5, seed=1))
+    path = tmp_path / "reference.json"
+    path.write_text(json.dumps(rec.to_jsonable()))
+    back = ReferenceBank.load(path)
+    assert (
+        back == rec
+        and len(back.examples) == 4
+        and set(back.examples[0].node_log_likelihood) == {"gaussian", "semiparametric", "exact"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  realizations: 6 ", "  realizations: 4 ", "reference.realizations = 4: not allowed"),
+        ("q0_nodes: 5 ", "q0_nodes: 2 ", "reference.q0_nodes = 2: not allowed"),
+        ("bootstrap: 20 ", "bootstrap: 5 ", "reference.bootstrap = 5: not allowed"),
+        ("n_observations: 1000 ", "n_observations: 0 ", "reference.n_observations = 0: not allowed"),
+        ("  a_nodes: 4 ", "  a_node: 4 ", "reference.a_node: unknown key"),
+        ("seed: 577215", "seed: 223606797", "confirmation.seed = 223606797: the same as reference.seed"),
+    ],
+)
+def test_the_config_refuses_bad_reference_settings(tmp_path, old, new, message):
+    text = (ROOT / "analysis/config/smoke.yaml").read_text()
+    assert old in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(ConfigError, match=message):
+        load_config(bad)

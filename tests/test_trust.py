@@ -6,9 +6,19 @@ from clusteremu.evaluation.confirmation import (
     ConfirmationStudy,
     IntervalCoverage,
     LikelihoodConfirmation,
+    MeasuredConfirmation,
     ParameterConfirmation,
 )
-from clusteremu.evaluation.trust import ACCURACY_TARGETS, EMULATOR_OF, accuracy_met, assess
+from clusteremu.evaluation.reference_bank import QUANTILE_LEVELS, Agreement, ReferenceBank
+from clusteremu.evaluation.trust import (
+    ACCURACY_TARGETS,
+    EFFICIENCY_DMEAN,
+    EFFICIENCY_SD_RATIO,
+    EMULATOR_OF,
+    accuracy_met,
+    assess,
+    efficiency_met,
+)
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
 
 
@@ -19,30 +29,58 @@ def parameter() -> ParameterConfirmation:
 
 def confirmation(rejected=()) -> ConfirmationStudy:
     judged = LikelihoodConfirmation(parameter(), parameter(), list(rejected), True)
-    return ConfirmationStudy(1000, 1000, "learned", 0.05, 0.8, {"learned": judged})
+    measured = MeasuredConfirmation("learned", [0.01, 0.1, 5.0], judged)
+    return ConfirmationStudy(1000, 1000, "learned", 0.05, 0.8, {"learned": judged}, measured, [])
 
 
 def truth(r68=(0.2, 0.25, 0.1), r95=(0.3, 0.4, 0.2)) -> dict:
     return {"models": {"learned": {"ratio68": list(r68), "ratio95": list(r95)}}}
 
 
+def agreement(median=0.1, p90=0.3, ratio=1.0) -> Agreement:
+    return Agreement(100, median, p90, ratio, ratio - 0.1, ratio + 0.1, [median] * len(QUANTILE_LEVELS), [ratio] * 49)
+
+
+def bank(q0=None, a_au=None, reference="gaussian") -> ReferenceBank:
+    """A reference bank whose only content is the learned likelihood's agreement with `reference`
+    (the other reference agrees perfectly)."""
+    other = {"gaussian": "semiparametric", "semiparametric": "gaussian"}[reference]
+    per = {reference: {"q0": q0 or agreement(), "a_au": a_au or agreement()}}
+    per[other] = {"q0": agreement(), "a_au": agreement()}
+    return ReferenceBank(
+        "learned", [0.5, 1.5], [50.0, 200.0], 48, 192, 192, 0, 5, 100, 160, 100, 100, 0.01, [], [],
+        {"learned": per}, {}, {}, {}, {}, {}, {}, [],
+    )  # fmt: skip
+
+
 def test_every_condition_met_is_trusted():
-    a = assess("learned", truth(), confirmation())
+    a = assess("learned", truth(), confirmation(), bank())
     assert a["accuracy"] and a["accuracy_ratio68"] == 0.25 and a["accuracy_ratio95"] == 0.4
     assert a["q0"]["trusted"] and a["a_au"]["trusted"] and a["q0"]["failed"] == []
 
 
 @pytest.mark.parametrize(
-    ("truth_set", "rejected", "failed_q0", "failed_a"),
+    ("truth_set", "rejected", "reference", "failed_q0", "failed_a"),
     [
-        (truth(r68=(0.2, 0.31, 0.1)), [], ["accuracy"], ["accuracy"]),  # 68th percentile above 0.3
-        (truth(r95=(0.3, 0.51, 0.2)), [], ["accuracy"], ["accuracy"]),  # 95th percentile above 0.5
-        (truth(), ["a_au: 68% coverage"], [], ["calibration"]),
-        (truth(), ["q0: SBC", "q0: 95% coverage, Q0 quarter 4"], ["calibration"], []),
+        (truth(r68=(0.2, 0.31, 0.1)), [], bank(), ["accuracy"], ["accuracy"]),  # 68th percentile above 0.3
+        (truth(r95=(0.3, 0.51, 0.2)), [], bank(), ["accuracy"], ["accuracy"]),  # 95th percentile above 0.5
+        (truth(), ["a_au: 68% coverage"], bank(), [], ["calibration"]),
+        (truth(), ["q0: SBC", "q0: 95% coverage, Q0 quarter 4"], bank(), ["calibration"], []),
+        (truth(), [], bank(q0=agreement(median=0.21)), ["efficiency"], []),  # median above 0.2
+        (truth(), [], bank(a_au=agreement(p90=0.41)), [], ["efficiency"]),  # 90th percentile above 0.4
+        (truth(), [], bank(a_au=agreement(ratio=0.84)), [], ["efficiency"]),  # too narrow
+        (truth(), [], bank(q0=agreement(ratio=1.16)), ["efficiency"], []),  # too wide
+        (
+            truth(r68=(0.4, 0.1, 0.1)),
+            ["q0: SBC"],
+            bank(q0=agreement(ratio=2)),
+            ["accuracy", "calibration", "efficiency"],
+            ["accuracy"],
+        ),
     ],
 )
-def test_each_failed_condition_is_named_for_its_parameter(truth_set, rejected, failed_q0, failed_a):
-    a = assess("learned", truth_set, confirmation(rejected))
+def test_each_failed_condition_is_named_for_its_parameter(truth_set, rejected, reference, failed_q0, failed_a):
+    a = assess("learned", truth_set, confirmation(rejected), reference)
     assert a["q0"]["failed"] == failed_q0 and a["a_au"]["failed"] == failed_a
     assert a["q0"]["trusted"] == (not failed_q0) and a["a_au"]["trusted"] == (not failed_a)
     assert a["q0"]["rejected"] == [r.removeprefix("q0: ") for r in rejected if r.startswith("q0:")]
@@ -53,6 +91,18 @@ def test_the_accuracy_condition_is_stricter_than_one_realization_sd():
     assert ACCURACY_TARGETS == (0.3, 0.5)
     assert not accuracy_met(truth(r68=(0.9, 0.1, 0.1), r95=(0.9, 0.1, 0.1)), "learned")
     assert accuracy_met(truth(r68=(0.3, 0.1, 0.1), r95=(0.5, 0.1, 0.1)), "learned"), "the targets are inclusive"
+
+
+def test_efficiency_is_judged_against_the_gaussian_reference_with_inclusive_targets():
+    assert EFFICIENCY_DMEAN == (0.2, 0.4) and EFFICIENCY_SD_RATIO == (0.85, 1.15)
+    edge = agreement(median=0.2, p90=0.4, ratio=0.85)
+    assert efficiency_met(bank(q0=edge, a_au=agreement(ratio=1.15)), "learned", "q0")
+    assert efficiency_met(bank(a_au=agreement(ratio=1.15)), "learned", "a_au"), "the targets are inclusive"
+    # the semi-parametric reference is reported beside the Gaussian one, not judged
+    assert efficiency_met(bank(q0=agreement(median=0.5), reference="semiparametric"), "learned", "q0")
+    assert not efficiency_met(bank(q0=agreement(median=0.5)), "learned", "q0")
+    a = assess("learned", truth(), confirmation(), bank(q0=agreement(median=0.05)))
+    assert a["q0"]["efficiency_agreement"].dmean_median == 0.05
 
 
 def test_every_likelihood_stands_on_an_emulator():

@@ -1,10 +1,11 @@
-"""Figure: accuracy, coverage and contraction against the number of training design points.
+"""Figure: one flow's accuracy and calibration against the number of training design points.
 
 Reads:  the profile config (`--config`, section `figures`) and the learning curve
         (`--learning-curve`, from `16_learning_curve.py`).
-Writes: the figure (`--out`, PNG): left, the 68th percentile of the truth-set error in units
-        of sigma_sim per summary, with a perfect emulator's value; middle, the 95% coverage
-        of Q0 and a with two binomial s.e.; right, the median contraction of Q0 and a.
+Writes: the figure (`--out`, PNG), each point the mean over the replicates with their range
+        as error bar: the 68th percentile of the truth-set error in units of sigma_sim per
+        summary, with a perfect emulator's value; the 68% and 95% coverage of Q0 and a on the
+        selection set, with two binomial s.e. about nominal; the sd of the standardized error.
 """
 
 import matplotlib.pyplot as plt
@@ -21,23 +22,39 @@ INPUTS = {
 
 def plot(learning_curve):
     rows = learning_curve["rows"]
-    n = np.array([r["n_train_points"] for r in rows])
-    fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.5))
+    sizes = sorted({r["n_train_points"] for r in rows})
+
+    def band(key, j=None):
+        """Mean and min-max over the replicates of each size."""
+        values = [[r[key] if j is None else r[key][j] for r in rows if r["n_train_points"] == n] for n in sizes]
+        return np.array([np.mean(v) for v in values]), np.array(
+            [[np.mean(v) - min(v), max(v) - np.mean(v)] for v in values]
+        ).T
+
+    fig, axes = plt.subplots(1, 4, figsize=(7.2, 2.3))
     for j, name in enumerate(OUTPUT_NAMES):
-        axes[0].plot(n, [r["truth_ratio68"][j] for r in rows], "o-", ms=3, label=LABELS[name].split(" [")[0])
+        mean, err = band("truth_ratio68", j)
+        axes[0].errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=LABELS[name].split(" [")[0])
     axes[0].axhline(learning_curve["perfect"][0], color="k", ls=":", lw=0.8, label="perfect")
-    axes[0].set_ylabel(r"truth error / $\sigma_\mathrm{sim}$ (68th pct)")
-    axes[0].legend(fontsize=6.5)
-    se = np.sqrt(0.95 * 0.05 / learning_curve["n_coverage"])
-    axes[1].axhspan(0.95 - 2 * se, 0.95 + 2 * se, color="0.88", lw=0)
+    axes[0].set_ylabel(r"truth error / $\sigma_\mathrm{sim}$, 68th pct")
+    axes[0].legend(fontsize=6)
+    n = learning_curve["n_coverage"]
+    for ax, level in ((axes[1], 68), (axes[2], 95)):
+        se = np.sqrt(level / 100 * (1 - level / 100) / n)
+        ax.axhspan(level / 100 - 2 * se, level / 100 + 2 * se, color="0.88", lw=0, label="nominal ± 2 s.e.")
+        for p, label in PARAM_LABELS.items():
+            mean, err = band(f"{p}_coverage{level}")
+            ax.errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=label)
+        ax.set_ylabel(f"{level}% coverage")
+    axes[1].legend(fontsize=6)
     for p, label in PARAM_LABELS.items():
-        axes[1].plot(n, [r[f"{p}_coverage95"] for r in rows], "o-", ms=3, label=label)
-        axes[2].plot(n, [r[f"{p}_contraction_median"] for r in rows], "o-", ms=3, label=label)
-    axes[1].set_ylabel("95% coverage")
-    axes[2].set_ylabel("median contraction")
-    axes[2].legend(fontsize=6.5)
+        mean, err = band(f"{p}_z_sd")
+        axes[3].errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=label)
+    axes[3].axhline(1.0, color="k", ls=":", lw=0.8)
+    axes[3].set_ylabel("sd of standardized error")
     for ax in axes:
         ax.set_xlabel("training design points")
+    fig.tight_layout()
     return fig
 
 

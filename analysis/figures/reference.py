@@ -1,46 +1,126 @@
-"""Figure: the recommended emulator posterior against the simulator-based reference.
+"""Figures: the recommended likelihood against the simulator's own posteriors on the reference bank.
 
-Reads:  the profile config (`--config`, section `figures`) and the reference posteriors
-        (`--reference`, from `15_reference_posteriors.py`).
-Writes: the figure (`--out`, PNG): per reference observation (rows), the joint posterior
-        on the local grid (synthetic likelihood filled, emulator as lines, truth as a
-        cross) and the two marginals.
+Reads:  the profile config (`--config`, section `figures`) and the reference bank's
+        comparison (`--reference`, from `15_reference_bank.py`).
+Writes: two figures (PNG). `--out`: per parameter (rows), the distributions over the
+        observations (empirical CDFs) of |dmean| / sd (left) and of the sd ratio (right) of
+        the recommended likelihood against the Gaussian and the semi-parametric reference,
+        with each reference's bootstrap noise floor and the criterion's targets.
+        `--examples`: four example posteriors spread over the box, the 68% and 95%
+        highest-density contours of both references and of the recommended likelihood, with
+        the truth.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
+from clusteremu.evaluation.reference_bank import QUANTILE_LEVELS, REFERENCES, ReferenceBank
+from clusteremu.evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_SD_RATIO
+from clusteremu.paper.labels import LIKELIHOOD_NAMES
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script
+from clusteremu.prior import PARAMETERS, ParameterBox
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {
-    "reference": ("{data}/reference.json", "reference posteriors (JSON)"),
+    "reference": ("{data}/reference.json", "the reference bank's comparison (JSON)"),
 }
+OUTPUTS = {
+    "out": ("{fig}/reference.png", "distributions against the references (PNG)"),
+    "examples": ("{fig}/reference_examples.png", "example posteriors (PNG)"),
+}
+STYLE = {"gaussian": "-", "semiparametric": "--"}
+REFERENCE_LABEL = {"gaussian": "Gaussian SL", "semiparametric": "semi-parametric SL"}
+EMULATOR_COLOR = "#D55E00"
+LEVELS = (0.68, 0.95)
 
 
-def plot(reference):
-    rows = reference["observations"]
-    fig, axes = plt.subplots(len(rows), 3, figsize=(6.6, 2.3 * len(rows)), squeeze=False)
-    for r, obs in enumerate(rows):
-        q0, a = np.array(obs["q0"]), np.array(obs["a_au"])
-        bsl, emu = np.array(obs["bsl"]["density"]), np.array(obs["emulator"]["density"])
-        ax = axes[r, 0]
-        ax.contourf(q0, a, bsl.T, levels=6, cmap="Greys")
-        ax.contour(q0, a, emu.T, levels=6, colors="#D55E00", linewidths=0.8)
-        ax.plot(*obs["truth"], "x", color="#0072B2", ms=7, mew=2)
-        ax.set_xlabel(PARAM_LABELS["q0"])
-        ax.set_ylabel(PARAM_LABELS["a_au"])
-        # marginal of one parameter: sum over the other axis times the other's cell width
-        for k, (grid, other, step, name) in enumerate(((q0, 1, a[1] - a[0], "q0"), (a, 0, q0[1] - q0[0], "a_au"))):
-            ax_m = axes[r, 1 + k]
-            ax_m.plot(grid, bsl.sum(axis=other) * step, color="0.3", label="synthetic likelihood")
-            ax_m.plot(grid, emu.sum(axis=other) * step, color="#D55E00", label="emulator")
-            ax_m.axvline(obs["truth"][k], color="#0072B2", lw=0.8)
-            ax_m.set_xlabel(PARAM_LABELS[name])
-            ax_m.set_yticks([])
-    axes[0, 1].legend(fontsize=6.5)
+def ecdf(ax, values, **style):
+    x = np.sort(np.asarray(values))
+    ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", **style)
+
+
+def distributions(bank):
+    fig, axes = plt.subplots(2, 2, figsize=(6.6, 4.8))
+    obs = bank.observations
+    for row, p in enumerate(PARAMETERS):
+        j = PARAMETERS.index(p)
+        for kind in REFERENCES:
+            ref = [o.references[kind] for o in obs]
+            emu = [o.likelihoods[bank.recommended] for o in obs]
+            dmean = [abs(e.mean[j] - r.mean[j]) / r.sd[j] for e, r in zip(emu, ref, strict=True)]
+            ratio = [e.sd[j] / r.sd[j] for e, r in zip(emu, ref, strict=True)]
+            floor = bank.noise_floor[kind][p]
+            line = {"ls": STYLE[kind], "lw": 1.4}
+            ecdf(axes[row, 0], dmean, color=EMULATOR_COLOR, label=f"vs {REFERENCE_LABEL[kind]}", **line)
+            ecdf(axes[row, 1], ratio, color=EMULATOR_COLOR, **line)
+            noise = {"color": "0.55", "ls": STYLE[kind], "lw": 1.0, "label": f"noise floor, {REFERENCE_LABEL[kind]}"}
+            axes[row, 0].plot(floor.dmean_quantiles, QUANTILE_LEVELS, **noise)
+            axes[row, 1].plot(floor.sd_ratio_quantiles, QUANTILE_LEVELS, **noise | {"label": None})
+        ax = axes[row, 0]
+        ax.plot(EFFICIENCY_DMEAN, (0.5, 0.9), "kx", ms=7, mew=1.6, label="targets", zorder=5)
+        ax.set_xlim(0, max(1.0, 2.5 * EFFICIENCY_DMEAN[1]))
+        ax.set_xlabel(f"|posterior mean − reference mean| / reference sd, {PARAM_LABELS[p]}")
+        ax = axes[row, 1]
+        ax.plot(EFFICIENCY_SD_RATIO, (0.5, 0.5), "k-", lw=2.2, zorder=5)
+        ax.axvline(1.0, color="k", lw=0.5)
+        ax.set_xlim(0.5, 1.5)
+        ax.set_xlabel(f"posterior sd / reference sd, {PARAM_LABELS[p]}")
+        for ax in axes[row]:
+            ax.set_ylim(0, 1)
+            ax.set_ylabel("fraction of observations")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=6.5)
+    fig.suptitle(f"{LIKELIHOOD_NAMES[bank.recommended]} likelihood, {len(obs)} observations", fontsize=8)
     return fig
 
 
+def hpd_levels(density):
+    """Density thresholds enclosing LEVELS of the probability (highest density first), increasing."""
+    p = np.sort(density.ravel())[::-1]
+    cum = np.cumsum(p)
+    return sorted({float(p[min(np.searchsorted(cum, level), p.size - 1)]) for level in LEVELS})
+
+
+def examples(bank):
+    nodes = BankNodes(np.array(bank.q0_nodes), np.array(bank.a_nodes))
+    box = ParameterBox(nodes.q0[0], nodes.q0[-1], nodes.a_au[0], nodes.a_au[-1])
+    interp = NodeInterpolation.onto(nodes, box, bank.fine_grid)
+    fig, axes = plt.subplots(2, 2, figsize=(6.6, 5.4))
+    drawn = {
+        "gaussian": {"colors": "k", "linestyles": "-", "linewidths": 1.0},
+        "semiparametric": {"colors": "0.45", "linestyles": "--", "linewidths": 1.0},
+        bank.recommended: {"colors": EMULATOR_COLOR, "linestyles": "-", "linewidths": 1.6},
+    }
+    for ax, ex in zip(axes.ravel(), bank.examples, strict=False):
+        span = []
+        for name, style in drawn.items():
+            ll = np.array([-np.inf if v is None else v for v in ex.node_log_likelihood[name]])
+            dens = interp.density(ll)
+            ax.contour(interp.q0, interp.a_au, dens.T, levels=hpd_levels(dens), **style)
+            inside = dens >= hpd_levels(dens)[0]
+            span.append([interp.q0[inside.any(1)][[0, -1]], interp.a_au[inside.any(0)][[0, -1]]])
+        ax.plot(*ex.truth, "+", color="#0072B2", ms=9, mew=1.8, zorder=5)
+        span = np.array(span)  # (likelihoods, parameter, [lo, hi])
+        for j, setter in enumerate((ax.set_xlim, ax.set_ylim)):
+            lo, hi = span[:, j, 0].min(), span[:, j, 1].max()
+            pad = 0.15 * (hi - lo) + (box.high[j] - box.low[j]) * 0.01
+            setter(max(lo - pad, box.low[j]), min(hi + pad, box.high[j]))
+        ax.set_xlabel(PARAM_LABELS["q0"])
+        ax.set_ylabel(PARAM_LABELS["a_au"])
+    for ax in axes.ravel()[len(bank.examples) :]:
+        ax.set_axis_off()
+    handles = [plt.Line2D([], [], color=s["colors"], ls=s["linestyles"], lw=s["linewidths"]) for s in drawn.values()]
+    labels = [REFERENCE_LABEL["gaussian"], REFERENCE_LABEL["semiparametric"], LIKELIHOOD_NAMES[bank.recommended]]
+    handles.append(plt.Line2D([], [], color="#0072B2", marker="+", ls="none", ms=9, mew=1.8))
+    fig.legend(handles, [*labels, "truth"], loc="outside lower center", ncol=4, fontsize=7)
+    return fig
+
+
+def plot(reference):
+    return [distributions(reference), examples(reference)]
+
+
 if __name__ == "__main__":
-    figure_script(__file__, __doc__, CONFIG_SECTIONS, INPUTS, plot)
+    figure_script(
+        __file__, __doc__, CONFIG_SECTIONS, INPUTS, plot, readers={"reference": ReferenceBank.load}, outputs=OUTPUTS
+    )

@@ -10,7 +10,7 @@ The public API, by concept:
   [`GPEmulator`][], [`load_model`][]
 - inference: [`load_likelihood`][], [`likelihood_family`][], [`cluster_model`][],
   [`grid_posterior`][], [`run_nuts`][], [`calibration_study`][], [`tarp`][], [`assess`][]
-- simulator-based reference: [`synthetic_posterior`][]
+- simulator-based reference: [`SyntheticLikelihoods`][], [`ReferenceBank`][]
 - provenance and audit: [`Run`][], [`audit_manuscript`][], [`audit_artifacts`][]
 - manuscript: [`render`][], [`Layout`][]
 
@@ -54,7 +54,7 @@ _EXPORTS = {
     "FlowLikelihood": "emulators.flow",
     "fit_flow": "emulators.flow_fit",
     "GPEmulator": "emulators.gp",
-    "GridPosterior": "inference.grid",
+    "GridPosterior": "inference.gridded",
     "Likelihood": "inference.gaussian",
     "LikelihoodModel": "inference.model",
     "cluster_model": "inference.model",
@@ -77,7 +77,8 @@ _EXPORTS = {
     "load_record": "repro.provenance",
     "record_path": "repro.provenance",
     "sha256_file": "repro.provenance",
-    "synthetic_posterior": "evaluation.reference",
+    "SyntheticLikelihoods": "evaluation.synthetic_likelihood",
+    "ReferenceBank": "evaluation.reference_bank",
     "StepwiseNUTS": "inference.nuts_stepwise",
     "run_stepwise_nuts": "inference.nuts_stepwise",
     "run_nuts": "inference.sampling",

@@ -153,13 +153,14 @@ def _cross_checks(data: Mapping[str, Any], errors: list[str]) -> None:
             f"simulation.min_bound_stars = {sim['min_bound_stars']!r}: must not exceed "
             f"simulation.n_stars = {sim['n_stars']!r}"
         )
-    fresh = data["confirmation"]["seed"]
-    for other in ("design", "truth", "inference", "reference"):
-        if data[other]["seed"] == fresh:
-            errors.append(
-                f"confirmation.seed = {fresh!r}: the same as {other}.seed; allowed: a seed no other set uses "
-                "(the confirmation set must be fresh simulations)"
-            )
+    sets = ("design", "truth", "inference", "reference", "development", "confirmation", "misspecification")
+    for fresh in ("development", "confirmation"):
+        for other in sets:
+            if other != fresh and data[other]["seed"] == data[fresh]["seed"]:
+                errors.append(
+                    f"{fresh}.seed = {data[fresh]['seed']!r}: the same as {other}.seed; allowed: a seed no other "
+                    f"set uses (the {fresh} set must be fresh simulations)"
+                )
     split = data["design"]["split"]
     total = sum(split.values())
     if abs(total - 1.0) > 1e-9:

@@ -89,7 +89,10 @@ SCHEMA: dict[str, Spec] = {
     },
     "simulation": {
         "n_stars": Number("number of stars N per cluster", 2, 100_000, True),
-        "mass_function": Choice("stellar masses", ("equal", "kroupa2001")),
+        "mass_function": Choice(
+            "stellar masses: equal, Kroupa (2001), or Kroupa (2001) rescaled to the equal-mass total",
+            ("equal", "kroupa2001", "kroupa2001-same-mass"),
+        ),
         "star_mass_msun": Number("mass of every star when mass_function is equal (Msun)", 1e-3, 1e3),
         "kroupa_min_msun": Number("lower mass limit of the Kroupa IMF (Msun)", 0.01, 0.49),
         "kroupa_max_msun": Number("upper mass limit of the Kroupa IMF (Msun)", 0.51, 300.0),
@@ -142,6 +145,18 @@ SCHEMA: dict[str, Spec] = {
         "max_epochs": Number("most passes over the training data", 1, 1_000_000, True),
         "patience_epochs": Number("stop after this many epochs without improvement", 1, 1_000_000, True),
         "batch_size": Number("minibatch size", 1, 1_000_000, True),
+        "members": Number(
+            "flows trained together from different initializations (the density is their mixture)", 1, 64, True
+        ),
+        "measurement_sd_max": {
+            "f_bound": Number(
+                "largest measurement sd of the bound fraction the flow is trained for (0: none)", 0.0, 0.5
+            ),
+            "sigma_v_kms": Number(
+                "largest measurement sd of sigma_v the flow is trained for (km/s; 0: none)", 0.0, 1e4
+            ),
+            "r_h_au": Number("largest measurement sd of r_h the flow is trained for (AU; 0: none)", 0.0, 1e6),
+        },
     },
     "baselines": {
         "seed": Number("seed of the Gaussian processes' optimizer restarts", 0, 2**32 - 1, True),
@@ -166,6 +181,16 @@ SCHEMA: dict[str, Spec] = {
             "r_h_au": Number("measurement sd of r_h (AU) in the repeated coverage study", 0.0, 1e6),
         },
     },
+    "development": {
+        "seed": Number(
+            "seed of the development set's (Q0, a) and simulations (the first confirmation set, retired after it "
+            "found a's over-confidence); differs from every other seed",
+            0,
+            2**32 - 1,
+            True,
+        ),
+        "n_sims": Number("prior draws simulated for the diagnosis of the flow", 4, 1_000_000, True),
+    },
     "confirmation": {
         "seed": Number(
             "seed of the confirmation set's (Q0, a) and simulations; differs from every other seed", 0, 2**32 - 1, True
@@ -181,15 +206,35 @@ SCHEMA: dict[str, Spec] = {
         ),
         "power": Number("power at which the smallest detectable under-coverage is reported", 0.5, 0.999),
     },
+    "misspecification": {
+        "seed": Number("seed of the misspecified clusters (variant k uses seed + k)", 0, 2**32 - 16, True),
+        "n_sims": Number("clusters simulated per misspecified variant", 2, 1_000_000, True),
+        "binary_fraction": Number("fraction of stars in unresolved binaries (the binaries variant)", 0.0, 1.0),
+        "binary_sigma_kms": Number("1-D velocity dispersion of the binaries' orbital motion (km/s)", 0.0, 1e3),
+    },
     "learning_curve": {
         "seed": Number("seed of the nested subsets of training design points", 0, 2**32 - 1, True),
         "n_subsets": Number("nested subsets: 1/n, 2/n, ... n/n of the training design points", 1, 20, True),
+        "replicates": Number("replicates per subset size (subset order and flow seed): the error bars", 1, 50, True),
     },
     "reference": {
-        "seed": Number("seed of the reference posteriors' simulations", 0, 2**32 - 1, True),
-        "grid_points": Number("local grid cells per parameter around each emulator posterior", 3, 100, True),
-        "realizations": Number("simulations per local grid cell (synthetic likelihood)", 5, 10_000, True),
-        "span_sd": Number("the local grid spans the emulator posterior mean +- this many sds", 1.0, 10.0),
+        "seed": Number(
+            "seed of the reference bank's simulations (common to every node) and of its bootstrap", 0, 2**32 - 1, True
+        ),
+        "q0_nodes": Number("reference-bank nodes along Q0, evenly spaced from edge to edge of the box", 3, 400, True),
+        "a_nodes": Number("reference-bank nodes along a, evenly spaced from edge to edge of the box", 3, 400, True),
+        "realizations": Number(
+            "simulations per reference-bank node (common random numbers across nodes)", 5, 10_000, True
+        ),
+        "bootstrap": Number(
+            "bootstrap resamples of the bank's realizations (the reference's own error)", 10, 10_000, True
+        ),
+        "n_observations": Number(
+            "usable confirmation simulations compared with the reference (the first ones; all if fewer)",
+            1,
+            100_000,
+            True,
+        ),
     },
     "manuscript": {
         "claims": Choice(

@@ -13,9 +13,11 @@ Subcommands, one module each:
 
 Every argument and every input file is checked before any computation ([`checks`][],
 [`loaders`][]): a refusal is one line on stderr naming the value and what is allowed,
-exit status 2, and nothing written. JAX is imported only once a command computes, with
-the persistent compilation cache in a per-user folder ([`loaders.start_jax`][]), so a
-second call of the same command skips XLA's compilation.
+exit status 2, and nothing written. JAX is imported only once a command computes.
+`predict` and `infer` keep their compiled programs in a per-user folder ([`programs`][];
+the programs `infer` runs are in [`posteriors`][]), so that a second call runs the first
+call's executables without importing the model code or reading the model files;
+`simulate` uses JAX's persistent compilation cache there ([`loaders.start_jax`][]).
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from . import checks, loaders
 from .checks import UsageError
-from .outputs import MODEL_CHECK, strict_json, write_posterior
+from .outputs import strict_json, write_posterior
+from .programs import load_or_build
 
 HELP = "posterior of (Q0, a) for one observed cluster (grid or NUTS)"
 
@@ -31,9 +32,7 @@ EDGE_MASS = 0.05
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..inference.registry import LIKELIHOODS
 
-    names = ", ".join(
-        f"{s.name} ({s.label}{'' if s.measurement_errors else '; no measurement errors'})" for s in LIKELIHOODS
-    )
+    names = ", ".join(f"{s.name} ({s.label})" for s in LIKELIHOODS)
     p.add_argument("--f-bound", type=float, required=True, help="observed bound fraction, in [0, 1]")
     p.add_argument("--sigma-v", type=float, required=True, help="observed 1-D velocity dispersion (km/s, > 0)")
     p.add_argument("--r-h", type=float, required=True, help="observed half-mass radius (AU, > 0)")
@@ -86,7 +85,7 @@ def observation(args: argparse.Namespace, config):
 
 def choose_likelihood(args: argparse.Namespace, data: Path, measured: bool) -> tuple[str, str]:
     """The likelihood's name and why it was chosen."""
-    from ..inference.registry import LIKELIHOOD_NAMES, spec
+    from ..inference.registry import LIKELIHOOD_NAMES
 
     if args.likelihood != "recommended":
         if args.likelihood not in LIKELIHOOD_NAMES:
@@ -98,17 +97,11 @@ def choose_likelihood(args: argparse.Namespace, data: Path, measured: bool) -> t
         return plain, f"recommended by the coverage study ({study})"
     why = f"recommended by the coverage study repeated with measurement errors ({study})"
     if with_errors != plain:
-        lacks = "has no measurement-error model" if not spec(plain).measurement_errors else "was chosen without them"
-        why += f"; its choice without measurement errors, {LIKELIHOOD_NAMES[plain]}, {lacks}"
+        why += f"; its choice without measurement errors was {LIKELIHOOD_NAMES[plain]}"
     return with_errors, why
 
 
 def _checked_widths(args, name: str, obs_sd):
-    from ..inference.registry import LIKELIHOODS, spec
-
-    if obs_sd is not None and not spec(name).measurement_errors:
-        allowed = ", ".join(s.name for s in LIKELIHOODS if s.measurement_errors)
-        raise UsageError(f"the {name!r} likelihood has no measurement-error model; allowed with --obs-sd: {allowed}")
     if args.sigma is None:
         return None
     if name != "constant":
@@ -152,20 +145,30 @@ def run(args: argparse.Namespace) -> int:
     data = checks.input_folder("--data", args.data) if args.data else layout.data
     name, why = choose_likelihood(args, data, measured=obs_sd is not None)
     sigma = _checked_widths(args, name, obs_sd)
-    loaders.start_jax(one_thread=args.method == "nuts")  # NUTS samples faster on one XLA thread
-    like = loaders.likelihood(name, data, obs_sd, sigma, args.profile)
+    files = loaders.likelihood_files(name, data, args.profile)
+    null, calibration = loaders.check_null(data, name, args.profile)
+    # NUTS samples faster on one XLA thread; the programs are kept instead of JAX's cache
+    loaders.start_jax(one_thread=args.method == "nuts", compilation_cache=False)
     inf = config["inference"]
+    values = {"obs_sd": obs_sd, "sigma": sigma}  # they enter through the likelihood's arrays
+    values = {k: None if v is None else v.tolist() for k, v in values.items()}
 
     import numpy as np
 
     from ..inference.registry import LIKELIHOOD_NAMES
     from ..prior import PARAMETERS
+    from . import posteriors  # NumPy: not for --help and refusals
+
+    def like():
+        return loaders.likelihood(name, data, obs_sd, sigma, args.profile)
 
     n_draws = inf["nuts_chains"] * inf["nuts_samples"]
     if args.method == "grid":  # exact to the grid's resolution, and the fastest for two parameters
-        from ..inference.grid import grid_posterior
-
-        grid = grid_posterior(like, obs[None], n_grid=inf["grid_points"])
+        n = inf["grid_points"]
+        compiled, _ = load_or_build(
+            "grid", {"likelihood": name, "n": n}, files, like, lambda m: posteriors.grid_programs(m, n), values
+        )
+        grid = posteriors.grid_posterior(compiled, obs)
         if not np.all(np.isfinite(grid.density)):
             raise UsageError(
                 f"the observation ({args.f_bound:g}, {args.sigma_v:g} km/s, {args.r_h:g} AU) has zero likelihood "
@@ -184,27 +187,35 @@ def run(args: argparse.Namespace) -> int:
         }
         checked, diag_text = grid_checks(grid), None
     else:
-        import jax
+        from ..inference.health import diagnostics, nuts_healthy, nuts_settings
 
-        from ..inference.sampling import diagnostics, nuts_healthy, nuts_settings, run_nuts
-
-        result = run_nuts(like, obs, key=jax.random.key(args.seed), **nuts_settings(inf))
-        draws, stats = result.draws, {"diverging": result.diverging, "n_steps": result.num_steps}
+        run = nuts_settings(inf)
+        sampler = {k: run[k] for k in ("chains", "warmup", "samples")}
+        compiled, _ = load_or_build(
+            "nuts",
+            {"likelihood": name, **sampler},
+            files,
+            like,
+            lambda m: posteriors.nuts_programs(m, **sampler),
+            values,
+        )
+        (draws, diverging, n_steps), continued = posteriors.sample(compiled, obs, args.seed, run["extensions"])
+        stats = {"diverging": diverging, "n_steps": n_steps}
         summary = {}
         for j, p in enumerate(PARAMETERS):
             x = draws[..., j].ravel()
             q = np.quantile(x, [0.05, 0.5, 0.95])
             summary[p] = {"mean": float(x.mean()), "sd": float(x.std(ddof=1)), "q05": q[0], "q50": q[1], "q95": q[2]}
-        diag = diagnostics(result)
-        row = {"divergences": int(result.diverging.sum()), **diag}
+        diag = diagnostics(draws)
+        row = {"divergences": int(diverging.sum()), **diag}
         checked = {
             "divergences": row["divergences"],
             **{p: {k: float(v) for k, v in diag[p].items()} for p in PARAMETERS},
             "draws_per_chain": int(draws.shape[1]),
-            "continuations": int(result.extensions),
+            "continuations": continued,
             "ok": bool(nuts_healthy(row)),
         }
-        diag_text = f"{result.extensions} continuations of {inf['nuts_samples']}"
+        diag_text = f"{continued} continuations of {inf['nuts_samples']}"
 
     record = {
         "observed": {"f_bound": args.f_bound, "sigma_v_kms": args.sigma_v, "r_h_au": args.r_h},
@@ -219,13 +230,13 @@ def run(args: argparse.Namespace) -> int:
         "profile": layout.profile,
         "data": str(data),
         "interval": INTERVAL,
-        "model_check": None,
+        "model_check": _check_record(posteriors.model_check(compiled, obs, draws, args.seed, null), calibration),
     }
     if out is not None or args.json:  # hashing the model files and asking git cost a few 10 ms
         record.update(model_files_sha256=loaders.file_hashes(name, data), **loaders.version(layout))
     if out is not None:  # checked writable before the run
         posterior = {p: draws[..., j] for j, p in enumerate(PARAMETERS)}
-        write_posterior(out, posterior, stats, {**record, "model_check": MODEL_CHECK})
+        write_posterior(out, posterior, stats, record)
     if args.json:
         print(strict_json({**record, "posterior": summary, "checks": checked, "out": str(out) if out else None}))
         return 0
@@ -255,7 +266,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"divergences: {checked['divergences']}; draws per chain: {checked['draws_per_chain']} ({diag_text})")
         ok = checked["ok"]
         print("diagnostics: " + ("ok" if ok else "WARNING: R-hat >= 1.01, an ESS <= 400 or divergences"))
-    print(f"model check: {MODEL_CHECK}")
+    print(f"model check: {_check_text(record['model_check'], LIKELIHOOD_NAMES[name])}")
     if out is not None:
         print(f"wrote {out}")
     return 0
+
+
+def _check_record(check, calibration: str) -> dict:
+    """What the output says about the model check ([`clusteremu.inference.model_check`][])."""
+    if check is None:
+        return {"available": False, "reason": "the check needs a flow likelihood"}
+    if check.calibrated is None:
+        calibration += "; the raw p-value is compared with the level (fewer false alarms, less power)"
+    return {"available": True, **check.as_dict(), "calibration": calibration}
+
+
+def _check_text(check: dict, label: str) -> str:
+    if not check["available"]:
+        return f"not available for {label} ({check['reason']})"
+    p = check["p_value"] if check["calibrated_p_value"] is None else check["calibrated_p_value"]
+    kind = "raw" if check["calibrated_p_value"] is None else "calibrated"
+    verdict = (
+        f"WARNING: the observation is atypical of the model ({kind} p = {p:.3g} < {check['level']:g}); the cluster "
+        "may differ from the simulated ones (mass spectrum, binaries, age) and the posterior may be over-confident "
+        "and biased"
+        if check["flagged"]
+        else f"ok ({kind} p = {p:.3g} >= {check['level']:g})"
+    )
+    raw = f"posterior-predictive p = {check['p_value']:.3g} from {check['draws']} draws"
+    return f"{verdict}; {raw}, {check['calibration']}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ __all__ = [
     "in_domain",
     "layout",
     "likelihood",
+    "likelihood_files",
     "read_json",
     "recommended_likelihoods",
     "start_jax",
@@ -81,7 +81,15 @@ def read_json(path: Path, fix: str) -> Any:
 def recommended_likelihoods(path: Path, profile: str) -> tuple[str, str]:
     """The coverage study's recommended likelihood, and its recommendation among those that
     model measurement errors: the only place the command line reads `inference.json`, through
-    its type ([`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison])."""
+    its type ([`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison]).
+    Reading the paper's (1 MB) that way takes 0.4 s, so the two names are kept in the
+    per-user cache under the file's content ([`programs.remembered`][clusteremu.cli.programs.remembered])."""
+    from .programs import remembered
+
+    return tuple(remembered("recommended", [path], lambda: _recommended(path, profile)))
+
+
+def _recommended(path: Path, profile: str) -> list[str]:
     from ..evaluation.reports import LikelihoodComparison, StudyError
     from ..inference.registry import LIKELIHOOD_NAMES
 
@@ -96,7 +104,32 @@ def recommended_likelihoods(path: Path, profile: str) -> tuple[str, str]:
     names = (study.recommended, study.measurement.likelihood)
     if not all(n in LIKELIHOOD_NAMES for n in names):
         raise UsageError(f"{path} recommends {names[0]!r} / {names[1]!r}, unknown likelihoods; {fix}")
-    return names
+    return list(names)
+
+
+#: The model check's null in a profile's data folder (written by `analysis/18_confirmation.py`).
+CHECK_FILE = "model_check.json"
+
+
+def check_null(data: Path, name: str, profile: str) -> tuple[list[float] | None, str]:
+    """The model check's null p-values for the likelihood `name` from `data/model_check.json`
+    ([`CheckCalibration`][clusteremu.evaluation.check_calibration.CheckCalibration]) and how
+    the check is calibrated; None (raw p-values) where the file is absent or holds another
+    likelihood's null. A damaged file is refused, naming it and the fix."""
+    from ..evaluation.check_calibration import CheckCalibration
+    from ..evaluation.reports import StudyError
+
+    path = data / CHECK_FILE
+    if not path.exists():
+        return None, f"not calibrated: {path} does not exist (`make paper PROFILE={profile}` writes it)"
+    try:
+        record = CheckCalibration.from_data(read_json(path, _fix(profile)), path)
+    except StudyError as exc:
+        reason = str(exc).split("; rebuild", 1)[0].removeprefix(f"{path}: ")
+        raise UsageError(f"{path} is not a model-check null of this version ({reason}); {_fix(profile)}") from None
+    if record.likelihood != name or not record.null_p:
+        return None, f"not calibrated: {path} holds no null for {name!r}"
+    return record.null_p, f"calibrated against {record.n_used} held-out simulations of the model's own physics"
 
 
 def _fix(profile: str) -> str:
@@ -104,9 +137,8 @@ def _fix(profile: str) -> str:
 
 
 def emulator(path: Path, profile: str):
-    """Either kind of emulator file (`predict --model`), checked."""
+    """Either kind of emulator file (`predict --model`), checked (after [`start_jax`][])."""
     checks.input_file("--model", path, f"a trained emulator; run `make paper PROFILE={profile}` first")
-    start_jax()
     from ..emulators.files import load_model
     from ..emulators.modelfile import REFIT, ModelFileError
 
@@ -116,20 +148,27 @@ def emulator(path: Path, profile: str):
         raise UsageError(f"{str(exc).removesuffix(f'; {REFIT}')}; {_fix(profile)} or pass another --model") from None
 
 
+def likelihood_files(name: str, data: Path, profile: str) -> list[Path]:
+    """The model files in `data` that the likelihood `name` reads, each checked to be a readable file."""
+    from ..inference.registry import MODEL_FILES, spec
+
+    files = [data / MODEL_FILES[role] for role in spec(name).needs]
+    for path in files:
+        checks.input_file(f"the {name!r} likelihood's model", path, f"run `make paper PROFILE={profile}`")
+    return files
+
+
 def likelihood(name: str, data: Path, obs_sd, sigma, profile: str):
     """The likelihood `name` on the model files of `data`, each checked before it is read.
 
     `sigma`: fixed widths for the `constant` likelihood (or None); `obs_sd`: measurement
     sds (or None). Every model file is read through `clusteremu.emulators.modelfile`, whose
-    errors name the file and what is wrong with it.
+    errors name the file and what is wrong with it. Call [`start_jax`][] first.
     """
-    from ..inference.registry import MODEL_FILES, spec
+    from ..inference.registry import MODEL_FILES
 
-    entry = spec(name)
+    likelihood_files(name, data, profile)
     files = {role: data / f for role, f in MODEL_FILES.items()}
-    for role in entry.needs:
-        checks.input_file(f"the {name!r} likelihood's model", files[role], f"run `make paper PROFILE={profile}`")
-    start_jax()
     import numpy as np
 
     from ..emulators.modelfile import REFIT, ModelFileError
@@ -142,6 +181,8 @@ def likelihood(name: str, data: Path, obs_sd, sigma, profile: str):
         return Likelihood(load_likelihood("constant", files).emulator, "constant", sigma, np.diag(sigma**2), obs_sd)
     except ModelFileError as exc:
         raise UsageError(f"{str(exc).removesuffix(f'; {REFIT}')}; {_fix(profile)}") from None
+    except ValueError as exc:  # measurement sds the model cannot take (a flow names its trained range)
+        raise UsageError(f"--obs-sd with the {name!r} likelihood: {exc}") from None
 
 
 def file_hashes(name: str, data: Path) -> dict[str, str]:
@@ -161,26 +202,26 @@ def version(where: Layout) -> dict[str, Any]:
     return {"clusteremu_version": __version__, "commit": state["commit"], "dirty": state["dirty"]}
 
 
-def start_jax(*, one_thread: bool = False) -> None:
-    """Import JAX for a command that computes, with the persistent compilation cache on.
+def start_jax(*, one_thread: bool = False, compilation_cache: bool = True) -> None:
+    """Import JAX for a command that computes.
 
-    The cache lives in a per-user folder (`$CLUSTEREMU_JAX_CACHE`, else
-    `$XDG_CACHE_HOME/clusteremu/jax`, else `~/.cache/clusteremu/jax`; `off` disables it),
-    never in the repository. A second call of a command then loads its compiled programs
-    instead of compiling them; the programs, and so the numbers, are the same.
-    `one_thread`: one XLA worker thread, faster for NUTS (see
-    [`clusteremu.inference.threads`][]).
+    `compilation_cache`: JAX's persistent compilation cache on, in the per-user folder
+    ([`programs.cache_folder`][clusteremu.cli.programs.cache_folder]; never in the
+    repository), so that a second call loads XLA's executables instead of compiling them
+    (`simulate`); the commands that keep their own compiled programs there
+    ([`clusteremu.cli.programs`][]) leave it off. `one_thread`: one XLA worker thread,
+    faster for NUTS (see [`clusteremu.inference.threads`][]).
     """
     import jax
 
     from .. import _jaxconfig  # noqa: F401  (float64 before any array)
+    from .programs import cache_folder
 
-    folder = os.environ.get("CLUSTEREMU_JAX_CACHE")
-    if folder is None:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        folder = str(Path(base) / "clusteremu" / "jax")
-    if folder != "off" and jax.config.jax_compilation_cache_dir is None:
-        jax.config.update("jax_compilation_cache_dir", folder)
+    if not compilation_cache:  # without a folder JAX would still hash every program for it
+        jax.config.update("jax_enable_compilation_cache", False)
+    folder = cache_folder() if compilation_cache else None
+    if folder is not None and jax.config.jax_compilation_cache_dir is None:
+        jax.config.update("jax_compilation_cache_dir", str(folder))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # the CLI's programs are small
         jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     if one_thread:

@@ -11,10 +11,6 @@ from typing import Any
 
 __all__ = ["finite_or_none", "strict_json", "write_posterior"]
 
-#: The model check of an inference (does the observation look like what the model can
-#: produce?) does not exist yet; every output keeps a named place for it.
-MODEL_CHECK = "not available in this version"
-
 
 def finite_or_none(value: Any) -> Any:
     """`value` with every non-finite float (NaN, +-inf) replaced by None, recursively."""

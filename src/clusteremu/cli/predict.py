@@ -13,6 +13,7 @@ import argparse
 from . import checks, loaders
 from .checks import UsageError
 from .outputs import strict_json
+from .programs import Programs, load_or_build
 
 HELP = "emulate the summaries at (Q0, a) with uncertainties"
 
@@ -35,24 +36,53 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON (undefined values are null)")
 
 
-def prediction(em, x) -> dict:
+def _predict(em, x) -> dict:
+    """What `em.predict(x)` computes, as a traceable function of the emulator's arrays: the
+    learned ensemble's jitted prediction (its central 95% interval follows the skewed
+    scatter), or the mean ensemble's moments as sds (plus the members' spread)."""
+    from dataclasses import fields
+
+    import jax.numpy as jnp
+
+    from ..emulators.learned_noise import LearnedEmulator, LearnedPrediction, _predict_arrays
+
+    if isinstance(em, LearnedEmulator):  # the arrays LearnedPrediction holds, by its field names
+        p = dict(zip((f.name for f in fields(LearnedPrediction)), _predict_arrays(em, x, True), strict=True))
+        return {k: p[k] for k in ("mean", "sim_sd", "total_sd", "lo95", "hi95")}
+    m = em.moments(x, calibrated=True)
+    return {
+        "mean": m.mean,
+        "sim_sd": jnp.sqrt(m.sim_var),
+        "total_sd": jnp.sqrt(m.total_var),
+        "ensemble_sd": jnp.sqrt(m.ensemble_var),
+    }
+
+
+def programs(em) -> Programs:
+    """The prediction program of an emulator (either kind); `meta` holds its training domain."""
+    import numpy as np
+
+    out = Programs.of(em, {"domain": em.domain.as_dict()})
+    out.add("predict", _predict, np.zeros((1, 2)))
+    return out
+
+
+def prediction(programs: Programs, x) -> dict:
     """Per summary: the mean, the simulator's scatter and the predictive sd of one new
     realization (and, for the mean ensemble, the members' spread; for the learned one,
     the central 95% interval, which follows the skewed scatter)."""
-    from ..emulators.mean_ensemble import Emulator
-
-    p = em.predict(x)
+    p = {k: v[0] for k, v in programs("predict", x).items()}
     out = {}
     for j, name in enumerate(_SUMMARIES):
         row = {
-            "mean": float(p.mean[0, j]),
-            "simulator_sd": float(p.sim_sd[0, j]),
-            "predictive_sd": float(p.total_sd[0, j]),
+            "mean": float(p["mean"][j]),
+            "simulator_sd": float(p["sim_sd"][j]),
+            "predictive_sd": float(p["total_sd"][j]),
         }
-        if isinstance(em, Emulator):
-            row["ensemble_sd"] = float(p.ensemble_sd[0, j])
+        if "ensemble_sd" in p:
+            row["ensemble_sd"] = float(p["ensemble_sd"][j])
         else:
-            row["interval95"] = [float(p.lo95[0, j]), float(p.hi95[0, j])]
+            row["interval95"] = [float(p["lo95"][j]), float(p["hi95"][j])]
         out[name] = row
     return out
 
@@ -66,19 +96,23 @@ def run(args: argparse.Namespace) -> int:
     checks.number("--q0", args.q0, 0.0, 1e6)
     checks.number("--a", args.a, 0.0, 1e9, " AU", lo_open=True)
     path = checks.path_name("--model", args.model) if args.model else layout.data / "learned.eqx"
-    em = loaders.emulator(path, args.profile)
+    checks.input_file("--model", path, f"a trained emulator; run `make paper PROFILE={args.profile}` first")
+    loaders.start_jax(compilation_cache=False)  # the programs are kept instead
+    compiled, _ = load_or_build("predict", {}, [path], lambda: loaders.emulator(path, args.profile), programs)
     import numpy as np
 
+    from ..prior import ParameterBox
+
     x = np.array([[args.q0, args.a]])
-    inside = bool(em.in_domain(x)[0])
-    d = em.domain
+    d = ParameterBox.from_domain(compiled.meta["domain"])
+    inside = bool(d.contains(x)[0])
     if not inside and not args.allow_extrapolation:
         raise UsageError(
             f"(Q0, a) = ({args.q0:g}, {args.a:g} AU) is outside the training domain, where the emulator has no "
             f"authority; allowed: Q0 in [{d.q0_min:g}, {d.q0_max:g}], a in [{d.a_min_au:g}, {d.a_max_au:g}] AU "
             "(or --allow-extrapolation to predict anyway, flagged)"
         )
-    rows = prediction(em, x)
+    rows = prediction(compiled, x)
     interval = "interval95" in rows["f_bound"]
     result = {
         "q0": args.q0,

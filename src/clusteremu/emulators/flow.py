@@ -1,35 +1,39 @@
-"""A conditional normalizing flow p(z | theta): the simulator's density, for neural likelihood estimation.
+"""A mixture of conditional normalizing flows p(z | theta, sd): the simulator's density, for likelihood estimation.
 
 Neural likelihood estimation (Papamakarios, Sterratt & Murray 2019) fits a conditional
 density estimator to simulations (theta, y) by maximum likelihood and uses it as the
-likelihood of an observation. Here the density is a masked autoregressive flow with
-rational-quadratic spline transformers (Durkan et al. 2019) from
-[flowjax](https://danielward27.github.io/flowjax/), over the 3-D summaries in the unbounded
-space of [`SummaryTransform`][clusteremu.emulators.transforms.SummaryTransform] (logit of the bound
-fraction, log sigma_v, log r_h), standardized, conditioned on the standardized parameters
-theta = (Q0, a in AU). Unlike a Gaussian likelihood around an emulated mean, it can learn
-skewed, heavy-tailed or theta-dependent correlated scatter of the simulator.
+likelihood of an observation. Here the density is a masked autoregressive flow
+(Papamakarios, Pavlakou & Murray 2017) with rational-quadratic spline transformers (Durkan
+et al. 2019) from [flowjax](https://danielward27.github.io/flowjax/), over the 3-D summaries
+in the unbounded space of [`SummaryTransform`][clusteremu.emulators.transforms.SummaryTransform]
+(logit of the bound fraction, log sigma_v, log r_h), standardized, conditioned on the
+standardized parameters theta = (Q0, a in AU) and, optionally, on the measurement sds of
+the observation. Unlike a Gaussian likelihood around an emulated mean, it can learn skewed,
+heavy-tailed or theta-dependent correlated scatter of the simulator.
+
+Several flows (members) trained from different initializations and minibatch orders form
+an equal-weight mixture: a single flow's density carries the idiosyncrasies of its own fit
+(with a few hundred design points, errors of its shape comparable to the information on a
+weakly constrained parameter); the mixture averages them and is wider where members disagree.
 
 - [`ConditionalFlow.log_prob_z`][] is the density of z, [`ConditionalFlow.log_prob`][] the
   density of the physical y (f_bound; sigma_v in km/s; r_h in AU), both traceable and
-  differentiable in theta, vectorized over rows of theta. They evaluate the trained flow
+  differentiable in theta, vectorized over rows of theta. They evaluate the trained flows
   with [`clusteremu.emulators.flow_kernel`][] (flowjax's density, computed faster, for NUTS);
   training and sampling use flowjax itself.
-- [`fit_flow`][clusteremu.emulators.flow_fit.fit_flow] (in `flow_fit`) trains it with Adam on
-  minibatches, stopping early on the validation negative log-likelihood.
+- [`fit_flow`][clusteremu.emulators.flow_fit.fit_flow] (in `flow_fit`) trains the members together.
 - [`flow_bytes`][] / [`load_flow`][] write and read one versioned file, as
   [`clusteremu.emulators.modelfile`][] lays out every model file: a JSON header line (format, the
-  architecture, `n_stars`, the domain, free-form `info`, the SHA-256 of the arrays), then
-  the arrays written by `eqx.tree_serialise_leaves`.
+  architecture, `n_stars`, the domain, free-form `info`, the SHA-256 of header and arrays),
+  then the arrays written by `eqx.tree_serialise_leaves`.
 
-The bound fraction is discrete (k / N); its density is that of the continuity-corrected
-continuous variable that the transform defines, as for the emulator's likelihoods.
+The bound fraction is discrete (k / N); the flow is the density of its dequantized version
+([`clusteremu.datasets.measurement`][]), evaluated at the observed value.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import asdict, dataclass
+import dataclasses
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -38,16 +42,15 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import paramax
-from flowjax.distributions import AbstractDistribution, StandardNormal
-from flowjax.flows import masked_autoregressive_flow
-from flowjax.utils import get_ravelled_pytree_constructor
+from flowjax.distributions import AbstractDistribution
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
+from ..datasets.measurement import density_point
 from ..datasets.table import OUTPUT_NAMES
 from ..prior import ParameterBox
-from .flow_kernel import maf_arrays, maf_log_prob, spline_transformer
+from .flow_architecture import FlowArchitecture, non_trainable
+from .flow_kernel import maf_arrays, maf_log_prob
 from .modelfile import ModelFileError, model_bytes, read_arrays, read_model_file
 from .transforms import SummaryTransform
 
@@ -63,92 +66,20 @@ __all__ = [
     "read_flow_header",
 ]
 
-FORMAT = "clusteremu.flow/2"  # /2: the checksum covers the header
-
-_ACTIVATIONS = {"tanh": jax.nn.tanh, "silu": jax.nn.silu, "relu": jax.nn.relu}
-
-
-@dataclass(frozen=True)
-class FlowArchitecture:
-    """What fixes the flow's structure (and so the layout of its file).
-
-    **Arguments:**
-
-    - `flow_layers`: masked autoregressive layers, each followed by a fixed permutation.
-    - `knots`: inner knots of each rational-quadratic spline.
-    - `interval`: the splines act on [-interval, interval] of the standardized z (the
-      identity outside), in standard deviations of the training data.
-    - `nn_width`: hidden width of each layer's autoregressive network (one hidden layer).
-    - `activation`: the networks' activation, `"tanh"` (smooth in theta, for NUTS),
-      `"silu"` or `"relu"`.
-    """
-
-    flow_layers: int
-    knots: int
-    interval: float
-    nn_width: int
-    activation: str = "tanh"
-
-    def __post_init__(self):
-        if min(self.flow_layers, self.knots, self.nn_width) < 1 or not self.interval > 0:
-            raise ValueError(f"flow architecture needs positive sizes and interval: {self}")
-        if self.activation not in _ACTIVATIONS:
-            raise ValueError(f"activation {self.activation!r} is not one of {sorted(_ACTIVATIONS)}")
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def make(self, key: PRNGKeyArray) -> AbstractDistribution:
-        """A freshly initialized flowjax flow over 3-D z conditioned on 2-D theta (eager, as flowjax builds it)."""
-        return masked_autoregressive_flow(
-            key,
-            base_dist=StandardNormal((len(OUTPUT_NAMES),)),
-            transformer=spline_transformer(self.knots, float(self.interval)),
-            cond_dim=2,
-            flow_layers=self.flow_layers,
-            nn_width=self.nn_width,
-            nn_depth=1,
-            nn_activation=_ACTIVATIONS[self.activation],
-            invert=True,  # log_prob (training, inference) in one pass; sampling is sequential over 3 dims
-        )
-
-    def _build(self, key: PRNGKeyArray, *, shapes_only: bool = False) -> AbstractDistribution:
-        """[`make`][], compiled in one piece (or only its shapes, for loading a file).
-
-        Built eagerly, flowjax's constructor compiles some sixty small operations (seconds);
-        traced instead, it is one compilation, or none with `shapes_only`. Tracing leaves one
-        non-array leaf holding tracers: each autoregressive layer's `transformer_constructor`,
-        a closure over the spline's initial parameters, which depend on the architecture
-        alone and are rebuilt here concretely. Should flowjax's structure differ from that,
-        the eager build is used.
-        """
-        shapes = eqx.filter_eval_shape(self.make, key)  # traced only: the key is not consumed
-        constructor = _spline_constructor(self.knots, float(self.interval))
-        replaced = []
-
-        def concrete(leaf):
-            if getattr(leaf, "__code__", None) is constructor.__code__:
-                replaced.append(leaf)
-                return constructor
-            return leaf
-
-        skeleton = jax.tree_util.tree_map(concrete, shapes)
-        if len(replaced) != 1:  # not the structure this was written for
-            return self.make(key)
-        if shapes_only:
-            return skeleton
-        arrays = eqx.filter(eqx.filter_jit(self.make)(key), eqx.is_array)
-        return eqx.combine(arrays, eqx.filter(skeleton, _is_shape, inverse=True))
+FORMAT = "clusteremu.flow/3"  # /3: a mixture of members, measurement sds as a condition, dequantized f
 
 
 class ConditionalFlow(eqx.Module):
-    """A trained conditional flow p(z | theta) with its standardization, transform and domain.
+    """A trained mixture of conditional flows p(z | theta[, sd]) with its standardization, transform and domain.
 
     **Arguments:**
 
-    - `flow`: the flowjax distribution of standardized z given standardized theta.
+    - `flow`: the flowjax flows of standardized z given the condition, arrays stacked over
+      the members (see [`FlowArchitecture.build`][]).
     - `theta_mean`, `theta_std`: standardization of theta = (Q0, a [AU]), training split only.
     - `z_mean`, `z_std`: standardization of z, training split only.
+    - `sd_max`: the largest measurement sds (f_bound; km/s; AU) the flow was trained for;
+      the condition holds sd / sd_max (unused without `noise_inputs`).
     - `transform`: the map between physical summaries y and z.
     - `domain`: the training box (static); the flow has no authority outside it.
     - `architecture`: the flow's structure (static), needed to read its file back.
@@ -159,56 +90,112 @@ class ConditionalFlow(eqx.Module):
     theta_std: Float[Array, " 2"]
     z_mean: Float[Array, " 3"]
     z_std: Float[Array, " 3"]
+    sd_max: Float[Array, " 3"]
     transform: SummaryTransform
     domain: ParameterBox = eqx.field(static=True)
     architecture: FlowArchitecture = eqx.field(static=True)
 
-    def log_prob_z(self, z: Float[ArrayLike, "*zrows 3"], theta: Float[ArrayLike, "rows 2"]) -> Float[Array, " rows"]:
-        """Log density of z given theta (traceable, differentiable in theta and z).
+    def condition(self, theta: Float[ArrayLike, "rows 2"], sd: Float[ArrayLike, "*rows 3"] | None = None):
+        """The flows' standardized condition for parameter rows and measurement sds (traceable)."""
+        c = (jnp.asarray(theta, float) - self.theta_mean) / self.theta_std
+        if not self.architecture.noise_inputs:
+            return c
+        s = jnp.zeros(3) if sd is None else jnp.asarray(sd, float)
+        return jnp.concatenate(
+            [c, jnp.broadcast_to(s / jnp.where(self.sd_max > 0, self.sd_max, 1.0), (*c.shape[:-1], 3))], -1
+        )
+
+    def standardized(self, y: Float[ArrayLike, "*rows 3"]) -> Float[Array, "*rows 3"]:
+        """The flows' standardized z of observed summaries y (traceable; no clipping)."""
+        return (self.transform.forward(y) - self.z_mean) / self.z_std
+
+    def check_sd(self, sd) -> np.ndarray | None:
+        """Measurement sds (physical units) this flow can take, as an array; `ValueError` naming
+        the summary and the allowed range otherwise. All zeros mean none (returns None)."""
+        if sd is None or not np.any(np.asarray(sd, float) != 0):
+            return None
+        sd = np.asarray(sd, float)
+        if not self.architecture.noise_inputs:
+            raise ValueError("this flow was trained without measurement errors; allowed: none (or all zero)")
+        limit = np.asarray(self.sd_max)
+        for name, s, hi in zip(OUTPUT_NAMES, sd, limit, strict=True):
+            if not 0.0 <= s <= hi:
+                raise ValueError(
+                    f"measurement sd {s:g} of {name} is outside what the flow was trained for; allowed: [0, {hi:g}]"
+                )
+        return sd
+
+    def log_prob_z(
+        self,
+        z: Float[ArrayLike, "*zrows 3"],
+        theta: Float[ArrayLike, "rows 2"],
+        sd: Float[ArrayLike, " 3"] | None = None,
+    ) -> Float[Array, " rows"]:
+        """Log density of z given theta (and the measurement sds), traceable and differentiable.
 
         **Arguments:**
 
         - `z`: summaries in the transformed space, one row per row of `theta`, or one
           row `(3,)` shared by every theta (an observation on a grid of parameters).
         - `theta`: parameters (Q0, a [AU]), shape `(rows, 2)`.
+        - `sd`: measurement sds (f_bound; km/s; AU) of the observation, or None for none.
 
         **Returns:**
 
-        log p(z | theta) in nats per unit volume of z, shape `(rows,)`.
+        log p(z | theta) of the mixture, in nats per unit volume of z, shape `(rows,)`.
         """
-        return _log_prob_z(self, jnp.asarray(z, float), jnp.asarray(theta, float))
+        return _log_prob_z(self, jnp.asarray(z, float), jnp.asarray(theta, float), sd)
 
-    def log_prob(self, y: Float[ArrayLike, "*yrows 3"], theta: Float[ArrayLike, "rows 2"]) -> Float[Array, " rows"]:
-        """Log density of the physical summaries y given theta (traceable, differentiable in theta).
+    def log_prob(
+        self,
+        y: Float[ArrayLike, "*yrows 3"],
+        theta: Float[ArrayLike, "rows 2"],
+        sd: Float[ArrayLike, " 3"] | None = None,
+    ) -> Float[Array, " rows"]:
+        """Log density of the observed physical summaries y given theta (traceable, differentiable in theta).
 
-        log p(y | theta) = log p(z(y) | theta) + log |dz/dy|, see [`log_prob_z`][].
+        log p(y | theta) = log p(z(y) | theta) + log |dz/dy|, see [`log_prob_z`][]; a bound
+        fraction of exactly 0 or 1 is evaluated at its half bin's middle
+        ([`density_point`][clusteremu.datasets.measurement.density_point]).
 
         **Arguments:**
 
         - `y`: (f_bound, sigma_v [km/s], r_h [AU]), one row per row of `theta` or one row `(3,)`.
         - `theta`: parameters (Q0, a [AU]), shape `(rows, 2)`.
+        - `sd`: measurement sds of the observation, or None.
 
         **Returns:**
 
         log p(y | theta) in nats per unit of f_bound x km/s x AU, shape `(rows,)`.
         """
-        return _log_prob_y(self, jnp.asarray(y, float), jnp.asarray(theta, float))
+        return _log_prob_y(self, jnp.asarray(y, float), jnp.asarray(theta, float), sd)
 
-    def sample(self, theta: Float[ArrayLike, "*rows 2"], *, key: PRNGKeyArray, n: int) -> Float[Array, "n *rows 3"]:
-        """Draw `n` simulated summaries per theta from the flow.
+    def sample(
+        self, theta: Float[ArrayLike, "*rows 2"], *, key: PRNGKeyArray, n: int, sd: Float[ArrayLike, " 3"] | None = None
+    ) -> Float[Array, "n *rows 3"]:
+        """Draw `n` observed summaries per theta from the mixture (each draw from a member chosen at random).
 
         **Arguments:**
 
         - `theta`: parameters (Q0, a [AU]), shape `(2,)` or `(rows, 2)`.
         - `key`: a JAX PRNG key (consumed).
         - `n`: draws per theta.
+        - `sd`: measurement sds of the observations, or None.
 
         **Returns:**
 
         Physical summaries (f_bound in [0, 1]; sigma_v [km/s]; r_h [AU]), shape `(n, 3)` or
         `(n, rows, 3)`.
         """
-        return _sample(self, jnp.asarray(theta, float), key, n)
+        return _sample(self, jnp.asarray(theta, float), key, n, sd)
+
+    def member(self, m: int) -> ConditionalFlow:
+        """Member `m` of the mixture alone, as a one-member [`ConditionalFlow`][]."""
+        if not 0 <= m < self.architecture.members:
+            raise ValueError(f"member {m} of a mixture of {self.architecture.members}")
+        one = jax.tree_util.tree_map(lambda x: x[m : m + 1] if eqx.is_array(x) else x, self.flow)
+        arch = dataclasses.replace(self.architecture, members=1)
+        return eqx.tree_at(lambda f: f.flow, dataclasses.replace(self, architecture=arch), one)
 
     def in_domain(self, theta: Float[np.ndarray, "rows 2"]) -> np.ndarray:
         """Whether each row (Q0, a) lies in the training domain."""
@@ -227,40 +214,36 @@ class ConditionalFlow(eqx.Module):
 # eagerly, the flow would compile each of its many small operations separately. The density
 # comes from flow_kernel, which computes flowjax's log_prob in fewer, fused operations (NUTS).
 @eqx.filter_jit
-def _log_prob_z(model: ConditionalFlow, z, theta):
+def _log_prob_z(model: ConditionalFlow, z, theta, sd):
     u = (z - model.z_mean) / model.z_std
-    c = (theta - model.theta_mean) / model.theta_std
-    arrays = maf_arrays(model.flow, model.architecture.knots, float(model.architecture.interval))
-    rows = jax.vmap(maf_log_prob, in_axes=(None, 0 if u.ndim == 2 else None, 0))(arrays, u, c)
-    return rows - jnp.sum(jnp.log(model.z_std))
+    c = model.condition(theta, sd)
+    knots, interval = model.architecture.knots, float(model.architecture.interval)
+    arrays = eqx.filter_vmap(lambda f: maf_arrays(f, knots, interval))(model.flow)
+
+    def member(a):
+        return jax.vmap(maf_log_prob, in_axes=(None, 0 if u.ndim == 2 else None, 0))(a, u, c)
+
+    rows = jax.vmap(member)(arrays)  # (members, rows)
+    mixture = jax.scipy.special.logsumexp(rows, axis=0) - jnp.log(rows.shape[0])
+    return mixture - jnp.sum(jnp.log(model.z_std))
 
 
 @eqx.filter_jit
-def _log_prob_y(model: ConditionalFlow, y, theta):
-    return _log_prob_z(model, model.transform.forward(y), theta) + model.transform.log_abs_det_jacobian(y)
+def _log_prob_y(model: ConditionalFlow, y, theta, sd):
+    y = density_point(y, model.transform.n_stars)
+    return _log_prob_z(model, model.transform.forward(y), theta, sd) + model.transform.log_abs_det_jacobian(y)
 
 
 @eqx.filter_jit
-def _sample(model: ConditionalFlow, theta, key, n: int):
-    c = (theta - model.theta_mean) / model.theta_std
-    u = model.flow.sample(key, (n,), condition=c)
+def _sample(model: ConditionalFlow, theta, key, n: int, sd):
+    c = model.condition(theta, sd)
+    pick_key, draw_key = jax.random.split(key)
+    members = model.architecture.members
+    keys = jax.random.split(draw_key, members)
+    u = eqx.filter_vmap(lambda f, k: f.sample(k, (n,), condition=c))(model.flow, keys)  # (members, n, *rows, 3)
+    pick = jax.random.randint(pick_key, u.shape[1:-1], 0, members)
+    u = jnp.take_along_axis(u, pick[None, ..., None], axis=0)[0]
     return model.transform.inverse(u * model.z_std + model.z_mean)
-
-
-@functools.cache
-def _spline_constructor(knots: int, interval: float):
-    """flowjax's map from a layer's network output to its splines (one per architecture)."""
-    transformer = spline_transformer(knots, interval)
-    return get_ravelled_pytree_constructor(transformer, filter_spec=eqx.is_inexact_array, is_leaf=non_trainable)[0]
-
-
-def non_trainable(leaf) -> bool:
-    """Whether a leaf of a flowjax flow is frozen (paramax's `NonTrainable`): not optimized."""
-    return isinstance(leaf, paramax.NonTrainable)
-
-
-def _is_shape(leaf) -> bool:
-    return isinstance(leaf, jax.ShapeDtypeStruct)
 
 
 class FlowFileError(ModelFileError):
@@ -320,11 +303,12 @@ def load_flow(path: str | Path) -> ConditionalFlow:
     try:
         architecture = FlowArchitecture(**header["architecture"])
         skeleton = ConditionalFlow(
-            architecture._build(jax.random.key(0), shapes_only=True),  # the arrays come from the file
+            architecture.build(jax.random.key(0), shapes_only=True),  # the arrays come from the file
             jnp.zeros(2),
             jnp.ones(2),
             jnp.zeros(3),
             jnp.ones(3),
+            jnp.zeros(3),
             SummaryTransform(int(header["n_stars"])),
             domain=ParameterBox.from_domain(header["domain"]),
             architecture=architecture,

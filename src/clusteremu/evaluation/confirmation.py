@@ -24,76 +24,39 @@ On the confirmation set, for every likelihood and parameter, [`confirm`][] repor
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
+from ..datasets.measurement import perturbed
+from ..datasets.splits import SplitData
+from ..datasets.table import OUTPUT_NAMES
+from ..inference.grid import grid_posterior, grid_posteriors
+from ..inference.model import LikelihoodModel
+from ..prior import ParameterBox
+from .binomial import detectable_shortfall, holm, wilson_interval
+from .coverage import calibration_report
 from .reports import CalibrationReport, SchemaRecord
+from .robustness import RobustnessRow, robustness_row
 
 __all__ = [
     "ConfirmationStudy",
     "IntervalCoverage",
     "LikelihoodConfirmation",
+    "MeasuredConfirmation",
     "ParameterConfirmation",
     "confirm",
+    "confirmation_study",
     "detectable_shortfall",
     "holm",
     "wilson_interval",
 ]
 
 LEVELS = (0.68, 0.95)
-
-
-def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion k/n (Wilson 1927); (nan, nan) for n = 0."""
-    if n == 0:
-        return math.nan, math.nan
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    p = k / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z / (1 + z**2 / n) * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def detectable_shortfall(level: float, n: int, alpha: float, power: float) -> float:
-    """The smallest under-coverage delta that a two-sided exact binomial test at `alpha` on `n`
-    cases detects with probability `power`, for a nominal `level`: the true coverage
-    `level - delta` is rejected at least that often (found by bisection on the exact power)."""
-    k = np.arange(n + 1)
-    pmf0 = stats.binom.pmf(k, n, level)
-    # Exact two-sided test by the minimum-likelihood rule: reject the counts whose null
-    # probability, summed with every count no likelier, stays below alpha.
-    order = np.argsort(pmf0)
-    reject = np.zeros(n + 1, bool)
-    reject[order[np.cumsum(pmf0[order]) <= alpha]] = True
-    low = k[reject & (k < n * level)]
-    if not low.size:
-        return math.nan
-    cut = low.max()  # the largest count still rejected below the nominal level
-
-    def power_at(delta: float) -> float:
-        return float(stats.binom.cdf(cut, n, level - delta))
-
-    lo, hi = 0.0, level
-    if power_at(hi) < power:
-        return math.nan
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if power_at(mid) < power else (lo, mid)
-    return hi
-
-
-def holm(p_values: dict[str, float], alpha: float) -> list[str]:
-    """The tests Holm's step-down procedure rejects at family-wise error rate `alpha`, in order."""
-    ranked = sorted(p_values.items(), key=lambda kv: kv[1])
-    rejected = []
-    for i, (name, p) in enumerate(ranked):
-        if p > alpha / (len(ranked) - i):
-            break
-        rejected.append(name)
-    return rejected
 
 
 @dataclass(frozen=True)
@@ -145,12 +108,26 @@ class LikelihoodConfirmation:
 
 
 @dataclass(frozen=True)
+class MeasuredConfirmation:
+    """The recommended likelihood with measurement errors: the confirmation set's
+    observations perturbed by Gaussian errors of sds `sd` (f_bound; km/s; AU; kept
+    physical), the same sds in the likelihood, judged like the others (`result`)."""
+
+    likelihood: str
+    sd: list[float]
+    result: LikelihoodConfirmation
+
+
+@dataclass(frozen=True)
 class ConfirmationStudy(SchemaRecord):
     """The confirmation set's verdict: `n_total` simulations, `n_used` usable ones, the
     likelihood chosen on the selection set (`recommended`), the family-wise `alpha` and
-    `power` of the report, and every likelihood's confirmation (`likelihoods`)."""
+    `power` of the report, every likelihood's confirmation (`likelihoods`) and the
+    recommended one's with measurement errors (`measurement`); and, for the recommended
+    likelihood without and with measurement errors, the model check's false alarms and the
+    tempered posteriors on these clusters of the model's own physics (`robustness`)."""
 
-    SCHEMA: ClassVar[str] = "clusteremu.confirmation/1"
+    SCHEMA: ClassVar[str] = "clusteremu.confirmation/3"
 
     n_total: int
     n_used: int
@@ -158,6 +135,8 @@ class ConfirmationStudy(SchemaRecord):
     alpha: float
     power: float
     likelihoods: dict[str, LikelihoodConfirmation]
+    measurement: MeasuredConfirmation
+    robustness: list[RobustnessRow]
 
 
 def _coverage(pit: np.ndarray, level: float) -> IntervalCoverage:
@@ -202,3 +181,45 @@ def confirm(
         )
     tests = {k: v for k, v in tests.items() if not math.isnan(v)}
     return LikelihoodConfirmation(**per, rejected=holm(tests, alpha), tarp_inside_band=bool(report.tarp.inside_band))
+
+
+def confirmation_study(
+    family: dict[str, LikelihoodModel],
+    measured: LikelihoodModel,
+    held: SplitData,
+    n_total: int,
+    recommended: str,
+    box: ParameterBox,
+    settings: Mapping[str, Any],
+    null: ArrayLike | None,
+) -> ConfirmationStudy:
+    """The whole confirmation: every likelihood of `family` on the usable confirmation
+    simulations `held` (of `n_total`), then `measured`, the recommended likelihood with the
+    measurement sds of `settings["measurement_sd"]`, on the observations perturbed by them;
+    the model check of both calibrated against the null p-values `null`
+    ([`clusteremu.evaluation.check_calibration`][]).
+
+    `settings` holds the profile's `grid_points` (exact grid posteriors, cells per axis) and
+    `measurement_sd` (section `inference`) and `seed`, `alpha` and `power` (section
+    `confirmation`); the seed draws the measurement errors and TARP's reference points.
+    """
+    edges, seed = box.quarter_edges("q0"), settings["seed"]
+    alpha, power = settings["alpha"], settings["power"]
+
+    def judge(grid) -> LikelihoodConfirmation:
+        report = calibration_report(grid, held.x, box, seed=seed)
+        return confirm(report, held.x[:, 0], edges, alpha=alpha, power=power)
+
+    n_grid, sd = settings["grid_points"], np.array([settings["measurement_sd"][k] for k in OUTPUT_NAMES])
+    grids = grid_posteriors(family, held.y, n_grid=n_grid)
+    judged = {name: judge(g) for name, g in grids.items()}
+    noisy_obs = SplitData(held.x, perturbed(held.y, sd, seed), held.point)
+    noisy_grid = grid_posterior(measured, noisy_obs.y, n_grid=n_grid)
+    noisy = MeasuredConfirmation(recommended, sd.tolist(), judge(noisy_grid))
+    robust = [
+        robustness_row(
+            "model", "the model's own physics", family[recommended], grids[recommended], held, box, seed=seed, null=null
+        ),
+        robustness_row("measured", "the same, measured", measured, noisy_grid, noisy_obs, box, seed=seed, null=null),
+    ]
+    return ConfirmationStudy(n_total, int(len(held.y)), recommended, alpha, power, judged, noisy, robust)

@@ -25,7 +25,7 @@ import numpy as np
 from jaxtyping import Float
 from scipy import stats
 
-from ..inference.grid import GridPosterior
+from ..inference.gridded import GridPosterior
 from ..prior import PARAMETERS, ParameterBox
 from .reports import CalibrationReport, CoverageBin, ParameterCalibration, SplitStudy, TarpResult, from_jsonable
 

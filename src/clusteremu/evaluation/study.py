@@ -24,24 +24,17 @@ from typing import Any
 import jax
 import numpy as np
 
+from ..datasets.measurement import perturbed
 from ..datasets.splits import SplitData
 from ..datasets.table import OUTPUT_NAMES
-from ..inference.grid import GridPosterior, grid_posterior
+from ..inference.grid import GridPosterior, grid_posterior, grid_posteriors
 from ..inference.model import LikelihoodModel
 from ..inference.sampling import nuts_settings, run_nuts, sampler_check
 from ..prior import ParameterBox
 from .coverage import LEVELS, calibration_report, calibration_study, recommend, representative_cases
 from .reports import LikelihoodComparison, MeasurementStudy, NutsCheck, from_jsonable
 
-__all__ = ["compare_likelihoods", "perturbed"]
-
-
-def perturbed(obs: np.ndarray, sd: np.ndarray, seed: int) -> np.ndarray:
-    """Observations with Gaussian measurement errors, kept physical (f in [0, 1], sizes > 0)."""
-    noisy = obs + np.random.default_rng(seed).normal(size=obs.shape) * sd
-    noisy[:, 0] = np.clip(noisy[:, 0], 0.0, 1.0)
-    noisy[:, 1:] = np.maximum(noisy[:, 1:], 1e-3 * obs[:, 1:])
-    return noisy
+__all__ = ["compare_likelihoods"]
 
 
 def _nuts_rows(like, obs, grid: GridPosterior, indices, sampler, keys) -> tuple[list[NutsCheck], list[float]]:
@@ -85,13 +78,12 @@ def compare_likelihoods(
     sampler = nuts_settings(cfg)
     n_check = min(cfg["n_nuts_check"], len(obs))
     check = np.sort(np.random.default_rng(cfg["seed"]).choice(len(obs), size=n_check, replace=False))
-    reports, test_reports, grids, nuts, timings = {}, {}, {}, {}, {}
-    for name, like in family.items():
-        t0 = time.perf_counter()
-        grids[name] = grid_posterior(like, obs, n_grid=cfg["grid_points"])
-        timings[f"grid_seconds_{name}"] = round(time.perf_counter() - t0, 3)
-        reports[name] = calibration_report(grids[name], truth, box, seed=cfg["seed"])
-        test_reports[name] = calibration_study(grid_posterior(like, test.y, n_grid=cfg["grid_points"]), test.x, box)
+    nuts, t0 = {}, time.perf_counter()
+    grids = grid_posteriors(family, obs, n_grid=cfg["grid_points"])
+    timings = {"grid_seconds_family": round(time.perf_counter() - t0, 3)}
+    reports = {name: calibration_report(g, truth, box, seed=cfg["seed"]) for name, g in grids.items()}
+    test_grids = grid_posteriors(family, test.y, n_grid=cfg["grid_points"])
+    test_reports = {name: calibration_study(g, test.x, box) for name, g in test_grids.items()}
     best = recommend(reports)
     # NUTS is the slow part (the GP and the flow cost milliseconds per gradient): every
     # likelihood gets a few runs for its health and cost, the recommended one the full check.

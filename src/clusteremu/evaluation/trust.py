@@ -7,13 +7,21 @@ inference of a parameter is *trusted* when
    most [`ACCURACY_TARGETS`][] realization standard deviations of the simulator for every
    summary: 0.3 at the 68th percentile of |emulated mean - true mean| / sigma_sim and 0.5 at
    the 95th (an error of one sigma_sim in the summary that dominates can cut 95% coverage
-   to about 0.83, so "below one" would let through emulators whose likelihoods fail), and
+   to about 0.83, so "below one" would let through emulators whose likelihoods fail),
 2. **calibration**: on the *confirmation set* (fresh prior draws simulated once, after the
    likelihood was chosen on the selection set), none of that parameter's calibration tests
    is rejected by Holm's procedure at the family-wise rate of the profile: exact binomial
    tests of the 68% and 95% coverage, globally and in each quarter of the Q0 range, and
    the SBC uniformity test ([`clusteremu.evaluation.confirmation`][]). TARP is shown, not
-   counted: it has not been shown to discriminate on this study's sets.
+   counted: it has not been shown to discriminate on this study's sets, and
+3. **efficiency**: against the simulator's own posteriors on the reference bank
+   ([`clusteremu.evaluation.simulator_reference`][]: the [`EFFICIENCY_REFERENCE`][]
+   synthetic likelihood, over observations spread across the whole prior box), for that
+   parameter, the posterior mean differs from the reference's by at most
+   [`EFFICIENCY_DMEAN`][] reference posterior sds at the median and at the 90th percentile
+   (0.2 and 0.4), and the median ratio of posterior sds lies within
+   [`EFFICIENCY_SD_RATIO`][] (0.85 to 1.15): calibration on average does not make single
+   posteriors right, and a posterior close to the prior is calibrated too.
 
 The choice of likelihood is made on the selection set by
 [`clusteremu.evaluation.coverage.recommend`][] (most calibration checks passed there).
@@ -27,12 +35,31 @@ from typing import Any
 from ..inference.registry import LIKELIHOODS
 from ..prior import PARAMETERS
 from .confirmation import ConfirmationStudy
+from .reference_bank import ReferenceBank
 
-__all__ = ["ACCURACY_TARGETS", "EMULATOR_OF", "accuracy_met", "assess"]
+__all__ = [
+    "ACCURACY_TARGETS",
+    "EFFICIENCY_DMEAN",
+    "EFFICIENCY_REFERENCE",
+    "EFFICIENCY_SD_RATIO",
+    "EMULATOR_OF",
+    "accuracy_met",
+    "assess",
+    "efficiency_met",
+]
 
 #: Condition 1: the emulated mean's error at the truth points, in realization sds of the
 #: worst summary, at most this at the 68th and at the 95th percentile.
 ACCURACY_TARGETS = (0.3, 0.5)
+
+#: Condition 3: |posterior mean - reference mean| / reference sd at most this at the median
+#: and at the 90th percentile over the reference bank's observations ...
+EFFICIENCY_DMEAN = (0.2, 0.4)
+#: ... and the median of posterior sd / reference sd within this range.
+EFFICIENCY_SD_RATIO = (0.85, 1.15)
+#: The reference condition 3 is judged against: the Gaussian synthetic likelihood (the
+#: semi-parametric one is reported beside it).
+EFFICIENCY_REFERENCE = "gaussian"
 
 #: Which emulator of the truth-set evaluation each likelihood stands on.
 EMULATOR_OF = {s.name: s.model for s in LIKELIHOODS}
@@ -44,21 +71,36 @@ def accuracy_met(truth: Mapping[str, Any], model: str) -> bool:
     return max(r["ratio68"]) <= ACCURACY_TARGETS[0] and max(r["ratio95"]) <= ACCURACY_TARGETS[1]
 
 
-def assess(likelihood: str, truth: Mapping[str, Any], confirmation: ConfirmationStudy) -> dict[str, Any]:
+def efficiency_met(reference: ReferenceBank, likelihood: str, parameter: str) -> bool:
+    """Condition 3 for `likelihood` and `parameter` (`"q0"` or `"a_au"`) on the reference bank."""
+    a = reference.against(likelihood, EFFICIENCY_REFERENCE, parameter)
+    low, high = EFFICIENCY_SD_RATIO
+    return bool(
+        a.dmean_median <= EFFICIENCY_DMEAN[0]
+        and a.dmean_p90 <= EFFICIENCY_DMEAN[1]
+        and low <= a.sd_ratio_median <= high
+    )
+
+
+def assess(
+    likelihood: str, truth: Mapping[str, Any], confirmation: ConfirmationStudy, reference: ReferenceBank
+) -> dict[str, Any]:
     """Every condition of the criterion for one likelihood, per parameter.
 
     **Arguments:**
 
-    - `likelihood`: its name (a key of `confirmation.likelihoods`).
+    - `likelihood`: its name (a key of `confirmation.likelihoods` and of `reference.agreement`).
     - `truth`: the truth-set evaluation (`clusteremu.evaluation.truth.truth_evaluation`).
     - `confirmation`: the confirmation of `analysis/18_confirmation.py`.
+    - `reference`: the reference bank of `analysis/15_reference_bank.py`.
 
     **Returns:**
 
     `accuracy` (bool), `accuracy_ratio68` and `accuracy_ratio95` (the worst summary's
-    ratios) and, per parameter, `accuracy`, `calibration` (bools) and `trusted` (both),
-    with `failed`, the names of the failed conditions, and `rejected`, the calibration
-    tests Holm's procedure rejected for it.
+    ratios) and, per parameter, `accuracy`, `calibration`, `efficiency` (bools) and
+    `trusted` (all three), with `failed`, the names of the failed conditions, `rejected`,
+    the calibration tests Holm's procedure rejected for it, and `efficiency_agreement`, the
+    [`Agreement`][clusteremu.evaluation.reference_bank.Agreement] condition 3 judged.
     """
     model = EMULATOR_OF[likelihood]
     accuracy = accuracy_met(truth, model)
@@ -69,11 +111,16 @@ def assess(likelihood: str, truth: Mapping[str, Any], confirmation: Confirmation
         "accuracy_ratio95": max(truth["models"][model]["ratio95"]),
     }
     for p in PARAMETERS:
-        checks = {"accuracy": accuracy, "calibration": judged.calibrated(p)}
+        checks = {
+            "accuracy": accuracy,
+            "calibration": judged.calibrated(p),
+            "efficiency": efficiency_met(reference, likelihood, p),
+        }
         out[p] = {
             **checks,
             "trusted": all(checks.values()),
             "failed": [k for k, v in checks.items() if not v],
             "rejected": [r.removeprefix(f"{p}: ") for r in judged.rejected if r.startswith(f"{p}:")],
+            "efficiency_agreement": reference.against(likelihood, EFFICIENCY_REFERENCE, p),
         }
     return out

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import jax
 import numpy as np
 from scipy import stats
 
 from ..datasets.splits import SplitData
 from .metrics import noise_floor_ratios, perfect_emulator_ratios
 
-__all__ = ["gaussian_intervals", "physical_range", "truth_evaluation"]
+__all__ = ["gaussian_intervals", "physical_range", "sampled_predictions", "truth_evaluation"]
 
 
 def gaussian_intervals(mean: np.ndarray, sd: np.ndarray) -> dict[str, np.ndarray]:
@@ -31,6 +32,19 @@ def gaussian_intervals(mean: np.ndarray, sd: np.ndarray) -> dict[str, np.ndarray
         "lo95": mean - z95 * sd,
         "hi95": mean + z95 * sd,
     }
+
+
+def sampled_predictions(flow: Any, x: np.ndarray, *, seed: int, samples: int, chunk: int = 64) -> dict[str, np.ndarray]:
+    """A flow's prediction dict at parameter rows `x`: the mean and the central 68% and 95%
+    intervals of `samples` draws per row (noise-free summaries), drawn from `seed` in chunks
+    of `chunk` rows (bounded memory)."""
+    keys = jax.random.split(jax.random.key(seed), -(-len(x) // chunk))
+    parts = []
+    for k, start in zip(keys, range(0, len(x), chunk), strict=True):
+        y = np.asarray(flow.sample(x[start : start + chunk], key=k, n=samples))  # samples, rows, 3
+        q = np.quantile(y, [0.16, 0.84, 0.025, 0.975], axis=0)
+        parts.append({"mean": y.mean(axis=0), "lo68": q[0], "hi68": q[1], "lo95": q[2], "hi95": q[3]})
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
 def truth_evaluation(truth: SplitData, predictions: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, Any]:

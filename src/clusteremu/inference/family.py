@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..emulators.gp import GPEmulator
 from ..emulators.learned_noise import LearnedEmulator
 from ..emulators.mean_ensemble import Emulator
@@ -33,16 +35,25 @@ __all__ = [
 ]
 
 
-def _build(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd) -> LikelihoodModel:
-    """The likelihood `entry` describes, on loaded `models` (by role)."""
+def _base(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd) -> LikelihoodModel:
+    """The likelihood of `entry`'s forward model, before any selection factor."""
     if entry.model == "mean":
-        like: LikelihoodModel = Likelihood.of(models["mean"], entry.width, obs_sd)
-    elif entry.model == "gp":
-        like = GPLikelihood(models["gp"], obs_sd)
-    elif entry.model == "learned":
-        like = LearnedLikelihood(models["learned"], obs_sd)
-    else:
-        like = FlowLikelihoodModel(models["flow"])
+        return Likelihood.of(models["mean"], entry.width, obs_sd)
+    if entry.model == "gp":
+        return GPLikelihood(models["gp"], obs_sd)
+    if entry.model == "learned":
+        return LearnedLikelihood(models["learned"], obs_sd)
+    return FlowLikelihoodModel(models["flow"], None if obs_sd is None else np.asarray(obs_sd, float))
+
+
+def _build(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd, bases: dict | None = None) -> LikelihoodModel:
+    """The likelihood `entry` describes, on loaded `models` (by role); `bases` shares one
+    inner likelihood between the entries with and without the selection factor."""
+    bases = {} if bases is None else bases
+    key = (entry.model, entry.width)
+    if key not in bases:
+        bases[key] = _base(entry, models, obs_sd)
+    like = bases[key]
     return Selected(like, models["learned"].selection) if entry.selection else like
 
 
@@ -54,14 +65,12 @@ def likelihood_family(
     The three Gaussian widths around the mean emulator, the GP as forward model, the
     learned-noise Gaussian with and without the selection factor, and (if given) the flow
     with and without it. `obs_sd`, the measurement sds (physical units), enters every
-    likelihood that models measurement errors; with `obs_sd` the others are left out.
+    likelihood (a flow takes them as a condition, within the range it was trained for). A
+    likelihood with the selection factor wraps the very object of the one without
+    ([`clusteremu.inference.grid.grid_posteriors`][] evaluates it once for both).
     """
-    models = {"mean": em, "learned": learned, "gp": gp, "flow": flow}
-    return {
-        s.name: _build(s, models, obs_sd)
-        for s in LIKELIHOODS
-        if models[s.model] is not None and (obs_sd is None or s.measurement_errors)
-    }
+    models, bases = {"mean": em, "learned": learned, "gp": gp, "flow": flow}, {}
+    return {s.name: _build(s, models, obs_sd, bases) for s in LIKELIHOODS if models[s.model] is not None}
 
 
 def model_files(args) -> dict[str, str]:
@@ -94,15 +103,11 @@ def load_likelihood(name: str, files: Mapping[str, str | Path], obs_sd=None) -> 
 
     **Returns:**
 
-    The likelihood. Raises `ValueError` for an unknown name or measurement errors with a
-    likelihood that has no measurement model, `FileNotFoundError` naming a missing file.
+    The likelihood. Raises `ValueError` for an unknown name or measurement sds the model
+    cannot take (a flow names the range it was trained for), `FileNotFoundError` naming a
+    missing file.
     """
     entry = spec(name)
-    if obs_sd is not None and not entry.measurement_errors:
-        raise ValueError(
-            f"the {name!r} likelihood has no measurement-error model; allowed with measurement "
-            f"sds: {', '.join(s.name for s in LIKELIHOODS if s.measurement_errors)}"
-        )
     for role in entry.needs:
         if not Path(files[role]).exists():
             raise FileNotFoundError(f"the {name!r} likelihood needs {files[role]}, which does not exist")

@@ -1,4 +1,4 @@
-"""The conditional flow's density p(y | theta) as the likelihood (no Gaussian shape, no measurement errors)."""
+"""The flow mixture's density of the observed summaries as the likelihood, with or without measurement errors."""
 
 from __future__ import annotations
 
@@ -15,9 +15,24 @@ __all__ = ["FlowLikelihoodModel"]
 
 
 class FlowLikelihoodModel(LikelihoodModel):
-    """The conditional flow's density p(y | theta) in physical units (no measurement errors)."""
+    """The conditional flow's density p(y_obs | theta, sd) in physical units.
+
+    **Arguments:**
+
+    - `flow`: a [`ConditionalFlow`][clusteremu.emulators.flow.ConditionalFlow].
+    - `obs_sd`: measurement sds (f_bound; sigma_v [km/s]; r_h [AU]) of the observations, or
+      None (all zero is the same). A flow trained with measurement errors takes them as a
+      condition, within the range it was trained for; any other raises `ValueError` naming
+      the summary and the allowed range.
+    """
 
     flow: eqx.Module
+    obs_sd: Float[Array, " 3"] | None
+
+    def __init__(self, flow: eqx.Module, obs_sd: Float[ArrayLike, " 3"] | None = None):
+        self.flow = flow
+        sd = flow.check_sd(obs_sd)
+        self.obs_sd = None if sd is None else jnp.asarray(sd, float)
 
     @property
     def domain(self) -> ParameterBox:
@@ -30,6 +45,6 @@ class FlowLikelihoodModel(LikelihoodModel):
         theta = prepared
 
         def one(y):
-            return self.flow.log_prob(jnp.broadcast_to(y, (theta.shape[0], 3)), theta)
+            return self.flow.log_prob(jnp.broadcast_to(y, (theta.shape[0], 3)), theta, self.obs_sd)
 
         return jax.lax.map(one, jnp.asarray(obs, float))

@@ -29,7 +29,6 @@ class LikelihoodSpec:
     - `model`: the role of its forward model (a key of [`MODEL_FILES`][]).
     - `width`: for the mean ensemble, which Gaussian width (`constant`, `input`, `fullcov`).
     - `selection`: multiplied by the selection model P(usable | theta) of the learned ensemble.
-    - `measurement_errors`: whether it can add measurement sds to its own spread.
     - `color`: its colour in every figure.
     """
 
@@ -39,7 +38,6 @@ class LikelihoodSpec:
     color: str
     width: str | None = None
     selection: bool = False
-    measurement_errors: bool = True
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -55,8 +53,8 @@ LIKELIHOODS = (
     LikelihoodSpec("gp", "Gaussian process", "gp", "#CC79A7"),
     LikelihoodSpec("learned", "learned noise", "learned", "#E69F00"),
     LikelihoodSpec("learned+selection", "learned noise + selection", "learned", "#D55E00", selection=True),
-    LikelihoodSpec("flow", "flow", "flow", "#009E73", measurement_errors=False),
-    LikelihoodSpec("flow+selection", "flow + selection", "flow", "#006B4E", selection=True, measurement_errors=False),
+    LikelihoodSpec("flow", "flow", "flow", "#009E73"),
+    LikelihoodSpec("flow+selection", "flow + selection", "flow", "#006B4E", selection=True),
 )
 
 #: Display name of each likelihood, in table order.

@@ -44,8 +44,9 @@ from jaxtyping import Array, Float
 
 from .. import _jaxconfig  # noqa: F401  (float64 and CPU devices before any array)
 from ..prior import PARAMETERS
-from .grid import GridPosterior
-from .health import ESS_MIN, RHAT_MAX
+from . import health
+from .gridded import GridPosterior
+from .health import ESS_MIN, RHAT_MAX, continue_chains, nuts_healthy, nuts_settings
 from .model import LikelihoodModel, cluster_model
 from .nuts_stepwise import StepwiseNUTS
 
@@ -55,6 +56,7 @@ __all__ = [
     "NutsResult",
     "diagnostics",
     "nuts_healthy",
+    "nuts_programs",
     "nuts_settings",
     "run_nuts",
     "sampler_check",
@@ -79,22 +81,13 @@ class NutsResult:
         posterior = {p: self.draws[..., j] for j, p in enumerate(PARAMETERS)}
         return az.from_dict(posterior=posterior, sample_stats={"diverging": self.diverging, "n_steps": self.num_steps})
 
-    def continued(self, more: NutsResult) -> NutsResult:
-        """These draws followed by those of the same chains continued."""
-        return NutsResult(
-            *(
-                np.concatenate([a, b], axis=1)
-                for a, b in zip(
-                    (self.draws, self.diverging, self.num_steps),
-                    (more.draws, more.diverging, more.num_steps),
-                    strict=True,
-                )
-            ),
-            extensions=self.extensions + 1,
-        )
 
-
-def _sampler(like: LikelihoodModel, chains: int, warmup: int, samples: int):
+def nuts_programs(like: LikelihoodModel, chains: int, warmup: int, samples: int):
+    """The sampler's two jit-compiled programs for `like`: `first(obs, key)` runs `chains`
+    new chains (`warmup` iterations, then `samples` kept draws each) and `more(obs, state)`
+    continues them for `samples` draws; each returns the chains' state and the kept
+    `(draws, diverging, num_steps)`. [`run_nuts`][] keeps them per likelihood; the command
+    line compiles them once per model file and keeps the executables between calls."""
     from numpyro.distributions import biject_to, constraints
     from numpyro.infer.util import potential_energy
 
@@ -143,17 +136,6 @@ class _Compiled:
 _CACHE: dict = {}
 
 
-def nuts_settings(inference: dict) -> dict:
-    """The [`run_nuts`][] settings (chains, warm-up, draws, extensions) of a profile's
-    `inference` section."""
-    return {
-        "chains": inference["nuts_chains"],
-        "warmup": inference["nuts_warmup"],
-        "samples": inference["nuts_samples"],
-        "extensions": inference["nuts_extensions"],
-    }
-
-
 def run_nuts(
     like: LikelihoodModel,
     obs: Float[Array, " 3"] | np.ndarray,
@@ -187,44 +169,20 @@ def run_nuts(
     """
     cache_key = (id(like), chains, warmup, samples)
     if cache_key not in _CACHE:
-        _CACHE[cache_key] = _Compiled(like, *_sampler(like, chains, warmup, samples))
+        _CACHE[cache_key] = _Compiled(like, *nuts_programs(like, chains, warmup, samples))
     sampler = _CACHE[cache_key]
     obs = jnp.asarray(obs, jnp.float64)
     state, out = sampler.first(obs, key)
     if extensions and not isinstance(sampler.more, jax.stages.Compiled):
         sampler.more = sampler.more.lower(obs, state).compile()
-    result = NutsResult(*map(np.asarray, out))
-    while result.extensions < extensions and not result.diverging.any() and not _mixed(diagnostics(result)):
-        state, out = sampler.more(obs, state)
-        result = result.continued(NutsResult(*map(np.asarray, out)))
-    return result
+    kept, n = continue_chains(sampler.more, obs, state, out, extensions)
+    return NutsResult(*kept, extensions=n)
 
 
 def diagnostics(result: NutsResult) -> dict[str, dict[str, float]]:
-    """Rank-normalized R-hat and bulk and tail ESS of each parameter (ArviZ)."""
-    import arviz as az
-
-    out = {}
-    for j, p in enumerate(PARAMETERS):
-        x = result.draws[..., j]
-        out[p] = {
-            "r_hat": float(az.rhat(x)),
-            "ess_bulk": float(az.ess(x, method="bulk")),
-            "ess_tail": float(az.ess(x, method="tail")),
-        }
-    return out
-
-
-def nuts_healthy(row: dict) -> bool:
-    """Whether a [`sampler_check`][] row passes every diagnostic, on unrounded numbers."""
-    return row["divergences"] == 0 and _mixed(row)
-
-
-def _mixed(diag: dict) -> bool:
-    return all(
-        diag[p]["r_hat"] < RHAT_MAX and diag[p]["ess_bulk"] > ESS_MIN and diag[p]["ess_tail"] > ESS_MIN
-        for p in PARAMETERS
-    )
+    """Rank-normalized R-hat and bulk and tail ESS of each parameter
+    ([`clusteremu.inference.health`][]: ArviZ's numbers, without importing ArviZ)."""
+    return health.diagnostics(result.draws)
 
 
 def sampler_check(

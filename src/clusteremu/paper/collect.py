@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..evaluation.trust import ACCURACY_TARGETS
+from ..evaluation.trust import ACCURACY_TARGETS, EFFICIENCY_DMEAN, EFFICIENCY_SD_RATIO
 from .claims import check_claims
-from .findings import confirmation_vars, inference_vars, reference_vars, verdict_vars
+from .findings import confirmation_vars, inference_vars, verdict_vars
 from .numbers import (
     build_info,
     campaign_vars,
@@ -25,6 +25,7 @@ from .numbers import (
     truth_vars,
     validation_vars,
 )
+from .reference_findings import reference_vars
 
 __all__ = ["collect_variables"]
 
@@ -36,7 +37,8 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
     result by name (`design_summary`, `validation`, `campaign`, `training`, `learned`,
     `flow`, `evaluation`, `truth`, `inference` (a
     [`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison]), `confirmation`
-    (a [`ConfirmationStudy`][clusteremu.evaluation.confirmation.ConfirmationStudy]), `reference`,
+    (a [`ConfirmationStudy`][clusteremu.evaluation.confirmation.ConfirmationStudy]), `reference` (a
+    [`ReferenceBank`][clusteremu.evaluation.reference_bank.ReferenceBank]),
     `learning_curve`, `costs`). Raises [`ClaimError`][clusteremu.paper.claims.ClaimError] if a
     claim is false and the profile says `manuscript.claims: fail`.
     """
@@ -45,7 +47,14 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
     return {
         "build": {**build_info(config), "claims": claims},
         "lv": {"i68": 68, "i90": 90, "i95": 95, "alpha": 5, "p99": 99},
-        "crit": {"acc68": f"{ACCURACY_TARGETS[0]:g}", "acc95": f"{ACCURACY_TARGETS[1]:g}"},
+        "crit": {
+            "acc68": f"{ACCURACY_TARGETS[0]:g}",
+            "acc95": f"{ACCURACY_TARGETS[1]:g}",
+            "eff50": f"{EFFICIENCY_DMEAN[0]:g}",
+            "eff90": f"{EFFICIENCY_DMEAN[1]:g}",
+            "sd_lo": f"{EFFICIENCY_SD_RATIO[0]:g}",
+            "sd_hi": f"{EFFICIENCY_SD_RATIO[1]:g}",
+        },
         "design": design_vars(results["design_summary"]),
         "sim": simulation_vars(config),
         "val": validation_vars(results["validation"]),
@@ -54,9 +63,11 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
         "truth": truth_vars(config, results["truth"]),
         "sel": selection_vars(results["learned"]),
         "inf": inference_vars(config, results["inference"], results["truth"]),
-        "ref": reference_vars(config, results["reference"]),
+        "ref": reference_vars(results["reference"]),
         "lc": learning_curve_vars(results["learning_curve"]),
         "costs": costs,
         "conf": confirmation_vars(results["confirmation"]),
-        "verdict": verdict_vars(results["inference"], results["truth"], costs, results["confirmation"]),
+        "verdict": verdict_vars(
+            results["inference"], results["truth"], costs, results["confirmation"], results["reference"]
+        ),
     }

@@ -40,6 +40,7 @@ CHECK_TEXT = {
     "sbc": "the SBC test",
     "tarp": "the TARP test",
     "calibration": "the calibration tests on the confirmation set",
+    "efficiency": "the agreement with the simulator's own posteriors",
 }
 
 

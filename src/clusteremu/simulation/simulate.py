@@ -35,7 +35,8 @@ class SimulationSettings:
     **Arguments:**
 
     - `n_stars`: number of stars N.
-    - `mass_function`: `"equal"` (every star `star_mass_msun`) or `"kroupa2001"`.
+    - `mass_function`: `"equal"` (every star `star_mass_msun`), `"kroupa2001"`, or
+      `"kroupa2001-same-mass"` (Kroupa masses rescaled to the equal-mass total, N x `star_mass_msun`).
     - `star_mass_msun`: stellar mass for equal masses (Msun).
     - `kroupa_min_msun`, `kroupa_max_msun`: mass range of the Kroupa IMF (Msun).
     - `plummer_mass_cut`: fraction of the Plummer mass sampled (radial truncation).
@@ -92,7 +93,10 @@ def stellar_masses(settings: SimulationSettings, *, key: PRNGKeyArray) -> Float[
     """The stellar masses (Msun) of one cluster under `settings.mass_function`."""
     if settings.mass_function == "equal":
         return jnp.full(settings.n_stars, settings.star_mass_msun, dtype=jnp.float64)
-    return kroupa_masses(settings.n_stars, key=key, m_min=settings.kroupa_min_msun, m_max=settings.kroupa_max_msun)
+    masses = kroupa_masses(settings.n_stars, key=key, m_min=settings.kroupa_min_msun, m_max=settings.kroupa_max_msun)
+    if settings.mass_function == "kroupa2001-same-mass":  # the spectrum alone differs from equal masses
+        return masses * (settings.n_stars * settings.star_mass_msun) / jnp.sum(masses)
+    return masses
 
 
 def simulate_one(

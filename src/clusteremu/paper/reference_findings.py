@@ -1,0 +1,129 @@
+"""The manuscript's numbers and sentences about the reference bank (@sec-reference).
+
+From the bank's typed result ([`ReferenceBank`][clusteremu.evaluation.reference_bank.ReferenceBank]):
+its size, the observations excluded, the recommended likelihood against both references
+with their noise floor and bootstrap error, the two references against each other, the
+check of the interpolation, and condition 3 of the criterion
+([`clusteremu.evaluation.trust.efficiency_met`][]) for every likelihood.
+"""
+
+from __future__ import annotations
+
+from ..evaluation.reference_bank import REFERENCES, ReferenceBank
+from ..evaluation.trust import EFFICIENCY_REFERENCE, efficiency_met
+from ..inference.registry import LIKELIHOOD_NAMES
+from ..prior import PARAMETERS
+from .reference_table import REFERENCE_TEXT
+from .text import PARAM_TEXT, listing, upper_first, word
+
+__all__ = ["reference_vars"]
+
+#: The sentences that report a comparison (empty when no observation is kept).
+_SENTENCES = (
+    "sentence_result",
+    "sentence_bootstrap",
+    "sentence_references",
+    "sentence_interpolation",
+    "sentence_verdict",
+    "sentence_coverage",
+)
+
+
+def _against(a) -> str:
+    """An agreement's median and 90th percentile of |dmean| / sd, as "0.12 (0.31)"."""
+    return f"{a.dmean_median:.2f} ({a.dmean_p90:.2f})"
+
+
+def reference_vars(bank: ReferenceBank) -> dict:
+    """The reference bank's numbers and sentences for @sec-reference: its size, what was
+    excluded, the recommended likelihood against both references with their noise floor
+    and bootstrap error, the interpolation check, and condition 3 for every likelihood."""
+    best, g, s = bank.recommended, *REFERENCES
+    n, q, a, lv = len(bank.observations), PARAM_TEXT["q0"], PARAM_TEXT["a_au"], (68, 95)
+    out = {
+        "q0_nodes": len(bank.q0_nodes),
+        "a_nodes": len(bank.a_nodes),
+        "n_nodes": bank.n_nodes,
+        "realizations": bank.realizations,
+        "n_simulations": bank.n_simulations,
+        "bootstrap": bank.bootstrap,
+        "fine_grid": bank.fine_grid,
+        "n_available": bank.n_available,
+        "n_compared": bank.n_compared,
+        "n_observations": n,
+        "n_excluded": len(bank.excluded),
+        "min_usable": bank.min_usable,
+        "exclusion_mass": f"{100 * bank.exclusion_mass:g}",
+    }
+    out["sentence_excluded"] = (
+        f"Every node has at least {bank.min_usable} usable simulations, so no observation is excluded."
+        if not bank.n_undefined_nodes
+        else f"{upper_first(word(bank.n_undefined_nodes))} of the {bank.n_nodes} nodes have none. "
+        f"An observation whose recommended posterior puts more than {out['exclusion_mass']}% of its "
+        "probability where such a node enters the interpolation, or whose references put as much next to one, is "
+        f"excluded: {word(len(bank.excluded))} of the {bank.n_compared}."
+    )
+    if not n:
+        empty = "No observation is left to compare, so the reference bank says nothing about the likelihoods here."
+        return out | {k: "" for k in _SENTENCES} | {"sentence_result": empty}
+    rows = []
+    for kind in REFERENCES:
+        x, y = (bank.against(best, kind, p) for p in PARAMETERS)
+        rows.append(
+            f"{_against(x)} for {q} and {_against(y)} for {a} against the {REFERENCE_TEXT[kind]} reference, with "
+            f"median ratios of standard deviations of {x.sd_ratio_median:.2f} and {y.sd_ratio_median:.2f}"
+        )
+    fq, fa = (bank.noise_floor[g][p] for p in PARAMETERS)
+    rq, ra = (bank.noise_range[g][p].sd_ratio_median for p in PARAMETERS)
+    out["sentence_result"] = (
+        f"Measured in reference standard deviations, the recommended likelihood's posterior means differ from the "
+        f"simulator's by medians (90th percentiles) of {rows[0]}, and by {rows[1]}. A likelihood equal to the "
+        f"simulator's would score {_against(fq)} and "
+        f"{_against(fa)} against the Gaussian reference (the bootstrap noise floor), and its median ratio would lie "
+        f"between {rq[0]:.2f} and {rq[1]:.2f} for {q} and between {ra[0]:.2f} and {ra[1]:.2f} for {a} in "
+        f"{90}% of the bootstrap replicates: the reference's error is largely common to all observations."
+    )
+    eg, es = bank.bootstrap_error[g], bank.bootstrap_error[s]
+    out["sentence_bootstrap"] = (
+        f"The bootstrap standard deviation of a reference posterior's mean is a median of {eg['q0'].mean_median:.2f} "
+        f"of its standard deviation for {q} and {eg['a_au'].mean_median:.2f} for {a} (Gaussian reference; "
+        f"{es['q0'].mean_median:.2f} and {es['a_au'].mean_median:.2f} semi-parametric), that of its standard "
+        f"deviation {100 * eg['q0'].sd_median:.0f}% and {100 * eg['a_au'].sd_median:.0f}% of it."
+    )
+    bq, ba = (bank.between_references[p] for p in PARAMETERS)
+    out["sentence_references"] = (
+        f"The two references agree to {_against(bq)} standard deviations in the mean of {q} and {_against(ba)} in "
+        f"that of {a} (median and 90th percentile), with median ratios of {bq.sd_ratio_median:.2f} and "
+        f"{ba.sd_ratio_median:.2f} (semi-parametric over Gaussian)."
+    )
+    iq, ia = (bank.interpolation[p] for p in PARAMETERS)
+    out["sentence_interpolation"] = (
+        f"Interpolated from the nodes, the recommended likelihood's posterior means move from those computed on the "
+        f"fine grid directly by medians of {iq.dmean_median:.3f} and {ia.dmean_median:.3f} posterior standard "
+        f"deviations for {q} and {a} (90th percentiles {iq.dmean_p90:.3f} and {ia.dmean_p90:.3f}), and their "
+        f"standard deviations by a median factor of {iq.sd_ratio_median:.3f} and {ia.sd_ratio_median:.3f}."
+    )
+    efficient = {p: [name for name in bank.agreement if efficiency_met(bank, name, p)] for p in PARAMETERS}
+    both = [LIKELIHOOD_NAMES[k] for k in bank.agreement if all(k in efficient[p] for p in PARAMETERS)]
+    mine = [PARAM_TEXT[p] for p in PARAMETERS if best in efficient[p]]
+    verdict = (
+        "meets it for both parameters"
+        if len(mine) == 2
+        else f"meets it for {mine[0]} only"
+        if mine
+        else "meets it for neither parameter"
+    )
+    count = f"{word(len(both))} of the {word(len(bank.agreement))} likelihoods" if both else "none of the likelihoods"
+    out["sentence_verdict"] = (
+        f"By condition 3 of the criterion (judged against the {REFERENCE_TEXT[EFFICIENCY_REFERENCE]} reference) the "
+        f"recommended likelihood {verdict}; {count} {'meets' if len(both) <= 1 else 'meet'} it for both"
+        + (f" ({listing(both)})." if both else ".")
+    )
+    cov = {k: [f"{c[0]:.2f} and {c[1]:.2f}" for c in (bank.coverage[k][p] for p in PARAMETERS)] for k in bank.coverage}
+    out["sentence_coverage"] = (
+        f"The truths being known, the references can be checked too: the {lv[0]}% and {lv[1]}% intervals of the "
+        f"Gaussian reference contain the truth of {q} in {cov[g][0]} of the observations and that of {a} in "
+        f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} and {cov[s][1]}, those of the "
+        f"recommended likelihood, interpolated alike, in {cov[best][0]} and {cov[best][1]}."
+    )
+    return out
