@@ -1,142 +1,114 @@
-"""Force kernel against N: the production kernel and a tiled prototype, against REBOUND.
+"""The simulator against N: pair interactions per second and the ratio to REBOUND, in one run.
 
-Prints pair interactions per second, N (N - 1) x steps / wall time, for N in
-{50, 100, 200, 400, 1000, 2000}:
+Prints, in pair interactions per second, N (N - 1) x steps / wall time:
 
-- **ours, whole simulation**: `simulate_batch` of the profile's settings at that N (initial
-  conditions, the leapfrog, energy checks, summaries), one compiled batch of the profile's
-  size sharded over two devices, as the campaign runs it;
-- **leapfrog, current kernel**: the kick-drift-kick loop alone with
-  `clusteremu.simulation.integrate.accelerations` (the production kernel, unchanged);
-- **leapfrog, tiled prototype**: the same loop with `tiled_accelerations` below, which
-  forms the N x N separations and weights one block of `tile` target stars at a time
-  (`lax.map` over blocks), so each temporary is tile x N instead of N x N;
-- **REBOUND**: its leapfrog, one simulation, one thread, same N, softening, timestep.
+1. **the kernels against N**: the kick-drift-kick loop alone (`timing.leapfrog_call`) with
+   the dense kernel, the tiled kernel with its own tile (`tile_size(N)`) and with each of
+   `--tiles`, best of 3 each, in batches of the profile's size over two devices, at the N
+   of `--sweep`: which kernel is faster, and which tile keeps the rate (`BLOCK_PAIRS`);
+2. **the simulator against REBOUND** for N in `--sizes`: ours, whole simulations
+   (`simulate_batch`: initial conditions, the leapfrog with the kernel
+   `force_kernel(N)` chooses, energy checks, summaries) in compiled batches of the
+   profile's size sharded over two devices, as the campaign runs them; the leapfrog loop
+   alone with the same kernel; and REBOUND's leapfrog, one simulation on one thread, same
+   N, softening and timestep. Where N runs the dense kernel (the profiles' N), also the
+   leapfrog with the tiled kernel, which the profiles do not use: it would change their
+   realizations. The calls run in turn, `--repeats` rounds, so that other work on the
+   machine slows them alike; each row prints the median rate of each, the median and
+   range of the per-round ratio to REBOUND, the kernel and tile `force_kernel(N)` and
+   `tile_size(N)` choose, and the load average.
 
-Each number is the best of 3 runs, measured interleaved per N so all see the same
-machine state. The step count falls with N (`--pairs` per measurement, at least 10 steps)
-and is the same for every code at one N: the ratio is per pair. The prototype sums the
-force in another order than the production kernel, so it would change every chaotic
-simulation (and every number of the paper): it lives here, measured, not in the library.
+Ours runs `--pairs` pair interactions per measurement (steps falling with N), but at
+least `--min-steps` steps: a simulation's fixed costs (initial conditions, energy checks
+in float64, the bound-star summaries; about 30 force evaluations' worth at N = 2000)
+would otherwise weigh as they never do in a real run of thousands of steps. REBOUND runs
+the same steps, or fewer where they would exceed `--rebound-pairs` (at large N; its cost
+per step has no fixed part worth the name): the ratio is per pair interaction.
 
-Usage: python bench/bench_forces.py [--profile paper] [--tiles 64 128 256 512]
+Usage: python bench/bench_forces.py [--profile paper] [--sizes 50 100 ...] [--tiles 32 64 128 256]
 """
 
 import argparse
-import math
+import statistics
 
 import jax
-import jax.numpy as jnp
-import numpy as np
-from bench_simulator import ours_call, rebound_call, with_steps
-from jax import lax
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
-from timing import best_of
+from timing import best_of, interleaved, leapfrog_call, load, ours_call, pairs, rebound_call, with_steps
 
 from clusteremu.config import load_config
-from clusteremu.simulation.integrate import accelerations
+from clusteremu.simulation.forces import (
+    BLOCK_PAIRS,
+    DENSE_N,
+    accelerations,
+    dense_accelerations,
+    force_kernel,
+    tile_size,
+    tiled_accelerations,
+)
 from clusteremu.simulation.simulate import SimulationSettings
-from clusteremu.units import G
-
-SIZES = (50, 100, 200, 400, 1000, 2000)
 
 
-def tiled_accelerations(pos, masses, softening, force_dtype, tile):
-    """The production kernel's arithmetic (float64 separations rounded to `force_dtype`,
-    infinite diagonal, GEMM-form sum, momentum correction), one block of targets at a time."""
-    pos = jnp.asarray(pos, jnp.float64)
-    f, n = jnp.dtype(force_dtype), pos.shape[1]
-    blocks = math.ceil(n / tile)
-    padded = jnp.pad(pos, ((0, 0), (0, blocks * tile - n)), mode="edge")
-    centred = (pos - jnp.mean(pos, axis=1, keepdims=True)).astype(f)
-    centred_targets = jnp.pad(centred, ((0, 0), (0, blocks * tile - n)), mode="edge")
-    mw = (G * jnp.asarray(masses, f))[None, :]
-    eps2 = jnp.asarray(softening, f) ** 2
-    cols = jnp.arange(n)
-
-    def block(b):
-        start = b * tile
-        xi = lax.dynamic_slice(padded, (0, start), (3, tile))
-        ci = lax.dynamic_slice(centred_targets, (0, start), (3, tile))
-        d = [(pos[k][None, :] - xi[k][:, None]).astype(f) for k in range(3)]
-        diagonal = jnp.where(cols[None, :] == (start + jnp.arange(tile))[:, None], jnp.inf, 0.0).astype(f)
-        r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + (eps2 + diagonal)
-        w = mw / (r2 * jnp.sqrt(r2))
-        return centred @ w.T - ci * jnp.sum(w, axis=1)[None, :]
-
-    acc = jnp.moveaxis(lax.map(block, jnp.arange(blocks)), 0, 1).reshape(3, blocks * tile)[:, :n]
-    acc = acc.astype(jnp.float64)
-    masses = jnp.asarray(masses, jnp.float64)
-    return acc - (acc @ masses / jnp.sum(masses))[:, None]
+def kernels_against_n(base, batch, args):
+    print(f"1. the leapfrog loop alone, pairs/s, best of 3 ({load()}):")
+    for n in args.sweep:
+        s = with_steps(base, n_stars=n, n_steps=max(10, int(args.pairs / (batch * n * n))))
+        kernels = {"dense": dense_accelerations, f"tiled ({tile_size(n)})": tiled_accelerations}
+        kernels |= {f"tile {t}": _tiled(t) for t in args.tiles if t < n}
+        rates = {k: pairs(n, s.n_steps, batch) / best_of(leapfrog_call(f, s, batch), 3) for k, f in kernels.items()}
+        cells = ", ".join(f"{k} {r:.3g}" for k, r in rates.items())
+        print(f"   N = {n:4d} ({s.n_steps} steps): {cells}  ({load()})", flush=True)
 
 
-def leapfrog_call(kernel, settings, batch, steps):
-    """A jitted, vmapped KDK loop over `steps` with `kernel`, batch sharded over two devices."""
-    n, dt = settings.n_stars, settings.dt_yr
+def simulator_against_rebound(base, batch, args):
+    print(
+        f"2. ours (whole simulations, batch {batch}, 2 devices) and the leapfrog alone against REBOUND "
+        f"(1 thread), {args.repeats} rounds in turn; pairs/s, median; ratio ours/REBOUND median (min - max).\n"
+        f"   REBOUND runs fewer steps than ours where they would exceed {args.rebound_pairs:.3g} pairs (column "
+        "'REB st'): the ratio is per pair interaction; tile: stars per block of the tiled kernel (- for dense)"
+    )
+    print(
+        f"{'N':>6} {'kernel':>7} {'tile':>4} {'steps':>6} {'REB st':>6} "
+        f"{'ours':>9} {'leapfrog':>9} {'REBOUND':>9}  ratio"
+    )
+    for n in args.sizes:
+        s = with_steps(base, n_stars=n, n_steps=max(args.min_steps, int(args.pairs / (batch * n * n))))
+        r = with_steps(base, n_stars=n, n_steps=min(s.n_steps, max(10, int(args.rebound_pairs / (n * n)))))
+        calls = {"ours": ours_call(s, batch), "leapfrog": leapfrog_call(accelerations, s, batch)}
+        if force_kernel(n) == "dense":
+            calls["tiled"] = leapfrog_call(tiled_accelerations, s, batch)
+        times = interleaved(calls | {"REBOUND": rebound_call(r)}, args.repeats)
+        rate = {k: [pairs(n, s.n_steps, batch) / t for t in v] for k, v in times.items() if k != "REBOUND"}
+        rate["REBOUND"] = [pairs(n, r.n_steps) / t for t in times["REBOUND"]]
+        med = {k: statistics.median(v) for k, v in rate.items()}
+        tile = tile_size(n) if force_kernel(n) == "tiled" else "-"
+        print(
+            f"{n:6d} {force_kernel(n):>7} {tile:>4} {s.n_steps:6d} {r.n_steps:6d} "
+            f"{med['ours']:9.3g} {med['leapfrog']:9.3g} {med['REBOUND']:9.3g}  "
+            f"{_ratio(rate['ours'], rate['REBOUND'])}  ({load()})",
+            flush=True,
+        )
+        if "tiled" in rate:
+            print(
+                f"{'':6} {'tiled':>7} {tile_size(n):>4} {'':6} {'':6} {'':9} {med['tiled']:9.3g} {'':9}  "
+                f"{_ratio(rate['tiled'], rate['REBOUND'])} (leapfrog; not used at this N)"
+            )
 
-    def run(x, v):
-        m = jnp.ones(n)
-        eps = settings.softening_over_a * 100.0
 
-        def step(_, state):
-            x, v, a = state
-            v = v + 0.5 * dt * a
-            x = x + dt * v
-            a = kernel(x, m, eps, settings.force_precision)
-            return x, v + 0.5 * dt * a, a
-
-        return lax.fori_loop(0, steps, step, (x, v, kernel(x, m, eps, settings.force_precision)))[0]
-
-    f = jax.jit(jax.vmap(run))
-    key_x, key_v = jax.random.split(jax.random.key(0))
-    args = (jax.random.normal(key_x, (batch, 3, n)) * 100, jax.random.normal(key_v, (batch, 3, n)) * 0.1)
-    devices = jax.devices()[:2]
-    if len(devices) > 1 and batch % len(devices) == 0:
-        args = jax.device_put(args, NamedSharding(Mesh(np.array(devices), ("batch",)), PartitionSpec("batch")))
-    jax.block_until_ready(f(*args))  # compile
-    return lambda: f(*args)
+def _ratio(ours, theirs):
+    ratio = [o / b for o, b in zip(ours, theirs, strict=True)]
+    return f"{statistics.median(ratio):.2f} ({min(ratio):.2f} - {max(ratio):.2f})"
 
 
 def main(args):
     config = load_config(f"analysis/config/{args.profile}.yaml", sections=("simulation", "campaign"))
     base, batch = SimulationSettings.from_config(config), config["campaign"]["batch_size"]
-    print(f"batch {batch}, force in {base.force_precision}, devices {jax.devices()}, REBOUND on 1 thread")
-    x = jax.random.normal(jax.random.key(1), (3, 300)) * 100
-    ref = accelerations(x, jnp.ones(300), 5.0, "float64")
-    err = max(
-        float(jnp.max(jnp.abs(tiled_accelerations(x, jnp.ones(300), 5.0, "float64", t) - ref))) for t in (64, 128)
-    )
     print(
-        f"tiled prototype against the production kernel, float64, N = 300: max |difference| / max |a| = "
-        f"{err / float(jnp.max(jnp.abs(ref))):.1e} (another summation order)"
+        f"force in {base.force_precision}; the dense kernel for N = 2 and {min(DENSE_N - {2})}..{max(DENSE_N)}, "
+        f"the tiled one (blocks of <= {BLOCK_PAIRS} pairs) for every other N; devices {jax.devices()}"
     )
-    print("tile sweep (leapfrog, tiled prototype), pairs/s:")
-    sweep = {}
-    for n in args.sweep:
-        steps = max(10, int(args.pairs / (batch * n * n)))
-        s = with_steps(base, n_stars=n, n_steps=steps)
-        per = batch * steps * n * (n - 1)
-        rates = {t: per / best_of(leapfrog_call(_tiled(t), s, batch, steps), 3) for t in args.tiles}
-        sweep[n] = rates
-        print(f"   N = {n:4d} ({steps} steps): " + ", ".join(f"tile {t}: {r:.3g}" for t, r in rates.items()))
-    # One tile for every N: the highest geometric mean over the sweep (no size dominates).
-    score = {t: math.prod(rates[t] for rates in sweep.values()) ** (1 / len(sweep)) for t in args.tiles}
-    tile = max(score, key=score.get)
-    print(f"tile {tile} (geometric mean over the sweep: " + ", ".join(f"{t}: {s:.3g}" for t, s in score.items()) + ")")
-    head = f"{'N':>5} {'steps':>6} {'ours sim':>9} {'lf cur':>9} {f'lf t{tile}':>9} {'REBOUND':>9}"
-    print(head + "  ratio sim, lf current, lf tiled / REBOUND")
-    for n in SIZES:
-        steps = max(10, int(args.pairs / (batch * n * n)))
-        s = with_steps(base, n_stars=n, n_steps=steps)
-        per = n * (n - 1) * steps
-        sim = batch * per / best_of(ours_call(s, batch), 3)
-        cur = batch * per / best_of(leapfrog_call(accelerations, s, batch, steps), 3)
-        til = batch * per / best_of(leapfrog_call(_tiled(tile), s, batch, steps), 3)
-        reb = per / best_of(rebound_call(s), 3)
-        print(
-            f"{n:5d} {steps:6d} {sim:9.3g} {cur:9.3g} {til:9.3g} {reb:9.3g}  "
-            f"{sim / reb:5.2f} {cur / reb:5.2f} {til / reb:5.2f}"
-        )
+    if args.sweep:
+        kernels_against_n(base, batch, args)
+    if args.sizes:
+        simulator_against_rebound(base, batch, args)
 
 
 def _tiled(tile):
@@ -146,7 +118,11 @@ def _tiled(tile):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="paper")
-    parser.add_argument("--tiles", type=int, nargs="+", default=[64, 128, 256, 512])
-    parser.add_argument("--sweep", type=int, nargs="+", default=[400, 1000, 2000], help="N of the tile sweep")
-    parser.add_argument("--pairs", type=float, default=1.5e9, help="pair interactions per measurement (batch)")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[50, 100, 200, 400, 1000, 2000], help="N of part 2")
+    parser.add_argument("--sweep", type=int, nargs="*", default=[50, 100, 200, 400, 1000, 2000], help="N of part 1")
+    parser.add_argument("--tiles", type=int, nargs="+", default=[32, 64, 128, 256])
+    parser.add_argument("--pairs", type=float, default=1.5e9, help="pair interactions per measurement of ours")
+    parser.add_argument("--min-steps", type=int, default=200, help="fewest steps of ours per measurement")
+    parser.add_argument("--rebound-pairs", type=float, default=3e8, help="most pair interactions per REBOUND run")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of part 2")
     main(parser.parse_args())
