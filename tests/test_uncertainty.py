@@ -88,3 +88,22 @@ def test_truth_evaluation_of_a_perfect_and_a_biased_model():
     assert max(perfect["ratio95"]) < 0.2 and min(biased["ratio68"]) > 0.8
     np.testing.assert_allclose(perfect["coverage95"], 0.95, atol=0.02)
     assert max(biased["coverage68"]) < 0.6
+
+
+def test_the_cluster_bootstrap_error_counts_design_points_not_rows():
+    """Known answers: rows of one design point that are exact copies carry no more information
+    than one row, so the error of their mean is that of the points' means; independent rows
+    give the usual sigma / sqrt(n)."""
+    from clusteremu.evaluation.metrics import cluster_se
+
+    rng = np.random.default_rng(0)
+    points, copies = 400, 5
+    values = rng.standard_normal((points, 1))
+    copied = np.repeat(values, copies, axis=0)
+    groups = np.repeat(np.arange(points), copies)
+    se_points = cluster_se(values, np.arange(points), seed=1)[0]
+    se_copied = cluster_se(copied, groups, seed=1)[0]
+    assert se_points == pytest.approx(1 / np.sqrt(points), rel=0.1)
+    assert se_copied == pytest.approx(se_points, rel=0.1)  # not 1 / sqrt(points * copies)
+    rmse = cluster_se(values**2, np.arange(points), sqrt=True, seed=1)[0]
+    assert rmse == pytest.approx(np.sqrt(2 / points) / 2, rel=0.15)  # delta method: sd(x^2) = sqrt(2)

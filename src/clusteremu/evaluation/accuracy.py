@@ -18,6 +18,7 @@ from ..datasets.table import OUTPUT_NAMES
 from ..emulators.mean_ensemble import Emulator
 from .metrics import (
     central_coverage,
+    cluster_se,
     coverage_curve,
     gaussian_crps,
     gaussian_nlpd,
@@ -39,17 +40,29 @@ BASELINES = ("mean", "linear", "knn", "rbf", "gp")
 RELIABILITY_LEVELS = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
-def probabilistic_scores(y: np.ndarray, mu: np.ndarray, sd: np.ndarray) -> dict[str, list]:
-    """NLPD, CRPS, 68%/95% coverage, mean z^2 and the reliability curve, per output."""
+def probabilistic_scores(y: np.ndarray, mu: np.ndarray, sd: np.ndarray, point: np.ndarray) -> dict[str, list]:
+    """NLPD, CRPS, 68%/95% coverage and mean z^2, each with its standard error by a bootstrap
+    over the design points `point` of the rows (`<score>_se`), and the reliability curve, per output."""
     z = (y - mu) / sd
-    return {
-        "nlpd": np.mean(gaussian_nlpd(y, mu, sd), axis=0).tolist(),
-        "crps": np.mean(gaussian_crps(y, mu, sd), axis=0).tolist(),
-        "coverage68": np.mean(central_coverage(y, mu, sd, 0.68), axis=0).tolist(),
-        "coverage95": np.mean(central_coverage(y, mu, sd, 0.95), axis=0).tolist(),
-        "z2_mean": np.mean(z**2, axis=0).tolist(),
-        "reliability": coverage_curve(y, mu, sd, RELIABILITY_LEVELS).tolist(),
+    per_row = {
+        "nlpd": gaussian_nlpd(y, mu, sd),
+        "crps": gaussian_crps(y, mu, sd),
+        "coverage68": central_coverage(y, mu, sd, 0.68).astype(float),
+        "coverage95": central_coverage(y, mu, sd, 0.95).astype(float),
+        "z2_mean": z**2,
     }
+    out = {}
+    for name, rows in per_row.items():
+        out[name] = np.mean(rows, axis=0).tolist()
+        out[f"{name}_se"] = cluster_se(rows, point).tolist()
+    return out | {"reliability": coverage_curve(y, mu, sd, RELIABILITY_LEVELS).tolist()}
+
+
+def _point_metrics(pred: np.ndarray, test: SplitData) -> dict[str, list]:
+    """[`point_metrics`][clusteremu.evaluation.metrics.point_metrics] with the RMSE's standard
+    error by a bootstrap over the test split's design points (`rmse_se`)."""
+    out = {k: v.tolist() for k, v in point_metrics(pred, test.y).items()}
+    return out | {"rmse_se": cluster_se((pred - test.y) ** 2, test.point, sqrt=True).tolist()}
 
 
 def _noise_floor(test: SplitData, em: Emulator) -> dict[str, Any]:
@@ -113,9 +126,9 @@ def evaluate(em: Emulator, data: EmulatorData, baselines: Mapping[str, Any]) -> 
     """
     test = data.test
     pred, raw = em.predict(test.x), em.predict(test.x, calibrated=False)
-    metrics = {"ensemble": {k: v.tolist() for k, v in point_metrics(pred.mean, test.y).items()}}
+    metrics = {"ensemble": _point_metrics(pred.mean, test)}
     for m in BASELINES:
-        metrics[m] = {k: v.tolist() for k, v in point_metrics(np.asarray(baselines[m]["test"]["mean"]), test.y).items()}
+        metrics[m] = _point_metrics(np.asarray(baselines[m]["test"]["mean"]), test)
     gp = baselines["gp"]["test"]
     n = len(test.y)
     # The part of each method's mean squared error that no emulator of the mean can remove:
@@ -130,9 +143,9 @@ def evaluate(em: Emulator, data: EmulatorData, baselines: Mapping[str, Any]) -> 
         "binomial_se95": float(np.sqrt(0.95 * 0.05 / n)),
         "accuracy": metrics,
         "probabilistic": {
-            "ensemble, uncalibrated": probabilistic_scores(test.y, raw.mean, raw.total_sd),
-            "ensemble, calibrated": probabilistic_scores(test.y, pred.mean, pred.total_sd),
-            "Gaussian process": probabilistic_scores(test.y, np.asarray(gp["mean"]), np.asarray(gp["sd"])),
+            "ensemble, uncalibrated": probabilistic_scores(test.y, raw.mean, raw.total_sd, test.point),
+            "ensemble, calibrated": probabilistic_scores(test.y, pred.mean, pred.total_sd, test.point),
+            "Gaussian process": probabilistic_scores(test.y, np.asarray(gp["mean"]), np.asarray(gp["sd"]), test.point),
         },
         "noise_floor": _noise_floor(test, em),
         "calibration_scale": np.asarray(em.scale).tolist(),

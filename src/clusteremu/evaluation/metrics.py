@@ -6,7 +6,9 @@ import numpy as np
 from scipy import special, stats
 
 __all__ = [
+    "BOOTSTRAP",
     "central_coverage",
+    "cluster_se",
     "coverage_curve",
     "gaussian_crps",
     "gaussian_nlpd",
@@ -27,6 +29,30 @@ def point_metrics(pred: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
         "mae": np.mean(np.abs(err), axis=0),
         "r2": 1.0 - ss_res / ss_tot,
     }
+
+
+#: Bootstrap resamples of the design points behind every cluster-robust standard error.
+BOOTSTRAP = 1000
+
+
+def cluster_se(
+    rows: np.ndarray, groups: np.ndarray, *, sqrt: bool = False, n_boot: int = BOOTSTRAP, seed: int = 0
+) -> np.ndarray:
+    """Standard error of the column means of `rows` (n, k), or of their square roots
+    (`sqrt`: an RMSE from squared errors), by a bootstrap over `groups` (n,).
+
+    The realizations of one design point share its parameters and so their errors are
+    correlated; resampling whole design points (a cluster bootstrap) keeps them together,
+    where a per-row standard error would treat them as independent and come out too small.
+    """
+    rng = np.random.default_rng(seed)
+    _, inverse = np.unique(groups, return_inverse=True)
+    sums = np.zeros((inverse.max() + 1, rows.shape[1]))
+    np.add.at(sums, inverse, rows)
+    counts = np.bincount(inverse).astype(float)
+    draws = rng.integers(0, len(counts), size=(n_boot, len(counts)))
+    means = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)[:, None]
+    return (np.sqrt(means) if sqrt else means).std(axis=0, ddof=1)
 
 
 def gaussian_nlpd(y, mu, sd):

@@ -44,7 +44,8 @@ def accuracy_table(metrics: Mapping[str, Any]) -> str:
     ]
     for m, v in metrics.items():
         rmse = [
-            f"**{fmt_output(v['rmse'][j], n)}**" if best[j] == m else fmt_output(v["rmse"][j], n)
+            (f"**{fmt_output(v['rmse'][j], n)}**" if best[j] == m else fmt_output(v["rmse"][j], n))
+            + f" ± {fmt_output(v['rmse_se'][j], n)}"
             for j, n in enumerate(OUTPUT_NAMES)
         ]
         rows.append(
@@ -52,7 +53,8 @@ def accuracy_table(metrics: Mapping[str, Any]) -> str:
         )
     caption = (
         "Test-split accuracy in physical units against single simulated realizations, for every method "
-        "trained on the same split (lowest RMSE per output in bold)."
+        "trained on the same split (lowest RMSE per output in bold), with standard errors by a bootstrap over the "
+        "test design points (the realizations of one point resampled together)."
     )
     return table(rows, caption, "tbl-accuracy")
 
@@ -66,12 +68,17 @@ def uncertainty_table(prob: Mapping[str, Any]) -> str:
     for m, v in prob.items():
         for j, n in enumerate(OUTPUT_NAMES):
             rows.append(
-                f"| {m} | {OUTPUT_SYMBOLS[n]} | {v['nlpd'][j]:.2f} | {fmt_output(v['crps'][j], n)} | "
-                f"{v['coverage68'][j]:.2f} | {v['coverage95'][j]:.2f} | {v['z2_mean'][j]:.2f} |"
+                f"| {m} | {OUTPUT_SYMBOLS[n]} | {v['nlpd'][j]:.2f} ± {v['nlpd_se'][j]:.2f} | "
+                f"{fmt_output(v['crps'][j], n)} ± {fmt_output(v['crps_se'][j], n)} | "
+                f"{v['coverage68'][j]:.2f} ± {v['coverage68_se'][j]:.2f} | "
+                f"{v['coverage95'][j]:.2f} ± {v['coverage95_se'][j]:.2f} | {v['z2_mean'][j]:.2f} ± "
+                f"{v['z2_mean_se'][j]:.2f} |"
             )
     caption = (
         "Probabilistic scores on the test split for a new single realization (lower NLPD and CRPS are "
-        "better; CRPS in the output's units; nominal coverages 0.68 and 0.95, mean $z^2$ ideally 1)."
+        "better; NLPD in nats per summary, of the density in the output's physical units; CRPS in the output's "
+        "units; nominal coverages 0.68 and 0.95, mean $z^2$ ideally 1), with standard errors by a bootstrap over "
+        "the test design points."
     )
     return table(rows, caption, "tbl-uncertainty")
 
@@ -100,6 +107,7 @@ def truth_table(results: Mapping[str, Any]) -> str:
         f"{results['n_realizations']} realizations): the 68th and 95th percentiles over points of the error of "
         f"the emulated mean in units of the realization sd (a perfect emulator scores {perfect[0]:.2f} and "
         f"{perfect[1]:.2f} from the truth set's own sampling error), and the fraction of single realizations "
-        "inside the 68% and 95% predictive intervals."
+        "inside the 68% and 95% predictive intervals. With this few points the 95th percentile is close to the "
+        "largest error of a point."
     )
     return table(rows, caption, "tbl-truth")
