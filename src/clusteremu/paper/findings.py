@@ -11,6 +11,8 @@ Every threshold a sentence states comes from the module that defines it.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..evaluation.confirmation import ConfirmationStudy
 from ..evaluation.reference_bank import ReferenceBank
 from ..evaluation.reports import LikelihoodComparison, NutsCheck
@@ -53,7 +55,19 @@ def continued_text(rows: list[NutsCheck], samples: int) -> str:
 
 def nuts_summary(rows: list[NutsCheck]) -> dict:
     dmean = max(abs(d.nuts_mean - d.grid_mean) / d.grid_sd for r in rows for d in (r.q0, r.a_au))
-    dsd = max(abs(d.nuts_sd / d.grid_sd - 1) for r in rows for d in (r.q0, r.a_au))
+    worst_p, worst = max(
+        ((p, r.parameter(p)) for r in rows for p in PARAMETERS), key=lambda x: abs(x[1].nuts_sd / x[1].grid_sd - 1)
+    )
+    dsd = abs(worst.nuts_sd / worst.grid_sd - 1)
+    # An sd estimated from draws of effective size n has a relative standard error of about
+    # 1 / sqrt(2 n) (a Gaussian's); the largest difference is judged against it.
+    mc = 1 / np.sqrt(2 * worst.ess_bulk)
+    where = (
+        f"The largest difference, for {PARAM_TEXT[worst_p]}, is {dsd / mc:.1f} times the Monte Carlo error of an "
+        f"sd estimated from that run's bulk effective sample size of {worst.ess_bulk:.0f} "
+        f"({100 * mc:.1f}%)"
+        + (": more than sampling noise alone explains." if dsd > 2 * mc else ", within sampling noise.")
+    )
     return {
         "n_nuts": len(rows),
         "n_nuts_healthy": sum(r.healthy for r in rows),
@@ -62,6 +76,7 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
         "min_ess": f"{min(min(d.ess_bulk, d.ess_tail) for r in rows for d in (r.q0, r.a_au)):.0f}",
         "nuts_grid_dmean": f"{dmean:.2f}",
         "nuts_grid_dsd": f"{100 * dsd:.0f}",
+        "nuts_grid_dsd_where": where,
         "dmean_value": dmean,
     }
 
