@@ -77,15 +77,13 @@ def diagnosis_vars(diag: FlowDiagnosis) -> dict:
         f"standardized errors have an sd of {out['z_a_alone']}), and a mixture of {out['members']} flows brings it "
         f"{effect} one ({out['z_a_mixture']})."
     )
-    ratio = diag.spread["a_au"] / diag.spread["q0"]
     out["sentence"] = (
-        f"Single flows that differ only in initialization and minibatch order disagree about the posterior mean of "
-        f"$a$ by a median {out['spread_a']} posterior standard deviations, about {ratio:.0f} times their disagreement "
-        f"about $Q_0$ ({out['spread_q0']}): a flow's own fitting noise is small next to what the data say about "
-        f"$Q_0$ and not next to what they say about $a$. Alone, the {out['members']} members give standardized "
-        f"errors of $a$ with a standard deviation of {out['z_a_alone']} ({out['z_a_alone_range']}); their mixture "
-        f"gives {out['z_a_mixture']}, and raises the mean log posterior density at the truth from "
-        f"{out['score_alone']} to {out['score_mixture']}."
+        f"Single flows that differ only in initialization and minibatch order disagree about the posterior means "
+        f"by a median of {out['spread_q0']} posterior standard deviations for $Q_0$ and {out['spread_a']} for $a$. "
+        f"Alone, the {out['members']} members give standardized errors of $a$ with a standard deviation of "
+        f"{out['z_a_alone']} ({out['z_a_alone_range']}) and of $Q_0$ {out['z_q0_alone']}; their mixture gives "
+        f"{out['z_a_mixture']} and {out['z_q0_mixture']}, and raises the mean log posterior density at the truth "
+        f"from {out['score_alone']} to {out['score_mixture']}."
     )
     return out
 
