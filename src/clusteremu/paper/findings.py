@@ -221,6 +221,7 @@ def verdict_vars(
         if eq.n
         else "The reference bank left no observation to compare its posteriors with the simulator's (@sec-reference)."
     )
+    efficiency += _reference_calibration(bank, best, [p for p in PARAMETERS if "efficiency" in a[p]["failed"]])
     rejected = [f"{PARAM_TEXT[p]}: {listing(a[p]['rejected'])}" for p in PARAMETERS if a[p]["rejected"]]
     failing = (
         f" Holm's procedure rejects, at a family-wise {100 * conf.alpha:g}%, {'; '.join(rejected)}." if rejected else ""
@@ -254,6 +255,29 @@ def verdict_vars(
         "trusted_q0": a["q0"]["trusted"],
         "trusted_a": a["a_au"]["trusted"],
     }
+
+
+def _reference_calibration(bank: ReferenceBank, best: str, failed: list[str]) -> str:
+    """Where condition 3 fails: is the reference itself over-confident on the compared
+    observations (its 95% coverage more than two binomial standard errors below nominal)?"""
+    n = len(bank.observations)
+    if not failed or not n:
+        return ""
+    se = (0.95 * 0.05 / n) ** 0.5
+    ref = bank.coverage[EFFICIENCY_REFERENCE]
+    low = [p for p in failed if ref[p][1] < 0.95 - 2 * se]
+    if not low:
+        return ""
+    ours = bank.coverage[best]
+    return (
+        f" The reference is itself over-confident there: on the {n} compared observations its {95}% intervals "
+        "cover the truth of "
+        + listing([f"{PARAM_TEXT[p]} in {ref[p][1]:.2f}" for p in low])
+        + ", those of the recommended likelihood "
+        + listing([f"{ours[p][1]:.2f}" for p in low])
+        + f", so for {listing([PARAM_TEXT[p] for p in low])} condition 3, measured against this reference, cannot "
+        "tell the emulator's error from the synthetic likelihood's own."
+    )
 
 
 def confirmation_vars(conf: ConfirmationStudy) -> dict:
