@@ -43,7 +43,7 @@ CLAIMS = [
         lambda r: recommended(r).q0.contraction_median > 2 * recommended(r).a_au.contraction_median,
     ),
     (
-        "what remains wrong in the posteriors below is the likelihood's, not the sampler's",
+        "NUTS agrees with the grid in the posterior means",
         lambda r: nuts_summary(r["inference"].nuts[r["inference"].recommended])["dmean_value"] < NUTS_GRID_DMEAN_MAX,
     ),
     (

@@ -71,6 +71,11 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
     return {
         "n_nuts": len(rows),
         "n_nuts_healthy": sum(r.healthy for r in rows),
+        "nuts_healthy_phrase": (
+            f"All {len(rows)} runs pass"
+            if all(r.healthy for r in rows)
+            else f"Of the {len(rows)} runs, {sum(r.healthy for r in rows)} pass"
+        ),
         "divergent_runs": counted(sum(1 for r in rows if r.divergences > 0), "run"),
         "max_rhat": f"{max(d.r_hat for r in rows for d in (r.q0, r.a_au)):.4f}",
         "min_ess": f"{min(min(d.ess_bulk, d.ess_tail) for r in rows for d in (r.q0, r.a_au)):.0f}",
@@ -228,7 +233,8 @@ def verdict_vars(
     )
     abstract = (
         f"The likelihood chosen on the selection set, built on {model} ({name}), {outcome} when judged once on "
-        f"{conf.n_used} fresh simulations and against the simulator's own posteriors: its {95}% credible "
+        f"{conf.n_used} fresh simulations and, on {len(bank.observations)} of them, against the simulator's own "
+        f"posteriors: its {95}% credible "
         f"intervals cover the truth of $Q_0$ in "
         f"{_ci(c.q0.coverage[1])} of the cases and that of $a$ in {_ci(c.a_au.coverage[1])} (Wilson {95}% "
         f"intervals), its {68}% intervals in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}, with median "
@@ -237,11 +243,11 @@ def verdict_vars(
     conclusions = (
         f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set ({name}, on "
         f"{model}) {outcome} on the confirmation set and the reference bank (@sec-confirmation, @sec-reference). "
-        f"Its emulator errs at the truth points by "
-        f"at most {a['accuracy_ratio68']:.2f} and {a['accuracy_ratio95']:.2f} realization standard deviations (68th "
-        f"and 95th percentile, worst summary), and on the {conf.n_used} fresh simulations its {95}% credible "
-        f"intervals cover the truth in {_ci(c.q0.coverage[1])} of cases for $Q_0$ and {_ci(c.a_au.coverage[1])} "
-        f"for $a$, its {68}% intervals in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}.{failing} "
+        f"Its emulator's error at the truth points is {a['accuracy_ratio68']:.2f} and {a['accuracy_ratio95']:.2f} "
+        f"realization standard deviations at the 68th and 95th percentiles (worst summary), and on the "
+        f"{conf.n_used} fresh simulations its {95}% credible intervals cover the truth in "
+        f"{_ci(c.q0.coverage[1])} of cases for $Q_0$ and {_ci(c.a_au.coverage[1])} for $a$, its {68}% intervals "
+        f"in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}.{failing} "
         f"{efficiency} Where the criterion holds "
         f"the emulator can replace the simulator inside the inference: its posteriors are honest and cost "
         f"{costs['grid']} s on the grid or {costs['nuts']} s with NUTS, against {costs['reference_minutes']} minutes "

@@ -137,7 +137,7 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
     checked = exact.flagged is not None and check.n_used > 0  # only a flow likelihood has the check
     for key, row in (("exact", exact), ("measured", measured)):
         out[f"false_{key}"] = f"{row.flagged:.3f} [{row.flagged_lo:.3f}, {row.flagged_hi:.3f}]" if checked else "—"
-        out[f"false_{key}_se"] = f"{(row.flagged - LEVEL) / se:+.1f}" if checked else "—"
+        out[f"false_{key}_se"] = f"{(row.flagged - LEVEL) / se:+.1f}".replace("-", "−") if checked else "—"
     parts = []
     for row in study.rows[1:]:
         t, u = row.tempered[0], row.unflagged
@@ -184,12 +184,14 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
             f"{PARAM_TEXT[p]} from {exact.tempered[0].contraction[p]:.1f} to {_at(exact, beta).contraction[p]:.1f}"
             for p in ("q0", "a_au")
         )
-        cov = [_at(study.row(n), beta).coverage95 for n in ROBUST_SETS]
+        cov = {n: _at(study.row(n), beta).coverage95 for n in ROBUST_SETS}
         out["robust"] = (
             f"Tempered to the power {beta:g}, the largest exponent of those tried that reaches {95}% coverage of "
-            f"{out['target']} for both parameters on {out['robust_sets']}, the intervals cover "
-            + listing([f"{c['q0']:.2f} and {c['a_au']:.2f}" for c in cov])
-            + f" there; on the model's own physics this costs median contraction ({out['contraction_cost']}). We "
+            f"{out['target']} for both parameters on the clusters "
+            f"{listing([_short(study.row(n)) for n in ROBUST_SETS])}, "
+            f"the {95}% intervals cover $Q_0$ and $a$ in "
+            + "; ".join(f"{c['q0']:.2f} and {c['a_au']:.2f} ({_short(study.row(n))})" for n, c in cov.items())
+            + f"; on the model's own physics this costs median contraction ({out['contraction_cost']}). We "
             "recommend it, together with the check, for any real cluster: the exponent was chosen on these two sets, "
             "so the other sets are its only test on clusters it was not chosen on."
         )
