@@ -146,12 +146,10 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
     moves = []
     for base, text in (("learned", "the learned-noise likelihood"), ("flow", "the flow")):
         before, after = f"{top[base]:.2f}", f"{top[base + '+selection']:.2f}"
-        moves.append(
-            f"leaves it at {before} for {text}" if before == after else f"moves it from {before} to {after} for {text}"
-        )
+        moves.append(f"{before} without and {after} with it for {text}")
     selection = (
-        f"Of the {95}% coverage of $Q_0$ in the highest quarter of its range, where clusters are lost, "
-        f"conditioning on the cluster being usable {' and '.join(moves)}."
+        f"The {95}% coverage of $Q_0$ in the highest quarter of its range, where clusters are lost, is "
+        f"{listing(moves)}, the factor for the probability that the cluster is usable."
     )
     lg, fl = inf.coverage_set["learned+selection"], inf.coverage_set["flow+selection"]
     flow = (
@@ -248,12 +246,11 @@ def verdict_vars(
         f"{conf.n_used} fresh simulations its {95}% credible intervals cover the truth in "
         f"{_ci(c.q0.coverage[1])} of cases for $Q_0$ and {_ci(c.a_au.coverage[1])} for $a$, its {68}% intervals "
         f"in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}.{failing} "
-        f"{efficiency} Where the criterion holds "
-        f"the emulator can replace the simulator inside the inference: its posteriors are honest and cost "
+        f"{efficiency} Its posteriors cost "
         f"{costs['grid']} s on the grid or {costs['nuts']} s with NUTS, against {costs['reference_minutes']} minutes "
         f"of simulation for the reference bank, {costs['reference_simulations_per_observation']} simulations per "
-        "observation over the observations it served (@sec-costs). Where it does not, @tbl-confirmation and "
-        "@tbl-reference say which conditions fail and by how much. " + scale_radius_sentence(inf)
+        "observation over the observations it served (@sec-costs). @tbl-confirmation and @tbl-reference say "
+        "which conditions fail and by how much. " + scale_radius_sentence(inf)
     )
     return {
         "abstract": abstract,
