@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from test_flow import BOX, N_STARS, SETTINGS, draw_z
 
+from clusteremu.emulators.flow import _MANY_ROWS
 from clusteremu.emulators.flow_fit import FlowSettings, fit_flow
 from clusteremu.emulators.transforms import SummaryTransform
 from clusteremu.inference.flow_likelihood import FlowLikelihoodModel
@@ -35,10 +36,12 @@ def noisy_flow():
     return flow, history
 
 
-def test_the_mixture_is_the_mean_of_its_members_densities(noisy_flow):
+@pytest.mark.parametrize("rows", [50, 2 * _MANY_ROWS], ids=["members-vmapped", "members-in-turn"])
+def test_the_mixture_is_the_mean_of_its_members_densities(noisy_flow, rows):
+    """Both ways of evaluating the members (few rows: vmapped; many: in turn) give flowjax's mixture."""
     flow, history = noisy_flow
     assert flow.architecture.members == 2 and history.val_nll.shape[0] == 2
-    theta, y = synthetic(50, 7)
+    theta, y = synthetic(rows, 7)
     sd = np.array([0.01, 0.1, 20.0])
     u = flow.standardized(y)
     c = flow.condition(theta, sd)

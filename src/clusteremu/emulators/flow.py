@@ -34,6 +34,7 @@ The bound fraction is discrete (k / N); the flow is the density of its dequantiz
 from __future__ import annotations
 
 import dataclasses
+import math
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -213,17 +214,25 @@ class ConditionalFlow(eqx.Module):
 # One compiled function per input shape (also inside a caller's jit, grad or vmap): evaluated
 # eagerly, the flow would compile each of its many small operations separately. The density
 # comes from flow_kernel, which computes flowjax's log_prob in fewer, fused operations (NUTS).
+# Rows from which the members are evaluated in turn rather than vmapped (measured on 2 CPU
+# cores: a 100 x 100 grid 1.5x faster in turn; a NUTS posterior, one row per chain, 1.4x
+# slower in turn).
+_MANY_ROWS = 256
+
+
 @eqx.filter_jit
 def _log_prob_z(model: ConditionalFlow, z, theta, sd):
     u = (z - model.z_mean) / model.z_std
     c = model.condition(theta, sd)
     knots, interval = model.architecture.knots, float(model.architecture.interval)
     arrays = eqx.filter_vmap(lambda f: maf_arrays(f, knots, interval))(model.flow)
-
-    def member(a):
-        return jax.vmap(maf_log_prob, in_axes=(None, 0 if u.ndim == 2 else None, 0))(a, u, c)
-
-    rows = jax.vmap(member)(arrays)  # (members, rows)
+    rows = jnp.broadcast_shapes(u.shape[:-1], c.shape[:-1])
+    u, c = jnp.broadcast_to(u, (*rows, u.shape[-1])), jnp.broadcast_to(c, (*rows, c.shape[-1]))
+    if math.prod(rows) < _MANY_ROWS:  # NUTS: few rows, where the number of kernels sets the time
+        rows = jax.vmap(maf_log_prob, in_axes=(0, None, None))(arrays, u, c)  # (members, rows)
+    else:  # one member after another on all rows: fewer batched products of tiny matrices
+        member = [jax.tree.map(lambda leaf, m=m: leaf[m], arrays) for m in range(arrays.w_in.shape[0])]
+        rows = jnp.stack([maf_log_prob(a, u, c) for a in member])
     mixture = jax.scipy.special.logsumexp(rows, axis=0) - jnp.log(rows.shape[0])
     return mixture - jnp.sum(jnp.log(model.z_std))
 
