@@ -4,6 +4,7 @@ import jax
 import numpy as np
 import pytest
 
+from clusteremu.paper.numbers import energy_convergence_text
 from clusteremu.prior import ParameterBox
 from clusteremu.simulation.energy import total_energy
 from clusteremu.simulation.integrate import leapfrog
@@ -84,3 +85,20 @@ def test_validation_report_for_a_small_profile():
     pl = rep["plummer"]
     assert abs(pl["half_mass_radius_over_a"] - pl["half_mass_radius_expected"]) < 0.03
     assert max(abs(s - e) for s, e in zip(pl["enclosed_sampled"], pl["enclosed_exact"], strict=True)) < 0.02
+    conv = rep["energy_convergence"]
+    assert len(conv["error_float64"]) == len(conv["error"]) and np.all(np.array(conv["error_float64"]) > 0)
+
+
+@pytest.mark.parametrize(
+    ("error", "error64", "expected"),
+    [
+        ([1e-2, 2.5e-3, 6.2e-4, 1.6e-4], [1e-2, 2.5e-3, 6.2e-4, 1.6e-4], "(fitted over the three smallest"),
+        ([1e-2, 2.5e-3, 6.2e-4, 5e-4], [1e-2, 2.5e-3, 6.2e-4, 1.6e-4], "the floor is the rounding of the float32"),
+        ([1e-2, 2.5e-3, 6.2e-4, 5e-4], [1e-2, 2.5e-3, 6.2e-4, 5.5e-4], "the floor is not the forces' rounding"),
+    ],
+    ids=["second-order", "float32-floor", "other-floor"],
+)
+def test_the_convergence_sentence_says_what_the_errors_show(error, error64, expected):
+    conv = {"dt_yr": [0.4, 0.2, 0.1, 0.05], "error": error, "error_float64": error64, "slope": 2.0}
+    text = energy_convergence_text(conv)
+    assert expected in text and "2.0, 2.0 and" in text

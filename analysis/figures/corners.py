@@ -57,13 +57,17 @@ def one(post, case):
         label_kwargs={"fontsize": 9},
     )
     fig.set_size_inches(4.2, 4.0)
-    fig.subplots_adjust(right=0.84)  # room for the right-hand marginal's density scale
+    # room for the right-hand marginal's density scale, and between the columns for the
+    # joint panel's last Q0 tick and the a marginal's first
+    fig.subplots_adjust(right=0.84, wspace=0.12)
     for k, name in enumerate(PARAM_LABELS):
         lo, mid, hi = np.quantile(draws[:, k], [0.05, 0.5, 0.95])
         symbol, f, unit = TITLE[name]
         fig.axes[3 * k].set_title(f"{symbol} = ${mid:{f}}^{{+{hi - mid:{f}}}}_{{-{mid - lo:{f}}}}${unit}", fontsize=8)
-    for ax in fig.axes:
+    for ax in (ax for ax in fig.axes if ax.get_frame_on()):  # corner's empty upper-right panel stays empty
         ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.tick_params(labelrotation=0)  # corner's 45-degree labels are small and collide
     for ax, side in ((fig.axes[0], "left"), (fig.axes[3], "right")):  # the marginals get a scale
         ax.tick_params(labelleft=side == "left", labelright=side == "right", left=side == "left", right=side == "right")
         ax.yaxis.set_major_locator(MaxNLocator(2))

@@ -18,7 +18,7 @@ INPUTS = {
     "truth": ("{data}/truth.json", "truth-set evaluation (JSON)"),
 }
 MODELS = {
-    "mean": ("MLP ensemble", "o"),
+    "mean": ("mean ensemble", "o"),
     "learned": ("learned noise", "s"),
     "gp": ("Gaussian process", "^"),
     "flow": ("flow", "D"),

@@ -127,7 +127,7 @@ def validation_vars(val: dict) -> dict:
     wide, dense = [r for r in rb if r["a_au"] == a_max], [r for r in rb if r["a_au"] != a_max]
     ss, ee, pr = val["self_similarity"], val["energy_errors"], val["precision"]
     return {
-        "energy_slope": f"{val['energy_convergence']['slope']:.2f}",
+        "energy_convergence": energy_convergence_text(val["energy_convergence"]),
         "kepler_slope": f"{val['two_body']['slope']:.2f}",
         "momentum_drift": sci(val["momentum_drift"]),
         "reversibility": sci(val["reversibility_error_over_a"]),
@@ -149,6 +149,33 @@ def validation_vars(val: dict) -> dict:
         "precision_max_z": f"{max(max(r['mean_difference_over_se']) for r in pr['rows']):.1f}",
         "precision_same_f": _share_of_runs(np.mean([r["same_f_bound"] for r in pr["rows"]])),
     }
+
+
+#: The error at the smallest step falls by less than this factor of the step's square (0.25
+#: for second order) when it "levels off".
+FLOOR_RATIO = 0.4
+
+
+def energy_convergence_text(conv: dict) -> str:
+    """What the cluster's energy errors against the timestep show, as a sentence: the local
+    slopes, and whether the smallest step levels off, and if so whether float64 forces
+    remove the floor (then it is the forces' rounding)."""
+    err, err64 = np.array(conv["error"]), np.array(conv["error_float64"])
+    local = np.log(err[:-1] / err[1:]) / np.log(np.array(conv["dt_yr"][:-1]) / np.array(conv["dt_yr"][1:]))
+    slopes = listing([f"{s:.1f}" for s in local])
+    text = f"falls with local logarithmic slopes of {slopes} in $\\Delta t$ from the largest step to the smallest"
+    if err[-1] / err[-2] <= FLOOR_RATIO:
+        return text + f" (fitted over the three smallest, {conv['slope']:.2f})"
+    if err64[-1] < FLOOR_RATIO * err[-1]:
+        return (
+            text + f": it levels off at {sci(err[-1])}, with float64 forces at {sci(err64[-1])}, so the floor is "
+            "the rounding of the float32 forces"
+        )
+    return (
+        text + f": it levels off at {sci(err[-1])}, and with float64 forces at {sci(err64[-1])} as well, so the floor "
+        "is not the forces' rounding; the largest error of a chaotic run comes from its closest encounters, and "
+        "these change with the timestep"
+    )
 
 
 def _share_of_runs(share: float) -> str:

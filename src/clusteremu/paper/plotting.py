@@ -51,11 +51,11 @@ PARAM_LABELS = {"q0": r"$Q_0$", "a_au": r"$a$ [AU]"}
 def likelihood_style(name: str, recommended: str) -> dict:
     """Line style of a likelihood in every figure: its own colour; the recommended one bold,
     with larger filled markers edged in black (so it stands out also where only markers show)."""
-    marker = "o" if "selection" in name else "s" if name in ("learned", "flow") else "."
-    own = {"color": spec(name).color, "marker": marker, "ms": 3, "lw": 0.9, "zorder": 2}
+    marker = "o" if "selection" in name else "s" if name in ("learned", "flow") else "^"
+    own = {"color": spec(name).color, "marker": marker, "ms": 4, "lw": 0.9, "zorder": 2}
     if name != recommended:
         return own
-    return own | {"marker": "o" if marker == "." else marker, "ms": 5, "mec": "k", "mew": 0.8, "lw": 2.0, "zorder": 3}
+    return own | {"ms": 6, "mec": "k", "mew": 0.8, "lw": 2.0, "zorder": 3}
 
 
 def use_style() -> None:

@@ -34,8 +34,9 @@ def reference_table(bank: ReferenceBank) -> str:
     floor = [_cell(bank.noise_floor[r][p]) for r in REFERENCES for p in PARAMETERS]
     rows.append("| *bootstrap noise floor* | " + " | ".join(floor) + " | |")
     caption = (
-        f"Every likelihood against the simulator's own posteriors for the {len(bank.observations)} observations of "
-        f"the reference bank ({len(bank.q0_nodes)} × {len(bank.a_nodes)} nodes, {bank.realizations} realizations "
+        f"Every likelihood against the simulator's own posteriors for {len(bank.observations)} confirmation "
+        f"observations, the reference posteriors made from the reference bank ({len(bank.q0_nodes)} × "
+        f"{len(bank.a_nodes)} nodes, {bank.realizations} realizations "
         "each): per parameter and reference, the median and 90th percentile of the posterior mean's distance from "
         "the reference's in units of the reference's posterior standard deviation, and the median ratio of the "
         "posterior standard deviations. The last row compares each bootstrap replicate of a reference with the "

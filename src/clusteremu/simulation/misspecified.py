@@ -68,7 +68,8 @@ def misspecified_variants(config: Mapping[str, Any]) -> tuple[Variant, ...]:
         Variant("kroupa", "Kroupa (2001) masses, same total mass", {"mass_function": "kroupa2001-same-mass"}),
         Variant(
             "binaries",
-            f"unresolved binaries (f_b = {mis['binary_fraction']:g}, {mis['binary_sigma_kms']:g} km/s)",
+            f"unresolved binaries (fraction {mis['binary_fraction']:g}, "
+            f"orbital motion {mis['binary_sigma_kms']:g} km/s)",
             binary_fraction=mis["binary_fraction"],
             binary_sigma_kms=mis["binary_sigma_kms"],
         ),

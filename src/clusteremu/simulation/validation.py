@@ -271,7 +271,10 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
     """Every check of the simulator for one profile, as JSON-able numbers and curves.
 
     - `energy_convergence`: max energy error at 1/4, 1/2, 1 and 2 times the production
-      step count, at the densest, coldest corner of the box, and its log-log slope;
+      step count, at the densest, coldest corner of the box, and its log-log slope over the
+      three smallest steps, with the profile's force precision and with float64 forces
+      (`error_float64`, `slope_float64`: the leapfrog's own order, without the rounding
+      floor of float32 forces);
     - `two_body`: position error of an eccentric Kepler orbit against timestep, and slope;
     - `energy_histories`: |E(t) - E0| / |W0| over the run at the four corners of the box;
     - `momentum_drift`, `reversibility_error_over_a`, `virial_ratio_error`;
@@ -286,7 +289,11 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
     q0, a = box.q0_min, box.a_min_au
     steps = [settings.n_steps // 4, settings.n_steps // 2, settings.n_steps, 2 * settings.n_steps]
     dts = np.array([settings.t_end_yr / n for n in steps])
-    errs = np.array([energy_history(q0, a, settings, seed, n, math.gcd(n, 4))[1].max() for n in steps])
+    double = SimulationSettings(**{**settings.as_dict(), "force_precision": "float64"})
+    errs, errs64 = (
+        np.array([energy_history(q0, a, s, seed, n, math.gcd(n, 4))[1].max() for n in steps])
+        for s in (settings, double)
+    )
     kepler_dts = np.array([0.04, 0.02, 0.01, 0.005])
     kepler = np.array(
         [two_body_errors(dt, n_orbits=2, force_dtype=settings.force_precision)[1].max() for dt in kepler_dts]
@@ -305,6 +312,8 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
             "dt_yr": dts.tolist(),
             "error": errs.tolist(),
             "slope": _slope(dts[1:], errs[1:]),
+            "error_float64": errs64.tolist(),
+            "slope_float64": _slope(dts[1:], errs64[1:]),
         },
         "two_body": {
             "dt_yr": kepler_dts.tolist(),
