@@ -34,6 +34,12 @@ def _broken(base, dotted, value):
         ("domain.q0_min", 0.0, "number in [0.05, 5]"),
         ("design.lhs_optimization", "maximin", "one of 'none', 'random-cd', 'lloyd'"),
         ("figures.dpi", None, "integer in [50, 600]"),
+        ("manuscript.authors", [], "a non-empty list of distinct names"),
+        ("manuscript.authors", "The clusteremu team", "a non-empty list of distinct names"),
+        ("manuscript.authors", ["A. Author", "A. Author"], "distinct names"),
+        ("manuscript.authors", ["A. Author", " "], "each a non-empty string"),
+        ("manuscript.repository", "github.com/owner/clusteremu", "null (not set) or an http(s) URL"),
+        ("manuscript.archive", "zenodo 1234567", "null (not set) or a DOI such as 10.5281/zenodo.1234567"),
     ],
 )
 def test_bad_value_names_key_value_and_allowed(smoke_dict, write_config, key, value, expect):
@@ -44,6 +50,18 @@ def test_bad_value_names_key_value_and_allowed(smoke_dict, write_config, key, va
     assert f"{key} = {value!r}" in msg
     assert expect in msg
     assert str(path) in msg
+
+
+def test_publication_keys_accept_names_urls_and_dois(smoke_dict, write_config):
+    data = copy.deepcopy(smoke_dict)
+    data["manuscript"] |= {
+        "authors": ["A. Author", "B. Author"],
+        "repository": "https://github.com/owner/clusteremu",
+        "archive": "10.5281/zenodo.1234567",
+    }
+    assert load_config(write_config(data))["manuscript"]["authors"] == ["A. Author", "B. Author"]
+    data["manuscript"]["archive"] = "https://archive.softwareheritage.org/browse/origin/"
+    load_config(write_config(data))
 
 
 def test_unknown_and_missing_keys(smoke_dict, write_config):

@@ -6,13 +6,8 @@ import pypandoc
 import pytest
 import yaml
 
-from clusteremu.paper.manuscript import (
-    ManuscriptError,
-    figure_tag,
-    stage,
-    used_figures,
-    used_variables,
-)
+from clusteremu.paper.appendix import claims_table, figure_tag
+from clusteremu.paper.manuscript import ManuscriptError, stage, used_figures, used_variables
 from clusteremu.repro.paths import Layout
 from clusteremu.repro.provenance import Run, load_record
 
@@ -105,26 +100,42 @@ def test_stage_refuses_missing_variables(tmp_path, root):
     layout = _project(
         tmp_path, root, "N = {{< var design.n_points >}} and {{< var nope.x >}}.\n", "design:\n  n_points: '3'\n"
     )
-    with pytest.raises(ManuscriptError, match="missing from build/smoke/_variables.yml: nope.x"):
+    with pytest.raises(ManuscriptError, match="missing from build/smoke/_variables.yml: nope.x, build.claims.items"):
         stage(layout)
+
+
+CLAIM_VARS = "build:\n  claims:\n    items:\n      rises:\n        text: It rises\n        holds: 'no'\n"
 
 
 def test_stage_adds_caption_tags_from_figure_records(tmp_path, root, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    text = "![Cap {{< var prov.a >}}](figures/a.png){#fig-a}\n"
-    layout = _project(tmp_path, root, text, "design:\n  n_points: '3'\n")
+    text = "# Results {#sec-results}\n\nIt rises.\n\n![Cap {{< var prov.a >}}](figures/a.png){#fig-a}\n"
+    layout = _project(tmp_path, root, text, "design:\n  n_points: '3'\n" + CLAIM_VARS)
     with pytest.raises(ManuscriptError, match="figures or tables that were not built: figures/smoke/a.png"):
         stage(layout)
+    # The figure reads a data file that another script made, and the lock file, kept by hand.
+    (tmp_path / "data").mkdir()
+    data, lock = tmp_path / "data" / "d.json", tmp_path / "requirements.lock"
+    (tmp_path / "simulate.py").write_text("# makes d\n")
+    Run(tmp_path / "simulate.py", None).write_text(data, "{}")
+    lock.write_text("numpy==2\n")
     fig, ax = plt.subplots()
     script = tmp_path / "draw.py"
     script.write_text("# draws a\n")
-    Run(script, None).save_figure(fig, layout.figures / "a.png", dpi=30)
+    Run(script, None, inputs=[data, lock]).save_figure(fig, layout.figures / "a.png", dpi=30)
     staged_dir = stage(layout)
     staged = yaml.safe_load((staged_dir / "_variables.yml").read_text())
     assert staged["prov"]["a"] == figure_tag(load_record(layout.figures / "a.png"))
     appendix = (staged_dir / "_provenance.md").read_text()
-    assert "| @fig-a | `draw.py` @" in appendix and "`make figures/smoke/a.png PROFILE=smoke` |" in appendix
-    assert "| Numbers in the text | `variables.py` @" in appendix
+    row = next(line for line in appendix.splitlines() if line.startswith("| @fig-a |"))
+    digest = {i["path"]: i["sha256"][:8] for i in load_record(layout.figures / "a.png")["inputs"]}
+    assert row.startswith("| @fig-a | `draw` @")
+    assert f"| `requirements.lock` {digest['requirements.lock']}, `simulate` {digest['data/d.json']} |" in row
+    assert row.endswith("| `figures/smoke/a.png` |") and "`make FILE PROFILE=smoke` rebuilds" in appendix
+    assert "| Numbers in the text | `variables` @" in appendix
+    claims = (staged_dir / "_claims.md").read_text().splitlines()
+    assert claims[0] == "| Claim | Words it guards | In | Holds |"
+    assert claims[2] == "| `rises` | \u201cIt rises\u201d | @sec-results | no |"
     assert staged["design"] == {"n_points": "3"}
     layout.variables.write_text("prov:\n  a: 'typed by hand'\n")
     with pytest.raises(ManuscriptError, match="must not define 'prov'"):
@@ -169,19 +180,84 @@ def test_every_checked_claim_is_in_the_manuscript_verbatim(root):
     from clusteremu.paper.claims import CLAIMS, ClaimError, check_claims
 
     text = " ".join((root / "paper" / "index.qmd").read_text().split())
-    missing = [claim for claim, _ in CLAIMS if " ".join(claim.split()) not in text]
+    missing = [claim.id for claim in CLAIMS if " ".join(claim.text.split()) not in text]
     assert missing == [], f"claims checked by the build but no longer in the text: {missing}"
+    assert len({claim.id for claim in CLAIMS}) == len(CLAIMS), "two claims share an identifier"
     first = CLAIMS[:1]  # the bound fraction's trend, turned upside down
     upside_down = {"campaign": {"f_bound_median_low_q0": 0.1, "f_bound_median_high_q0": 0.9}}
-    with pytest.raises(ClaimError, match="The bound fraction falls as"):
+    with pytest.raises(ClaimError, match='bound-fraction-falls: "The bound fraction falls as'):
         check_claims(upside_down, "fail", first)
     flagged = check_claims(upside_down, "flag", first)
-    assert flagged["status"] == "one of one claims false" and "The bound fraction falls as" in flagged["list"]
+    assert flagged["status"] == "one of one claims false" and "The bound fraction falls as" in flagged["notice"]
+    assert flagged["items"] == {
+        "bound-fraction-falls": {"text": "The bound fraction falls as $Q_0$ grows", "holds": "no"}
+    }
     right = {"campaign": {"f_bound_median_low_q0": 0.9, "f_bound_median_high_q0": 0.1}}
     assert check_claims(right, "fail", first) == {
         "status": "all one claims hold",
-        "list": "All one claims hold.",
+        "summary": "All one claims hold.",
+        "notice": "",
+        "items": {"bound-fraction-falls": {"text": "The bound fraction falls as $Q_0$ grows", "holds": "yes"}},
     }
+
+
+def test_the_claims_table_follows_the_text_and_names_each_section():
+    qmd = "---\ntitle: T\n---\n\n# Intro {#sec-intro}\n\nA falls\nsteeply.\n\n"
+    qmd += "## Later {#sec-later .unnumbered}\n\nB holds.\n"
+    items = {"b": {"text": "B holds", "holds": "yes"}, "a": {"text": "A falls steeply", "holds": "no"}}
+    rows = claims_table(items, qmd).splitlines()
+    assert rows[2:4] == [
+        "| `a` | \u201cA falls steeply\u201d | @sec-intro | no |",
+        "| `b` | \u201cB holds\u201d | @sec-later | yes |",
+    ]
+    assert rows[-1].endswith("{#tbl-claims}")
+    with pytest.raises(ManuscriptError, match="claim 'c' guards words the manuscript does not contain: 'C rises'"):
+        claims_table({"c": {"text": "C rises", "holds": "yes"}}, qmd)
+
+
+def test_the_title_block_names_the_authors_and_no_build_metadata(root):
+    front = (root / "paper" / "index.qmd").read_text().split("\n---\n", 1)[0]
+    assert 'name: "{{< var build.authors >}}"' in front
+    assert "subtitle" not in front and "build.commit" not in front and "build.claims" not in front
+
+
+def test_the_manuscript_names_the_audit_one_way(root):
+    """`make audit`, as the README documents it; never the command it runs."""
+    for path in (root / "paper" / "index.qmd", root / "src" / "clusteremu" / "paper" / "appendix.py"):
+        text = path.read_text()
+        assert "make audit" in text and "clusteremu audit" not in text, path.name
+
+
+@pytest.mark.parametrize("profile", ["smoke", "paper"])
+def test_the_profile_names_the_authors_repository_and_archive_of_citation_cff(root, profile):
+    cff = yaml.safe_load((root / "CITATION.cff").read_text())
+    manuscript = yaml.safe_load((root / "analysis" / "config" / f"{profile}.yaml").read_text())["manuscript"]
+    names = [a.get("name") or f"{a['given-names']} {a['family-names']}" for a in cff["authors"]]
+    assert manuscript["authors"] == names
+    assert manuscript["repository"] == cff.get("repository-code")
+    identifiers = {cff.get("doi"), *(i["value"] for i in cff.get("identifiers", []))} - {None}
+    assert (manuscript["archive"] is None and not identifiers) or manuscript["archive"] in identifiers
+
+
+def test_unset_locations_read_as_placeholders_and_set_ones_as_links(tmp_path, root):
+    from clusteremu.paper.colophon import link
+
+    assert link(None, "archive", "paper") == "not set (`manuscript.archive` in `analysis/config/paper.yaml`)"
+    values = {
+        "repository": link("https://github.com/o/r", "repository", "paper"),
+        "archive": link("10.5281/z.1", "archive", "paper"),
+    }
+    proc = pandoc_typst(
+        tmp_path,
+        root,
+        "At {{< var build.repository >}}, {{< var build.archive >}}.\n",
+        yaml.safe_dump({"build": values}),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        '#link("https://github.com/o/r")' in proc.stdout
+        and '#link("https://doi.org/10.5281/z.1")[10.5281/z.1]' in proc.stdout
+    )
 
 
 def test_the_continuation_clause_counts_runs_and_continuations():

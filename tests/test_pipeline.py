@@ -99,11 +99,12 @@ def test_pdf_is_complete(repo):
         assert raw not in text, f"unresolved {raw!r} in the PDF"
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout
     assert f"design.py @ {commit[:7]}, inputs" in text, "caption provenance tag missing"
-    assert "Figure 1" in text and "Profile smoke" in text
+    assert "Figure 1" in text and "profile smoke, commit" in text
     assert "not run" in text, "the smoke profile samples only the recommended likelihood with NUTS"
 
 
 def test_every_figure_and_table_made_is_in_the_paper_and_its_appendix(repo):
+    from clusteremu.paper.claims import CLAIMS
     from clusteremu.paper.manuscript import used_figures, used_tables
     from clusteremu.repro.paths import Layout
 
@@ -114,7 +115,9 @@ def test_every_figure_and_table_made_is_in_the_paper_and_its_appendix(repo):
     rows = [line for line in appendix.splitlines() if line.startswith("| @fig-") or line.startswith("| @tbl-")]
     assert len(rows) == len(used_figures(layout)) + len(used_tables(layout)), "one row per figure and table"
     for fig in layout.figures.glob("*.png"):
-        assert f"`make figures/smoke/{fig.name} PROFILE=smoke`" in appendix, f"{fig.name} missing from the appendix"
+        assert f"| `figures/smoke/{fig.name}` |" in appendix, f"{fig.name} missing from the appendix"
+    claims = (layout.stage / "_claims.md").read_text()
+    assert all(f"| `{claim.id}` |" in claims for claim in CLAIMS), "a checked claim missing from the appendix"
 
 
 def test_second_make_runs_no_recipe_and_no_artifact_was_deleted(repo):

@@ -65,7 +65,7 @@ _EXPORTS = {
     "likelihood_family": "inference.family",
     "load_likelihood": "inference.family",
     "Layout": "repro.paths",
-    "ManuscriptError": "paper.manuscript",
+    "ManuscriptError": "paper.appendix",
     "render": "paper.manuscript",
     "MLP": "emulators.mlp",
     "make_ensemble": "emulators.mlp",

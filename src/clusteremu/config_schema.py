@@ -1,18 +1,20 @@
 """The schema of a profile file: every key, its meaning with units, and what is allowed.
 
 [`clusteremu.config`][] validates a profile against [`SCHEMA`][]: a [`Number`][] with its
-inclusive range (and whether it must be an integer), a [`Choice`][] of fixed options, or a
+inclusive range (and whether it must be an integer), a [`Choice`][] of fixed options, a
+[`Text`][] matching a pattern (or null where it may be unset), a list of [`Names`][], or a
 mapping of further keys. Units are part of the key names (`_yr`, `_au`, `_msun`) or the docs.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SCHEMA", "Choice", "Number", "Spec"]
+__all__ = ["DOI_PATTERN", "SCHEMA", "URL_PATTERN", "Choice", "Names", "Number", "Spec", "Text"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,44 @@ class Choice:
         return isinstance(value, str) and value in self.options
 
 
-Spec = Number | Choice | Mapping[str, Any]
+@dataclass(frozen=True)
+class Text:
+    """A string matching `pattern` (described in words by `form`); null where `optional`."""
+
+    doc: str
+    pattern: str
+    form: str
+    optional: bool = False
+
+    def allowed(self) -> str:
+        return f"null (not set) or {self.form}" if self.optional else self.form
+
+    def check(self, value: Any) -> bool:
+        if value is None:
+            return self.optional
+        return isinstance(value, str) and re.fullmatch(self.pattern, value) is not None
+
+
+@dataclass(frozen=True)
+class Names:
+    """A non-empty list of distinct names, each a non-empty string without surrounding spaces."""
+
+    doc: str
+
+    def allowed(self) -> str:
+        return "a non-empty list of distinct names, each a non-empty string"
+
+    def check(self, value: Any) -> bool:
+        if not isinstance(value, list) or not value or len(set(map(str, value))) != len(value):
+            return False
+        return all(isinstance(v, str) and v and v == v.strip() for v in value)
+
+
+Spec = Number | Choice | Text | Names | Mapping[str, Any]
+
+#: What `manuscript.repository` and `manuscript.archive` accept: a web address, a DOI.
+URL_PATTERN = r"https?://[^\s/]+\.[^\s/]+(/\S*)?"
+DOI_PATTERN = r"10\.\d{4,9}/\S+"
 
 #: The schema of a profile file. Units are part of the key names or the docs.
 SCHEMA: dict[str, Spec] = {
@@ -241,6 +280,21 @@ SCHEMA: dict[str, Spec] = {
             "a qualitative claim of the manuscript that this profile's results do not support: 'fail' stops the "
             "build, 'flag' renders it and lists the claim on the first page (for profiles too small for science)",
             ("fail", "flag"),
+        ),
+        "authors": Names("the authors named in the title block, in order (the same as in CITATION.cff)"),
+        "repository": Text(
+            "where the repository lives (the same as repository-code in CITATION.cff); null: the paper says it "
+            "is not set",
+            URL_PATTERN,
+            "an http(s) URL such as https://github.com/owner/clusteremu",
+            optional=True,
+        ),
+        "archive": Text(
+            "the archived version's identifier (the same as doi or an identifier in CITATION.cff); null: the "
+            "paper says it is not set",
+            f"{DOI_PATTERN}|{URL_PATTERN}",
+            "a DOI such as 10.5281/zenodo.1234567 or an http(s) URL",
+            optional=True,
         ),
     },
     "figures": {

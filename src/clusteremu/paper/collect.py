@@ -2,7 +2,9 @@
 
 [`collect_variables`][] is the work of `analysis/90_variables.py`: the claims are checked
 first ([`clusteremu.paper.claims.check_claims`][]), then each section of the file is made
-by its function in [`clusteremu.paper.numbers`][] or [`clusteremu.paper.findings`][].
+by its function in [`clusteremu.paper.numbers`][] or [`clusteremu.paper.findings`][]; the
+`build` section (authors, repository, archive, commit, versions) by
+[`clusteremu.paper.colophon.build_info`][].
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from typing import Any
 
 from ..evaluation.trust import ACCURACY_TARGETS, EFFICIENCY_DMEAN, EFFICIENCY_SD_RATIO, assess
 from .claims import check_claims
+from .colophon import build_info
 from .findings import confirmation_vars, inference_vars, verdict_vars
 from .framing import framing_vars
 from .numbers import (
-    build_info,
     campaign_vars,
     cost_vars,
     design_vars,

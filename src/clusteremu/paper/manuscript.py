@@ -3,8 +3,9 @@
 The manuscript is a real Quarto project. Rendering first *stages* it into
 `build/<profile>/paper/` (sources, this profile's figures and tables, the generated
 `_variables.yml` completed with each figure's caption tag `prov.<figure>` read from its
-provenance record, and the generated provenance appendix `_provenance.md`), so profiles
-never mix and no step before the render depends on the figures. Then:
+provenance record, and the generated parts of the provenance appendix, `_provenance.md` and
+`_claims.md`, made by [`clusteremu.paper.appendix`][]), so profiles never mix and no step
+before the render depends on the figures. Then:
 
 - with `quarto` on PATH: `quarto render` to Typst and PDF;
 - without it: pandoc (from the `pypandoc-binary` wheel) with `paper/filters/quarto-subset.lua`,
@@ -25,7 +26,8 @@ from typing import Any
 import yaml
 
 from ..repro.paths import Layout
-from ..repro.provenance import load_record, relpath, sha256_bytes
+from ..repro.provenance import load_record, relpath
+from .appendix import ManuscriptError, claims_table, figure_tag, provenance_table
 from .variables import lookup_variable, variables_text
 
 __all__ = [
@@ -33,8 +35,6 @@ __all__ = [
     "MAX_PAGES_AFTER_REFERENCE",
     "ManuscriptError",
     "check_layout",
-    "figure_tag",
-    "input_digest",
     "manuscript_inputs",
     "manuscript_sources",
     "render",
@@ -80,12 +80,10 @@ _TYPST_PROBES = r"""
   }
 }
 """
+# The claims the appendix lists (a table the render makes, so no shortcode names them).
+_CLAIMS = "build.claims.items"
 #: A figure or table may float this many pages past its first reference (or one before it).
 MAX_PAGES_AFTER_REFERENCE = 1
-
-
-class ManuscriptError(RuntimeError):
-    """The manuscript cannot be rendered: missing variable or figure, or a renderer error."""
 
 
 def manuscript_sources(layout: Layout) -> list[Path]:
@@ -123,21 +121,6 @@ def used_tables(layout: Layout) -> list[Path]:
     return [layout.data / "tables" / r.removeprefix(_TABLE_PREFIX) for r in refs if r.startswith(_TABLE_PREFIX)]
 
 
-def input_digest(record: Mapping[str, Any]) -> str:
-    """One hash over the config and every input an artifact was made from."""
-    sections = record["config"]["sections"] if record.get("config") else {}
-    parts = [f"config.{name}={digest}" for name, digest in sorted(sections.items())]
-    parts += [f"{i['path']}={i['sha256']}" for i in record["inputs"]]
-    return sha256_bytes("\n".join(parts).encode())
-
-
-def figure_tag(record: Mapping[str, Any]) -> str:
-    """The short provenance tag ending a figure caption: script @ commit, input hash."""
-    commit = record["git"]["commit"]
-    short = (commit or "no-git")[:7] + ("+dirty" if record["git"]["dirty"] else "")
-    return f"[{Path(record['script']['path']).name} @ {short}, inputs {input_digest(record)[:8]}]"
-
-
 def caption_tags(layout: Layout) -> dict[str, str]:
     """`{figure stem: tag}` for every figure the manuscript embeds, from its record."""
     return {fig.stem: figure_tag(load_record(fig)) for fig in used_figures(layout)}
@@ -154,7 +137,7 @@ def _check_inputs(layout: Layout) -> dict[str, Any]:
     if "prov" in variables:
         raise ManuscriptError(f"{relpath(layout.variables, layout.root)} must not define 'prov': the render adds it")
     variables["prov"] = caption_tags(layout)
-    missing = [k for k in used_variables(layout) if _missing(variables, k)]
+    missing = [k for k in [*used_variables(layout), _CLAIMS] if _missing(variables, k)]
     if missing:
         where = relpath(layout.variables, layout.root)
         raise ManuscriptError(f"the manuscript uses variables missing from {where}: {', '.join(missing)}")
@@ -173,39 +156,19 @@ _FIGURE_ID = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)\{#(fig-[\w-]+)")
 _TABLE_ID = re.compile(r"\{#(tbl-[\w-]+)\}")
 
 
-def _short_commit(record: Mapping[str, Any]) -> str:
-    return (record["git"]["commit"] or "no-git")[:7] + ("+dirty" if record["git"]["dirty"] else "")
-
-
-def _provenance_row(label: str, artifact: Path, layout: Layout) -> str:
-    rec = load_record(artifact)
-    target = relpath(artifact, layout.root)
-    return (
-        f"| {label} | `{rec['script']['path']}` @ {_short_commit(rec)} | {input_digest(rec)[:12]} | "
-        f"`make {target} PROFILE={layout.profile}` |"
-    )
-
-
 def _provenance_appendix(layout: Layout, figures: Iterable[Path]) -> str:
-    """One row per figure and table, by its number (a cross-reference), and one for the
-    numbers in the text: the script and commit that made it, its inputs digest and the
-    command that rebuilds it."""
+    """The provenance table: one row per figure and table, by its number (a cross-reference),
+    and one for the numbers in the text."""
     ids = {path: ref for path, ref in _FIGURE_ID.findall(_qmd_text(layout))}
-    # Relative column widths (pandoc reads them from the dashes of a wide pipe table).
-    rows = ["| Item | Made by (script @ commit) | Inputs digest | Rebuilt by |", "|---|---------|----|---------|"]
+    items = []
     for fig in figures:
         ref = ids.get(_FIGURE_PREFIX + fig.name)
-        rows.append(_provenance_row(f"@{ref}" if ref else f"`{fig.name}`", fig, layout))
+        items.append((f"@{ref}" if ref else f"`{fig.name}`", fig))
     for table in used_tables(layout):
         found = _TABLE_ID.search(table.read_text())
-        rows.append(_provenance_row(f"@{found.group(1)}" if found else f"`{table.name}`", table, layout))
-    rows.append(_provenance_row("Numbers in the text", layout.variables, layout))
-    caption = (
-        ": Where every figure, table and number of this document comes from. The inputs digest (its first "
-        "eight characters end each caption) is a SHA-256 hash over the hashes of the configuration sections "
-        "and the input files the script read; `make audit` recomputes it. {#tbl-provenance}"
-    )
-    return "\n".join(rows) + "\n\n" + caption + "\n"
+        items.append((f"@{found.group(1)}" if found else f"`{table.name}`", table))
+    items.append(("Numbers in the text", layout.variables))
+    return provenance_table(items, layout.root, layout.profile)
 
 
 def stage(layout: Layout) -> Path:
@@ -226,6 +189,7 @@ def stage(layout: Layout) -> Path:
         shutil.copyfile(table, out / "tables" / table.name)
     (out / "_variables.yml").write_text(variables_text(variables, "Staged: _variables.yml plus caption tags."))
     (out / "_provenance.md").write_text(_provenance_appendix(layout, figures))
+    (out / "_claims.md").write_text(claims_table(lookup_variable(variables, _CLAIMS), _qmd_text(layout)))
     return out
 
 

@@ -7,16 +7,12 @@ The inference study's numbers and sentences are in [`clusteremu.paper.findings`]
 
 from __future__ import annotations
 
-import platform
-from importlib import metadata
-
 import numpy as np
 
 from ..datasets.table import OUTPUT_NAMES
 from ..evaluation.reference_bank import ReferenceBank
 from ..evaluation.trust import ACCURACY_TARGETS
 from ..inference.registry import LIKELIHOOD_NAMES
-from ..repro.provenance import git_state
 from ..simulation.plummer import truncation_radius
 from ..simulation.validation import crossing_time_yr
 from ..units import KM_S_PER_AU_YR
@@ -31,8 +27,6 @@ REALIZATION_NOISE = 1.0
 LOCAL_NODES = 8
 
 __all__ = [
-    "SOFTWARE",
-    "build_info",
     "campaign_vars",
     "cost_vars",
     "design_vars",
@@ -43,35 +37,6 @@ __all__ = [
     "truth_vars",
     "validation_vars",
 ]
-
-
-#: The packages whose versions the manuscript states (exact pins in requirements.lock).
-SOFTWARE = (
-    "jax",
-    "equinox",
-    "optax",
-    "numpyro",
-    "flowjax",
-    "arviz",
-    "numpy",
-    "scipy",
-    "scikit-learn",
-    "rebound",
-    "matplotlib",
-    "typst",
-)
-
-
-def build_info(config) -> dict:
-    git = git_state()
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in SOFTWARE)
-    return {
-        "python": platform.python_version(),
-        "versions": versions,
-        "profile": config.profile,
-        "commit": (git["commit"] or "no-git")[:12],
-        "tree": {True: "uncommitted changes", False: "clean", None: "not a git checkout"}[git["dirty"]],
-    }
 
 
 def design_vars(summary: dict) -> dict:
