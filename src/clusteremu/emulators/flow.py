@@ -226,9 +226,9 @@ def _log_prob_z(model: ConditionalFlow, z, theta, sd):
     c = model.condition(theta, sd)
     knots, interval = model.architecture.knots, float(model.architecture.interval)
     arrays = eqx.filter_vmap(lambda f: maf_arrays(f, knots, interval))(model.flow)
-    rows = jnp.broadcast_shapes(u.shape[:-1], c.shape[:-1])
-    u, c = jnp.broadcast_to(u, (*rows, u.shape[-1])), jnp.broadcast_to(c, (*rows, c.shape[-1]))
-    if math.prod(rows) < _MANY_ROWS:  # NUTS: few rows, where the number of kernels sets the time
+    shape = jnp.broadcast_shapes(u.shape[:-1], c.shape[:-1])
+    u, c = jnp.broadcast_to(u, (*shape, u.shape[-1])), jnp.broadcast_to(c, (*shape, c.shape[-1]))
+    if math.prod(shape) < _MANY_ROWS:  # NUTS: few rows, where the number of kernels sets the time
         rows = jax.vmap(maf_log_prob, in_axes=(0, None, None))(arrays, u, c)  # (members, rows)
     else:  # one member after another on all rows: fewer batched products of tiny matrices;
         # a loop in the program, not unrolled (unrolled, the command line's stored programs grew

@@ -272,9 +272,9 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
 
     - `energy_convergence`: max energy error at 1/4, 1/2, 1 and 2 times the production
       step count, at the densest, coldest corner of the box, and its log-log slope over the
-      three smallest steps, with the profile's force precision and with float64 forces
-      (`error_float64`, `slope_float64`: the leapfrog's own order, without the rounding
-      floor of float32 forces);
+      three smallest steps, with the profile's force precision; `error_float64`, the same
+      errors with float64 forces (whether a floor below the production step is the forces'
+      rounding);
     - `two_body`: position error of an eccentric Kepler orbit against timestep, and slope;
     - `energy_histories`: |E(t) - E0| / |W0| over the run at the four corners of the box;
     - `momentum_drift`, `reversibility_error_over_a`, `virial_ratio_error`;
@@ -313,7 +313,6 @@ def validation_report(settings: SimulationSettings, box: ParameterBox, seed: int
             "error": errs.tolist(),
             "slope": _slope(dts[1:], errs[1:]),
             "error_float64": errs64.tolist(),
-            "slope_float64": _slope(dts[1:], errs64[1:]),
         },
         "two_body": {
             "dt_yr": kepler_dts.tolist(),
