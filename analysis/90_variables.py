@@ -42,6 +42,9 @@ CONFIG_SECTIONS = (
     "truth",
     "inference",
     "reference",
+    "development",
+    "confirmation",
+    "misspecification",
     "manuscript",
 )
 

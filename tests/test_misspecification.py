@@ -43,21 +43,43 @@ def test_kroupa_masses_at_the_same_total_mass_keep_the_spectrum():
     assert m_free.max() / m_free.min() > 10  # a spectrum, not equal masses
 
 
-def test_the_robust_option_is_the_largest_beta_that_reaches_the_target_on_the_chosen_sets():
-    from clusteremu.evaluation.misspecification import ROBUST_SETS, ROBUST_TARGET, robust_beta
-    from clusteremu.evaluation.robustness import RobustnessRow, TemperedRow
+def test_the_robust_option_is_the_largest_beta_that_reaches_the_target_on_the_tuning_halves():
+    from clusteremu.evaluation.misspecification import ROBUST_SETS, ROBUST_TARGET, HeldOutChoice, robust_beta
+    from clusteremu.evaluation.robustness import TemperedRow
 
-    def row(name, coverage_by_beta):
-        tempered = [
+    def rows(coverage_by_beta):
+        return [
             TemperedRow(beta, {"q0": c, "a_au": 0.95}, {"q0": c, "a_au": 0.95}, {}, {}, {})
             for beta, c in coverage_by_beta.items()
         ]
-        return RobustnessRow(name, name, 100, tempered, None, None, None, None, None, None)
+
+    def choice(name, tuning, held_out=None):
+        return HeldOutChoice(name, 50, 50, rows(tuning), rows(held_out or {1.0: 0.5, 0.5: 0.5, 0.25: 0.5}))
 
     low, ok = ROBUST_TARGET - 0.01, ROBUST_TARGET
-    chosen = [row(n, {1.0: 0.7, 0.5: ok, 0.25: 0.99}) for n in ROBUST_SETS]
-    assert robust_beta(chosen) == 0.5
-    assert robust_beta([*chosen, row("age2", {1.0: 0.5, 0.5: 0.6, 0.25: 0.7})]) == 0.5  # not a chosen set
-    one_short = [row(ROBUST_SETS[0], {1.0: 0.7, 0.5: low, 0.25: 0.99}), *chosen[1:]]
+    chosen = [choice(n, {1.0: 0.7, 0.5: ok, 0.25: 0.99}) for n in ROBUST_SETS]
+    assert robust_beta(chosen) == 0.5  # the held-out halves (all 0.5) play no part
+    one_short = [choice(ROBUST_SETS[0], {1.0: 0.7, 0.5: low, 0.25: 0.99}), *chosen[1:]]
     assert robust_beta(one_short) == 0.25
-    assert robust_beta([row(n, {1.0: 0.7, 0.5: low, 0.25: low}) for n in ROBUST_SETS]) is None
+    good_held_out = {1.0: 0.99, 0.5: 0.99, 0.25: 0.99}
+    assert robust_beta([choice(n, {1.0: 0.7, 0.5: low, 0.25: low}, good_held_out) for n in ROBUST_SETS]) is None
+
+
+def test_the_tuning_half_is_the_even_numbered_clusters_and_the_held_out_half_the_others():
+    from clusteremu.evaluation.misspecification import held_out_choice
+    from clusteremu.evaluation.robustness import TEMPERING
+    from clusteremu.inference.gridded import GridPosterior
+    from clusteremu.prior import ParameterBox
+
+    box = ParameterBox(0.3, 0.9, 50.0, 200.0)
+    q0, a = np.linspace(0.3, 0.9, 61)[:-1] + 0.005, np.linspace(50.0, 200.0, 61)[:-1] + 1.25
+    qq, aa = np.meshgrid(q0, a, indexing="ij")
+    bump = np.exp(-0.5 * (((qq - 0.6) / 0.03) ** 2 + ((aa - 125.0) / 8.0) ** 2))
+    density = np.repeat((bump / (bump.sum() * 0.01 * 2.5))[None], 6, axis=0)
+    # Posteriors all at (0.6, 125 AU): the even-numbered truths sit there, the odd ones far away.
+    truth = np.array([[0.6, 125.0], [0.35, 60.0]] * 3)
+    c = held_out_choice("kroupa", GridPosterior(q0, a, density), truth, box)
+    assert (c.n_tuning, c.n_held_out) == (3, 3)
+    assert [t.beta for t in c.tuning] == list(TEMPERING) == [t.beta for t in c.held_out]
+    assert all(v == 1.0 for t in c.tuning for v in t.coverage95.values())
+    assert all(v == 0.0 for t in c.held_out for v in t.coverage95.values())

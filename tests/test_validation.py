@@ -94,11 +94,20 @@ def test_validation_report_for_a_small_profile():
     [
         ([1e-2, 2.5e-3, 6.2e-4, 1.6e-4], [1e-2, 2.5e-3, 6.2e-4, 1.6e-4], "(fitted over the three smallest"),
         ([1e-2, 2.5e-3, 6.2e-4, 5e-4], [1e-2, 2.5e-3, 6.2e-4, 1.6e-4], "the floor is the rounding of the float32"),
-        ([1e-2, 2.5e-3, 6.2e-4, 5e-4], [1e-2, 2.5e-3, 6.2e-4, 5.5e-4], "the floor is not the forces' rounding"),
+        ([1e-2, 2.5e-3, 6.2e-4, 5e-4], [1e-2, 2.5e-3, 6.2e-4, 5.5e-4], "that floor is not the forces' rounding"),
     ],
     ids=["second-order", "float32-floor", "other-floor"],
 )
 def test_the_convergence_sentence_says_what_the_errors_show(error, error64, expected):
     conv = {"dt_yr": [0.4, 0.2, 0.1, 0.05], "error": error, "error_float64": error64, "slope": 2.0}
-    text = energy_convergence_text(conv)
+    text = energy_convergence_text(conv, production_dt_yr=0.1)
     assert expected in text and "2.0, 2.0 and" in text
+    assert "production step" not in text  # float32 and float64 agree there
+
+
+def test_the_convergence_sentence_names_a_float32_excess_at_the_production_step():
+    conv = {"dt_yr": [0.4, 0.2, 0.1, 0.05], "error": [1e-2, 2.5e-3, 1.3e-3, 1.2e-3], "slope": 1.0}
+    conv["error_float64"] = [1e-2, 2.5e-3, 4e-4, 1.1e-3]
+    text = energy_convergence_text(conv, production_dt_yr=0.1)
+    assert "At the production step (0.1 yr) it is 1.3" in text and "against 4" in text
+    assert "that floor is not the forces' rounding" in text

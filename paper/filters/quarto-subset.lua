@@ -6,7 +6,8 @@ Used only when Quarto's CLI is absent (see src/clusteremu/paper/manuscript.py). 
   {{< var KEY >}}        text from _variables.yml (dotted keys walk nested maps)
   @fig-x @tbl-x @sec-x @eq-x   cross-references, emitted as Typst references
   $$ ... $$ {#eq-x}      a labelled, numbered display equation
-Figure sizing ({width=70%}) and table captions ({#tbl-x}) are native pandoc.
+Figure sizing ({width=70%}) and table captions ({#tbl-x}) are native pandoc; table columns
+take their natural widths (Typst's automatic columns).
 Anything else written as a shortcode, and any variable missing from _variables.yml, is a
 build error: the manuscript never shows a blank or a raw shortcode.
 ]]
@@ -164,4 +165,17 @@ local crossrefs = {
   end,
 }
 
-return { includes, variables, crossrefs }
+-- Pass 4: table columns sized by their content. A pipe table wider than pandoc's line gets
+-- relative widths from its separator's dashes, equal here, so a column of names wraps a word
+-- per line beside a column of short numbers; Typst's automatic columns give each column its
+-- natural width and shrink only the widest when the table does not fit.
+local columns = {
+  Table = function(tbl)
+    for i, spec in ipairs(tbl.colspecs) do
+      tbl.colspecs[i] = { spec[1], pandoc.ColWidthDefault }
+    end
+    return tbl
+  end,
+}
+
+return { includes, variables, crossrefs, columns }

@@ -11,8 +11,10 @@ The robust option a user is told to take is tempering (`robust_beta`): the large
 beta < 1 of [`TEMPERING`][clusteremu.evaluation.robustness.TEMPERING] (the least loss of
 contraction) whose 95% intervals cover both parameters in at least [`ROBUST_TARGET`][] of
 the clusters of every set in [`ROBUST_SETS`][] (a mass spectrum and a 1.5 times older
-cluster: the deviations a real cluster is most likely to have). The choice is made on those
-sets; the others (binaries, twice the age) test it on what it was not chosen on.
+cluster: the deviations a real cluster is most likely to have). The choice is made on one
+half of each of those sets, its even-numbered usable clusters ([`HeldOutChoice`][]), and
+judged on the other half, which the choice never saw; the other sets (binaries, twice the
+age) test it on deviations it was not chosen on.
 """
 
 from __future__ import annotations
@@ -26,13 +28,23 @@ from numpy.typing import ArrayLike
 
 from ..datasets.splits import usable_rows
 from ..inference.grid import grid_posterior
+from ..inference.gridded import GridPosterior
 from ..inference.model import LikelihoodModel
+from ..prior import ParameterBox
 from ..simulation.misspecified import misspecified_variants
 from .confirmation import ConfirmationStudy
 from .reports import SchemaRecord
-from .robustness import RobustnessRow, robustness_row
+from .robustness import RobustnessRow, TemperedRow, robustness_row, tempered_rows
 
-__all__ = ["ROBUST_SETS", "ROBUST_TARGET", "MisspecificationStudy", "misspecification_study", "robust_beta"]
+__all__ = [
+    "ROBUST_SETS",
+    "ROBUST_TARGET",
+    "HeldOutChoice",
+    "MisspecificationStudy",
+    "held_out_choice",
+    "misspecification_study",
+    "robust_beta",
+]
 
 #: The 95% coverage the robust option must reach for both parameters on every set of [`ROBUST_SETS`][].
 ROBUST_TARGET = 0.90
@@ -41,18 +53,39 @@ ROBUST_SETS = ("kroupa", "age1.5")
 
 
 @dataclass(frozen=True)
+class HeldOutChoice:
+    """One set of [`ROBUST_SETS`][] split in two halves: the tempered posteriors (one
+    [`TemperedRow`][clusteremu.evaluation.robustness.TemperedRow] per beta) of the
+    `n_tuning` even-numbered usable clusters, which choose the exponent (`tuning`), and of
+    the `n_held_out` odd-numbered ones, which report it (`held_out`)."""
+
+    name: str
+    n_tuning: int
+    n_held_out: int
+    tuning: list[TemperedRow]
+    held_out: list[TemperedRow]
+
+    def at(self, beta: float) -> TemperedRow:
+        """The held-out half tempered with exponent `beta`."""
+        return next(t for t in self.held_out if t.beta == beta)
+
+
+@dataclass(frozen=True)
 class MisspecificationStudy(SchemaRecord):
     """The recommended likelihood (`likelihood`) on every set: `rows`, the first the model's
     own physics (the confirmation set), then one per variant, with `n_total` clusters
-    simulated per variant and the `seed` of the check's draws; `robust_beta`, the tempering
-    exponent recommended ([`robust_beta`][]), None where none reaches the target."""
+    simulated per variant and the `seed` of the check's draws; `choices`, the sets of
+    [`ROBUST_SETS`][] split into the half that chooses the tempering exponent and the half
+    held out ([`HeldOutChoice`][]); `robust_beta`, the exponent recommended
+    ([`robust_beta`][]), None where none reaches the target."""
 
-    SCHEMA: ClassVar[str] = "clusteremu.misspecification/2"
+    SCHEMA: ClassVar[str] = "clusteremu.misspecification/3"
 
     likelihood: str
     n_total: int
     seed: int
     rows: list[RobustnessRow]
+    choices: list[HeldOutChoice]
     robust_beta: float | None
 
     def row(self, name: str) -> RobustnessRow:
@@ -60,16 +93,27 @@ class MisspecificationStudy(SchemaRecord):
         return next(r for r in self.rows if r.name == name)
 
 
-def robust_beta(rows: list[RobustnessRow]) -> float | None:
+def robust_beta(choices: list[HeldOutChoice]) -> float | None:
     """The largest tempering exponent below 1 whose 95% coverage of both parameters reaches
-    [`ROBUST_TARGET`][] on every set of [`ROBUST_SETS`][] among `rows`; None if none does."""
-    chosen = [r for r in rows if r.name in ROBUST_SETS]
-    betas = sorted({t.beta for r in chosen for t in r.tempered if t.beta < 1.0}, reverse=True)
+    [`ROBUST_TARGET`][] on the tuning half of every set in `choices`; None if none does."""
+    betas = sorted({t.beta for c in choices for t in c.tuning if t.beta < 1.0}, reverse=True)
     for beta in betas:
-        at = [next(t for t in r.tempered if t.beta == beta) for r in chosen]
+        at = [next(t for t in c.tuning if t.beta == beta) for c in choices]
         if all(min(t.coverage95.values()) >= ROBUST_TARGET for t in at):
             return beta
     return None
+
+
+def held_out_choice(name: str, grid: GridPosterior, truth: np.ndarray, box: ParameterBox) -> HeldOutChoice:
+    """The set `name` (posteriors `grid` of clusters with true parameters `truth`) in two
+    halves by position: even-numbered clusters tune, odd-numbered ones are held out. The
+    parameters are prior draws in simulation order, so the halves are alike but for chance."""
+    tuning = np.arange(len(truth)) % 2 == 0
+
+    def half(keep):
+        return tempered_rows(GridPosterior(grid.q0, grid.a_au, grid.density[keep]), truth[keep], box)
+
+    return HeldOutChoice(name, int(tuning.sum()), int((~tuning).sum()), half(tuning), half(~tuning))
 
 
 def misspecification_study(
@@ -85,9 +129,11 @@ def misspecification_study(
     `inference` (`grid_points`) and `misspecification` (`seed`, `n_sims`); the model check
     calibrated against the null p-values `null`."""
     mis, box = config["misspecification"], like.domain
-    rows = [confirmation.robustness[0]]
+    rows, choices = [confirmation.robustness[0]], []
     for k, variant in enumerate(misspecified_variants(config)):
         held = usable_rows({c: v[columns["split"] == variant.name] for c, v in columns.items()})
         grid = grid_posterior(like, held.y, n_grid=config["inference"]["grid_points"])
         rows.append(robustness_row(variant.name, variant.label, like, grid, held, box, seed=mis["seed"] + k, null=null))
-    return MisspecificationStudy(name, mis["n_sims"], mis["seed"], rows, robust_beta(rows))
+        if variant.name in ROBUST_SETS:
+            choices.append(held_out_choice(variant.name, grid, held.x, box))
+    return MisspecificationStudy(name, mis["n_sims"], mis["seed"], rows, choices, robust_beta(choices))

@@ -34,7 +34,7 @@ from ..prior import PARAMETERS, ParameterBox
 from .binomial import wilson_interval
 from .coverage import calibration_study
 
-__all__ = ["TEMPERING", "RobustnessRow", "TemperedRow", "model_checks", "robustness_row", "tempered"]
+__all__ = ["TEMPERING", "RobustnessRow", "TemperedRow", "model_checks", "robustness_row", "tempered", "tempered_rows"]
 
 #: The tempering exponents reported (1: the likelihood as it is).
 TEMPERING = (1.0, 0.5, 0.25)
@@ -87,6 +87,12 @@ def tempered(grid: GridPosterior, beta: float) -> GridPosterior:
     return GridPosterior(grid.q0, grid.a_au, density / (density.sum(axis=(1, 2), keepdims=True) * cell))
 
 
+def tempered_rows(grid: GridPosterior, truth: np.ndarray, box: ParameterBox) -> list[TemperedRow]:
+    """One [`TemperedRow`][] per beta of [`TEMPERING`][] for the posteriors `grid` of
+    clusters whose true parameters are `truth` (rows), in the prior box `box`."""
+    return [_summary(beta, tempered(grid, beta), truth, box) for beta in TEMPERING]
+
+
 def _summary(beta: float, grid: GridPosterior, truth: np.ndarray, box: ParameterBox) -> TemperedRow:
     study = calibration_study(grid, truth, box)
     per = {p: study.q0 if p == "q0" else study.a_au for p in PARAMETERS}
@@ -126,7 +132,7 @@ def robustness_row(
     """Everything [`RobustnessRow`][] holds for the clusters `held` (observations and true
     parameters) whose posteriors under `like` are `grid`; the model check is calibrated
     against the null p-values `null` and `seed` draws its posterior samples and replicates."""
-    rows = [_summary(beta, tempered(grid, beta), held.x, box) for beta in TEMPERING]
+    rows = tempered_rows(grid, held.x, box)
     checks = model_checks(like, grid, held.y, seed=seed, null=null)
     if any(c is None for c in checks) or not checks:
         return RobustnessRow(name, label, len(held.y), rows, None, None, None, None, None, None)

@@ -55,7 +55,8 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
     error68 = assess(results["inference"].recommended, results["truth"], results["confirmation"], results["reference"])[
         "accuracy_ratio68"
     ]
-    costs = cost_vars(results["costs"], results["campaign"], results["reference"], config)
+    n_variants = len(results["misspecification"].rows) - 1  # the first row is the model's own physics
+    costs = cost_vars(results["costs"], results["campaign"], results["reference"], config, n_variants)
     return {
         "build": {**build_info(config), "claims": claims},
         "lv": {"i68": 68, "i90": 90, "i95": 95, "alpha": 5, "p99": 99},

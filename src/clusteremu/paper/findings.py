@@ -146,7 +146,11 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
     moves = []
     for base, text in (("learned", "the learned-noise likelihood"), ("flow", "the flow")):
         before, after = f"{top[base]:.2f}", f"{top[base + '+selection']:.2f}"
-        moves.append(f"{before} without and {after} with it for {text}")
+        moves.append(
+            f"{before} with and without it for {text}"
+            if before == after
+            else f"{before} without and {after} with it for {text}"
+        )
     selection = (
         f"The {95}% coverage of $Q_0$ in the highest quarter of its range, where clusters are lost, is "
         f"{listing(moves)}, the factor for the probability that the cluster is usable."
@@ -238,6 +242,14 @@ def verdict_vars(
         f"intervals), its {68}% intervals in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}, with median "
         f"contractions of {c.q0.contraction_median:.1f} and {c.a_au.contraction_median:.1f}."
     )
+    low = _over_confident_reference(bank, [p for p in PARAMETERS if "efficiency" in a[p]["failed"]])
+    if low:
+        ref = bank.coverage[EFFICIENCY_REFERENCE]
+        abstract += (
+            f" The simulator's own posteriors it is compared with are themselves over-confident ({95}% coverage "
+            + listing([f"{ref[p][1]:.2f} for {PARAM_TEXT[p]}" for p in low])
+            + "), so that miss does not separate the emulator's error from the reference's."
+        )
     conclusions = (
         f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set ({name}, on "
         f"{model}) {outcome} on the confirmation set and the reference bank (@sec-confirmation, @sec-reference). "
@@ -260,18 +272,24 @@ def verdict_vars(
     }
 
 
-def _reference_calibration(bank: ReferenceBank, best: str, failed: list[str]) -> str:
-    """Where condition 3 fails: is the reference itself over-confident on the compared
-    observations (its 95% coverage more than two binomial standard errors below nominal)?"""
+def _over_confident_reference(bank: ReferenceBank, failed: list[str]) -> list[str]:
+    """The parameters among `failed` (condition 3 fails) for which the reference is itself
+    over-confident on the compared observations: its 95% coverage more than two binomial
+    standard errors below nominal."""
     n = len(bank.observations)
     if not failed or not n:
-        return ""
+        return []
     se = (0.95 * 0.05 / n) ** 0.5
-    ref = bank.coverage[EFFICIENCY_REFERENCE]
-    low = [p for p in failed if ref[p][1] < 0.95 - 2 * se]
+    return [p for p in failed if bank.coverage[EFFICIENCY_REFERENCE][p][1] < 0.95 - 2 * se]
+
+
+def _reference_calibration(bank: ReferenceBank, best: str, failed: list[str]) -> str:
+    """Where condition 3 fails: is the reference itself over-confident there? The sentence
+    that says so, with both coverages, or nothing."""
+    low = _over_confident_reference(bank, failed)
     if not low:
         return ""
-    ours = bank.coverage[best]
+    ref, ours, n = bank.coverage[EFFICIENCY_REFERENCE], bank.coverage[best], len(bank.observations)
     return (
         f" The reference is itself over-confident there: on the {n} compared observations its {95}% intervals "
         "cover the truth of "
@@ -303,11 +321,19 @@ def confirmation_vars(conf: ConfirmationStudy) -> dict:
         out[f"zsd_{p}"] = f"{r.z_bias_sd:.2f}"
     calibrated = [n for n, j in conf.likelihoods.items() if j.calibrated("q0") and j.calibrated("a_au")]
     tarp = [n for n, j in conf.likelihoods.items() if j.tarp_inside_band]
+    outside = [LIKELIHOOD_NAMES[n] for n in conf.likelihoods if n not in tarp]
+    rejected = [n for n in tarp if conf.likelihoods[n].rejected]
     out["sentence"] = (
         f"{upper_first(word(len(calibrated)))} of the {word(len(conf.likelihoods))} likelihoods "
         f"{'passes' if len(calibrated) == 1 else 'pass'} every calibration test for both parameters"
         + (f" ({listing([LIKELIHOOD_NAMES[n] for n in calibrated])})" if calibrated else "")
-        + f". TARP's curve stays inside its band for {word(len(tarp))} of them, which is why it is shown but not "
-        "counted."
+        + f". On this set TARP's curve stays inside its band for {word(len(tarp))} of them"
+        + (f" (all but the {listing(outside)} {'one' if len(outside) == 1 else 'ones'})" if outside and tarp else "")
+        + (
+            f", {word(len(rejected))} of which Holm's procedure rejects on some calibration test "
+            "(@tbl-confirmation), which is why it is shown but not counted."
+            if rejected
+            else "."
+        )
     )
     return out
