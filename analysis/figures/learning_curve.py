@@ -31,7 +31,7 @@ def plot(learning_curve):
             [[np.mean(v) - min(v), max(v) - np.mean(v)] for v in values]
         ).T
 
-    fig, axes = plt.subplots(1, 4, figsize=(7.2, 2.6))
+    fig, axes = plt.subplots(1, 4, figsize=(6.3, 2.6))  # the printed width: no scaling down
     for j, name in enumerate(OUTPUT_NAMES):
         mean, err = band("truth_ratio68", j)
         axes[0].errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=LABELS[name].split(" [")[0])
@@ -53,8 +53,7 @@ def plot(learning_curve):
     axes[3].axhline(1.0, color="k", ls=":", lw=0.8, label="calibrated (1)")
     axes[3].set_ylabel("sd of standardized error")
     axes[3].legend(fontsize=6)
-    for ax in axes:
-        ax.set_xlabel("training design points")
+    fig.supxlabel("training design points", fontsize=9)  # one label shared by the panels
     fig.suptitle("mean over replicates; bars: their range", fontsize=7)
     return fig
 

@@ -5,7 +5,8 @@ Reads:  the profile config (`--config`, section `figures`) and the reference ban
 Writes: two figures (PNG). `--out`: per parameter (rows), the distributions over the
         observations (empirical CDFs) of |dmean| / sd (left) and of the sd ratio (right) of
         the recommended likelihood against the Gaussian and the semi-parametric reference,
-        with each reference's bootstrap noise floor and the criterion's targets.
+        with each reference's bootstrap noise floor and the criterion's targets; each panel
+        notes how many observations of each drawn curve lie beyond its right axis limit.
         `--examples`: four example posteriors spread over the box, the 68% and 95%
         highest-density contours of both references and of the recommended likelihood, with
         the truth.
@@ -40,16 +41,30 @@ def ecdf(ax, values, **style):
     ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", **style)
 
 
+def beyond(ax, limit, values):
+    """Note in `ax`, where the curves leave room, how many observations of each reference's
+    curve (`values`, by reference) lie right of the axis limit `limit`."""
+    handles, labels = [], []
+    for kind, v in values.items():
+        n = int(np.sum(np.asarray(v) > limit))
+        handles.append(plt.Line2D([], [], color=EMULATOR_COLOR, ls=STYLE[kind], lw=1.4))
+        labels.append(f"{n} ({n / len(v):.0%})")
+    ax.legend(handles, labels, title=f"observations > {limit:g}", loc="best", fontsize=6.5, title_fontsize=6.5)
+
+
 def distributions(bank):
     fig, axes = plt.subplots(2, 2, figsize=(6.6, 4.8))
     obs = bank.observations
+    limits = (max(1.0, 2.5 * EFFICIENCY_DMEAN[1]), 1.5)  # right limits of the x axes
     for row, p in enumerate(PARAMETERS):
         j = PARAMETERS.index(p)
+        drawn = ({}, {})  # per column, the values of each reference's curve
         for kind in REFERENCES:
             ref = [o.references[kind] for o in obs]
             emu = [o.likelihoods[bank.recommended] for o in obs]
             dmean = [abs(e.mean[j] - r.mean[j]) / r.sd[j] for e, r in zip(emu, ref, strict=True)]
             ratio = [e.sd[j] / r.sd[j] for e, r in zip(emu, ref, strict=True)]
+            drawn[0][kind], drawn[1][kind] = dmean, ratio
             floor = bank.noise_floor[kind][p]
             line = {"ls": STYLE[kind], "lw": 1.4}
             ecdf(axes[row, 0], dmean, color=EMULATOR_COLOR, label=f"vs {REFERENCE_LABEL[kind]}", **line)
@@ -59,14 +74,15 @@ def distributions(bank):
             axes[row, 1].plot(floor.sd_ratio_quantiles, QUANTILE_LEVELS, **noise | {"label": None})
         ax = axes[row, 0]
         ax.plot(EFFICIENCY_DMEAN, (0.5, 0.9), "kx", ms=7, mew=1.6, label="targets", zorder=5)
-        ax.set_xlim(0, max(1.0, 2.5 * EFFICIENCY_DMEAN[1]))
+        ax.set_xlim(0, limits[0])
         ax.set_xlabel(f"|posterior mean − reference mean| / reference sd, {PARAM_LABELS[p]}")
         ax = axes[row, 1]
         ax.plot(EFFICIENCY_SD_RATIO, (0.5, 0.5), "k-", lw=2.2, zorder=5)
         ax.axvline(1.0, color="k", lw=0.5)
-        ax.set_xlim(0.5, 1.5)
+        ax.set_xlim(0.5, limits[1])
         ax.set_xlabel(f"posterior sd / reference sd, {PARAM_LABELS[p]}")
-        for ax in axes[row]:
+        for ax, limit, values in zip(axes[row], limits, drawn, strict=True):
+            beyond(ax, limit, values)
             ax.set_ylim(0, 1)
             ax.set_ylabel("fraction of observations")
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=6.5)

@@ -2,9 +2,10 @@
 
 Reads:  the profile config (`--config`, section `figures`) and the likelihood comparison
         (`--inference`, from `08_inference.py`).
-Writes: the figure (`--out`, PNG): expected coverage probability against credibility
-        (Lemos et al. 2023), with the simultaneous 95% band of a calibrated estimator,
-        clipped to [0, 1].
+Writes: the figure (`--out`, PNG): the deviation of the expected coverage probability from
+        the credibility level (ECP - alpha; zero for a calibrated posterior) against the
+        credibility level (Lemos et al. 2023), with the simultaneous 95% band of a calibrated
+        estimator as a deviation too, the coverage it allows clipped to [0, 1].
 """
 
 import matplotlib.pyplot as plt
@@ -24,14 +25,16 @@ def plot(inference):
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     first = inference.coverage_set[inference.likelihoods[0]].tarp
     alpha, band = np.array(first.alpha), first.band
-    # a coverage lies in [0, 1]; so does the band
-    lo, hi = np.clip(alpha - band, 0, 1), np.clip(alpha + band, 0, 1)
+    # a coverage lies in [0, 1]; so does the band, drawn as a deviation from the diagonal
+    lo, hi = np.clip(alpha - band, 0, 1) - alpha, np.clip(alpha + band, 0, 1) - alpha
     ax.fill_between(alpha, lo, hi, color="0.85", lw=0, label="95% band (calibrated)")
+    ax.axhline(0.0, color="k", lw=0.6, zorder=1)
     for name in inference.likelihoods:
         t = inference.coverage_set[name].tarp
-        ax.plot(t.alpha, t.ecp, label=LIKELIHOOD_NAMES[name], **likelihood_style(name, inference.recommended))
+        deviation = np.array(t.ecp) - np.array(t.alpha)
+        ax.plot(t.alpha, deviation, label=LIKELIHOOD_NAMES[name], **likelihood_style(name, inference.recommended))
     ax.set_xlabel(r"credibility level $\alpha$")
-    ax.set_ylabel("expected coverage (TARP)")
+    ax.set_ylabel(r"expected coverage (TARP) − $\alpha$")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside right center", fontsize=6.5)
     return fig
 

@@ -20,6 +20,8 @@ import matplotlib
 matplotlib.use("Agg")  # headless and deterministic: the same bytes on every machine
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from ..config import Config, ConfigError, load_config  # noqa: E402
 from ..inference.registry import spec  # noqa: E402
@@ -28,12 +30,14 @@ from ..repro.steps import declared_inputs, make_parser  # noqa: E402
 
 __all__ = [
     "LABELS",
+    "MEMBER_COLORS",
     "PARAM_LABELS",
     "SPLIT_COLORS",
     "STYLE",
     "likelihood_style",
     "figure_script",
     "load_input",
+    "member_curves",
     "save_figure",
     "use_style",
 ]
@@ -42,6 +46,9 @@ STYLE = Path(__file__).with_name("clusteremu.mplstyle")
 
 #: Colour of each data split, used by every figure that shows splits.
 SPLIT_COLORS = {"train": "#0072B2", "validation": "#E69F00", "test": "#D55E00"}
+
+#: Colours of the members of an ensemble, one each, told apart at a glance (Okabe-Ito).
+MEMBER_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 
 #: Axis labels of the summaries (with units) and of the parameters.
 LABELS = {"f_bound": r"$f_\mathrm{bound}$", "sigma_v_kms": r"$\sigma_v$ [km/s]", "r_h_au": r"$r_h$ [AU]"}
@@ -56,6 +63,32 @@ def likelihood_style(name: str, recommended: str) -> dict:
     if name != recommended:
         return own
     return own | {"ms": 6, "mec": "k", "mew": 0.8, "lw": 2.0, "zorder": 3}
+
+
+def member_curves(ax, epochs, train, validation, kept, *, kept_label: str, ms: float = 9) -> None:
+    """Draw the training (solid) and validation (dashed) loss of each member of an ensemble,
+    each member in its own colour ([`MEMBER_COLORS`][]), with a tick at its kept epoch.
+
+    `epochs`, `train` and `validation` hold one sequence per member; `kept` one pair
+    (epoch, validation loss) per member. The legend explains the line styles (`kept_label`
+    names the tick) and names the members by colour.
+    """
+    n = len(train)
+    colors = MEMBER_COLORS if n <= len(MEMBER_COLORS) else [plt.get_cmap("tab20")(m % 20) for m in range(n)]
+    for m, (epoch, tr, val, (best, loss)) in enumerate(zip(epochs, train, validation, kept, strict=True)):
+        ax.plot(epoch, tr, color=colors[m], lw=0.8)
+        ax.plot(epoch, val, color=colors[m], lw=0.8, ls="--")
+        # a white outline lifts the tick off the members' curves
+        outline = [patheffects.withStroke(linewidth=3.5, foreground="w")]
+        ax.plot(best, loss, "|", color=colors[m], ms=ms, mew=1.5, zorder=3, path_effects=outline)
+    styles = [
+        Line2D([], [], color="0.3", lw=0.8, label="training"),
+        Line2D([], [], color="0.3", lw=0.8, ls="--", label="validation"),
+        Line2D([], [], color="0.3", marker="|", ls="", ms=ms, mew=1.5, label=kept_label),
+    ]
+    members = [Line2D([], [], color=colors[m], lw=2.0, label=f"member {m + 1}") for m in range(n)]
+    ax.add_artist(ax.legend(handles=styles, fontsize=7, loc="upper center"))
+    ax.legend(handles=members, fontsize=7, loc="upper right")
 
 
 def use_style() -> None:
