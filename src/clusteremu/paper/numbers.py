@@ -260,7 +260,8 @@ def learning_curve_vars(lc: dict) -> dict:
     reps = len([r for r in rows if r["n_train_points"] == last])
     z_first, z_last = at(first, "a_au_z_sd"), at(last, "a_au_z_sd")
     sentence = (
-        f"With {first} training points one flow's worst truth-set error is {at(first, 'truth_ratio68', 1)[0]:.2f} "
+        f"With {first} training points the 68th-percentile truth-set error of one flow's worst summary (a mean over "
+        f"replicates of each replicate's worst) is {at(first, 'truth_ratio68', 1)[0]:.2f} "
         f"realization standard deviations and the sd of the standardized error of $a$ is {z_first[0]:.2f} "
         f"({z_first[1]:.2f} to {z_first[2]:.2f} over {word(reps)} replicates); with all {last} they are "
         f"{at(last, 'truth_ratio68', 1)[0]:.2f} and {z_last[0]:.2f} ({z_last[1]:.2f} to {z_last[2]:.2f}), and the "
@@ -320,7 +321,7 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
         "local_simulations": local,
         "local_minutes": two_digits(local * sim / 60),
         "breakeven": f"{np.ceil(build_seconds / (local * sim)):.0f}",
-        "by_likelihood": listing([f"{LIKELIHOOD_NAMES[n]} {two_digits(t['nuts'])} s" for n, t in by_likelihood]),
+        "by_likelihood": listing([f"{two_digits(t['nuts'])} s ({LIKELIHOOD_NAMES[n]})" for n, t in by_likelihood]),
         "reference_simulations": reference.n_simulations,
         "reference_minutes": two_digits(reference.n_simulations * sim / 60),
         "reference_simulations_per_observation": f"{per_observation:.0f}",

@@ -114,9 +114,11 @@ def reference_vars(bank: ReferenceBank) -> dict:
         else "meets it for neither parameter"
     )
     count = f"{word(len(both))} of the {word(len(bank.agreement))} likelihoods" if both else "none of the likelihoods"
+    anyone = any(efficient[p] for p in PARAMETERS)
     out["sentence_verdict"] = (
         f"By condition 3 of the criterion (judged against the {REFERENCE_TEXT[EFFICIENCY_REFERENCE]} reference) the "
-        f"recommended likelihood {verdict}; {count} {'meets' if len(both) <= 1 else 'meet'} it for both"
+        f"recommended likelihood {verdict}; {count} {'meets' if len(both) <= 1 else 'meet'} it for "
+        + ("both" if both or anyone else "either parameter")
         + (f" ({listing(both)})." if both else ".")
     )
     cov = {k: [f"{c[0]:.2f} and {c[1]:.2f}" for c in (bank.coverage[k][p] for p in PARAMETERS)] for k in bank.coverage}

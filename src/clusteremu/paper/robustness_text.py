@@ -56,7 +56,7 @@ def diagnosis_vars(diag: FlowDiagnosis) -> dict:
     }
     diff = raw.z_sd["a_au"] - z_alone.mean()
     verdict = (
-        "no better and no worse, so the discreteness is not what made single flows over-confident"
+        "no better and no worse calibrated, so the discreteness is not what made single flows over-confident"
         if abs(diff) < 0.03
         else "worse: dequantizing helps as well"
         if diff > 0
@@ -197,7 +197,7 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
                     for c in study.choices
                 ]
             )
-            + f"; on the model's own physics it costs median contraction ({out['contraction_cost']}). We recommend "
+            + f"; on the model's own physics it costs contraction (medians: {out['contraction_cost']}). We recommend "
             "it, together with the check, for any real cluster"
             + (
                 f": besides the held-out halves, the {word(others)} other sets test it on deviations it was not "
