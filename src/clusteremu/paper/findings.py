@@ -144,14 +144,17 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
     )
     top = {name: inf.coverage_set[name].q0.by_q0[-1].coverage95 for name in inf.likelihoods}
     moves = []
-    for base, text in (("learned", "the learned-noise likelihood"), ("flow", "the flow")):
+    for k, (base, text) in enumerate((("learned", "the learned-noise likelihood"), ("flow", "the flow"))):
         before, after = f"{top[base]:.2f}", f"{top[base + '+selection']:.2f}"
+        noun = f"the {95}% coverage of $Q_0$" if k == 0 else "it"
         moves.append(
-            f"leaves it at {before} for {text}" if before == after else f"moves it from {before} to {after} for {text}"
+            f"leaves {noun} at {before} for {text}"
+            if before == after
+            else f"moves {noun} from {before} to {after} for {text}"
         )
     selection = (
-        "The selection factor, the probability that the cluster is usable, acts where clusters are lost: of the "
-        f"{95}% coverage of $Q_0$ in the highest quarter of its range (@fig-coverage-quarters), it {listing(moves)}."
+        "The selection factor, the probability that the cluster is usable, matters where clusters are lost, in the "
+        f"highest quarter of the $Q_0$ range (@fig-coverage-quarters): there it {listing(moves)}."
     )
     lg, fl = inf.coverage_set["learned+selection"], inf.coverage_set["flow+selection"]
     flow = (
@@ -166,7 +169,7 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
         f"On the selection set the curves of {_all_of(len(inside), len(checks))} likelihoods stay inside the band "
         "(@tbl-likelihoods)"
         + (
-            f", {word(len(failing))} of them likelihoods whose coverage or SBC checks fail there: TARP does not "
+            f", including {word(len(failing))} whose coverage or SBC checks fail there: TARP does not "
             "separate them here, which is why it is shown but not counted."
             if failing
             else "."
