@@ -77,7 +77,7 @@ def test_dispersion_standard_error_matches_gaussian_theory_and_the_spread_of_rep
 
 @pytest.mark.slow
 def test_validation_report_for_a_small_profile():
-    settings = SimulationSettings(**{**SETTINGS.as_dict(), "n_stars": 16, "n_steps": 200, "n_energy_checks": 4})
+    settings = SimulationSettings(**{**SETTINGS.as_dict(), "n_stars": 16, "n_steps": 200, "n_energy_checks": 10})
     rep = validation_report(settings, ParameterBox(0.5, 1.5, 50.0, 200.0), seed=3)
     assert rep["two_body"]["slope"] == pytest.approx(2.0, abs=0.1)
     assert len(rep["energy_histories"]) == 4 and len(rep["rebound"]) == 4
@@ -87,6 +87,9 @@ def test_validation_report_for_a_small_profile():
     assert max(abs(s - e) for s, e in zip(pl["enclosed_sampled"], pl["enclosed_exact"], strict=True)) < 0.02
     conv = rep["energy_convergence"]
     assert len(conv["error_float64"]) == len(conv["error"]) and np.all(np.array(conv["error_float64"]) > 0)
+    # the production step's maximum is the first corner's energy history's (the same cluster and check times)
+    production = conv["dt_yr"].index(rep["production_dt_yr"])
+    assert conv["error"][production] == max(rep["energy_histories"][0]["error"])
 
 
 @pytest.mark.parametrize(

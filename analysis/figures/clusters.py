@@ -4,7 +4,7 @@ Reads:  the profile config (`--config`, section `figures`) and the snapshots
         (`--snapshots`, from `09_snapshots.py`).
 Writes: the figure (`--out`, PNG): positions about the bound centre of mass, stars bound
         at T in blue, unbound in orange; each panel framed to hold at least 95% of the
-        stars, with the number outside the frame written in the panel.
+        stars, with the number outside the frame written in the panel where there are any.
 """
 
 import matplotlib.pyplot as plt
@@ -52,6 +52,8 @@ def plot(snapshots):
                     va="top",
                     fontsize=7,
                     color="0.3",
+                    bbox={"facecolor": "white", "alpha": 0.85, "linewidth": 0, "pad": 1.5},
+                    zorder=4,
                 )
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)

@@ -7,8 +7,8 @@ Writes: two figures (PNG). `--out`: per parameter (rows), the distributions over
         the recommended likelihood against the Gaussian and the semi-parametric reference,
         with each reference's bootstrap noise floor and the criterion's targets; each panel
         notes how many observations of each drawn curve lie beyond its right axis limit.
-        `--examples`: four example posteriors spread over the box, the 68% and 95%
-        highest-density contours of both references and of the recommended likelihood, with
+        `--examples`: four example posteriors spread over the box, the 68% (thick) and 95%
+        (thin) highest-density contours of both references and of the recommended likelihood, with
         the truth.
 """
 
@@ -112,7 +112,9 @@ def examples(bank):
         for name, style in drawn.items():
             ll = np.array([-np.inf if v is None else v for v in ex.node_log_likelihood[name]])
             dens = interp.density(ll)
-            ax.contour(interp.q0, interp.a_au, dens.T, levels=hpd_levels(dens), **style)
+            levels = hpd_levels(dens)  # ascending density: the 95% region's edge first, then the 68%'s
+            widths = [0.6 * style["linewidths"], 1.5 * style["linewidths"]][-len(levels) :]
+            ax.contour(interp.q0, interp.a_au, dens.T, levels=levels, **{**style, "linewidths": widths})
             inside = dens >= hpd_levels(dens)[0]
             span.append([interp.q0[inside.any(1)][[0, -1]], interp.a_au[inside.any(0)][[0, -1]]])
         ax.plot(*ex.truth, "+", color="#0072B2", ms=9, mew=1.8, zorder=5)
@@ -128,7 +130,9 @@ def examples(bank):
     handles = [plt.Line2D([], [], color=s["colors"], ls=s["linestyles"], lw=s["linewidths"]) for s in drawn.values()]
     labels = [REFERENCE_LABEL["gaussian"], REFERENCE_LABEL["semiparametric"], LIKELIHOOD_NAMES[bank.recommended]]
     handles.append(plt.Line2D([], [], color="#0072B2", marker="+", ls="none", ms=9, mew=1.8))
-    fig.legend(handles, [*labels, "truth"], loc="outside lower center", ncol=4, fontsize=7)
+    handles += [plt.Line2D([], [], color="0.3", lw=1.5), plt.Line2D([], [], color="0.3", lw=0.6)]
+    labels += ["truth", "68% HPD (thick)", "95% HPD (thin)"]
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=7)
     return fig
 
 

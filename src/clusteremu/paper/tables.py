@@ -110,7 +110,7 @@ def truth_table(results: Mapping[str, Any]) -> str:
     n_points = len(points["count"])
     caption = (
         f"Every emulator against the truth set ({n_points} interior points, "
-        f"{results['n_realizations']} realizations): the 68th and 95th percentiles over points of the error of "
+        f"{results['n_realizations']} usable realizations): the 68th and 95th percentiles over points of the error of "
         f"the emulated mean in units of the realization sd (a perfect emulator scores {perfect[0]:.2f} and "
         f"{perfect[1]:.2f} from the truth set's own sampling error) and the largest error of a point, and the "
         "fraction of single realizations inside the 68% and 95% predictive intervals."
