@@ -15,7 +15,7 @@ from typing import Any
 from ..evaluation.trust import ACCURACY_TARGETS, EFFICIENCY_DMEAN, EFFICIENCY_SD_RATIO, assess
 from .claims import check_claims
 from .colophon import build_info
-from .findings import confirmation_vars, inference_vars, verdict_vars
+from .findings import inference_vars
 from .framing import framing_vars
 from .numbers import (
     campaign_vars,
@@ -30,6 +30,7 @@ from .numbers import (
 )
 from .reference_findings import reference_vars
 from .robustness_text import diagnosis_vars, flow_vars, measurement_vars, misspecification_vars
+from .verdict import confirmation_vars, verdict_vars
 
 __all__ = ["collect_variables"]
 

@@ -4,34 +4,27 @@ From the typed likelihood comparison ([`LikelihoodComparison`][clusteremu.evalua
 the truth-set evaluation, the simulator-based reference and the measured costs: the
 coverage numbers of the recommended likelihood, the sentences whose wording depends on
 the results (the ranking, the selection factor, the flow against the learned noise, the
-measurement-error study), and the verdict of the criterion
-([`clusteremu.evaluation.trust.assess`][]) as the abstract and the conclusions state it.
-Every threshold a sentence states comes from the module that defines it.
+measurement-error study); the verdict is [`clusteremu.paper.verdict`][]'s. Every
+threshold a sentence states comes from the module that defines it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..evaluation.confirmation import ConfirmationStudy
-from ..evaluation.reference_bank import ReferenceBank
 from ..evaluation.reports import LikelihoodComparison, NutsCheck
-from ..evaluation.trust import EFFICIENCY_REFERENCE, EMULATOR_OF, assess
 from ..inference.health import ESS_MIN, RHAT_MAX
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS
-from .reference_table import REFERENCE_TEXT
-from .text import CHECK_TEXT, MODEL_TEXT, PARAM_TEXT, counted, listing, upper_first, word
+from .text import PARAM_TEXT, counted, listing, upper_first, word
 
 __all__ = [
     "WEAK_CONTRACTION",
-    "confirmation_vars",
     "continued_text",
     "inference_sentences",
     "inference_vars",
     "nuts_summary",
     "scale_radius_sentence",
-    "verdict_vars",
 ]
 
 #: A median contraction below this leaves a parameter "weakly constrained" in the text.
@@ -196,158 +189,3 @@ def scale_radius_sentence(inf: LikelihoodComparison) -> str:
         f"The scale radius is constrained too, with a median contraction of up to {worst:.1f}, through the "
         "dynamical age that self-similarity leaves as its only trace in the summaries."
     )
-
-
-def _ci(c) -> str:
-    """A coverage with its Wilson 95% interval, e.g. "0.91 [0.73, 0.98]"."""
-    return f"{c.coverage:.2f} [{c.lo:.2f}, {c.hi:.2f}]"
-
-
-def verdict_vars(
-    inf: LikelihoodComparison, truth: dict, costs: dict, conf: ConfirmationStudy, bank: ReferenceBank
-) -> dict:
-    """The answer to the paper's question: the criterion for the likelihood chosen on the
-    selection set, judged on the confirmation set and the reference bank, as the abstract and
-    the conclusions say it."""
-    best = inf.recommended
-    a = assess(best, truth, conf, bank)
-    name = LIKELIHOOD_NAMES[best]
-    model = MODEL_TEXT[EMULATOR_OF[best]]
-    per = {}
-    for p in PARAMETERS:
-        if a[p]["trusted"]:
-            per[p] = f"meets every condition for {PARAM_TEXT[p]}"
-        else:
-            per[p] = f"misses {listing([CHECK_TEXT[c] for c in a[p]['failed']])} for {PARAM_TEXT[p]}"
-    both = a["q0"]["trusted"] and a["a_au"]["trusted"]
-    if both:
-        outcome = "meets every condition for both parameters"
-    elif a["q0"]["failed"] == a["a_au"]["failed"]:
-        outcome = f"misses {listing([CHECK_TEXT[c] for c in a['q0']['failed']])} for both parameters"
-    else:
-        outcome = f"{per['q0']} and {per['a_au']}"
-    answer = (
-        "Yes, for both parameters"
-        if both
-        else "Yes for $Q_0$; for $a$, not yet"
-        if a["q0"]["trusted"]
-        else "Yes for $a$; for $Q_0$, not yet"
-        if a["a_au"]["trusted"]
-        else "Not yet"
-    )
-    c = conf.likelihoods[best]
-    eq, ea = (a[p]["efficiency_agreement"] for p in PARAMETERS)
-    efficiency = (
-        f"Against the simulator's own posteriors on the reference bank (@sec-reference), its posterior means differ "
-        f"from the {REFERENCE_TEXT[EFFICIENCY_REFERENCE]} synthetic likelihood's by a median of {eq.dmean_median:.2f} "
-        f"reference standard deviations for $Q_0$ and {ea.dmean_median:.2f} for $a$ ({90}th percentiles "
-        f"{eq.dmean_p90:.2f} and {ea.dmean_p90:.2f}), and its standard deviations are a median "
-        f"{eq.sd_ratio_median:.2f} and {ea.sd_ratio_median:.2f} times the reference's."
-        if eq.n
-        else "The reference bank left no observation to compare its posteriors with the simulator's (@sec-reference)."
-    )
-    efficiency += _reference_calibration(bank, best, [p for p in PARAMETERS if "efficiency" in a[p]["failed"]])
-    rejected = [f"{PARAM_TEXT[p]}: {listing(a[p]['rejected'])}" for p in PARAMETERS if a[p]["rejected"]]
-    failing = (
-        f" Holm's procedure rejects, at a family-wise {100 * conf.alpha:g}%, {'; '.join(rejected)}." if rejected else ""
-    )
-    abstract = (
-        f"The likelihood chosen on the selection set, built on {model} ({name}), was judged once on {conf.n_used} "
-        f"fresh simulations: its {95}% credible intervals cover the truth of $Q_0$ in {_ci(c.q0.coverage[1])} of the "
-        f"cases and that of $a$ in {_ci(c.a_au.coverage[1])} (Wilson {95}% intervals), its {68}% intervals in "
-        f"{_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}, with median contractions of "
-        f"{c.q0.contraction_median:.1f} and {c.a_au.contraction_median:.1f}. Against the criterion it {outcome}"
-    )
-    if eq.n and any("efficiency" in a[p]["failed"] for p in PARAMETERS):
-        abstract += (
-            f": on {eq.n} of those simulations its posterior means differ from the simulator's own by a median of "
-            f"{eq.dmean_median:.2f} and {ea.dmean_median:.2f} reference standard deviations ({90}th percentiles "
-            f"{eq.dmean_p90:.2f} and {ea.dmean_p90:.2f}), and its standard deviations are a median "
-            f"{eq.sd_ratio_median:.2f} and {ea.sd_ratio_median:.2f} times the reference's"
-        )
-    abstract += "."
-    low = _over_confident_reference(bank, [p for p in PARAMETERS if "efficiency" in a[p]["failed"]])
-    if low:
-        ref = bank.coverage[EFFICIENCY_REFERENCE]
-        abstract += (
-            " These reference posteriors are themselves over-confident ("
-            + f"{95}% coverage "
-            + listing([f"{ref[p][1]:.2f} for {PARAM_TEXT[p]}" for p in low])
-            + "), so that miss does not separate the emulator's error from the reference's."
-        )
-    conclusions = (
-        f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set ({name}, on "
-        f"{model}) {outcome} on the confirmation set and the reference bank (@sec-confirmation, @sec-reference). "
-        f"Its emulator's error at the truth points is {a['accuracy_ratio68']:.2f} and {a['accuracy_ratio95']:.2f} "
-        f"realization standard deviations at the 68th and 95th percentiles (worst summary), and on the "
-        f"{conf.n_used} fresh simulations its {95}% credible intervals cover the truth in "
-        f"{_ci(c.q0.coverage[1])} of cases for $Q_0$ and {_ci(c.a_au.coverage[1])} for $a$, its {68}% intervals "
-        f"in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}.{failing} "
-        f"{efficiency} Its posteriors cost "
-        f"{costs['grid']} s on the grid or {costs['nuts']} s with NUTS, against {costs['reference_minutes']} minutes "
-        f"of simulation for the reference bank, {costs['reference_simulations_per_observation']} simulations per "
-        "observation over the observations it served (@sec-costs). @tbl-confirmation and @tbl-reference say "
-        "which conditions fail and by how much. " + scale_radius_sentence(inf)
-    )
-    return {
-        "abstract": abstract,
-        "conclusions": conclusions,
-        "trusted_q0": a["q0"]["trusted"],
-        "trusted_a": a["a_au"]["trusted"],
-    }
-
-
-def _over_confident_reference(bank: ReferenceBank, failed: list[str]) -> list[str]:
-    """The parameters among `failed` (condition 3 fails) for which the reference is itself
-    over-confident on the compared observations: its 95% coverage more than two binomial
-    standard errors below nominal."""
-    n = len(bank.observations)
-    if not failed or not n:
-        return []
-    se = (0.95 * 0.05 / n) ** 0.5
-    return [p for p in failed if bank.coverage[EFFICIENCY_REFERENCE][p][1] < 0.95 - 2 * se]
-
-
-def _reference_calibration(bank: ReferenceBank, best: str, failed: list[str]) -> str:
-    """Where condition 3 fails: is the reference itself over-confident there? The sentence
-    that says so, with both coverages, or nothing."""
-    low = _over_confident_reference(bank, failed)
-    if not low:
-        return ""
-    ref, ours, n = bank.coverage[EFFICIENCY_REFERENCE], bank.coverage[best], len(bank.observations)
-    return (
-        f" The reference is itself over-confident there: on the {n} compared observations its {95}% intervals "
-        "cover the truth of "
-        + listing([f"{PARAM_TEXT[p]} in {ref[p][1]:.2f}" for p in low])
-        + ", those of the recommended likelihood "
-        + listing([f"{ours[p][1]:.2f}" for p in low])
-        + ", so condition 3, measured against this reference, cannot tell the emulator's error from the synthetic "
-        f"likelihood's own for {listing([PARAM_TEXT[p] for p in low])}."
-    )
-
-
-def confirmation_vars(conf: ConfirmationStudy) -> dict:
-    """The confirmation set's numbers for @sec-confirmation: its size, the recommended
-    likelihood's coverage with Wilson intervals, the detectable under-coverage, the decision."""
-    c = conf.likelihoods[conf.recommended]
-    out = {
-        "n_total": conf.n_total,
-        "n_used": conf.n_used,
-        "n_excluded": conf.n_total - conf.n_used,
-        "alpha": f"{100 * conf.alpha:g}",
-        "power": f"{100 * conf.power:g}",
-        "shortfall68": f"{c.q0.shortfall[0]:.3f}",
-        "shortfall95": f"{c.q0.shortfall[1]:.3f}",
-        "n_tests": 2 * (2 + 2 * len(c.q0.quarters) + 1),
-    }
-    for p in PARAMETERS:
-        r = c.parameter(p)
-        out |= {f"cov68_{p}": _ci(r.coverage[0]), f"cov95_{p}": _ci(r.coverage[1]), f"sbc_p_{p}": f"{r.sbc_p:.2f}"}
-        out[f"zsd_{p}"] = f"{r.z_bias_sd:.2f}"
-    calibrated = [n for n, j in conf.likelihoods.items() if j.calibrated("q0") and j.calibrated("a_au")]
-    out["sentence"] = (
-        f"{upper_first(word(len(calibrated)))} of the {word(len(conf.likelihoods))} likelihoods "
-        f"{'passes' if len(calibrated) == 1 else 'pass'} every calibration test for both parameters"
-        + (f" ({listing([LIKELIHOOD_NAMES[n] for n in calibrated])})." if calibrated else ".")
-    )
-    return out
