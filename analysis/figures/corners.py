@@ -43,6 +43,13 @@ def hpd_thresholds(density, masses=HPD):
     return [d[np.searchsorted(cumulative, m)] for m in sorted(masses, reverse=True)]
 
 
+def _with_margin(limits, value, share=0.04):
+    """Axis `limits` widened where needed so that `value` stays a `share` of the range inside."""
+    lo, hi = limits
+    pad = share * (hi - lo)
+    return min(lo, value - pad), max(hi, value + pad)
+
+
 def one(post, case):
     draws = post[f"{case}_draws"]
     fig = corner.corner(
@@ -89,6 +96,13 @@ def one(post, case):
         joint.axvline(edge, color="0.4", lw=0.6, ls="-.")
     for edge in (a_au[0], a_au[-1]):
         joint.axhline(edge, color="0.4", lw=0.6, ls="-.")
+    # A true value on the prior's edge would hide under the axis and the boundary line: leave it a margin.
+    truth = post[f"{case}_truth"]
+    q_limits, a_limits = _with_margin(joint.get_xlim(), truth[0]), _with_margin(joint.get_ylim(), truth[1])
+    for set_limits, limits in ((fig.axes[0].set_xlim, q_limits), (joint.set_xlim, q_limits)):
+        set_limits(*limits)
+    for set_limits, limits in ((joint.set_ylim, a_limits), (fig.axes[3].set_xlim, a_limits)):
+        set_limits(*limits)
     handles = [
         Line2D([], [], color="k", lw=1.0, label="NUTS draws: 68%, 95% HPD"),
         Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD"),
