@@ -34,7 +34,7 @@ from ..prior import ParameterBox
 from ..simulation.misspecified import misspecified_variants
 from .confirmation import ConfirmationStudy
 from .reports import SchemaRecord
-from .robustness import RobustnessRow, TemperedRow, robustness_row, tempered_rows
+from .robustness import RobustnessRow, TemperedRow, at_beta, robustness_row, tempered_rows
 
 __all__ = [
     "ROBUST_SETS",
@@ -67,7 +67,7 @@ class HeldOutChoice:
 
     def at(self, beta: float) -> TemperedRow:
         """The held-out half tempered with exponent `beta`."""
-        return next(t for t in self.held_out if t.beta == beta)
+        return at_beta(self.held_out, beta)
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def robust_beta(choices: list[HeldOutChoice]) -> float | None:
     [`ROBUST_TARGET`][] on the tuning half of every set in `choices`; None if none does."""
     betas = sorted({t.beta for c in choices for t in c.tuning if t.beta < 1.0}, reverse=True)
     for beta in betas:
-        at = [next(t for t in c.tuning if t.beta == beta) for c in choices]
+        at = [at_beta(c.tuning, beta) for c in choices]
         if all(min(t.coverage95.values()) >= ROBUST_TARGET for t in at):
             return beta
     return None

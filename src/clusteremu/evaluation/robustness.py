@@ -34,7 +34,16 @@ from ..prior import PARAMETERS, ParameterBox
 from .binomial import wilson_interval
 from .coverage import calibration_study
 
-__all__ = ["TEMPERING", "RobustnessRow", "TemperedRow", "model_checks", "robustness_row", "tempered", "tempered_rows"]
+__all__ = [
+    "TEMPERING",
+    "RobustnessRow",
+    "TemperedRow",
+    "at_beta",
+    "model_checks",
+    "robustness_row",
+    "tempered",
+    "tempered_rows",
+]
 
 #: The tempering exponents reported (1: the likelihood as it is).
 TEMPERING = (1.0, 0.5, 0.25)
@@ -76,6 +85,11 @@ class RobustnessRow:
     flagged_hi: float | None
     n_unflagged: int | None
     unflagged: TemperedRow | None
+
+
+def at_beta(rows: list[TemperedRow], beta: float) -> TemperedRow:
+    """The row of `rows` (one per exponent, as [`tempered_rows`][] gives them) tempered with `beta`."""
+    return next(t for t in rows if t.beta == beta)
 
 
 def tempered(grid: GridPosterior, beta: float) -> GridPosterior:

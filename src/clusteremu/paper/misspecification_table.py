@@ -6,7 +6,7 @@ A module of its own so that only the misspecification step, which writes the tab
 from __future__ import annotations
 
 from ..evaluation.misspecification import MisspecificationStudy
-from ..evaluation.robustness import TEMPERING
+from ..evaluation.robustness import TEMPERING, at_beta
 from .labels import LIKELIHOOD_NAMES
 from .tables import table
 from .text import listing
@@ -26,7 +26,7 @@ def misspecification_table(study: MisspecificationStudy) -> str:
         "|:--|" + "--:|" * 7,
     ]
     for r in study.rows:
-        t, last = r.tempered[0], next(x for x in r.tempered if x.beta == beta)
+        t, last = r.tempered[0], at_beta(r.tempered, beta)
         flagged = "—" if r.flagged is None else f"{r.flagged:.2f} [{r.flagged_lo:.2f}, {r.flagged_hi:.2f}]"
         u = r.unflagged
         kept = "—" if u is None else f"{u.coverage95['q0']:.2f}, {u.coverage95['a_au']:.2f} ({r.n_unflagged})"

@@ -75,11 +75,10 @@ def member_curves(ax, epochs, train, validation, kept, *, kept_label: str, ms: f
     """
     n = len(train)
     colors = MEMBER_COLORS if n <= len(MEMBER_COLORS) else [plt.get_cmap("tab20")(m % 20) for m in range(n)]
+    outline = [patheffects.withStroke(linewidth=3.5, foreground="w")]  # lifts the tick off the members' curves
     for m, (epoch, tr, val, (best, loss)) in enumerate(zip(epochs, train, validation, kept, strict=True)):
         ax.plot(epoch, tr, color=colors[m], lw=0.8)
         ax.plot(epoch, val, color=colors[m], lw=0.8, ls="--")
-        # a white outline lifts the tick off the members' curves
-        outline = [patheffects.withStroke(linewidth=3.5, foreground="w")]
         ax.plot(best, loss, "|", color=colors[m], ms=ms, mew=1.5, zorder=3, path_effects=outline)
     styles = [
         Line2D([], [], color="0.3", lw=0.8, label="training"),

@@ -19,6 +19,7 @@ from ..evaluation.check_calibration import CheckCalibration
 from ..evaluation.confirmation import ConfirmationStudy
 from ..evaluation.flow_diagnosis import FlowDiagnosis
 from ..evaluation.misspecification import ROBUST_SETS, ROBUST_TARGET, MisspecificationStudy
+from ..evaluation.robustness import at_beta
 from ..inference.model_check import LEVEL
 from ..simulation.misspecified import AGE_FACTORS
 from .text import PARAM_TEXT, listing, upper_first, word
@@ -149,7 +150,7 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
             kept = "none" if u is None else f"{u.coverage95['q0']:.2f} and {u.coverage95['a_au']:.2f}"
             text += f", {100 * row.flagged:.0f}% flagged, {kept} among the clusters not flagged"
         if beta is not None:
-            r = _at(row, beta)
+            r = at_beta(row.tempered, beta)
             text += f", {r.coverage95['q0']:.2f} and {r.coverage95['a_au']:.2f} tempered"
         parts.append(text)
     out["sentence_sets"] = "; ".join(parts) + "."
@@ -180,8 +181,9 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
         )
         out["contraction_cost"] = "none"
     else:
+        chosen = at_beta(exact.tempered, beta)
         out["contraction_cost"] = ", ".join(
-            f"{PARAM_TEXT[p]} from {exact.tempered[0].contraction[p]:.1f} to {_at(exact, beta).contraction[p]:.1f}"
+            f"{PARAM_TEXT[p]} from {exact.tempered[0].contraction[p]:.1f} to {chosen.contraction[p]:.1f}"
             for p in ("q0", "a_au")
         )
         others = len(study.rows) - 1 - len(study.choices)
@@ -300,10 +302,6 @@ def _warned_sentence(study: MisspecificationStudy, checked: bool) -> str:
 def _kept_covers(row) -> bool:
     """Whether the clusters the check lets through still cover 0.90 of both parameters at 95%."""
     return row.unflagged is not None and min(row.unflagged.coverage95.values()) >= 0.9
-
-
-def _at(row, beta: float):
-    return next(t for t in row.tempered if t.beta == beta)
 
 
 def flow_vars(config, flow: dict) -> dict:

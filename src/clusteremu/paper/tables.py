@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..datasets.table import OUTPUT_NAMES
+from ..evaluation.metrics import noise_floor_ratios
 from .labels import OUTPUT_SYMBOLS
 
 __all__ = ["METHOD_NAMES", "accuracy_table", "fmt_output", "table", "truth_table", "uncertainty_table"]
@@ -101,7 +102,7 @@ def truth_table(results: Mapping[str, Any]) -> str:
     ]
     perfect, points = results["perfect"], results["points"]
     for m, v in results["models"].items():
-        largest = np.max(np.abs(np.array(v["mean"]) - np.array(points["mean"])) / np.array(points["sd"]), axis=0)
+        largest = noise_floor_ratios(np.array(v["mean"]), np.array(points["mean"]), np.array(points["sd"]), (1.0,))[0]
         for j, n in enumerate(OUTPUT_NAMES):
             rows.append(
                 f"| {names.get(m, m)} | {OUTPUT_SYMBOLS[n]} | {v['ratio68'][j]:.2f} | {v['ratio95'][j]:.2f} | "

@@ -62,16 +62,21 @@ def verdict_vars(
     )
     c = conf.likelihoods[best]
     eq, ea = (a[p]["efficiency_agreement"] for p in PARAMETERS)
+    # the tail both the conclusions and the abstract give: the spread of the distances, the widths
+    spread = (
+        f"({90}th percentiles {eq.dmean_p90:.2f} and {ea.dmean_p90:.2f}), and its standard deviations are a median "
+        f"{eq.sd_ratio_median:.2f} and {ea.sd_ratio_median:.2f} times the reference's"
+    )
     efficiency = (
         f"Against the simulator's own posteriors on the reference bank (@sec-reference), its posterior means differ "
         f"from the {REFERENCE_TEXT[EFFICIENCY_REFERENCE]} synthetic likelihood's by a median of {eq.dmean_median:.2f} "
-        f"reference standard deviations for $Q_0$ and {ea.dmean_median:.2f} for $a$ ({90}th percentiles "
-        f"{eq.dmean_p90:.2f} and {ea.dmean_p90:.2f}), and its standard deviations are a median "
-        f"{eq.sd_ratio_median:.2f} and {ea.sd_ratio_median:.2f} times the reference's."
+        f"reference standard deviations for $Q_0$ and {ea.dmean_median:.2f} for $a$ {spread}."
         if eq.n
         else "The reference bank left no observation to compare its posteriors with the simulator's (@sec-reference)."
     )
-    efficiency += _reference_calibration(bank, best, [p for p in PARAMETERS if "efficiency" in a[p]["failed"]])
+    missed = [p for p in PARAMETERS if "efficiency" in a[p]["failed"]]
+    low = _over_confident_reference(bank, missed)
+    efficiency += _reference_calibration(bank, best, low)
     rejected = [f"{PARAM_TEXT[p]}: {listing(a[p]['rejected'])}" for p in PARAMETERS if a[p]["rejected"]]
     failing = (
         f" Holm's procedure rejects, at a family-wise {100 * conf.alpha:g}%, {'; '.join(rejected)}." if rejected else ""
@@ -83,15 +88,12 @@ def verdict_vars(
         f"{_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}, with median contractions of "
         f"{c.q0.contraction_median:.1f} and {c.a_au.contraction_median:.1f}. Against the criterion it {outcome}"
     )
-    if eq.n and any("efficiency" in a[p]["failed"] for p in PARAMETERS):
+    if eq.n and missed:
         abstract += (
             f": on {eq.n} of those simulations its posterior means differ from the simulator's own by a median of "
-            f"{eq.dmean_median:.2f} and {ea.dmean_median:.2f} reference standard deviations ({90}th percentiles "
-            f"{eq.dmean_p90:.2f} and {ea.dmean_p90:.2f}), and its standard deviations are a median "
-            f"{eq.sd_ratio_median:.2f} and {ea.sd_ratio_median:.2f} times the reference's"
+            f"{eq.dmean_median:.2f} and {ea.dmean_median:.2f} reference standard deviations {spread}"
         )
     abstract += "."
-    low = _over_confident_reference(bank, [p for p in PARAMETERS if "efficiency" in a[p]["failed"]])
     if low:
         ref = bank.coverage[EFFICIENCY_REFERENCE]
         abstract += (
@@ -133,10 +135,9 @@ def _over_confident_reference(bank: ReferenceBank, failed: list[str]) -> list[st
     return [p for p in failed if bank.coverage[EFFICIENCY_REFERENCE][p][1] < 0.95 - 2 * se]
 
 
-def _reference_calibration(bank: ReferenceBank, best: str, failed: list[str]) -> str:
-    """Where condition 3 fails: is the reference itself over-confident there? The sentence
-    that says so, with both coverages, or nothing."""
-    low = _over_confident_reference(bank, failed)
+def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> str:
+    """The sentence saying that the reference is itself over-confident for the parameters
+    `low` ([`_over_confident_reference`][]), with both coverages; nothing when none is."""
     if not low:
         return ""
     ref, ours, n = bank.coverage[EFFICIENCY_REFERENCE], bank.coverage[best], len(bank.observations)
