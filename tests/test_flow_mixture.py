@@ -38,7 +38,8 @@ def noisy_flow():
 
 @pytest.mark.parametrize("rows", [50, 2 * _MANY_ROWS], ids=["members-vmapped", "members-in-turn"])
 def test_the_mixture_is_the_mean_of_its_members_densities(noisy_flow, rows):
-    """Both ways of evaluating the members (few rows: vmapped; many: in turn) give flowjax's mixture."""
+    """Both ways of evaluating the members (few rows: vmapped, float64; many: in turn, in
+    float32 for the grid) give flowjax's mixture, to the rounding of their precision."""
     flow, history = noisy_flow
     assert flow.architecture.members == 2 and history.val_nll.shape[0] == 2
     theta, y = synthetic(rows, 7)
@@ -50,7 +51,9 @@ def test_the_mixture_is_the_mean_of_its_members_densities(noisy_flow, rows):
         single = jax.tree_util.tree_map(lambda x, m=m: x[m] if eqx.is_array(x) else x, flow.flow)
         members.append(np.asarray(eqx.filter_vmap(lambda a, b, f=single: f.log_prob(a, condition=b))(u, c)))
     expected = np.logaddexp(*members) - np.log(2) - np.sum(np.log(np.asarray(flow.z_std)))
-    np.testing.assert_allclose(np.asarray(flow.log_prob_z(flow.transform.forward(y), theta, sd)), expected, atol=1e-9)
+    got = np.asarray(flow.log_prob_z(flow.transform.forward(y), theta, sd))
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, expected, atol=1e-9 if rows < _MANY_ROWS else 1e-4)
     assert np.max(np.abs(members[0] - members[1])) > 0.01  # the members differ: the test could fail
 
 

@@ -216,8 +216,12 @@ class ConditionalFlow(eqx.Module):
 # comes from flow_kernel, which computes flowjax's log_prob in fewer, fused operations (NUTS).
 # Rows from which the members are evaluated in turn rather than vmapped (measured on 2 CPU
 # cores: a 100 x 100 grid 1.5x faster in turn; a NUTS posterior, one row per chain, 1.4x
-# slower in turn).
+# slower in turn), and in float32: a grid posterior's density needs no more than float32's
+# ~1e-4 nats (the grid's own resolution moves a PIT by ~3e-3), and the grid, the cost of
+# every coverage study, runs 1.6x faster (tests/test_flow_mixture.py bounds the difference).
+# NUTS (few rows, gradients) stays in float64.
 _MANY_ROWS = 256
+_GRID_DTYPE = jnp.float32
 
 
 @eqx.filter_jit
@@ -233,7 +237,9 @@ def _log_prob_z(model: ConditionalFlow, z, theta, sd):
     else:  # one member after another on all rows: fewer batched products of tiny matrices;
         # a loop in the program, not unrolled (unrolled, the command line's stored programs grew
         # and a warm `clusteremu infer` took 0.8 s longer)
-        rows = jax.lax.map(lambda a: maf_log_prob(a, u, c), arrays)
+        low = jax.tree_util.tree_map(lambda x: x.astype(_GRID_DTYPE) if eqx.is_inexact_array(x) else x, arrays)
+        u_low, c_low = u.astype(_GRID_DTYPE), c.astype(_GRID_DTYPE)
+        rows = jax.lax.map(lambda a: maf_log_prob(a, u_low, c_low), low).astype(u.dtype)
     mixture = jax.scipy.special.logsumexp(rows, axis=0) - jnp.log(rows.shape[0])
     return mixture - jnp.sum(jnp.log(model.z_std))
 

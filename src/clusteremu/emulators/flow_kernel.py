@@ -128,7 +128,7 @@ def _spline(x: Float[Array, "*rows dim"], p: Float[Array, "*rows dim params"], k
     widths = MIN_WIDTH + (hi - lo - MIN_WIDTH * bins) * jax.nn.softmax(raw, -1)
     right = (jnp.cumsum(widths, -1) + lo).at[..., -1].set(hi)  # (*rows, dim, 2, bins): x then y
     left = jnp.concatenate([jnp.full_like(right[..., :1], lo), right[..., :-1]], axis=-1)
-    d = jax.nn.softplus(p[..., 2 * bins :]) + MIN_DERIVATIVE
+    raw_d = p[..., 2 * bins :]
     inside = (x >= lo) & (x <= hi)
     xc = jnp.clip(x, lo, hi)
     # bin k holds left < x <= right (the first also x = lo), as a left binary search finds it
@@ -139,7 +139,9 @@ def _spline(x: Float[Array, "*rows dim"], p: Float[Array, "*rows dim params"], k
         return jnp.sum(one_hot * table, axis=-1)
 
     xk, yk, xk1, yk1 = pick(left[..., 0, :]), pick(left[..., 1, :]), pick(right[..., 0, :]), pick(right[..., 1, :])
-    dk, dk1 = pick(d[..., :-1]), pick(d[..., 1:])
+    # the slopes of the bin's two knots only: a one-hot pick selects a value exactly, so
+    # softplus after the pick is the same number as before it, at a fifth of the cost
+    dk, dk1 = (jax.nn.softplus(pick(raw_d[..., s])) + MIN_DERIVATIVE for s in (slice(None, -1), slice(1, None)))
     sk = (yk1 - yk) / (xk1 - xk)
     xi = (xc - xk) / (xk1 - xk)
     den = sk + (dk1 + dk - 2 * sk) * xi * (1 - xi)
