@@ -63,3 +63,14 @@ def test_a_calibrated_pit_passes_and_an_overconfident_one_is_rejected():
     assert bad.calibrated("q0") and not bad.calibrated("a_au")
     assert "a_au: 68% coverage" in bad.rejected and bad.a_au.coverage[0].hi < 0.68
     assert len(bad.q0.quarters) == 4 and sum(c[0].n for c in bad.q0.quarters) == n
+
+
+def test_the_table_gives_the_interval_ends_as_distances_that_read_back():
+    from clusteremu.evaluation.confirmation import IntervalCoverage
+    from clusteremu.paper.confirmation_table import _ci
+
+    lo, hi = wilson_interval(633, 1000)  # 0.6027, 0.6623: asymmetric around 0.633
+    cell = _ci(IntervalCoverage(0.68, 1000, 0.633, lo, hi, 0.0))
+    assert cell == "$0.63^{+0.03}_{-0.03}$"
+    cell = _ci(IntervalCoverage(0.95, 50, 1.0, 0.9287, 1.0, 1.0))
+    assert cell == "$1.00^{+0.00}_{-0.07}$"  # the ends 0.93 and 1.00 as printed elsewhere

@@ -286,3 +286,34 @@ def test_the_pipeline_figure_names_every_numbered_script(root):
     named = [n.strip() for scripts, _, _ in pipeline.BUILD + pipeline.JUDGE for n in scripts.split(",")]
     steps = {p.name[:2] for p in (root / "analysis").glob("[0-9][0-9]_*.py")} - {"90", "99"}
     assert sorted(named) == sorted(steps), "a numbered script is missing from Fig. 1, or named twice"
+
+
+def test_the_accuracy_table_bolds_every_method_that_ties_at_the_printed_precision():
+    from clusteremu.paper.tables import accuracy_table
+
+    def method(f, s, r):
+        return {"rmse": [f, s, r], "rmse_se": [0.005, 0.03, 6.0], "r2": [0.9, 0.9, 0.8]}
+
+    metrics = {
+        "ensemble": method(0.0591, 0.412, 150.2),
+        "knn": method(0.0612, 0.409, 88.4),
+        "gp": method(0.0583, 0.51, 92),
+    }
+    rows = {line.split(" | ")[0].strip("| "): line for line in accuracy_table(metrics).splitlines()[2:5]}
+    assert "**0.058**" in rows["Gaussian process"] and "0.059 ±" in rows["mean ensemble"]  # one best
+    assert "**0.41**" in rows["mean ensemble"] and "**0.41**" in rows["k-nearest neighbours"]  # a tie: both bold
+    assert "**88**" in rows["k-nearest neighbours"] and "150 ±" in rows["mean ensemble"]  # by value, not as text
+
+
+def test_the_stated_typst_compiler_is_the_one_the_pdf_names(tmp_path):
+    import re
+
+    import typst
+
+    from clusteremu.paper.colophon import typst_compiler
+
+    source = tmp_path / "one.typ"
+    source.write_text("one page\n")
+    pdf = typst.compile(str(source), root=str(tmp_path), ignore_system_fonts=True)
+    creator = re.search(rb"Typst (\d+\.\d+\.\d+)", pdf)  # the PDF's Creator metadata
+    assert creator is not None and creator.group(1).decode() == typst_compiler()

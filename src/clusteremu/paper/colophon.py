@@ -9,9 +9,12 @@ reproducibility section and the provenance appendix quote the rest.
 
 from __future__ import annotations
 
+import json
 import platform
 import re
+import tempfile
 from importlib import metadata
+from pathlib import Path
 
 from ..config_schema import DOI_PATTERN
 from ..repro.provenance import git_state
@@ -44,6 +47,23 @@ def link(value: str | None, key: str, profile: str) -> str:
     return f"[{value}](https://doi.org/{value})" if re.fullmatch(DOI_PATTERN, value) else f"<{value}>"
 
 
+def typst_compiler() -> str:
+    """The version of the Typst compiler that rendered this PDF: the `typst` wheel bundles a
+    compiler whose version is not the wheel's (wheel 0.15.2, compiler 0.15.1), and the PDF's
+    metadata names the compiler, so the manuscript states both."""
+    import typst
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "version.typ"
+        path.write_text("#metadata(str(sys.version)) <version>\n")
+        return json.loads(typst.query(str(path), "<version>", field="value", root=folder, ignore_system_fonts=True))[0]
+
+
+def _version(name: str) -> str:
+    own = metadata.version(name)
+    return f"{name} {own} (compiler {typst_compiler()})" if name == "typst" else f"{name} {own}"
+
+
 def build_info(config) -> dict:
     """The `build` section of the variables, but for the claims (see `collect_variables`)."""
     git = git_state()
@@ -53,7 +73,7 @@ def build_info(config) -> dict:
         "repository": link(manuscript["repository"], "repository", config.profile),
         "archive": link(manuscript["archive"], "archive", config.profile),
         "python": platform.python_version(),
-        "versions": ", ".join(f"{name} {metadata.version(name)}" for name in SOFTWARE),
+        "versions": ", ".join(_version(name) for name in SOFTWARE),
         "profile": config.profile,
         "commit": (git["commit"] or "no-git")[:12],
         "tree": {True: "uncommitted changes", False: "clean", None: "not a git checkout"}[git["dirty"]],

@@ -13,7 +13,11 @@ __all__ = ["confirmation_table"]
 
 
 def _ci(c: IntervalCoverage) -> str:
-    return f"{c.coverage:.2f} [{c.lo:.2f}, {c.hi:.2f}]"
+    """The coverage with its interval's ends as distances from it, in two decimals (the
+    distances of the rounded ends, so the ends read back exactly): nine columns of
+    "0.70 [0.67, 0.73]" do not fit a page's width and broke inside the brackets."""
+    est, lo, hi = (round(v, 2) for v in (c.coverage, c.lo, c.hi))
+    return f"${est:.2f}^{{+{hi - est:.2f}}}_{{-{est - lo:.2f}}}$"
 
 
 def confirmation_table(study: ConfirmationStudy) -> str:
@@ -38,7 +42,8 @@ def confirmation_table(study: ConfirmationStudy) -> str:
     caption = (
         f"Every likelihood on the {study.n_used} usable simulations of the confirmation set, fresh prior draws "
         "simulated once after the choice of likelihood: coverage of the central 68% and 95% credible intervals "
-        "with Wilson 95% intervals, the lowest 95% coverage of $Q_0$ among the quarters of the $Q_0$ range, the SBC "
+        "with Wilson 95% intervals (their ends as distances from the estimate), the lowest 95% coverage of $Q_0$ "
+        "among the quarters of the $Q_0$ range, the SBC "
         f"uniformity test, how many of the calibration tests Holm's procedure rejects at a family-wise "
         f"{100 * study.alpha:g}%, and whether none of a parameter's tests is rejected. With {study.n_used} cases "
         f"the set detects an under-coverage of {rec.shortfall[0]:.3f} at 68% and {rec.shortfall[1]:.3f} at 95% "

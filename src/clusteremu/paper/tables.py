@@ -38,8 +38,10 @@ def table(rows: list[str], caption: str, label: str) -> str:
 
 
 def accuracy_table(metrics: Mapping[str, Any]) -> str:
-    """RMSE and R^2 per method and output; the lowest RMSE per output in bold."""
-    best = {j: min(metrics, key=lambda m: metrics[m]["rmse"][j]) for j in range(len(OUTPUT_NAMES))}
+    """RMSE and R^2 per method and output; the lowest RMSE per output in bold, every method
+    that ties it at the printed precision too (one bold among equal numbers reads as a winner)."""
+    printed = {m: [fmt_output(v["rmse"][j], n) for j, n in enumerate(OUTPUT_NAMES)] for m, v in metrics.items()}
+    best = [min((p[j] for p in printed.values()), key=float) for j in range(len(OUTPUT_NAMES))]
     rows = [
         "| Method | RMSE $f_\\mathrm{bound}$ | RMSE $\\sigma_v$ (km/s) | RMSE $r_h$ (AU) "
         "| $R^2$ $f_\\mathrm{bound}$ | $R^2$ $\\sigma_v$ | $R^2$ $r_h$ |",
@@ -47,7 +49,7 @@ def accuracy_table(metrics: Mapping[str, Any]) -> str:
     ]
     for m, v in metrics.items():
         rmse = [
-            (f"**{fmt_output(v['rmse'][j], n)}**" if best[j] == m else fmt_output(v["rmse"][j], n))
+            (f"**{printed[m][j]}**" if printed[m][j] == best[j] else printed[m][j])
             + f" ± {fmt_output(v['rmse_se'][j], n)}"
             for j, n in enumerate(OUTPUT_NAMES)
         ]
@@ -56,7 +58,8 @@ def accuracy_table(metrics: Mapping[str, Any]) -> str:
         )
     caption = (
         "Test-split accuracy in physical units against single simulated realizations, for every method "
-        "trained on the same split (lowest RMSE per output in bold), with standard errors by a bootstrap over the "
+        "trained on the same split (lowest RMSE per output in bold, ties at the printed precision all bold), "
+        "with standard errors by a bootstrap over the "
         "test design points (the realizations of one point resampled together)."
     )
     return table(rows, caption, "tbl-accuracy")
