@@ -9,7 +9,7 @@ Writes: the diagnosis, with slices of the mixture through the domain (`--results
 
 On the development set (the retired first confirmation set): each member of the mixture
 alone, the mixtures of its first k members and a single flow fitted to k / N without
-dequantization, with the selection factor, by coverage, standardized-error sd and the log
+dequantization, with the factor P(usable), by coverage, standardized-error sd and the log
 posterior density at the truth; the members' disagreement in units of the posterior sd;
 and the lattice contrast of the raw and of the dequantized density.
 """

@@ -73,7 +73,8 @@ def machine():
 
 def study_timings(inference: str) -> dict:
     """Per likelihood, the median seconds of its NUTS runs in the inference step, after
-    compilation (kept in the step's record, not its bytes), for those that had any."""
+    compilation, each timed while the step ran as many at once as the machine has cores
+    (kept in the step's record, not its bytes), for those that had any."""
     times = load_record(inference)["extra"]
     names = [k.removeprefix("nuts_seconds_") for k in times if k.startswith("nuts_seconds_")]
     return {name: {"nuts": statistics.median(times[f"nuts_seconds_{name}"])} for name in names}

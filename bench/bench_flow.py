@@ -1,6 +1,6 @@
 """What the fused flow kernel gives: NUTS with the recommended likelihood, flowjax against `flow_kernel`.
 
-Prints, measured in one run: the wall time of one NUTS posterior of the flow + selection
+Prints, measured in one run: the wall time of one NUTS posterior of the flow × P(usable)
 likelihood (the profile's chains, warm-up and draws) with the flow's density evaluated by
 flowjax's own `log_prob` and by `clusteremu.emulators.flow_kernel`, the two sampled in turn on the
 same observations of the validation split, with the same keys; their median (min - max)
@@ -55,7 +55,7 @@ def main(args):
         for name, like in variants.items():
             times[name].append(timed(lambda like=like, i=i: run_nuts(like, obs[i], key=keys[i], **kw).draws))
     print(
-        f"NUTS posterior, flow + selection ({kw['chains']} chains x {kw['warmup']} + {kw['samples']}), "
+        f"NUTS posterior, flow × P(usable) ({kw['chains']} chains x {kw['warmup']} + {kw['samples']}), "
         f"{args.repeats} observations sampled in turn by both, median (min - max):"
     )
     for name, t in times.items():

@@ -9,6 +9,9 @@ likelihood's evaluations per second (batched, as in the grid posterior), and wha
 number of likelihood evaluations would cost by direct simulation (one simulation per
 evaluation, batched throughput of the simulator).
 
+Each likelihood's NUTS runs are also timed as the inference study runs them, as many at
+once as the machine has cores: the throughput against one at a time.
+
 With `--one-thread` the process runs JAX on one XLA worker thread, as `clusteremu infer
 --method nuts` does (`clusteremu.inference.threads.start_one_thread`).
 
@@ -18,6 +21,8 @@ Usage: python bench/bench_inference.py [--profile paper] [--repeats 9] [--likeli
 
 import argparse
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import jax.numpy as jnp
@@ -31,18 +36,36 @@ from clusteremu.inference.family import MODEL_FILES, load_likelihood
 from clusteremu.inference.gaussian import Likelihood
 from clusteremu.inference.grid import grid_posterior
 from clusteremu.inference.sampling import nuts_settings, run_nuts
-from clusteremu.inference.threads import start_one_thread
+from clusteremu.inference.threads import concurrent_runs, start_one_thread
 from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
 
 
-def posterior_times(like, obs, sampler: dict, grid_points: int, repeats: int) -> tuple[float, list[float], float]:
-    """Seconds of the compiling NUTS run, of `repeats` NUTS runs after it, and of a grid posterior."""
+def posterior_times(
+    like, obs, sampler: dict, grid_points: int, repeats: int
+) -> tuple[float, list[float], float, float]:
+    """Seconds of the compiling NUTS run, of `repeats` NUTS runs after it, of the same runs
+    [`concurrent_runs`][] at a time (all of them, as the inference study runs them), and of
+    a grid posterior."""
     keys = jax.random.split(jax.random.key(0), repeats + 1)
-    compile_s = timed(lambda: run_nuts(like, obs[0], key=keys[0], **sampler).draws)
-    nuts = [timed(lambda i=i: run_nuts(like, obs[i], key=keys[i], **sampler).draws) for i in range(1, repeats + 1)]
+
+    def nuts(i):
+        return run_nuts(like, obs[i], key=keys[i], **sampler).draws
+
+    compile_s = timed(lambda: nuts(0))
+    runs, in_turn, draws = range(1, repeats + 1), [], []
+    for i in runs:
+        t0 = time.perf_counter()
+        draws.append(jax.block_until_ready(nuts(i)))
+        in_turn.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(concurrent_runs()) as pool:
+        together = jax.block_until_ready(list(pool.map(nuts, runs)))
+    at_once = time.perf_counter() - t0
+    if not all(np.array_equal(a, b) for a, b in zip(draws, together, strict=True)):
+        sys.exit("error: the runs made at once differ from those made in turn")
     grid_posterior(like, obs[:1], n_grid=grid_points)
     grid = best_of(lambda: grid_posterior(like, obs[:1], n_grid=grid_points).density, 3)
-    return compile_s, nuts, grid
+    return compile_s, in_turn, at_once, grid
 
 
 def main(args):
@@ -61,8 +84,14 @@ def main(args):
         f"({inf['grid_points']} x {inf['grid_points']}), one observation, best of 3:"
     )
     for name in args.likelihoods.split(","):
-        compile_s, nuts, grid = posterior_times(load_likelihood(name, files), obs, kw, inf["grid_points"], args.repeats)
+        compile_s, nuts, at_once, grid = posterior_times(
+            load_likelihood(name, files), obs, kw, inf["grid_points"], args.repeats
+        )
         print(f"  {name:16s} NUTS {median_range(nuts)} s (compiling run {compile_s:.1f} s), grid {grid:.3f} s")
+        print(
+            f"  {'':16s} the same {args.repeats} runs {concurrent_runs()} at a time: {at_once / args.repeats:.2f} s "
+            f"per posterior, {sum(nuts) / at_once:.2f}x the throughput of one at a time"
+        )
     if args.one_thread:  # batched work is slower on one thread: measured in the default process only
         return
     like = Likelihood.of(em, "input")

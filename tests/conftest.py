@@ -5,6 +5,7 @@ Plain helpers are in `tests/helpers.py`.
 Every test runs with JAX's key-reuse checker on: a PRNG key consumed twice raises.
 """
 
+import os
 from pathlib import Path
 
 import jax
@@ -14,6 +15,14 @@ import yaml
 from tests.helpers import ROOT, make_tiny_emulator, make_tiny_flow, make_tiny_learned
 
 jax.config.update("jax_debug_key_reuse", True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compilation_cache(tmp_path_factory) -> None:
+    """JAX's persistent compilation cache of the processes the tests start (the pipeline's
+    steps, the command line): a folder of this test session's, not the user's, unless
+    `$CLUSTEREMU_JAX_CACHE` names one. Tests that need another set their own."""
+    os.environ.setdefault("CLUSTEREMU_JAX_CACHE", str(tmp_path_factory.getbasetemp() / "jax-cache"))
 
 
 def pytest_collection_modifyitems(items):

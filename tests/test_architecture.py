@@ -15,7 +15,7 @@ ROOT = PACKAGE_DIR.parents[1]
 
 #: Lowest first. A module may import its own floor or any floor below it, never one above.
 FLOORS = [
-    {"_jaxconfig", "config", "config_schema", "units", "prior"},
+    {"_jaxconfig", "compilation_cache", "config", "config_schema", "units", "prior"},
     {"repro"},
     {"datasets"},
     {"simulation"},

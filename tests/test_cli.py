@@ -86,7 +86,7 @@ def test_help(capsys, command):
     if command is None:
         assert all(c in out for c in SUBCOMMANDS)
     if command == "infer":  # the likelihoods are listed by name and label
-        assert "flow+selection (flow + selection)" in " ".join(out.split())
+        assert "flow+selection (flow × P(usable))" in " ".join(out.split())
 
 
 def test_version(capsys):
@@ -166,10 +166,10 @@ def test_infer_names_the_likelihood_and_why(capsys, root, data, tiny_learned):
     obs = tiny_learned.predict(np.array([[1.0, 120.0]])).mean[0]
     code, out, _ = run(capsys, *infer_argv(root, data, obs))
     assert code == 0
-    assert "likelihood: learned noise + selection (learned+selection), recommended by the coverage study" in out
+    assert "likelihood: learned noise × P(usable) (learned+selection), recommended by the coverage study" in out
     assert "central 90% interval (5% to 95% quantiles)" in out
     assert "grid checks: resolution" in out
-    assert "model check: not available for learned noise + selection (the check needs a flow likelihood)" in out
+    assert "model check: not available for learned noise × P(usable) (the check needs a flow likelihood)" in out
     code, named, _ = run(capsys, *infer_argv(root, data, obs, "--likelihood", "learned"))
     assert code == 0 and "likelihood: learned noise (learned), chosen with --likelihood" in named
     assert named.splitlines()[3:5] != out.splitlines()[3:5], "the selection factor changes the posterior"
@@ -178,7 +178,7 @@ def test_infer_names_the_likelihood_and_why(capsys, root, data, tiny_learned):
     assert (
         "likelihood: learned noise (learned), recommended by the coverage study repeated with measurement" in measured
     )
-    assert "its choice without measurement errors was learned noise + selection" in measured
+    assert "its choice without measurement errors was learned noise × P(usable)" in measured
 
 
 def test_zero_measurement_errors_are_no_measurement_errors(capsys, root, data, tiny_learned):
@@ -190,7 +190,7 @@ def test_zero_measurement_errors_are_no_measurement_errors(capsys, root, data, t
 
 
 def test_the_flow_takes_measurement_errors_within_its_trained_range(capsys, root, tmp_path, data, tiny_learned):
-    """The paper's recommendation (flow + selection) takes measurement sds as a condition, up
+    """The paper's recommendation (flow × P(usable)) takes measurement sds as a condition, up
     to the largest it was trained for; beyond them it is refused before any work."""
     for name in ("learned.eqx", "flow.eqx"):
         (tmp_path / name).write_bytes((data / name).read_bytes())

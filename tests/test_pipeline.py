@@ -120,6 +120,24 @@ def test_every_figure_and_table_made_is_in_the_paper_and_its_appendix(repo):
     assert all(f"| `{claim.id}` |" in claims for claim in CLAIMS), "a checked claim missing from the appendix"
 
 
+def test_the_simulator_validation_of_the_smoke_profile_holds(repo):
+    """Step 02's `validation_report` for the smoke profile (the library function, run where the
+    pipeline runs it): second order on a Kepler orbit, momentum and virial ratio exact, the
+    sampled Plummer profile, and the production step's error the one its energy history shows."""
+    rep = json.loads((repo / "data/smoke/validation.json").read_text())
+    assert rep["two_body"]["slope"] == pytest.approx(2.0, abs=0.1)
+    assert len(rep["energy_histories"]) == 4 and len(rep["rebound"]) == 4
+    assert rep["momentum_drift"] < 1e-12 and rep["virial_ratio_error"] < 1e-12
+    pl = rep["plummer"]
+    assert abs(pl["half_mass_radius_over_a"] - pl["half_mass_radius_expected"]) < 0.03
+    assert max(abs(s - e) for s, e in zip(pl["enclosed_sampled"], pl["enclosed_exact"], strict=True)) < 0.02
+    conv = rep["energy_convergence"]
+    assert len(conv["error_float64"]) == len(conv["error"]) and min(conv["error_float64"]) > 0
+    # the production step's maximum is the first corner's energy history's (the same cluster and check times)
+    production = conv["dt_yr"].index(rep["production_dt_yr"])
+    assert conv["error"][production] == max(rep["energy_histories"][0]["error"])
+
+
 def test_second_make_runs_no_recipe_and_no_artifact_was_deleted(repo):
     assert "Nothing to be done" in make(repo, "-n", "paper").stdout
     assert make(repo, "-q", "paper", check=False).returncode == 0

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from numpyro.infer.util import potential_energy
 
+from clusteremu.evaluation import study
+from clusteremu.evaluation.reports import NutsCheck, from_jsonable
 from clusteremu.inference.gaussian import Likelihood
 from clusteremu.inference.grid import grid_posterior
 from clusteremu.inference.model import cluster_model
@@ -86,3 +88,27 @@ def test_runs_missing_a_diagnostic_target_continue_the_same_chains(tiny_emulator
         "samples": 20,
         "extensions": 1,
     }
+
+
+def test_the_studys_nuts_rows_do_not_depend_on_how_many_run_at_once(tiny_emulator, monkeypatch):
+    """The inference study's rows, sampled one and two at a time from worker threads, are
+    those of `sampler_check` called in turn (continuations included: 100 draws per chain
+    miss the ESS target, so the chains continue)."""
+    sigma = np.array([0.05, 0.5, 30.0])
+    like = constant(tiny_emulator, sigma)
+    _, obs = synthetic(tiny_emulator, sigma, 3, seed=6)
+    grid = grid_posterior(like, obs, n_grid=40)
+    keys = jax.random.split(jax.random.key(2), 4)
+    sampler, indices = dict(chains=2, warmup=100, samples=100, extensions=1), [2, 0, 1]
+    # NumPyro's multi-chain start trips the key-reuse check, and the worker threads do not
+    # see the calling thread's context that suspends it: suspend it for the whole process.
+    jax.config.update("jax_debug_key_reuse", False)
+    try:
+        in_turn = [sampler_check(like, obs[i], grid, i, key=keys[k], **sampler)[0] for k, i in enumerate(indices)]
+        assert any(row["extensions"] for row in in_turn), "the continuation ran"
+        for n in (1, 2):
+            monkeypatch.setattr(study, "concurrent_runs", lambda n=n: n)
+            rows, seconds = study._nuts_rows(like, obs, grid, indices, sampler, keys)
+            assert rows == [from_jsonable(NutsCheck, row) for row in in_turn] and len(seconds) == 3
+    finally:
+        jax.config.update("jax_debug_key_reuse", True)

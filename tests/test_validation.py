@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from clusteremu.paper.numbers import energy_convergence_text
-from clusteremu.prior import ParameterBox
 from clusteremu.simulation.energy import total_energy
 from clusteremu.simulation.integrate import leapfrog
 from clusteremu.simulation.simulate import SimulationSettings
@@ -14,7 +13,6 @@ from clusteremu.simulation.validation import (
     cluster_state,
     kepler_relative_position,
     rebound_leapfrog,
-    validation_report,
 )
 
 SETTINGS = SimulationSettings(
@@ -73,23 +71,6 @@ def test_dispersion_standard_error_matches_gaussian_theory_and_the_spread_of_rep
     assert np.all(np.abs(se / (s / np.sqrt(6 * n)) - 1) < 0.1)
     spread = np.std([np.sqrt(np.mean(v**2)) for v in draws])
     assert spread == pytest.approx(se.mean(), rel=0.15)
-
-
-@pytest.mark.slow
-def test_validation_report_for_a_small_profile():
-    settings = SimulationSettings(**{**SETTINGS.as_dict(), "n_stars": 16, "n_steps": 200, "n_energy_checks": 10})
-    rep = validation_report(settings, ParameterBox(0.5, 1.5, 50.0, 200.0), seed=3)
-    assert rep["two_body"]["slope"] == pytest.approx(2.0, abs=0.1)
-    assert len(rep["energy_histories"]) == 4 and len(rep["rebound"]) == 4
-    assert rep["momentum_drift"] < 1e-12 and rep["virial_ratio_error"] < 1e-12
-    pl = rep["plummer"]
-    assert abs(pl["half_mass_radius_over_a"] - pl["half_mass_radius_expected"]) < 0.03
-    assert max(abs(s - e) for s, e in zip(pl["enclosed_sampled"], pl["enclosed_exact"], strict=True)) < 0.02
-    conv = rep["energy_convergence"]
-    assert len(conv["error_float64"]) == len(conv["error"]) and np.all(np.array(conv["error_float64"]) > 0)
-    # the production step's maximum is the first corner's energy history's (the same cluster and check times)
-    production = conv["dt_yr"].index(rep["production_dt_yr"])
-    assert conv["error"][production] == max(rep["energy_histories"][0]["error"])
 
 
 @pytest.mark.parametrize(

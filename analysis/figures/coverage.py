@@ -1,27 +1,25 @@
-"""Figure: expected-coverage curves of the recommended likelihood's posteriors and three others.
+"""Figure: expected-coverage curves of the recommended likelihood's posteriors and a few others.
 
 Reads:  the profile config (`--config`, section `figures`) and the likelihood comparison
         (`--inference`, from `08_inference.py`).
 Writes: the figure (`--out`, PNG): empirical coverage of central credible intervals
         against their nominal level, with a band of two binomial standard errors; the
-        recommended likelihood against the comparators of `COMPARATORS` (the rest are in the
-        coverage table and the per-quarter figure).
+        recommended likelihood against the comparators of
+        `clusteremu.paper.labels.COMPARATORS` (the rest are in the coverage table and the
+        per-quarter figure).
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from clusteremu.evaluation.reports import LikelihoodComparison
-from clusteremu.paper.labels import LIKELIHOOD_NAMES
+from clusteremu.paper.labels import COMPARATORS, LIKELIHOOD_NAMES
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script, likelihood_style
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {
     "inference": ("{data}/inference.json", "likelihood comparison (JSON)"),
 }
-# The simplest heteroscedastic Gaussian, the best non-flow likelihood, and the GP: eight
-# nearly coinciding curves would hide the comparison.
-COMPARATORS = ("input", "learned+selection", "gp")
 
 
 def plot(inference):

@@ -206,7 +206,7 @@ def start_jax(*, one_thread: bool = False, compilation_cache: bool = True) -> No
     """Import JAX for a command that computes.
 
     `compilation_cache`: JAX's persistent compilation cache on, in the per-user folder
-    ([`programs.cache_folder`][clusteremu.cli.programs.cache_folder]; never in the
+    ([`cache_folder`][clusteremu.compilation_cache.cache_folder]; never in the
     repository), so that a second call loads XLA's executables instead of compiling them
     (`simulate`); the commands that keep their own compiled programs there
     ([`clusteremu.cli.programs`][]) leave it off. `one_thread`: one XLA worker thread,
@@ -215,15 +215,12 @@ def start_jax(*, one_thread: bool = False, compilation_cache: bool = True) -> No
     import jax
 
     from .. import _jaxconfig  # noqa: F401  (float64 before any array)
-    from .programs import cache_folder
+    from ..compilation_cache import use_compilation_cache
 
-    if not compilation_cache:  # without a folder JAX would still hash every program for it
+    if compilation_cache:
+        use_compilation_cache()
+    else:  # without a folder JAX would still hash every program for it
         jax.config.update("jax_enable_compilation_cache", False)
-    folder = cache_folder() if compilation_cache else None
-    if folder is not None and jax.config.jax_compilation_cache_dir is None:
-        jax.config.update("jax_compilation_cache_dir", str(folder))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # the CLI's programs are small
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     if one_thread:
         from ..inference.threads import start_one_thread
 

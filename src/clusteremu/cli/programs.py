@@ -24,7 +24,8 @@ is another key, so it goes through the checked loaders again (and is refused the
 is corrupt). Every entry carries the SHA-256 of its content and is rebuilt when that does
 not match or it cannot be read.
 
-The folder is JAX's persistent-cache folder ([`cache_folder`][]; the entries in
+The folder is JAX's persistent-cache folder
+([`cache_folder`][clusteremu.compilation_cache.cache_folder]; the entries in
 `programs/` inside it, JAX reads only its own `*-cache` files). Like JAX's cache it holds
 native code and is trusted as the user's own; it is never in the repository. Commands
 that keep their programs here do not also use JAX's cache: an executable JAX loaded from
@@ -43,25 +44,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Programs", "cache_folder", "load_or_build", "program_key", "remembered"]
+from ..compilation_cache import cache_folder
+
+__all__ = ["Programs", "load_or_build", "program_key", "remembered"]
 
 #: Format of a stored entry; a change makes every older entry a miss.
 FORMAT = b"clusteremu.cli-programs/1"
 #: Files kept (the most recently used; a NUTS sampler's executables are 5-8 MB); a new entry
 #: beyond them removes the oldest.
 MAX_ENTRIES = 64
-
-
-def cache_folder() -> Path | None:
-    """The per-user cache folder: `$CLUSTEREMU_JAX_CACHE` (`off`: None, no cache), else
-    `$XDG_CACHE_HOME/clusteremu/jax`, else `~/.cache/clusteremu/jax`."""
-    folder = os.environ.get("CLUSTEREMU_JAX_CACHE")
-    if folder == "off":
-        return None
-    if folder is not None:
-        return Path(folder)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "clusteremu" / "jax"
 
 
 class Programs:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jax
@@ -30,6 +31,7 @@ from ..datasets.table import OUTPUT_NAMES
 from ..inference.grid import GridPosterior, grid_posterior, grid_posteriors
 from ..inference.model import LikelihoodModel
 from ..inference.sampling import nuts_settings, run_nuts, sampler_check
+from ..inference.threads import concurrent_runs
 from ..prior import ParameterBox
 from .coverage import LEVELS, calibration_report, calibration_study, recommend, representative_cases
 from .reports import LikelihoodComparison, MeasurementStudy, NutsCheck, from_jsonable
@@ -38,13 +40,22 @@ __all__ = ["compare_likelihoods"]
 
 
 def _nuts_rows(like, obs, grid: GridPosterior, indices, sampler, keys) -> tuple[list[NutsCheck], list[float]]:
-    run_nuts(like, obs[indices[0]], key=keys[-1], **sampler)  # compile, outside the timings
-    rows, seconds = [], []
-    for k, i in enumerate(indices):
-        row, _, t = sampler_check(like, obs[i], grid, i, key=keys[k], **sampler)
-        rows.append(from_jsonable(NutsCheck, row))
-        seconds.append(round(t, 3))
-    return rows, seconds
+    """NUTS on `obs[indices]` against the grid, [`concurrent_runs`][] posteriors at a time.
+
+    Each run is its own call of the compiled sampler with its own key, so the rows do not
+    depend on how many run at once; the times are each run's wall time, while others run.
+    """
+    # Compile (and trace) here, outside the timings and in this thread: NumPyro's handler
+    # stack is global to the process, so no two threads may trace the model at once.
+    run_nuts(like, obs[indices[0]], key=keys[-1], **sampler)
+
+    def check(k: int, i: int) -> tuple[NutsCheck, float]:
+        row, _, seconds = sampler_check(like, obs[i], grid, i, key=keys[k], **sampler)
+        return from_jsonable(NutsCheck, row), round(seconds, 3)
+
+    with ThreadPoolExecutor(concurrent_runs()) as pool:
+        rows, seconds = zip(*pool.map(check, range(len(indices)), indices), strict=True)
+    return list(rows), list(seconds)
 
 
 def compare_likelihoods(

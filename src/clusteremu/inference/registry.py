@@ -52,9 +52,9 @@ LIKELIHOODS = (
     LikelihoodSpec("fullcov", "full covariance", "mean", "#0072B2", width="fullcov"),
     LikelihoodSpec("gp", "Gaussian process", "gp", "#CC79A7"),
     LikelihoodSpec("learned", "learned noise", "learned", "#E69F00"),
-    LikelihoodSpec("learned+selection", "learned noise + selection", "learned", "#D55E00", selection=True),
+    LikelihoodSpec("learned+selection", "learned noise × P(usable)", "learned", "#D55E00", selection=True),
     LikelihoodSpec("flow", "flow", "flow", "#009E73"),
-    LikelihoodSpec("flow+selection", "flow + selection", "flow", "#006B4E", selection=True),
+    LikelihoodSpec("flow+selection", "flow × P(usable)", "flow", "#006B4E", selection=True),
 )
 
 #: Display name of each likelihood, in table order.

@@ -20,7 +20,7 @@ from ..config_schema import DOI_PATTERN
 from ..repro.provenance import git_state
 from .text import listing
 
-__all__ = ["SOFTWARE", "build_info", "link"]
+__all__ = ["SOFTWARE", "build_info", "link", "typst_query"]
 
 #: The packages whose versions the manuscript states (exact pins in requirements.lock).
 SOFTWARE = (
@@ -47,16 +47,24 @@ def link(value: str | None, key: str, profile: str) -> str:
     return f"[{value}](https://doi.org/{value})" if re.fullmatch(DOI_PATTERN, value) else f"<{value}>"
 
 
+def typst_query(typ: Path, label: str) -> list:
+    """The `value`s of the metadata labelled `<label>` in the Typst file `typ` (JSON-decoded),
+    compiled with the project's root at its folder and without system fonts, as the render
+    compiles it."""
+    import typst
+
+    out = typst.query(str(typ), f"<{label}>", field="value", root=str(typ.parent), ignore_system_fonts=True)
+    return json.loads(out)
+
+
 def typst_compiler() -> str:
     """The version of the Typst compiler that rendered this PDF: the `typst` wheel bundles a
     compiler whose version is not the wheel's (wheel 0.15.2, compiler 0.15.1), and the PDF's
     metadata names the compiler, so the manuscript states both."""
-    import typst
-
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "version.typ"
         path.write_text("#metadata(str(sys.version)) <version>\n")
-        return json.loads(typst.query(str(path), "<version>", field="value", root=folder, ignore_system_fonts=True))[0]
+        return typst_query(path, "version")[0]
 
 
 def _version(name: str) -> str:

@@ -41,7 +41,7 @@ def diagnosis_table(diag: FlowDiagnosis) -> str:
     rows += [line(r.label, [r]) for r in diag.rows if not r.label.startswith("member")]
     caption = (
         f"The flow's diagnosis on the {diag.n_used} usable simulations of the development set (the retired first "
-        "confirmation set), every density with the selection factor: coverage of the central 68% and 95% credible "
+        "confirmation set), every density multiplied by P(usable): coverage of the central 68% and 95% credible "
         "intervals, the sd of the standardized error (posterior mean minus truth over posterior sd; one for "
         "calibrated posteriors) and the mean log posterior density at the truth per unit box area (higher is "
         f"better), from posteriors on a {diag.grid_points} × {diag.grid_points} grid. The members differ only in "

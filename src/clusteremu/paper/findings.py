@@ -16,6 +16,7 @@ from ..evaluation.reports import LikelihoodComparison, NutsCheck
 from ..inference.health import ESS_MIN, RHAT_MAX
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS
+from .labels import COMPARATORS
 from .text import PARAM_TEXT, counted, listing, upper_first, word
 
 __all__ = [
@@ -29,6 +30,9 @@ __all__ = [
 
 #: A median contraction below this leaves a parameter "weakly constrained" in the text.
 WEAK_CONTRACTION = 2.0
+
+#: The factor that the "× P(usable)" likelihoods multiply by, as the Methods write it.
+P_USABLE = r"$P(\mathrm{usable} \mid \theta)$"
 
 
 def continued_text(rows: list[NutsCheck], samples: int) -> str:
@@ -87,6 +91,7 @@ def inference_vars(config, inf: LikelihoodComparison, truth: dict) -> dict:
         "n_coverage_total": inf.n_coverage_total,
         "n_coverage_used": n,
         "n_excluded": inf.n_excluded,
+        "comparators": listing([LIKELIHOOD_NAMES[name] for name in COMPARATORS if name != best]),
         "grid_points": cfg["grid_points"],
         "chains": cfg["nuts_chains"],
         "warmup": cfg["nuts_warmup"],
@@ -146,14 +151,14 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
             else f"moves {noun} from {before} to {after} for {text}"
         )
     selection = (
-        "The selection factor, the probability that the cluster is usable, matters where clusters are lost, in the "
+        f"The factor {P_USABLE}, the probability that the cluster is usable, matters where clusters are lost, in the "
         f"highest quarter of the $Q_0$ range (@fig-coverage-quarters): there it {listing(moves)}."
     )
     lg, fl = inf.coverage_set["learned+selection"], inf.coverage_set["flow+selection"]
     flow = (
         f"The flow, which assumes no Gaussian shape, covers $Q_0$ in {fl.q0.coverage95:.2f} and $a$ in "
         f"{fl.a_au.coverage95:.2f} of cases at {95}%, against {lg.q0.coverage95:.2f} and "
-        f"{lg.a_au.coverage95:.2f} for the learned-noise Gaussian, both with the selection factor; where the "
+        f"{lg.a_au.coverage95:.2f} for the learned-noise Gaussian, both multiplied by {P_USABLE}; where the "
         "two agree, what remains of the error is the emulated mean's, not the likelihood's shape."
     )
     inside = [n for n, c in checks.items() if c["tarp"]]

@@ -28,6 +28,7 @@ import yaml
 from ..repro.paths import Layout
 from ..repro.provenance import load_record, relpath
 from .appendix import ManuscriptError, claims_table, figure_tag, provenance_table
+from .colophon import typst_query
 from .variables import lookup_variable, variables_text
 
 __all__ = [
@@ -256,22 +257,14 @@ def check_layout(typ: Path) -> list[str]:
 
     **Returns:** one sentence per problem, naming the item (empty when the layout is clean).
     """
-    import json
-
-    import typst
-
-    def query(label: str) -> list[dict]:
-        out = typst.query(str(typ), f"<{label}>", field="value", root=str(typ.parent), ignore_system_fonts=True)
-        return json.loads(out)
-
     problems = [
         f"table cell text {o['text']!r} is {o['width']:.0f} pt wide in a {o['cell']:.0f} pt cell"
-        for o in query("probe-overflow")
+        for o in typst_query(typ, "probe-overflow")
     ]
     first_ref: dict[str, int] = {}
-    for r in query("probe-ref"):
+    for r in typst_query(typ, "probe-ref"):
         first_ref[r["target"]] = min(r["page"], first_ref.get(r["target"], r["page"]))
-    for f in query("probe-figure"):
+    for f in typst_query(typ, "probe-figure"):
         label, page = f["label"], f["page"]
         if not label.startswith(("fig-", "tbl-")):
             continue

@@ -101,10 +101,13 @@ def step_main(
 ) -> None:
     """Parse the declared options and run `main(args)`; a profile error (or one of `errors`)
     ends the script with one line on stderr, before anything is written."""
+    from ..compilation_cache import use_compilation_cache
     from ..config import ConfigError  # the scanner imports this module before the environment exists
 
     args = make_parser(doc, inputs, outputs).parse_args()
     try:
+        if "jax" in sys.modules:  # a step that computes: it loads the programs an earlier step compiled
+            use_compilation_cache()
         main(args)
     except (ConfigError, *errors) as exc:
         sys.exit(f"error: {exc}")
