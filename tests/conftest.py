@@ -20,9 +20,12 @@ jax.config.update("jax_debug_key_reuse", True)
 @pytest.fixture(scope="session", autouse=True)
 def _compilation_cache(tmp_path_factory) -> None:
     """JAX's persistent compilation cache of the processes the tests start (the pipeline's
-    steps, the command line): a folder of this test session's, not the user's, unless
-    `$CLUSTEREMU_JAX_CACHE` names one. Tests that need another set their own."""
-    os.environ.setdefault("CLUSTEREMU_JAX_CACHE", str(tmp_path_factory.getbasetemp() / "jax-cache"))
+    steps, the command line): a folder of this test session's, shared by its xdist workers,
+    not the user's, unless `$CLUSTEREMU_JAX_CACHE` names one. Tests that need another set
+    their own."""
+    base = tmp_path_factory.getbasetemp()
+    session = base.parent if "PYTEST_XDIST_WORKER" in os.environ else base  # the workers' common folder
+    os.environ.setdefault("CLUSTEREMU_JAX_CACHE", str(session / "jax-cache"))
 
 
 def pytest_collection_modifyitems(items):

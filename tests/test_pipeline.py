@@ -280,7 +280,10 @@ EMULATOR_DOWNSTREAM = {"06_evaluate_emulator", "figures/loss_curves"} | TEST_SPL
 def test_an_edit_reruns_exactly_what_depends_on_it(repo, rel, old, new, expected):
     with edited(repo, rel, old, new):
         assert reruns(repo) == expected
-    assert reruns(repo) == set(), "restoring the file restores the build"
+    # Every artifact feeds the PDF, so one question answers for all of them.
+    assert make(repo, "-q", "build/smoke/paper.pdf", check=False).returncode == 0, (
+        "restoring the file restores the build"
+    )
 
 
 def run_script(repo: Path, script: str, *args: str) -> subprocess.CompletedProcess:
