@@ -38,8 +38,8 @@ def plot(inference):
         alpha,
         every.min(axis=0),
         every.max(axis=0),
-        color="#9ecae1",
-        alpha=0.6,
+        color="#4a90c8",
+        alpha=0.4,
         lw=0,
         label=f"range of all {len(every)} likelihoods",
     )
