@@ -23,9 +23,9 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ..compilation_cache import cache_folder
 from . import worker
 from .cache import DEVICES_PER_CALL, backend_description
 
@@ -114,14 +114,13 @@ def _worker_env(devices_per_worker: int) -> dict[str, str]:
 
 
 def _compilation_cache() -> dict[str, str]:
-    """JAX's persistent compilation cache in the CLI's per-user folder (`$CLUSTEREMU_JAX_CACHE`,
-    `off` disables it): a worker started by a later step loads the programs an earlier one
+    """JAX's persistent compilation cache in the per-user folder
+    ([`cache_folder`][clusteremu.compilation_cache.cache_folder]; `$CLUSTEREMU_JAX_CACHE=off`
+    disables it): a worker started by a later step loads the programs an earlier one
     compiled (the smoke campaign on a fresh 2-worker cluster: 17 s -> 10 s; the same bytes).
     Only on one machine: a cache folder shared by other CPU types is not worth the doubt."""
-    folder = os.environ.get("CLUSTEREMU_JAX_CACHE")
-    if folder is None:
-        folder = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clusteremu" / "jax")
-    return {} if folder == "off" else {"JAX_COMPILATION_CACHE_DIR": folder}
+    folder = cache_folder()
+    return {} if folder is None else {"JAX_COMPILATION_CACHE_DIR": str(folder)}
 
 
 def local_cluster(n_workers: int | None = None) -> Any:
