@@ -64,10 +64,11 @@ def main(args) -> None:
     load = os.getloadavg()[0]
     print(f"clusteremu as a user runs it (profile {args.profile}, {os.cpu_count()} CPUs, load average {load:.1f})")
     print("floor: a process that only imports JAX, run in turn with each command's warm calls")
-    print(f"{'command':22s} {'cold s':>8s} {'warm s':>8s}  warm range   floor s  target")
+    width = max(map(len, COMMANDS)) + (len(" (baseline)") if args.baseline else 0)
+    print(f"{'command':{width}s} {'cold s':>8s} {'warm s':>8s}  warm range   floor s  target")
     for name, argv in COMMANDS.items():
         if argv[0] == "infer" and not Path(f"data/{args.profile}/inference.json").exists():
-            print(f"{name:22s} skipped: no data/{args.profile}/inference.json (make data PROFILE={args.profile})")
+            print(f"{name:{width}s} skipped: no data/{args.profile}/inference.json (make data PROFILE={args.profile})")
             continue
         codes = {"": None, " (baseline)": args.baseline} if args.baseline else {"": None}
         with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +84,7 @@ def main(args) -> None:
             met = target is not None and statistics.median(w) <= target
             verdict = "" if target is None or label else f"<= {target:g} s {'met' if met else 'MISSED'}"
             times = f"{cold[label]:8.2f} {statistics.median(w):8.2f}  {min(w):.2f}-{max(w):.2f}"
-            print(f"{name + label:22s} {times}  {statistics.median(jax_only):7.2f}  {verdict}", flush=True)
+            print(f"{name + label:{width}s} {times}  {statistics.median(jax_only):7.2f}  {verdict}", flush=True)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

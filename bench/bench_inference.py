@@ -21,13 +21,12 @@ Usage: python bench/bench_inference.py [--profile paper] [--repeats 9] [--likeli
 
 import argparse
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from timing import best_of, median_range, timed
+from timing import best_of, median_range, timed, timed_call
 
 from clusteremu.config import load_config
 from clusteremu.datasets.splits import load_emulator_data
@@ -51,16 +50,14 @@ def posterior_times(
     def nuts(i):
         return run_nuts(like, obs[i], key=keys[i], **sampler).draws
 
+    def all_at_once():
+        with ThreadPoolExecutor(concurrent_runs()) as pool:
+            return list(pool.map(nuts, runs))
+
     compile_s = timed(lambda: nuts(0))
-    runs, in_turn, draws = range(1, repeats + 1), [], []
-    for i in runs:
-        t0 = time.perf_counter()
-        draws.append(jax.block_until_ready(nuts(i)))
-        in_turn.append(time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(concurrent_runs()) as pool:
-        together = jax.block_until_ready(list(pool.map(nuts, runs)))
-    at_once = time.perf_counter() - t0
+    runs = range(1, repeats + 1)
+    draws, in_turn = zip(*(timed_call(lambda i=i: nuts(i)) for i in runs), strict=True)
+    together, at_once = timed_call(all_at_once)
     if not all(np.array_equal(a, b) for a, b in zip(draws, together, strict=True)):
         sys.exit("error: the runs made at once differ from those made in turn")
     grid_posterior(like, obs[:1], n_grid=grid_points)

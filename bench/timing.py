@@ -1,7 +1,8 @@
 """Helpers shared by the bench scripts: timings, the machine's load, and the simulators' timed calls.
 
-- `timed`, `best_of`, `median_range`, `load`: wall time of a call, the shortest of repeats,
-  'median (min - max)', and the load average to print with every table;
+- `timed_call`, `timed`, `best_of`, `median_range`, `load`: a call's result and wall time,
+  its wall time alone, the shortest of repeats, 'median (min - max)', and the load average
+  to print with every table;
 - `with_steps`, `ours_call`, `rebound_call`, `leapfrog_call`: the calls the simulator
   benches time (whole simulations, REBOUND's integration, the leapfrog loop alone with a
   given force kernel), each compiled or set up before it is returned;
@@ -23,11 +24,16 @@ from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
 from clusteremu.simulation.validation import cluster_state
 
 
+def timed_call(fn) -> tuple[object, float]:
+    """`fn()`'s result, ready (any JAX arrays in it computed), and its wall time (s)."""
+    t0 = time.perf_counter()
+    out = jax.block_until_ready(fn())
+    return out, time.perf_counter() - t0
+
+
 def timed(fn) -> float:
     """Wall time (s) of `fn()`, waiting for any JAX result it returns."""
-    t0 = time.perf_counter()
-    jax.block_until_ready(fn())
-    return time.perf_counter() - t0
+    return timed_call(fn)[1]
 
 
 def best_of(fn, repeats: int) -> float:

@@ -268,8 +268,8 @@ def test_seeds_are_the_same_range_for_both_methods(capsys, root, data, tiny_emul
     argv = infer_argv(root, data, obs, "--likelihood", "input", "--json", "--seed", 2**32 - 1)
     code, out, _ = run(capsys, *argv)
     assert code == 0 and strict(out)["seed"] == 2**32 - 1
-    with numpyro_keys():
-        code, out, _ = run(capsys, *argv, "--method", "nuts")
+    with numpyro_keys():  # the sampler of the test above, whose stored programs spare a compilation
+        code, out, _ = run(capsys, *argv, "--method", "nuts", "--obs-sd", 0.02, 0.2, 20)
     assert code == 0 and strict(out)["checks"]["divergences"] >= 0
 
 

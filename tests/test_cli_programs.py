@@ -13,8 +13,10 @@ import pytest
 from clusteremu.cli import loaders, main, posteriors, programs
 from clusteremu.emulators.gp import GPEmulator
 from clusteremu.inference.family import likelihood_family
+from clusteremu.inference.flow_likelihood import FlowLikelihoodModel
 from clusteremu.inference.gaussian import Likelihood
 from clusteremu.inference.grid import grid_posterior
+from clusteremu.inference.model_check import DRAWS
 from clusteremu.inference.sampling import run_nuts
 from clusteremu.prior import ParameterBox
 from tests.helpers import numpyro_keys, tiny_comparison
@@ -94,6 +96,21 @@ def test_the_numbers_are_the_librarys(capsys, root, data, monkeypatch):
         draws, *_ = posteriors.sample(posteriors.nuts_programs(like, **settings), np.array(OBS), 5, 0)[0]
         expected = run_nuts(like, np.array(OBS), key=jax.random.key(5), **settings)
     np.testing.assert_array_equal(draws, expected.draws)
+
+
+def test_the_weights_are_constants_and_a_program_loaded_ahead_is_the_one_loaded_on_call(cache, tiny_flow):
+    """Only the arrays a command's values set are the executables' arguments; the model
+    check loaded in the background while the chains run gives what loading it on call gives."""
+    like = FlowLikelihoodModel(tiny_flow, obs_sd=np.array([0.01, 0.1, 5.0]))
+    kw = {"settings": {}, "files": [], "load": lambda: like, "build": lambda m: posteriors.grid_programs(m, 12)}
+    built, how = programs.load_or_build("grid", **kw)
+    assert how == "built" and [a.shape for a in built.arrays] == [(3,)], "the measurement sds alone"
+    theta, obs = np.column_stack([np.linspace(0.6, 1.4, DRAWS), np.linspace(60.0, 190.0, DRAWS)]), np.array(OBS)
+    p = [programs.load_or_build("grid", **kw)[0] for _ in range(2)]
+    p[1].load_ahead("check")
+    on_call, ahead = (q("check", obs, theta, posteriors._key_data(3)) for q in p)
+    assert float(on_call) == float(ahead) == float(built("check", obs, theta, posteriors._key_data(3)))
+    assert not p[1]._ahead, "the background load was taken up"
 
 
 def gp_emulator(n: int = 6) -> GPEmulator:

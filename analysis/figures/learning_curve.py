@@ -31,13 +31,12 @@ def plot(learning_curve):
             [[np.mean(v) - min(v), max(v) - np.mean(v)] for v in values]
         ).T
 
-    fig, axes = plt.subplots(1, 4, figsize=(6.3, 2.6))  # the printed width: no scaling down
+    fig, axes = plt.subplots(1, 4, figsize=(6.3, 2.8))  # the printed width: no scaling down
     for j, name in enumerate(OUTPUT_NAMES):
         mean, err = band("truth_ratio68", j)
         axes[0].errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=LABELS[name].split(" [")[0])
     axes[0].axhline(learning_curve["perfect"][0], color="k", ls=":", lw=0.8, label="perfect")
     axes[0].set_ylabel(r"truth error / $\sigma_\mathrm{sim}$, 68th pct")
-    axes[0].legend(fontsize=6)
     n = learning_curve["n_coverage"]
     for ax, level in ((axes[1], 68), (axes[2], 95)):
         se = np.sqrt(level / 100 * (1 - level / 100) / n)
@@ -46,15 +45,20 @@ def plot(learning_curve):
             mean, err = band(f"{p}_coverage{level}")
             ax.errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=label)
         ax.set_ylabel(f"{level}% coverage")
-        ax.legend(fontsize=6)
     for p, label in PARAM_LABELS.items():
         mean, err = band(f"{p}_z_sd")
         axes[3].errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=label)
     axes[3].axhline(1.0, color="k", ls=":", lw=0.8, label="calibrated (1)")
     axes[3].set_ylabel("sd of standardized error")
-    axes[3].legend(fontsize=6)
+    # Two legends above the panels, never over the points: the summaries' (first panel) and
+    # the parameters' with their reference marks (the other three).
+    by_label = {}
+    for ax in axes[1:]:
+        handles, labels = ax.get_legend_handles_labels()
+        by_label.update(zip(labels, handles, strict=True))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper left", ncol=4, fontsize=6)
+    fig.legend(by_label.values(), by_label.keys(), loc="outside upper right", ncol=4, fontsize=6)
     fig.supxlabel("training design points", fontsize=9)  # one label shared by the panels
-    fig.suptitle("mean over replicates; bars: their range", fontsize=7)
     return fig
 
 

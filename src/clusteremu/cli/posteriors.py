@@ -126,5 +126,7 @@ def sample(programs: Programs, obs: np.ndarray, seed: int, extensions: int):
     from ..inference.health import continue_chains
 
     obs = np.asarray(obs, np.float64)
-    state, out = programs("first", obs, _key_data(seed))
+    state, out = programs("first", obs, _key_data(seed))  # dispatched: the chains run meanwhile
+    if programs.meta["check"]:
+        programs.load_ahead("check")
     return continue_chains(lambda o, s: programs("more", o, s), obs, state, out, extensions)

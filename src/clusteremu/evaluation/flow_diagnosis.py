@@ -4,7 +4,7 @@ Three measurements on a held-out set of prior draws (the development set), each 
 one candidate cause of the under-coverage of a:
 
 - **Fitting noise of one flow** ([`member_study`][]): every member of the mixture alone and
-  the mixtures of its first k members (k = 1 ... M), each with the selection factor, judged
+  the mixtures of its first k members (k = 1 ... M), each with the P(usable) factor, judged
   by the coverage, the standardized error's sd and the mean log posterior density at the
   truth (a proper score, higher is better). The members saw the same simulations and differ
   only in initialization and minibatch order, so what the mixture removes is the part of a
@@ -200,7 +200,7 @@ def diagnose(
 ) -> FlowDiagnosis:
     """The whole diagnosis of the mixture `flow` (at least two members) and of `raw`, one flow
     fitted to the bound fraction without dequantization, on the usable development
-    simulations `held`, each with the selection factor `selection`, on a `grid_points` grid;
+    simulations `held`, each with the P(usable) factor `selection`, on a `grid_points` grid;
     and the mixture's slices with the training rows `train` near them (draws from `seed`)."""
     if flow.architecture.members < 2:
         raise ValueError("the diagnosis compares a flow's members: the profile's flow.members must be at least 2")

@@ -36,7 +36,7 @@ __all__ = [
 
 
 def _base(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd) -> LikelihoodModel:
-    """The likelihood of `entry`'s forward model, before any selection factor."""
+    """The likelihood of `entry`'s forward model, before any P(usable) factor."""
     if entry.model == "mean":
         return Likelihood.of(models["mean"], entry.width, obs_sd)
     if entry.model == "gp":
@@ -48,7 +48,7 @@ def _base(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd) -> Likelihoo
 
 def _build(entry: LikelihoodSpec, models: Mapping[str, Any], obs_sd, bases: dict | None = None) -> LikelihoodModel:
     """The likelihood `entry` describes, on loaded `models` (by role); `bases` shares one
-    inner likelihood between the entries with and without the selection factor."""
+    inner likelihood between the entries with and without the P(usable) factor."""
     bases = {} if bases is None else bases
     key = (entry.model, entry.width)
     if key not in bases:
@@ -63,10 +63,10 @@ def likelihood_family(
     """Every likelihood of [`clusteremu.inference.registry.LIKELIHOODS`][] that the models allow.
 
     The three Gaussian widths around the mean emulator, the GP as forward model, the
-    learned-noise Gaussian with and without the selection factor, and (if given) the flow
+    learned-noise Gaussian with and without the P(usable) factor, and (if given) the flow
     with and without it. `obs_sd`, the measurement sds (physical units), enters every
     likelihood (a flow takes them as a condition, within the range it was trained for). A
-    likelihood with the selection factor wraps the very object of the one without
+    likelihood with the P(usable) factor wraps the very object of the one without
     ([`clusteremu.inference.grid.grid_posteriors`][] evaluates it once for both).
     """
     models, bases = {"mean": em, "learned": learned, "gp": gp, "flow": flow}, {}

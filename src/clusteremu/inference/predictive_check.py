@@ -20,7 +20,7 @@ __all__ = ["flow_of", "posterior_predictive_check", "predictive_p"]
 
 
 def flow_of(like: LikelihoodModel) -> FlowLikelihoodModel | None:
-    """The flow likelihood inside `like` (with or without the selection factor), or None."""
+    """The flow likelihood inside `like` (with or without the P(usable) factor), or None."""
     inner = like.inner if isinstance(like, Selected) else like
     return inner if isinstance(inner, FlowLikelihoodModel) else None
 
@@ -39,7 +39,7 @@ def posterior_predictive_check(
 
     - `like`: the likelihood the posterior used; the check needs a flow
       ([`FlowLikelihoodModel`][clusteremu.inference.flow_likelihood.FlowLikelihoodModel],
-      possibly with the selection factor), whose measurement sds it applies to the replicates.
+      possibly with the P(usable) factor), whose measurement sds it applies to the replicates.
     - `obs`: the observed (f_bound, sigma_v [km/s], r_h [AU]).
     - `theta`: draws (Q0, a [AU]) from the observation's posterior.
     - `key`: a JAX PRNG key for the replicates (consumed).

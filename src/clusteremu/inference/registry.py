@@ -41,7 +41,7 @@ class LikelihoodSpec:
 
     @property
     def needs(self) -> tuple[str, ...]:
-        """The model files (roles) it reads; the selection factor lives in the learned ensemble."""
+        """The model files (roles) it reads; the P(usable) factor lives in the learned ensemble."""
         return (self.model, "learned") if self.selection and self.model != "learned" else (self.model,)
 
 

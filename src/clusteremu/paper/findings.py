@@ -3,7 +3,7 @@
 From the typed likelihood comparison ([`LikelihoodComparison`][clusteremu.evaluation.reports.LikelihoodComparison]),
 the truth-set evaluation, the simulator-based reference and the measured costs: the
 coverage numbers of the recommended likelihood, the sentences whose wording depends on
-the results (the ranking, the selection factor, the flow against the learned noise, the
+the results (the ranking, the P(usable) factor, the flow against the learned noise, the
 measurement-error study); the verdict is [`clusteremu.paper.verdict`][]'s. Every
 threshold a sentence states comes from the module that defines it.
 """

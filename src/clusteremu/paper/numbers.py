@@ -280,7 +280,7 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
     sim = costs["simulation_seconds_batched"]
     # What building and validating the emulator cost: the campaign it learns from, the truth
     # and selection sets that judged and chose it, and the training of the recommended
-    # likelihood's models (the flow and, for the selection factor, the learned ensemble).
+    # likelihood's models (the flow and, for the P(usable) factor, the learned ensemble).
     truth = config["truth"]
     built = campaign["n_simulations"] + truth["n_points"] * truth["n_realizations"] + inf["n_coverage_sims"]
     train = sum(costs["train_seconds"][role] or 0.0 for role in ("flow", "learned"))
