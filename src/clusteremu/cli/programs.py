@@ -58,7 +58,7 @@ FORMAT = b"clusteremu.cli-programs/1"
 #: once when it compiles, instead of at every kernel call of a NUTS run (measured on the
 #: paper profile's flow x P(usable), one XLA thread: 2.2 s per posterior against 3.2 s).
 VALUE_LEAVES = frozenset({"obs_sd", "sigma", "cov"})
-#: Files kept (the most recently used; a NUTS sampler's executables are 5-8 MB); a new entry
+#: Files kept (the most recently used; the paper profile's NUTS sampler is 17 MB); a new entry
 #: beyond them removes the oldest.
 MAX_ENTRIES = 64
 
