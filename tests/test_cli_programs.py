@@ -152,6 +152,19 @@ def test_new_measurement_sds_reuse_the_executables_with_the_same_numbers(cache, 
         assert not np.array_equal(got, posteriors.grid_posterior(kw["build"](a), np.array(OBS)).density), name
 
 
+def test_a_value_fixed_into_the_executables_is_not_reused_for_another(cache, tiny_emulator, monkeypatch):
+    """Were a fixed width held by a leaf outside VALUE_LEAVES, it would be a constant of the
+    executables: a new value then builds them again instead of running the old one."""
+    monkeypatch.setattr(programs, "VALUE_LEAVES", frozenset())
+    a, b = (Likelihood(tiny_emulator, "constant", s, np.diag(s**2)) for s in (np.full(3, 0.1), np.full(3, 0.3)))
+    kw = {"settings": {}, "files": [], "build": lambda m: posteriors.grid_programs(m, 12)}
+    assert programs.load_or_build("grid", load=lambda: a, values={"v": 1}, **kw)[1] == "built"
+    again, how = programs.load_or_build("grid", load=lambda: b, values={"v": 2}, **kw)
+    assert how == "built"
+    got, want = (posteriors.grid_posterior(p, np.array(OBS)).density for p in (again, kw["build"](b)))
+    np.testing.assert_array_equal(got, want)
+
+
 def test_an_edited_model_file_is_checked_again(capsys, cache, root, data, tmp_path):
     model = tmp_path / "learned.eqx"
     model.write_bytes((data / "learned.eqx").read_bytes())

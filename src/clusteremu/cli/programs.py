@@ -79,6 +79,8 @@ class Programs:
         self._compiled: dict[str, Any] = {}
         self._ahead: dict[str, Any] = {}  # name -> Future of a program loading in the background
         self._rebuild: Callable | None = None
+        #: SHA-256 of the arrays fixed into the programs (None when read back from the cache).
+        self.constants: str | None = None
 
     @classmethod
     def of(cls, model, meta: dict[str, Any]) -> Programs:
@@ -95,6 +97,7 @@ class Programs:
         leaves, tree = jax.tree.flatten(arrays)
         programs = cls(leaves, meta)
         programs._rebuild = lambda leaves: eqx.combine(jax.tree.unflatten(tree, leaves), fixed)
+        programs.constants = _digest(jax.tree.leaves(eqx.filter(fixed, eqx.is_array)))
         return programs
 
     def add(self, name: str, fn: Callable, *inputs) -> Any:
@@ -148,7 +151,8 @@ class Programs:
             **self._stored,
             **{n: (*serialize(c), "lapack_" in c.as_text()) for n, c in self._compiled.items()},
         }
-        return _pack({"meta": self.meta, "programs": stored, "shapes": _shapes(self.arrays)})
+        content = {"meta": self.meta, "programs": stored, "shapes": _shapes(self.arrays), "constants": self.constants}
+        return _pack(content)
 
     def arrays_bytes(self) -> bytes:
         """The model's arrays, checksummed."""
@@ -159,6 +163,16 @@ class Programs:
 
 def _shapes(arrays: list) -> list[tuple]:
     return [(tuple(a.shape), str(a.dtype)) for a in arrays]
+
+
+def _digest(arrays: list) -> str:
+    """SHA-256 over the shapes, dtypes and bytes of `arrays`."""
+    import numpy as np
+
+    h = hashlib.sha256(json.dumps(_shapes(arrays)).encode())
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
 
 
 def _pack(content: Any) -> bytes:
@@ -271,17 +285,21 @@ def load_or_build(
     path = folder / "programs" / f"{command}-{key}.bin"
     arrays_key = hashlib.sha256(json.dumps([key, values], sort_keys=True).encode()).hexdigest()
     arrays_path = folder / "programs" / f"{command}-{arrays_key}.arrays"
-    stored, arrays = _read(path), _read(arrays_path)
+    stored, arrays, model = _read(path), _read(arrays_path), None
     if stored is not None:
-        how = "cache"
+        how, constants = "cache", stored["constants"]
         if arrays is None:  # new values: the model's arrays, the same executables
-            how, arrays = "arrays", Programs.of(load(), {}).arrays
-        if _shapes(arrays) == stored["shapes"]:
+            model = load()
+            fresh = Programs.of(model, {})
+            # The executables serve only if the new values changed nothing fixed into them
+            # (a value held by a leaf outside VALUE_LEAVES would otherwise be silently old).
+            how, arrays, constants = "arrays", fresh.arrays, fresh.constants
+        if _shapes(arrays) == stored["shapes"] and constants == stored["constants"]:
             programs = Programs(arrays, stored["meta"], stored["programs"])
             if how == "arrays":
                 _store(arrays_path, programs.arrays_bytes())
             return programs, how
-    programs = build(load())
+    programs = build(load() if model is None else model)
     if not _jax_cache_on():
         _store(path, programs.to_bytes())
         _store(arrays_path, programs.arrays_bytes())
