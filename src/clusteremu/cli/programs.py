@@ -8,30 +8,26 @@ programs and lowering them, even when JAX's persistent compilation cache then se
 XLA's executable. So the first call of a command builds its programs through the checked
 loaders, runs them, and stores the compiled executables
 (`jax.experimental.serialize_executable`) with what the command prints about the model
-(`meta`: the domain, the grid), and beside them the arrays the executables take as
-arguments (the measurement sds and fixed widths, [`VALUE_LEAVES`][]; the model's weights
-are constants inside the executables, which the model files' bytes in the key pin down);
-a later call with the same key loads both and runs the same executables, without
-importing the model code or reading the model files beyond hashing them. The numbers are
-those of the first call: the executables are the ones it ran.
+(`meta`: the domain, the grid), and beside them their arguments ([`VALUE_LEAVES`][]; the
+model's weights are constants of the executables, pinned by the model files in the key);
+a later call with the same key loads both and runs the same executables, without importing
+the model code or reading the model files beyond hashing them: the first call's numbers.
 
 The executables' key is the SHA-256 of everything a program depends on: the command's
 settings, the bytes of every model file it reads, the source of every module of this
 package, the installed distributions (names and versions), JAX's configuration,
 `XLA_FLAGS` and the `JAX_*` environment variables, the devices and the CPU. The arrays'
 key adds the settings that enter only through the arrays (measurement sds, fixed
-widths): a new value of those loads the model again but reuses the executables (the
-tests check that such values leave the traced program unchanged). An edited model file
-is another key, so it goes through the checked loaders again (and is refused there if it
-is corrupt). Every entry carries the SHA-256 of its content and is rebuilt when that does
-not match or it cannot be read.
+widths): a new value of those loads the model again but reuses the executables, if the
+arrays fixed into them are unchanged. An edited model file is another key, so it goes
+through the checked loaders again (and is refused there if corrupt). Every entry carries
+the SHA-256 of its content and is rebuilt when that does not match or it cannot be read.
 
-The folder is JAX's persistent-cache folder
-([`cache_folder`][clusteremu.compilation_cache.cache_folder]; the entries in
-`programs/` inside it, JAX reads only its own `*-cache` files). Like JAX's cache it holds
-native code and is trusted as the user's own; it is never in the repository. Commands
-that keep their programs here do not also use JAX's cache: an executable JAX loaded from
-it cannot be serialized again (JAX 0.10 on CPU: "Function ... not found" when run).
+The folder is JAX's persistent-cache folder ([`cache_folder`][clusteremu.compilation_cache.cache_folder];
+the entries in `programs/`, JAX reads only its own `*-cache` files): native code, trusted as
+the user's own, never in the repository. Commands that keep their programs here do not
+also use JAX's cache: an executable JAX loaded from it cannot be serialized again (JAX
+0.10 on CPU: "Function ... not found" when run).
 """
 
 from __future__ import annotations
@@ -52,11 +48,9 @@ __all__ = ["Programs", "load_or_build", "program_key", "remembered"]
 
 #: Format of a stored entry; a change makes every older entry a miss.
 FORMAT = b"clusteremu.cli-programs/1"
-#: The model's arrays that a command's values set (measurement sds; fixed widths and
-#: their covariance): the programs take them as arguments, so that a new value reuses the
-#: executables. Every other array is a constant of the programs: XLA lays the weights out
-#: once when it compiles, instead of at every kernel call of a NUTS run (measured on the
-#: paper profile's flow x P(usable), one XLA thread: 2.2 s per posterior against 3.2 s).
+#: The arrays a command's values set (measurement sds, fixed widths): arguments of the programs.
+#: Every other array is a constant, laid out once by XLA instead of at every kernel call
+#: (the paper profile's flow x P(usable) by NUTS, one XLA thread: 2.2 s against 3.2 s).
 VALUE_LEAVES = frozenset({"obs_sd", "sigma", "cov"})
 #: Files kept (the most recently used; the paper profile's NUTS sampler is 17 MB); a new entry
 #: beyond them removes the oldest.
@@ -79,14 +73,12 @@ class Programs:
         self._compiled: dict[str, Any] = {}
         self._ahead: dict[str, Any] = {}  # name -> Future of a program loading in the background
         self._rebuild: Callable | None = None
-        #: SHA-256 of the arrays fixed into the programs (None when read back from the cache).
-        self.constants: str | None = None
+        self.constants: str | None = None  # SHA-256 of the arrays fixed into them (None: read back)
 
     @classmethod
     def of(cls, model, meta: dict[str, Any]) -> Programs:
         """Programs of `model` (any pytree, e.g. an equinox Module): its arrays named in
-        [`VALUE_LEAVES`][] become their first argument; everything else, the weights
-        included, is fixed into the programs as constants."""
+        [`VALUE_LEAVES`][] are their first argument; all else, weights included, is constant."""
         import equinox as eqx
         import jax
 
@@ -121,10 +113,8 @@ class Programs:
         return self._compiled[name](self.arrays, *inputs)
 
     def load_ahead(self, name: str) -> None:
-        """Start loading the stored program `name` in a background thread, to overlap
-        the time a program that is running leaves idle: a NUTS run keeps one core busy, and
-        reading the model check's executable (about 0.3 s) on the other takes that time off
-        the call. Programs needing LAPACK should be loaded after one that started it."""
+        """Start loading the stored program `name` in a background thread, on a core that
+        a running program leaves idle (after one that started LAPACK, if it needs it)."""
         if name in self._stored and name not in self._compiled and name not in self._ahead:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -151,8 +141,8 @@ class Programs:
             **self._stored,
             **{n: (*serialize(c), "lapack_" in c.as_text()) for n, c in self._compiled.items()},
         }
-        content = {"meta": self.meta, "programs": stored, "shapes": _shapes(self.arrays), "constants": self.constants}
-        return _pack(content)
+        shapes = _shapes(self.arrays)
+        return _pack({"meta": self.meta, "programs": stored, "shapes": shapes, "constants": self.constants})
 
     def arrays_bytes(self) -> bytes:
         """The model's arrays, checksummed."""
@@ -291,8 +281,7 @@ def load_or_build(
         if arrays is None:  # new values: the model's arrays, the same executables
             model = load()
             fresh = Programs.of(model, {})
-            # The executables serve only if the new values changed nothing fixed into them
-            # (a value held by a leaf outside VALUE_LEAVES would otherwise be silently old).
+            # Only if the new values changed no constant (a leaf outside VALUE_LEAVES would).
             how, arrays, constants = "arrays", fresh.arrays, fresh.constants
         if _shapes(arrays) == stored["shapes"] and constants == stored["constants"]:
             programs = Programs(arrays, stored["meta"], stored["programs"])
