@@ -27,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-OBS = ["--f-bound", "0.7", "--sigma-v", "3.1", "--r-h", "140"]
+#: the README's example: the summaries of `simulate --q0 0.9 --a 120 --seed 3` (paper profile)
+OBS = ["--f-bound", "0.84", "--sigma-v", "4.1", "--r-h", "506"]
 COMMANDS = {
     "--help": ["--help"],
     "refused argument": ["simulate", "--q0", "1", "--a", "100", "--seed", "-1"],

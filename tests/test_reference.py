@@ -8,6 +8,7 @@ exclusion of observations next to nodes without a likelihood, and the record.
 """
 
 import json
+from dataclasses import replace
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -22,7 +23,7 @@ from clusteremu.emulators.transforms import SummaryTransform
 from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
 from clusteremu.evaluation.reference import MIN_USABLE, BankRealizations, bank_design, bank_realizations
 from clusteremu.evaluation.reference_bank import ReferenceBank
-from clusteremu.evaluation.simulator_reference import compare_on_bank
+from clusteremu.evaluation.simulator_reference import compare_on_bank, nested_sizes
 from clusteremu.evaluation.synthetic_likelihood import (
     COPULA_EIGEN_FLOOR,
     SyntheticLikelihoods,
@@ -31,6 +32,7 @@ from clusteremu.evaluation.synthetic_likelihood import (
 )
 from clusteremu.evaluation.trust import efficiency_met
 from clusteremu.inference.model import LikelihoodModel
+from clusteremu.paper.reference_findings import reference_vars
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
@@ -243,6 +245,40 @@ def test_the_bootstrap_error_shrinks_with_more_realizations():
         )
         errors.append(np.median(mean[..., 0].std(axis=0) / sd[0, :, 0]))
     assert errors[1] < 0.5 * errors[0], errors  # 1/sqrt(8) ~ 0.35 expected
+
+
+def test_a_bank_too_small_to_hold_the_tails_shows_in_the_references_coverage_by_size():
+    """The bootstrap cannot see a tail the first realizations lack; the nested banks' coverage can.
+    Known answer: references built from realizations with half the noise sd have half the
+    posterior sd, and 95% intervals that cover the truth about P(|N(0,1)| < 0.98) = 0.67 of the time."""
+    assert nested_sizes(144) == [18, 36, 72, 144] and nested_sizes(19) == [19] and nested_sizes(6) == [6]
+    nodes = BankNodes.over(BOX, 21, 7)
+    bank = toy_bank(nodes, 160, seed=9)
+    # the first 40 realizations' noise halved, the rest widened: the whole bank keeps the right variance
+    scale = np.where(np.arange(160) < 40, 0.5, np.sqrt(1.25))[None, :, None]
+    mean = mean_z(nodes.points)[:, None, :]
+    bank = BankRealizations(mean + (bank.z - mean) * scale, bank.usable, bank.count_width)
+    rec = compare({"exact": ToyLikelihood()}, nodes, bank, observations(60, seed=10))
+    by_size = rec.coverage_by_realizations
+    assert list(by_size) == ["10", "20", "40", "80", "160"]
+    assert all(by_size["160"][kind] == rec.coverage[kind] for kind in ("gaussian", "semiparametric"))
+    for kind in ("gaussian", "semiparametric"):
+        assert by_size["40"][kind]["q0"][1] < 0.8 < 0.88 < by_size["160"][kind]["q0"][1], by_size
+
+
+def test_the_paper_reports_the_references_coverage_by_bank_size(tmp_path):
+    nodes = BankNodes.over(BOX, 9, 5)
+    rec = compare({"exact": ToyLikelihood()}, nodes, toy_bank(nodes, 100, seed=1), observations(5, seed=1))
+    path = tmp_path / "reference.json"  # read back as the manuscript reads it: JSON sorts the sizes as text
+    path.write_text(json.dumps(rec.to_jsonable(), sort_keys=True))
+    assert list(json.loads(path.read_text())["coverage_by_realizations"]) == ["100", "12", "25", "50"]
+    text = reference_vars(ReferenceBank.load(path))["sentence_coverage"]
+    gaussian = [f"{rec.coverage_by_realizations[n]['gaussian']['q0'][1]:.2f}" for n in ("12", "25", "50", "100")]
+    assert (
+        "first 12, 25, 50 and 100 realizations" in text and f"in {', '.join(gaussian[:3])} and {gaussian[3]} of" in text
+    )
+    one_size = replace(rec, coverage_by_realizations={"100": rec.coverage_by_realizations["100"]})
+    assert "first" not in reference_vars(one_size)["sentence_coverage"]
 
 
 def test_observations_next_to_nodes_without_a_likelihood_are_excluded_and_counted():

@@ -49,7 +49,7 @@ def bank(q0=None, a_au=None, reference="gaussian") -> ReferenceBank:
     per[other] = {"q0": agreement(), "a_au": agreement()}
     return ReferenceBank(
         "learned", [0.5, 1.5], [50.0, 200.0], 48, 192, 192, 0, 5, 100, 160, 100, 100, 0.01, [], [],
-        {"learned": per}, {}, {}, {}, {}, {}, {}, [],
+        {"learned": per}, {}, {}, {}, {}, {}, {}, {}, [],
     )  # fmt: skip
 
 

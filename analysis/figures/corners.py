@@ -5,14 +5,16 @@ Reads:  the profile config (`--config`, section `figures`) and the draws and gri
 Writes: one figure per case (`--out`, three PNG paths in the order typical, edge,
         ridge): NUTS draws with their 68% and 95% highest-density contours (black), the
         exact grid posterior's 68% and 95% highest-density contours (green), the true
-        values (orange), the grid's edge (the prior boundary) where it falls in view, and
-        marginal densities with the median and central 90% interval; a legend names each.
+        values (orange), the grid's edge (the prior boundary) where it falls in view, with
+        what lies outside the prior shaded, and marginal densities with the median and
+        central 90% interval; a legend names each.
 """
 
 import corner
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script
@@ -43,11 +45,19 @@ def hpd_thresholds(density, masses=HPD):
     return [d[np.searchsorted(cumulative, m)] for m in sorted(masses, reverse=True)]
 
 
-def _with_margin(limits, value, share=0.04):
-    """Axis `limits` widened where needed so that `value` stays a `share` of the range inside."""
+def _with_margin(limits, value, edges, share=0.04):
+    """Axis `limits` widened where needed so that `value`, and each prior edge of `edges` that
+    lies in view or within a `share` of the range of it, stay a `share` of the range inside."""
     lo, hi = limits
     pad = share * (hi - lo)
-    return min(lo, value - pad), max(hi, value + pad)
+    near = [e for e in edges if lo - pad <= e <= hi + pad]
+    return min(lo, value - pad, *(e - pad for e in near)), max(hi, value + pad, *(e + pad for e in near))
+
+
+def _box_edges(centres):
+    """The prior box's edges along one axis, from the grid's evenly spaced cell centres."""
+    half = (centres[1] - centres[0]) / 2
+    return centres[0] - half, centres[-1] + half
 
 
 def one(post, case):
@@ -91,24 +101,34 @@ def one(post, case):
         colors="#009E73",
         linewidths=0.9,
     )
-    # the grid spans the prior box: a contour ending there is cut by the prior, not by the plot
-    for edge in (q0[0], q0[-1]):
-        joint.axvline(edge, color="0.4", lw=0.6, ls="-.")
-    for edge in (a_au[0], a_au[-1]):
-        joint.axhline(edge, color="0.4", lw=0.6, ls="-.")
-    # A true value on the prior's edge would hide under the axis and the boundary line: leave it a margin.
+    # The grid's cells tile the prior box: a contour ending there is cut by the prior, not by the plot.
+    # A prior edge or a true value at the edge of the view would hide under the axis: leave them
+    # a margin, and shade what lies outside the prior.
     truth = post[f"{case}_truth"]
-    q_limits, a_limits = _with_margin(joint.get_xlim(), truth[0]), _with_margin(joint.get_ylim(), truth[1])
-    for set_limits, limits in ((fig.axes[0].set_xlim, q_limits), (joint.set_xlim, q_limits)):
-        set_limits(*limits)
-    for set_limits, limits in ((joint.set_ylim, a_limits), (fig.axes[3].set_xlim, a_limits)):
-        set_limits(*limits)
+    q_edges, a_edges = (_box_edges(centres) for centres in (q0, a_au))
+    q_limits = _with_margin(joint.get_xlim(), truth[0], q_edges)
+    a_limits = _with_margin(joint.get_ylim(), truth[1], a_edges)
+    for ax, (lo, hi), edges, vertical in (
+        (fig.axes[0], q_limits, q_edges, True),
+        (joint, q_limits, q_edges, True),
+        (joint, a_limits, a_edges, False),
+        (fig.axes[3], a_limits, a_edges, True),
+    ):
+        span, line = (ax.axvspan, ax.axvline) if vertical else (ax.axhspan, ax.axhline)
+        for outside in ((lo, edges[0]), (edges[1], hi)):
+            if outside[0] < outside[1]:
+                span(*outside, color="0.9", lw=0, zorder=0)
+        if ax is joint:
+            for edge in (e for e in edges if lo < e < hi):
+                line(edge, color="0.4", lw=0.6, ls="-.")
+        (ax.set_xlim if vertical else ax.set_ylim)(lo, hi)
     handles = [
         Line2D([], [], color="k", lw=1.0, label="NUTS draws: 68%, 95% HPD"),
         Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD"),
         Line2D([], [], color="k", ls="--", lw=1.0, label="median, central 90%"),
         Line2D([], [], color="#D55E00", lw=1.0, label="true value"),
         Line2D([], [], color="0.4", ls="-.", lw=0.6, label="prior boundary"),
+        Patch(color="0.9", lw=0, label="outside the prior"),
     ]
     fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, 0.9), fontsize=7, frameon=False)
     return fig

@@ -1,6 +1,6 @@
 """The reference bank's result: every likelihood's posteriors against the simulator's own, for many observations.
 
-A typed record ([`ReferenceBank`][], schema `clusteremu.reference-bank/1`), written by
+A typed record ([`ReferenceBank`][], schema `clusteremu.reference-bank/2`), written by
 `analysis/15_reference_bank.py` ([`clusteremu.evaluation.simulator_reference`][]) and read
 back by the criterion ([`clusteremu.evaluation.trust`][]), the figure and the manuscript's
 variables with its `load`.
@@ -183,12 +183,15 @@ class ReferenceBank(SchemaRecord):
     - `coverage`: reference key or likelihood -> parameter -> the fraction of the kept
       observations whose truth lies in the central 68% and 95% interval of that posterior
       (the references' own calibration: the truths are known).
+    - `coverage_by_realizations`: bank size (the number of first realizations, a string) ->
+      reference key -> parameter -> the same coverage for the references built from those
+      realizations only (how their calibration moves with the bank's size).
     - `interpolation`: parameter -> the recommended likelihood's interpolated posterior
       against its posterior on the fine grid (the check of the interpolation).
     - `examples`: the observations drawn in the figure.
     """
 
-    SCHEMA: ClassVar[str] = "clusteremu.reference-bank/1"
+    SCHEMA: ClassVar[str] = "clusteremu.reference-bank/2"
 
     recommended: str
     q0_nodes: list[float]
@@ -211,6 +214,7 @@ class ReferenceBank(SchemaRecord):
     bootstrap_error: dict[str, dict[str, BootstrapError]]
     between_references: dict[str, Agreement]
     coverage: dict[str, dict[str, list[float]]]
+    coverage_by_realizations: dict[str, dict[str, dict[str, list[float]]]]
     interpolation: dict[str, Agreement]
     examples: list[ExamplePosterior]
 

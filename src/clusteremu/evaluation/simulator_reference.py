@@ -15,7 +15,13 @@
    likelihood's posterior in fine cells that read such a node, or of a reference's in cells
    that read such a node or one of its neighbours;
 5. check the interpolation: the recommended likelihood's interpolated posterior against
-   its posterior computed on the fine grid directly.
+   its posterior computed on the fine grid directly;
+6. check the references themselves: the truths are known, so their coverage is measured,
+   for the whole bank and for its first R/2, R/4, ... realizations ([`nested_sizes`][]).
+   The bootstrap cannot show what a bank too small misses: resampling realizations that
+   lack the tail of the summaries' distribution (the rare large half-mass radii at high Q0;
+   missing at every node alike, through the common random numbers) leaves it missing. How
+   the references' coverage moves with the bank's size does.
 """
 
 from __future__ import annotations
@@ -52,7 +58,15 @@ from .reference_bank import (
 )
 from .synthetic_likelihood import SyntheticLikelihoods, resample_counts
 
-__all__ = ["EXCLUSION_MASS", "EXAMPLE_TARGETS", "compare_on_bank", "kept", "node_log_likelihoods", "reference_bank"]
+__all__ = [
+    "EXCLUSION_MASS",
+    "EXAMPLE_TARGETS",
+    "compare_on_bank",
+    "kept",
+    "nested_sizes",
+    "node_log_likelihoods",
+    "reference_bank",
+]
 
 #: An observation is excluded when more posterior probability than this lies next to a node
 #: without a synthetic likelihood (see `kept`).
@@ -104,6 +118,33 @@ def _coverage(interp: NodeInterpolation, node_ll: np.ndarray, truth: np.ndarray)
     if not len(inside):
         return {p: [float("nan")] * 2 for p in PARAMETERS}
     return {p: [float(np.mean(inside[:, j] <= level / 2)) for level in (0.68, 0.95)] for j, p in enumerate(PARAMETERS)}
+
+
+def nested_sizes(realizations: int) -> list[int]:
+    """The bank sizes whose references' own coverage is reported, ascending: `realizations`,
+    its half, quarter, ... (rounded down) while at least twice
+    [`MIN_USABLE`][clusteremu.evaluation.reference.MIN_USABLE]; each is the bank's first
+    realizations, which a bank of that size would have simulated (common random numbers)."""
+    sizes = [realizations]
+    while sizes[-1] // 2 >= 2 * MIN_USABLE:
+        sizes.append(sizes[-1] // 2)
+    return sizes[::-1]
+
+
+def _coverage_by_size(bank: BankRealizations, z_obs: np.ndarray, interp: NodeInterpolation, truth: np.ndarray):
+    """Per [`nested_sizes`][] (as a string), per reference, [`_coverage`][] of the truths by
+    the reference built from the bank's first realizations only."""
+    out = {}
+    for size in nested_sizes(bank.realizations):
+        counts = (np.arange(bank.realizations) < size).astype(int)[None]
+        first = SyntheticLikelihoods.of(bank, counts)
+        out[str(size)] = {
+            kind: _coverage(interp, _full_reference(first, kind, z_obs), truth)
+            if len(truth)
+            else _coverage(interp, z_obs, truth)
+            for kind in REFERENCES
+        }
+    return out
 
 
 def _examples(truth: np.ndarray, box) -> list[int]:
@@ -218,6 +259,8 @@ def compare_on_bank(
         exact_mean = np.column_stack([exact[f"{p}_mean"] for p in PARAMETERS])
         exact_sd = np.column_stack([exact[f"{p}_sd"] for p in PARAMETERS])
     seconds["exact"] = time.perf_counter() - clock - sum(seconds.values())
+    by_size = _coverage_by_size(bank, z_obs[keep], interp, truth[keep])
+    seconds["coverage_by_size"] = time.perf_counter() - clock - sum(seconds.values())
 
     kept_moments = {name: (m[keep], s[keep]) for name, (m, s) in moments.items()}
     rel = {}  # reference -> (bootstrap sd of the mean / sd, bootstrap sd of the sd / sd), (kept, 2) each
@@ -274,6 +317,7 @@ def compare_on_bank(
             for kind in REFERENCES
         },
         coverage={name: _coverage(interp, ll[keep], truth[keep]) for name, ll in node_ll.items()},
+        coverage_by_realizations=by_size,
         between_references=against(*kept_moments["semiparametric"], *kept_moments["gaussian"]),
         interpolation=against(*kept_moments[recommended], exact_mean, exact_sd),
         examples=[

@@ -127,5 +127,21 @@ def reference_vars(bank: ReferenceBank) -> dict:
         f"Gaussian reference contain the truth of {q} in {cov[g][0]} of the observations and that of {a} in "
         f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} and {cov[s][1]}, those of the "
         f"recommended likelihood, interpolated alike, in {cov[best][0]} and {cov[best][1]}."
-    )
+    ) + _coverage_by_size(bank)
     return out
+
+
+def _coverage_by_size(bank: ReferenceBank) -> str:
+    """The sentence on how the Gaussian reference's 95% coverage moves with the bank's size
+    (nothing when the bank has only its own size)."""
+    sizes = sorted(bank.coverage_by_realizations, key=int)  # JSON keys come back sorted as text
+    if len(sizes) < 2:
+        return ""
+    g = REFERENCES[0]
+    per = {p: listing([f"{bank.coverage_by_realizations[n][g][p][1]:.2f}" for n in sizes]) for p in PARAMETERS}
+    return (
+        f" The bootstrap cannot show what a bank too small lacks (resampled realizations miss the same tail of the "
+        f"summaries' distribution at every node), but smaller banks can: built from each node's first "
+        f"{listing(sizes)} realizations, the {REFERENCE_TEXT[g]} reference's {95}% intervals cover the truth of "
+        f"{PARAM_TEXT['q0']} in {per['q0']} of the observations and that of {PARAM_TEXT['a_au']} in {per['a_au']}."
+    )

@@ -100,7 +100,8 @@ def verdict_vars(
             " These reference posteriors are themselves over-confident ("
             + f"{95}% coverage "
             + listing([f"{ref[p][1]:.2f} for {PARAM_TEXT[p]}" for p in low])
-            + "), so that miss does not separate the emulator's error from the reference's."
+            + f"), so for {listing([PARAM_TEXT[p] for p in low])} that miss does not separate the emulator's error "
+            "from the reference's."
         )
     conclusions = (
         f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set ({name}, on "
