@@ -3,7 +3,7 @@
 from clusteremu.evaluation.misspecification import HeldOutChoice, MisspecificationStudy
 from clusteremu.evaluation.robustness import TEMPERING, RobustnessRow, TemperedRow
 from clusteremu.evaluation.trust import ACCURACY_TARGETS
-from clusteremu.paper.numbers import truth_vars
+from clusteremu.paper.numbers import _breakeven, truth_vars
 from clusteremu.paper.robustness_text import _abstract, _warned_sentence
 
 
@@ -61,3 +61,10 @@ def test_the_abstract_reports_tempering_on_the_held_out_half_it_was_not_chosen_o
     # the held-out half's numbers (0.71 -> 0.88), not the tuning half's (0.60 -> 0.95)
     assert "chosen on half of the clusters with a Kroupa mass spectrum" in text
     assert "on the other half from 0.71 to 0.88 for those with a Kroupa mass spectrum" in text
+
+
+def test_the_break_even_is_not_a_plural_of_one():
+    assert _breakeven(0.4) == (
+        "building and validating the emulator costs less than one such posterior, so it pays from the first on"
+    )
+    assert _breakeven(2.3) == "the emulator pays by amortization, from about 3 posteriors on"

@@ -270,6 +270,14 @@ def learning_curve_vars(lc: dict) -> dict:
     return {"sentence": sentence, "replicates": reps}
 
 
+def _breakeven(posteriors: float) -> str:
+    """When the emulator pays: after how many single-observation synthetic-likelihood
+    posteriors (`posteriors`, its build cost in their units) it has cost less than they would."""
+    if posteriors <= 1:
+        return "building and validating the emulator costs less than one such posterior, so it pays from the first on"
+    return f"the emulator pays by amortization, from about {np.ceil(posteriors):.0f} posteriors on"
+
+
 def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_variants: int) -> dict:
     """The costs section's numbers: what one simulation, prediction and posterior cost; what
     building and validating the emulator cost and the posteriors that pay it back; what the
@@ -320,7 +328,7 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
         "local_nodes": LOCAL_NODES,
         "local_simulations": local,
         "local_minutes": two_digits(local * sim / 60),
-        "breakeven": f"{np.ceil(build_seconds / (local * sim)):.0f}",
+        "breakeven": _breakeven(build_seconds / (local * sim)),
         "by_likelihood": listing([f"{two_digits(t['nuts'])} s ({LIKELIHOOD_NAMES[n]})" for n, t in by_likelihood]),
         "reference_simulations": reference.n_simulations,
         "reference_minutes": two_digits(reference.n_simulations * sim / 60),
