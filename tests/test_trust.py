@@ -1,5 +1,7 @@
 """The criterion of trust: each condition can fail on its own, and is named when it does."""
 
+from dataclasses import replace
+
 import pytest
 
 from clusteremu.evaluation.confirmation import (
@@ -9,7 +11,7 @@ from clusteremu.evaluation.confirmation import (
     MeasuredConfirmation,
     ParameterConfirmation,
 )
-from clusteremu.evaluation.reference_bank import QUANTILE_LEVELS, Agreement, ReferenceBank
+from clusteremu.evaluation.reference_bank import QUANTILE_LEVELS, Agreement, BankObservation, Moments, ReferenceBank
 from clusteremu.evaluation.trust import (
     ACCURACY_TARGETS,
     EFFICIENCY_DMEAN,
@@ -20,6 +22,7 @@ from clusteremu.evaluation.trust import (
     efficiency_met,
 )
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
+from clusteremu.paper.verdict import _others_trusted
 
 
 def parameter() -> ParameterConfirmation:
@@ -107,3 +110,26 @@ def test_efficiency_is_judged_against_the_gaussian_reference_with_inclusive_targ
 
 def test_every_likelihood_stands_on_an_emulator():
     assert set(EMULATOR_OF) == set(LIKELIHOOD_NAMES)
+
+
+def test_the_conclusions_name_the_other_likelihoods_the_criterion_trusts_after_the_fact():
+    chosen, other = "learned", "learned+selection"  # both stand on the learned-noise ensemble
+    good, bad_a = (LikelihoodConfirmation(parameter(), parameter(), r, True) for r in ([], ["a_au: SBC"]))
+    measured = MeasuredConfirmation(chosen, [0.01, 0.1, 5.0], good)
+
+    def study(judged_other):
+        return ConfirmationStudy(1000, 1000, chosen, 0.05, 0.8, {chosen: bad_a, other: judged_other}, measured, [])
+
+    seen = BankObservation(0, [1.0, 100.0], [0.5, 3.0, 300.0], {}, {}, Moments([1.0, 100.0], [0.1, 20.0]))
+    reference = replace(bank(), observations=[seen] * 300)  # only their number is read here
+    reference.agreement[other] = reference.agreement[chosen]
+    reference.coverage["gaussian"] = {"q0": [0.68, 0.95], "a_au": [0.68, 0.95]}
+    text = _others_trusted(chosen, truth(), study(bad_a), reference)
+    assert f"trusts {LIKELIHOOD_NAMES[other]} for $Q_0$; the selection set did not choose it" in text
+    assert "over-confident" not in text and "$a$" not in text
+    reference.coverage["gaussian"]["q0"] = [0.6, 0.9]  # the reference itself under-covers Q0: said so
+    assert "a reference that is itself over-confident for $Q_0$" in _others_trusted(
+        chosen, truth(), study(bad_a), reference
+    )
+    failing = LikelihoodConfirmation(parameter(), parameter(), ["q0: SBC", "a_au: SBC"], True)
+    assert "trusts none" in _others_trusted(chosen, truth(), study(failing), reference)

@@ -115,7 +115,9 @@ def verdict_vars(
         f"{costs['grid']} s on the grid or {costs['nuts']} s with NUTS, against {costs['reference_minutes']} minutes "
         f"of simulation for the reference bank, {costs['reference_simulations_per_observation']} simulations per "
         "observation over the observations it served (@sec-costs). @tbl-confirmation and @tbl-reference say "
-        "which conditions fail and by how much. " + scale_radius_sentence(inf)
+        "which conditions fail and by how much. "
+        + _others_trusted(best, truth, conf, bank)
+        + scale_radius_sentence(inf)
     )
     return {
         "abstract": abstract,
@@ -123,6 +125,32 @@ def verdict_vars(
         "trusted_q0": a["q0"]["trusted"],
         "trusted_a": a["a_au"]["trusted"],
     }
+
+
+def _others_trusted(best: str, truth: dict, conf: ConfirmationStudy, bank: ReferenceBank) -> str:
+    """The sentence naming the likelihoods other than the chosen one that the criterion, applied
+    after the fact, trusts for a parameter (with the caveat where the reference is over-confident
+    for it); that none is, when none is."""
+    trusted = {
+        p: [n for n in conf.likelihoods if n != best and assess(n, truth, conf, bank)[p]["trusted"]] for p in PARAMETERS
+    }
+    if not any(trusted.values()):
+        return "Applied after the fact to the other likelihoods, the criterion trusts none for either parameter. "
+    parts = [
+        f"{listing([LIKELIHOOD_NAMES[n] for n in trusted[p]])} for {PARAM_TEXT[p]}" for p in PARAMETERS if trusted[p]
+    ]
+    low = _over_confident_reference(bank, [p for p in PARAMETERS if trusted[p]])
+    caveat = (
+        f", in agreement with a reference that is itself over-confident for {listing([PARAM_TEXT[p] for p in low])}"
+        if low
+        else ""
+    )
+    them = "it" if len({n for names in trusted.values() for n in names}) == 1 else "them"
+    return (
+        f"Applied after the fact to the other likelihoods, the criterion trusts {'; '.join(parts)}{caveat}; the "
+        f"selection set did not choose {them}, and a choice made after seeing the confirmation set would leave no "
+        "unseen simulations to judge it. "
+    )
 
 
 def _over_confident_reference(bank: ReferenceBank, failed: list[str]) -> list[str]:
