@@ -97,7 +97,8 @@ def _score(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarray) -> np.
 
 def _full_reference(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarray) -> np.ndarray:
     """The reference's node log-likelihoods of every observation, (obs, nodes)."""
-    return np.concatenate([_score(synthetic, kind, z_obs[s : s + _CHUNK])[0] for s in range(0, len(z_obs), _CHUNK)])
+    parts = [_score(synthetic, kind, z_obs[s : s + _CHUNK])[0] for s in range(0, len(z_obs), _CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros((0, synthetic.defined.shape[-1]))
 
 
 def _bootstrap(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarray, interp: NodeInterpolation):
@@ -138,12 +139,7 @@ def _coverage_by_size(bank: BankRealizations, z_obs: np.ndarray, interp: NodeInt
     for size in nested_sizes(bank.realizations):
         counts = (np.arange(bank.realizations) < size).astype(int)[None]
         first = SyntheticLikelihoods.of(bank, counts)
-        out[str(size)] = {
-            kind: _coverage(interp, _full_reference(first, kind, z_obs), truth)
-            if len(truth)
-            else _coverage(interp, z_obs, truth)
-            for kind in REFERENCES
-        }
+        out[str(size)] = {kind: _coverage(interp, _full_reference(first, kind, z_obs), truth) for kind in REFERENCES}
     return out
 
 

@@ -154,9 +154,9 @@ def _others_trusted(best: str, truth: dict, conf: ConfirmationStudy, bank: Refer
 
 
 def _over_confident_reference(bank: ReferenceBank, failed: list[str]) -> list[str]:
-    """The parameters among `failed` (condition 3 fails) for which the reference is itself
-    over-confident on the compared observations: its 95% coverage more than two binomial
-    standard errors below nominal."""
+    """The parameters among `failed` (those whose condition 3 is in question: missed, or met
+    by another likelihood) for which the reference is itself over-confident on the compared
+    observations: its 95% coverage more than two binomial standard errors below nominal."""
     n = len(bank.observations)
     if not failed or not n:
         return []
