@@ -132,15 +132,18 @@ def nested_sizes(realizations: int) -> list[int]:
     return sizes[::-1]
 
 
-def _coverage_by_size(bank: BankRealizations, z_obs: np.ndarray, interp: NodeInterpolation, truth: np.ndarray):
+def _coverage_by_size(
+    bank: BankRealizations, z_obs: np.ndarray, interp: NodeInterpolation, truth: np.ndarray, whole: dict
+):
     """Per [`nested_sizes`][] (as a string), per reference, [`_coverage`][] of the truths by
-    the reference built from the bank's first realizations only."""
+    the reference built from the bank's first realizations only; `whole`, the references'
+    coverage with every realization, is the last entry (computed once, by the caller)."""
     out = {}
-    for size in nested_sizes(bank.realizations):
+    for size in nested_sizes(bank.realizations)[:-1]:
         counts = (np.arange(bank.realizations) < size).astype(int)[None]
         first = SyntheticLikelihoods.of(bank, counts)
         out[str(size)] = {kind: _coverage(interp, _full_reference(first, kind, z_obs), truth) for kind in REFERENCES}
-    return out
+    return out | {str(bank.realizations): {kind: whole[kind] for kind in REFERENCES}}
 
 
 def _examples(truth: np.ndarray, box) -> list[int]:
@@ -255,7 +258,8 @@ def compare_on_bank(
         exact_mean = np.column_stack([exact[f"{p}_mean"] for p in PARAMETERS])
         exact_sd = np.column_stack([exact[f"{p}_sd"] for p in PARAMETERS])
     seconds["exact"] = time.perf_counter() - clock - sum(seconds.values())
-    by_size = _coverage_by_size(bank, z_obs[keep], interp, truth[keep])
+    coverage = {name: _coverage(interp, ll[keep], truth[keep]) for name, ll in node_ll.items()}
+    by_size = _coverage_by_size(bank, z_obs[keep], interp, truth[keep], coverage)
     seconds["coverage_by_size"] = time.perf_counter() - clock - sum(seconds.values())
 
     kept_moments = {name: (m[keep], s[keep]) for name, (m, s) in moments.items()}
@@ -312,7 +316,7 @@ def compare_on_bank(
             kind: {p: bootstrap_error(rel[kind][0][:, j], rel[kind][1][:, j]) for j, p in enumerate(PARAMETERS)}
             for kind in REFERENCES
         },
-        coverage={name: _coverage(interp, ll[keep], truth[keep]) for name, ll in node_ll.items()},
+        coverage=coverage,
         coverage_by_realizations=by_size,
         between_references=against(*kept_moments["semiparametric"], *kept_moments["gaussian"]),
         interpolation=against(*kept_moments[recommended], exact_mean, exact_sd),

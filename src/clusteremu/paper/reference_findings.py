@@ -127,11 +127,11 @@ def reference_vars(bank: ReferenceBank) -> dict:
         f"Gaussian reference contain the truth of {q} in {cov[g][0]} of the observations and that of {a} in "
         f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} and {cov[s][1]}, those of the "
         f"recommended likelihood, interpolated alike, in {cov[best][0]} and {cov[best][1]}."
-    ) + _coverage_by_size(bank)
+    ) + _by_size_sentence(bank)
     return out
 
 
-def _coverage_by_size(bank: ReferenceBank) -> str:
+def _by_size_sentence(bank: ReferenceBank) -> str:
     """The sentence on how the Gaussian reference's 95% coverage moves with the bank's size
     (nothing when the bank has only its own size)."""
     sizes = sorted(bank.coverage_by_realizations, key=int)  # JSON keys come back sorted as text

@@ -131,9 +131,8 @@ def _others_trusted(best: str, truth: dict, conf: ConfirmationStudy, bank: Refer
     """The sentence naming the likelihoods other than the chosen one that the criterion, applied
     after the fact, trusts for a parameter (with the caveat where the reference is over-confident
     for it); that none is, when none is."""
-    trusted = {
-        p: [n for n in conf.likelihoods if n != best and assess(n, truth, conf, bank)[p]["trusted"]] for p in PARAMETERS
-    }
+    judged = {n: assess(n, truth, conf, bank) for n in conf.likelihoods if n != best}
+    trusted = {p: [n for n, a in judged.items() if a[p]["trusted"]] for p in PARAMETERS}
     if not any(trusted.values()):
         return "Applied after the fact to the other likelihoods, the criterion trusts none for either parameter. "
     parts = [
@@ -153,15 +152,15 @@ def _others_trusted(best: str, truth: dict, conf: ConfirmationStudy, bank: Refer
     )
 
 
-def _over_confident_reference(bank: ReferenceBank, failed: list[str]) -> list[str]:
-    """The parameters among `failed` (those whose condition 3 is in question: missed, or met
+def _over_confident_reference(bank: ReferenceBank, params: list[str]) -> list[str]:
+    """The parameters among `params` (those whose condition 3 is in question: missed, or met
     by another likelihood) for which the reference is itself over-confident on the compared
     observations: its 95% coverage more than two binomial standard errors below nominal."""
     n = len(bank.observations)
-    if not failed or not n:
+    if not params or not n:
         return []
     se = (0.95 * 0.05 / n) ** 0.5
-    return [p for p in failed if bank.coverage[EFFICIENCY_REFERENCE][p][1] < 0.95 - 2 * se]
+    return [p for p in params if bank.coverage[EFFICIENCY_REFERENCE][p][1] < 0.95 - 2 * se]
 
 
 def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> str:
