@@ -14,7 +14,8 @@ a rerun simulates nothing). For the first `n_observations` usable confirmation s
 the Gaussian and the semi-parametric synthetic likelihoods and every likelihood of the
 family at the nodes, each interpolated onto the same fine grid; the references' bootstrap
 over realizations; the interpolation checked against the recommended likelihood's posterior
-on the fine grid (`clusteremu.evaluation.simulator_reference`).
+on the fine grid; the references' own coverage, on the compared observations and on every
+usable confirmation simulation (`clusteremu.evaluation.simulator_reference`).
 """
 
 from clusteremu.config import load_config

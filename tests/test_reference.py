@@ -32,7 +32,7 @@ from clusteremu.evaluation.synthetic_likelihood import (
 )
 from clusteremu.evaluation.trust import efficiency_met
 from clusteremu.inference.model import LikelihoodModel
-from clusteremu.paper.reference_findings import reference_vars
+from clusteremu.paper.reference_findings import _calibration_sentence, reference_vars
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
@@ -279,6 +279,27 @@ def test_the_paper_reports_the_references_coverage_by_bank_size(tmp_path):
     )
     one_size = replace(rec, coverage_by_realizations={"100": rec.coverage_by_realizations["100"]})
     assert "first" not in reference_vars(one_size)["sentence_coverage"]
+
+
+def test_the_references_calibration_is_judged_on_every_observation_not_only_the_compared():
+    """The first observations are compared; the references' coverage is also measured on all
+    (a choice of the bank, such as its size, may have seen the compared ones), by the same
+    exclusion rule and the same posteriors as when every observation is compared."""
+    nodes = BankNodes.over(BOX, 9, 5)
+    bank, held = toy_bank(nodes, 40, seed=2), observations(30, seed=3)
+    family = {"exact": ToyLikelihood()}
+    some = compare_on_bank(
+        family, "exact", nodes, bank, held, n_compared=10, n_stars=N_STARS, fine_grid=80, bootstrap=4, seed=5
+    )[0]
+    every = compare(family, nodes, bank, held, bootstrap=4)
+    assert (some.n_compared, some.n_available, len(some.observations)) == (10, 30, 10 - len(some.excluded))
+    assert some.calibration == every.calibration
+    assert some.calibration.n_scored == 30 and some.calibration.n_kept == len(every.observations)
+    assert all(some.calibration.coverage[k] == every.coverage[k] for k in ("gaussian", "semiparametric", "exact"))
+    text = _calibration_sentence(some, "exact")  # the toy likelihood has no name in the paper
+    cov = every.coverage["gaussian"]
+    assert f"({every.calibration.n_kept} of 30 left" in text
+    assert f"in {cov['q0'][1]:.2f} and {cov['a_au'][1]:.2f} of the cases (Gaussian reference)" in text
 
 
 def test_observations_next_to_nodes_without_a_likelihood_are_excluded_and_counted():

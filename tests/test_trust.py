@@ -11,7 +11,14 @@ from clusteremu.evaluation.confirmation import (
     MeasuredConfirmation,
     ParameterConfirmation,
 )
-from clusteremu.evaluation.reference_bank import QUANTILE_LEVELS, Agreement, BankObservation, Moments, ReferenceBank
+from clusteremu.evaluation.reference_bank import (
+    QUANTILE_LEVELS,
+    Agreement,
+    BankObservation,
+    Moments,
+    ReferenceBank,
+    ReferenceCalibration,
+)
 from clusteremu.evaluation.trust import (
     ACCURACY_TARGETS,
     EFFICIENCY_DMEAN,
@@ -52,7 +59,7 @@ def bank(q0=None, a_au=None, reference="gaussian") -> ReferenceBank:
     per[other] = {"q0": agreement(), "a_au": agreement()}
     return ReferenceBank(
         "learned", [0.5, 1.5], [50.0, 200.0], 48, 192, 192, 0, 5, 100, 160, 100, 100, 0.01, [], [],
-        {"learned": per}, {}, {}, {}, {}, {}, {}, {}, [],
+        {"learned": per}, {}, {}, {}, {}, {}, {}, ReferenceCalibration(0, 0, {}), {}, [],
     )  # fmt: skip
 
 
@@ -121,15 +128,19 @@ def test_the_conclusions_name_the_other_likelihoods_the_criterion_trusts_after_t
         return ConfirmationStudy(1000, 1000, chosen, 0.05, 0.8, {chosen: bad_a, other: judged_other}, measured, [])
 
     seen = BankObservation(0, [1.0, 100.0], [0.5, 3.0, 300.0], {}, {}, Moments([1.0, 100.0], [0.1, 20.0]))
-    reference = replace(bank(), observations=[seen] * 300)  # only their number is read here
+    calibrated = {"gaussian": {"q0": [0.68, 0.95], "a_au": [0.68, 0.95]}}
+    reference = replace(bank(), observations=[seen] * 300, calibration=ReferenceCalibration(1000, 1000, calibrated))
     reference.agreement[other] = reference.agreement[chosen]
-    reference.coverage["gaussian"] = {"q0": [0.68, 0.95], "a_au": [0.68, 0.95]}
+    reference.coverage["gaussian"] = {"q0": [0.6, 0.9], "a_au": [0.68, 0.95]}  # on the compared: not the judge
     text = _others_trusted(chosen, truth(), study(bad_a), reference)
     assert f"trusts {LIKELIHOOD_NAMES[other]} for $Q_0$; the selection set did not choose it" in text
     assert "over-confident" not in text and "$a$" not in text
-    reference.coverage["gaussian"]["q0"] = [0.6, 0.9]  # the reference itself under-covers Q0: said so
+    # judged on every usable confirmation simulation: 0.935 is more than 2 s.e. (0.0138) below 0.95 at n = 1000
+    calibrated["gaussian"]["q0"] = [0.66, 0.935]
     assert "a reference that is itself over-confident for $Q_0$" in _others_trusted(
         chosen, truth(), study(bad_a), reference
     )
+    calibrated["gaussian"]["q0"] = [0.66, 0.937]  # within 2 s.e.: not over-confident
+    assert "over-confident" not in _others_trusted(chosen, truth(), study(bad_a), reference)
     failing = LikelihoodConfirmation(parameter(), parameter(), ["q0: SBC", "a_au: SBC"], True)
     assert "trusts none" in _others_trusted(chosen, truth(), study(failing), reference)

@@ -1,6 +1,6 @@
 """The reference bank's result: every likelihood's posteriors against the simulator's own, for many observations.
 
-A typed record ([`ReferenceBank`][], schema `clusteremu.reference-bank/2`), written by
+A typed record ([`ReferenceBank`][], schema `clusteremu.reference-bank/3`), written by
 `analysis/15_reference_bank.py` ([`clusteremu.evaluation.simulator_reference`][]) and read
 back by the criterion ([`clusteremu.evaluation.trust`][]), the figure and the manuscript's
 variables with its `load`.
@@ -31,6 +31,7 @@ __all__ = [
     "Moments",
     "NoiseRange",
     "ReferenceBank",
+    "ReferenceCalibration",
     "ReferenceMoments",
     "agreement",
     "bootstrap_error",
@@ -159,6 +160,22 @@ class ExamplePosterior:
 
 
 @dataclass(frozen=True)
+class ReferenceCalibration:
+    """The references' own calibration judged on every usable confirmation simulation, not
+    only on the compared ones (which a choice of the bank, such as its size, may have seen).
+
+    - `n_scored`: the usable confirmation simulations scored; `n_kept`: those that the
+      nodes without a synthetic likelihood leave alone (the comparison's exclusion rule).
+    - `coverage`: reference key or the recommended likelihood -> parameter -> the fraction
+      of the kept simulations whose truth lies in the central 68% and 95% interval.
+    """
+
+    n_scored: int
+    n_kept: int
+    coverage: dict[str, dict[str, list[float]]]
+
+
+@dataclass(frozen=True)
 class ReferenceBank(SchemaRecord):
     """The simulator-based reference bank and every likelihood against it.
 
@@ -186,12 +203,14 @@ class ReferenceBank(SchemaRecord):
     - `coverage_by_realizations`: bank size (the number of first realizations, a string) ->
       reference key -> parameter -> the same coverage for the references built from those
       realizations only (how their calibration moves with the bank's size).
+    - `calibration`: [`ReferenceCalibration`][]: the same coverage on every usable
+      confirmation simulation (the compared ones included).
     - `interpolation`: parameter -> the recommended likelihood's interpolated posterior
       against its posterior on the fine grid (the check of the interpolation).
     - `examples`: the observations drawn in the figure.
     """
 
-    SCHEMA: ClassVar[str] = "clusteremu.reference-bank/2"
+    SCHEMA: ClassVar[str] = "clusteremu.reference-bank/3"
 
     recommended: str
     q0_nodes: list[float]
@@ -215,6 +234,7 @@ class ReferenceBank(SchemaRecord):
     between_references: dict[str, Agreement]
     coverage: dict[str, dict[str, list[float]]]
     coverage_by_realizations: dict[str, dict[str, dict[str, list[float]]]]
+    calibration: ReferenceCalibration
     interpolation: dict[str, Agreement]
     examples: list[ExamplePosterior]
 

@@ -17,7 +17,9 @@
 5. check the interpolation: the recommended likelihood's interpolated posterior against
    its posterior computed on the fine grid directly;
 6. check the references themselves: the truths are known, so their coverage is measured,
-   for the whole bank and for its first R/2, R/4, ... realizations ([`nested_sizes`][]).
+   for the whole bank and for its first R/2, R/4, ... realizations ([`nested_sizes`][]),
+   on the compared observations, and for the whole bank on every usable confirmation
+   simulation (the bank's size may have been chosen on the compared ones).
    The bootstrap cannot show what a bank too small misses: resampling realizations that
    lack the tail of the summaries' distribution (the rare large half-mass radii at high Q0;
    missing at every node alike, through the common random numbers) leaves it missing. How
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from .reference_bank import (
     ExamplePosterior,
     Moments,
     ReferenceBank,
+    ReferenceCalibration,
     ReferenceMoments,
     agreement,
     bootstrap_error,
@@ -207,19 +209,19 @@ def reference_bank(
     result = simulate_design(bank_design(nodes, seed=ref["seed"], realizations=ref["realizations"]), config, cache)
     bank = bank_realizations(result.columns, nodes, ref["realizations"], n_stars)
     seconds = {"simulation": round(time.perf_counter() - start, 2)}
-    n = ref["n_observations"]
     record, parts = compare_on_bank(
         family,
         recommended,
         nodes,
         bank,
-        SplitData(held.x[:n], held.y[:n], held.point[:n]),
+        held,
+        n_compared=ref["n_observations"],
         n_stars=n_stars,
         fine_grid=config["inference"]["grid_points"],
         bootstrap=ref["bootstrap"],
         seed=ref["seed"],
     )
-    return replace(record, n_available=int(len(held.y))), result, seconds | parts
+    return record, result, seconds | parts
 
 
 def compare_on_bank(
@@ -229,25 +231,39 @@ def compare_on_bank(
     bank: BankRealizations,
     held: SplitData,
     *,
+    n_compared: int | None = None,
     n_stars: int,
     fine_grid: int,
     bootstrap: int,
     seed: int,
 ) -> tuple[ReferenceBank, dict[str, float]]:
-    """Steps 2 to 5 of the study for the observations `held` (`.y` summaries, `.x` truths, all
-    compared) on a simulated `bank` at `nodes`; `fine_grid` cells per parameter, `bootstrap`
-    resamples drawn with `seed`. Returns the record and the wall times (s) of the parts."""
+    """Steps 2 to 6 of the study for the observations `held` (`.y` summaries, `.x` truths) on a
+    simulated `bank` at `nodes`: the first `n_compared` (all when None) compared, and the
+    references' coverage also judged on all of them; `fine_grid` cells per parameter,
+    `bootstrap` resamples drawn with `seed`. Returns the record and the wall times (s) of the parts."""
     clock, seconds = time.perf_counter(), {}
-    obs, truth, box = held.y, held.x, family[recommended].domain
-    z_obs = np.asarray(SummaryTransform(n_stars).forward(obs))
+    n = len(held.y) if n_compared is None else min(n_compared, len(held.y))
+    obs, truth, box = held.y[:n], held.x[:n], family[recommended].domain
+    z_all = np.asarray(SummaryTransform(n_stars).forward(held.y))
     interp = NodeInterpolation.onto(nodes, box, fine_grid)
     full = SyntheticLikelihoods.of(bank, np.ones((1, bank.realizations), int))
-    node_ll = {kind: _full_reference(full, kind, z_obs) for kind in REFERENCES}
-    node_ll |= {name: node_log_likelihoods(like, obs, nodes) for name, like in family.items()}
+    undefined = ~full.defined[0]
+    # the references and the recommended likelihood on every observation: the references'
+    # own calibration is judged on all of them, the comparison on the first n (the same rule
+    # excludes an observation in both: `kept` judges each observation alone)
+    scored = {kind: _full_reference(full, kind, z_all) for kind in REFERENCES}
+    scored[recommended] = node_log_likelihoods(family[recommended], held.y, nodes)
+    judged = kept(interp, undefined, [scored[kind] for kind in REFERENCES], scored[recommended])
+    calibration = ReferenceCalibration(
+        len(held.y), len(judged), {k: _coverage(interp, ll[judged], held.x[judged]) for k, ll in scored.items()}
+    )
+    z_obs, keep = z_all[:n], judged[judged < n]
+    node_ll = {kind: scored[kind][:n] for kind in REFERENCES}
+    node_ll |= {
+        k: scored[k][:n] if k == recommended else node_log_likelihoods(f, obs, nodes) for k, f in family.items()
+    }
     moments = {name: interp.moments(ll) for name, ll in node_ll.items()}
     seconds["likelihoods"] = time.perf_counter() - clock
-    undefined = ~full.defined[0]
-    keep = kept(interp, undefined, [node_ll[kind] for kind in REFERENCES], node_ll[recommended])
 
     boots = SyntheticLikelihoods.of(bank, resample_counts(bank.realizations, bootstrap, seed=seed))
     boot = {kind: _bootstrap(boots, kind, z_obs[keep], interp) for kind in REFERENCES}
@@ -296,8 +312,8 @@ def compare_on_bank(
         min_usable=MIN_USABLE,
         bootstrap=bootstrap,
         fine_grid=fine_grid,
-        n_available=int(len(obs)),
-        n_compared=int(len(obs)),
+        n_available=int(len(held.y)),
+        n_compared=n,
         exclusion_mass=EXCLUSION_MASS,
         excluded=sorted(set(range(len(obs))) - set(keep.tolist())),
         observations=observations,
@@ -318,6 +334,7 @@ def compare_on_bank(
         },
         coverage=coverage,
         coverage_by_realizations=by_size,
+        calibration=calibration,
         between_references=against(*kept_moments["semiparametric"], *kept_moments["gaussian"]),
         interpolation=against(*kept_moments[recommended], exact_mean, exact_sd),
         examples=[

@@ -123,12 +123,29 @@ def reference_vars(bank: ReferenceBank) -> dict:
     )
     cov = {k: [f"{c[0]:.2f} and {c[1]:.2f}" for c in (bank.coverage[k][p] for p in PARAMETERS)] for k in bank.coverage}
     out["sentence_coverage"] = (
-        f"The truths being known, the references can be checked too: the {lv[0]}% and {lv[1]}% intervals of the "
-        f"Gaussian reference contain the truth of {q} in {cov[g][0]} of the observations and that of {a} in "
-        f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} and {cov[s][1]}, those of the "
-        f"recommended likelihood, interpolated alike, in {cov[best][0]} and {cov[best][1]}."
-    ) + _by_size_sentence(bank)
+        (
+            f"The truths being known, the references can be checked too: the {lv[0]}% and {lv[1]}% intervals of the "
+            f"Gaussian reference contain the truth of {q} in {cov[g][0]} of the observations and that of {a} in "
+            f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} and {cov[s][1]}, those of the "
+            f"recommended likelihood, interpolated alike, in {cov[best][0]} and {cov[best][1]}."
+        )
+        + _by_size_sentence(bank)
+        + _calibration_sentence(bank, best)
+    )
     return out
+
+
+def _calibration_sentence(bank: ReferenceBank, best: str) -> str:
+    """The sentence on the references' 95% coverage judged on every usable confirmation
+    simulation the bank scored, not only the compared ones."""
+    judged, g, s = bank.calibration, *REFERENCES
+    cov = {k: listing([f"{judged.coverage[k][p][1]:.2f}" for p in PARAMETERS]) for k in (g, s, best)}
+    return (
+        f" Judged on every usable confirmation simulation ({judged.n_kept} of {judged.n_scored} left by the nodes "
+        f"without a synthetic likelihood), not only on the compared ones, the {95}% intervals cover the truth of "
+        f"{PARAM_TEXT['q0']} and {PARAM_TEXT['a_au']} in {cov[g]} of the cases ({REFERENCE_TEXT[g]} reference), "
+        f"{cov[s]} ({REFERENCE_TEXT[s]}) and {cov[best]} (the recommended likelihood, interpolated alike)."
+    )
 
 
 def _by_size_sentence(bank: ReferenceBank) -> str:

@@ -95,13 +95,14 @@ def verdict_vars(
         )
     abstract += "."
     if low:
-        ref = bank.coverage[EFFICIENCY_REFERENCE]
+        ref = bank.calibration.coverage[EFFICIENCY_REFERENCE]
         abstract += (
             " These reference posteriors are themselves over-confident ("
             + f"{95}% coverage "
             + listing([f"{ref[p][1]:.2f} for {PARAM_TEXT[p]}" for p in low])
-            + f"), so for {listing([PARAM_TEXT[p] for p in low])} that miss does not separate the emulator's error "
-            "from the reference's."
+            + f" on {bank.calibration.n_kept} usable confirmation simulations), so for "
+            f"{listing([PARAM_TEXT[p] for p in low])} that miss does not separate the emulator's error from the "
+            "reference's."
         )
     conclusions = (
         f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set ({name}, on "
@@ -154,13 +155,14 @@ def _others_trusted(best: str, truth: dict, conf: ConfirmationStudy, bank: Refer
 
 def _over_confident_reference(bank: ReferenceBank, params: list[str]) -> list[str]:
     """The parameters among `params` (those whose condition 3 is in question: missed, or met
-    by another likelihood) for which the reference is itself over-confident on the compared
-    observations: its 95% coverage more than two binomial standard errors below nominal."""
-    n = len(bank.observations)
+    by another likelihood) for which the reference is itself over-confident, judged on every
+    usable confirmation simulation it scored (not only the compared ones): its 95% coverage
+    more than two binomial standard errors below nominal."""
+    n = bank.calibration.n_kept
     if not params or not n:
         return []
     se = (0.95 * 0.05 / n) ** 0.5
-    return [p for p in params if bank.coverage[EFFICIENCY_REFERENCE][p][1] < 0.95 - 2 * se]
+    return [p for p in params if bank.calibration.coverage[EFFICIENCY_REFERENCE][p][1] < 0.95 - 2 * se]
 
 
 def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> str:
@@ -168,10 +170,11 @@ def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> st
     `low` ([`_over_confident_reference`][]), with both coverages; nothing when none is."""
     if not low:
         return ""
-    ref, ours, n = bank.coverage[EFFICIENCY_REFERENCE], bank.coverage[best], len(bank.observations)
+    judged = bank.calibration
+    ref, ours = judged.coverage[EFFICIENCY_REFERENCE], judged.coverage[best]
     return (
-        f" The reference is itself over-confident there: on the {n} compared observations its {95}% intervals "
-        "cover the truth of "
+        f" The reference is itself over-confident there: on {judged.n_kept} usable confirmation simulations (the "
+        f"compared ones among them) its {95}% intervals cover the truth of "
         + listing([f"{PARAM_TEXT[p]} in {ref[p][1]:.2f}" for p in low])
         + ", those of the recommended likelihood "
         + listing([f"{ours[p][1]:.2f}" for p in low])
