@@ -22,7 +22,7 @@ from clusteremu.datasets.splits import SplitData
 from clusteremu.emulators.transforms import SummaryTransform
 from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
 from clusteremu.evaluation.reference import MIN_USABLE, BankRealizations, bank_design, bank_realizations
-from clusteremu.evaluation.reference_bank import ReferenceBank
+from clusteremu.evaluation.reference_bank import BankObservation, Moments, ReferenceBank, ReferenceMoments
 from clusteremu.evaluation.simulator_reference import compare_on_bank, nested_sizes
 from clusteremu.evaluation.synthetic_likelihood import (
     COPULA_EIGEN_FLOOR,
@@ -32,7 +32,7 @@ from clusteremu.evaluation.synthetic_likelihood import (
 )
 from clusteremu.evaluation.trust import efficiency_met
 from clusteremu.inference.model import LikelihoodModel
-from clusteremu.paper.reference_findings import _calibration_sentence, reference_vars
+from clusteremu.paper.reference_findings import _by_quarter, _by_quarter_sentence, _calibration_sentence, reference_vars
 from clusteremu.prior import ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
@@ -298,8 +298,46 @@ def test_the_references_calibration_is_judged_on_every_observation_not_only_the_
     assert all(some.calibration.coverage[k] == every.coverage[k] for k in ("gaussian", "semiparametric", "exact"))
     text = _calibration_sentence(some, "exact")  # the toy likelihood has no name in the paper
     cov = every.coverage["gaussian"]
-    assert f"({every.calibration.n_kept} of 30 left" in text
+    kept = every.calibration.n_kept
+    assert ("(all 30)" if kept == 30 else f"({kept} of 30, the others next to nodes") in text
     assert f"in {cov['q0'][1]:.2f} and {cov['a_au'][1]:.2f} of the cases (Gaussian reference)" in text
+
+
+def test_the_paper_says_in_which_q0_quarter_the_likelihood_and_the_reference_disagree_and_who_is_calibrated():
+    """Known answer: errors of unit sd about the truth; a posterior that states sd 1 is
+    calibrated (standardized errors of sd 1), one that states sd 0.5 is over-confident (sd 2)."""
+    nodes = BankNodes.over(BOX, 9, 5)
+    rec = compare({"exact": ToyLikelihood()}, nodes, toy_bank(nodes, 20, seed=1), observations(5, seed=1))
+    rng = np.random.default_rng(4)
+
+    def bank_with(ref_sd, ours_sd, n=400):
+        truth = np.column_stack([rng.uniform(0.5, 1.5, n), rng.uniform(50.0, 200.0, n)])
+        scale = np.array([0.05, 20.0])  # the posteriors' true spread, per parameter
+        ref, ours = (truth + scale * rng.normal(size=(n, 2)) for _ in range(2))
+        obs = [
+            BankObservation(
+                i,
+                truth[i].tolist(),
+                [0.8, 3.0, 300.0],
+                {"gaussian": ReferenceMoments(ref[i].tolist(), (ref_sd * scale).tolist(), [0.1] * 2, [0.1] * 2)},
+                {"exact": Moments(ours[i].tolist(), (ours_sd * scale).tolist())},
+                Moments(ours[i].tolist(), (ours_sd * scale).tolist()),
+            )
+            for i in range(n)
+        ]
+        return replace(rec, observations=obs)
+
+    over = bank_with(ref_sd=0.5, ours_sd=1.0)
+    q = _by_quarter(over, "exact")
+    assert q["n"].sum() == 400 and np.all(q["n"] > 70)
+    np.testing.assert_allclose(q["ref"], 2.0, rtol=0.25)
+    np.testing.assert_allclose(q["ours"], 1.0, rtol=0.25)
+    assert np.all(q["dmean"] > 0.2)  # |N(0, 2)| / 0.5: a median of about 1.9
+    assert "there the reference is the more over-confident of the two" in _by_quarter_sentence(over, "exact")
+    # the likelihood over-confident and the reference calibrated: nothing said for the reference
+    text = _by_quarter_sentence(bank_with(ref_sd=1.0, ours_sd=0.5), "exact")
+    assert "By quarter of the $Q_0$ range" in text and "more over-confident" not in text
+    assert _by_quarter_sentence(replace(over, observations=over.observations[:3]), "exact") == ""
 
 
 def test_observations_next_to_nodes_without_a_likelihood_are_excluded_and_counted():

@@ -9,8 +9,10 @@ check of the interpolation, and condition 3 of the criterion
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..evaluation.reference_bank import REFERENCES, ReferenceBank
-from ..evaluation.trust import EFFICIENCY_REFERENCE, efficiency_met
+from ..evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, efficiency_met
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS
 from .reference_table import REFERENCE_TEXT
@@ -131,7 +133,57 @@ def reference_vars(bank: ReferenceBank) -> dict:
         )
         + _by_size_sentence(bank)
         + _calibration_sentence(bank, best)
+        + _by_quarter_sentence(bank, best)
     )
+    return out
+
+
+def _by_quarter(bank: ReferenceBank, best: str) -> dict[str, np.ndarray]:
+    """Per quarter of the box's Q0 range (of the truths): `n`, the compared observations (4,);
+    and per parameter, (4, 2): `dmean`, the median |dmean| / sd of `best` against the judging
+    reference; `ref` and `ours`, the sd of the standardized errors (truth - mean) / sd of the
+    reference's and of `best`'s posteriors (about one where a posterior is calibrated)."""
+    obs = bank.observations
+    truth = np.array([o.truth for o in obs]).reshape(-1, 2)
+    posteriors = {"ref": [o.references[EFFICIENCY_REFERENCE] for o in obs], "ours": [o.likelihoods[best] for o in obs]}
+    mean = {k: np.array([m.mean for m in v]).reshape(-1, 2) for k, v in posteriors.items()}
+    sd = {k: np.array([m.sd for m in v]).reshape(-1, 2) for k, v in posteriors.items()}
+    edges = np.linspace(bank.q0_nodes[0], bank.q0_nodes[-1], 5)
+    quarter = np.clip(np.searchsorted(edges, truth[:, 0], side="right") - 1, 0, 3)
+    out = {"n": np.bincount(quarter, minlength=4)} | {k: np.full((4, 2), np.nan) for k in ("dmean", "ref", "ours")}
+    for k in np.flatnonzero(out["n"] >= 2):
+        at = quarter == k
+        out["dmean"][k] = np.median(np.abs(mean["ours"][at] - mean["ref"][at]) / sd["ref"][at], axis=0)
+        for key in ("ref", "ours"):
+            out[key][k] = np.std((truth[at] - mean[key][at]) / sd[key][at], axis=0, ddof=1)
+    return out
+
+
+def _by_quarter_sentence(bank: ReferenceBank, best: str) -> str:
+    """Where in the Q0 range the recommended likelihood and the judging reference disagree,
+    and how wide each one's standardized errors are there ([`_by_quarter`][]); nothing when
+    a quarter has fewer than two observations."""
+    q = _by_quarter(bank, best)
+    if np.any(q["n"] < 2):
+        return ""
+    per = {key: [listing([f"{v:.2f}" for v in q[key][:, j]]) for j in range(2)] for key in ("dmean", "ref", "ours")}
+    out = (
+        f" By quarter of the {PARAM_TEXT['q0']} range ({listing([str(n) for n in q['n']])} observations), the "
+        f"recommended likelihood's posterior means differ from the {REFERENCE_TEXT[EFFICIENCY_REFERENCE]} "
+        f"reference's by medians of {per['dmean'][0]} reference standard deviations for {PARAM_TEXT['q0']} and "
+        f"{per['dmean'][1]} for {PARAM_TEXT['a_au']}. Their standardized errors (truth minus posterior mean, over "
+        "the posterior standard deviation; about one for calibrated posteriors) have standard deviations, quarter "
+        f"by quarter, of {per['ref'][0]} (reference) against {per['ours'][0]} (recommended) for {PARAM_TEXT['q0']}, "
+        f"and of {per['ref'][1]} against {per['ours'][1]} for {PARAM_TEXT['a_au']}, each with a standard error of "
+        f"about {1 / np.sqrt(2 * (q['n'].min() - 1)):.2f}."
+    )
+    far = q["dmean"] > EFFICIENCY_DMEAN[0]  # (quarter, parameter): the median distance misses its target
+    if far.any() and np.all((q["ref"] > 1) & (q["ref"] > q["ours"]) | ~far):
+        out += (
+            f" Wherever the median distance exceeds {EFFICIENCY_DMEAN[0]}, the reference's standardized errors "
+            "spread by more than one and by more than the recommended likelihood's: there the reference is the "
+            "more over-confident of the two."
+        )
     return out
 
 
@@ -140,9 +192,14 @@ def _calibration_sentence(bank: ReferenceBank, best: str) -> str:
     simulation the bank scored, not only the compared ones."""
     judged, g, s = bank.calibration, *REFERENCES
     cov = {k: listing([f"{judged.coverage[k][p][1]:.2f}" for p in PARAMETERS]) for k in (g, s, best)}
+    kept = (
+        f"all {judged.n_scored}"
+        if judged.n_kept == judged.n_scored
+        else f"{judged.n_kept} of {judged.n_scored}, the others next to nodes without a synthetic likelihood"
+    )
     return (
-        f" Judged on every usable confirmation simulation ({judged.n_kept} of {judged.n_scored} left by the nodes "
-        f"without a synthetic likelihood), not only on the compared ones, the {95}% intervals cover the truth of "
+        f" Judged on every usable confirmation simulation ({kept}), not only on the compared ones, the {95}% "
+        "intervals cover the truth of "
         f"{PARAM_TEXT['q0']} and {PARAM_TEXT['a_au']} in {cov[g]} of the cases ({REFERENCE_TEXT[g]} reference), "
         f"{cov[s]} ({REFERENCE_TEXT[s]}) and {cov[best]} (the recommended likelihood, interpolated alike)."
     )
