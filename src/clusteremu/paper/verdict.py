@@ -99,8 +99,9 @@ def verdict_vars(
         abstract += (
             " These reference posteriors are themselves over-confident ("
             + f"{95}% coverage "
-            + listing([f"{ref[p][1]:.2f} for {PARAM_TEXT[p]}" for p in low])
-            + f" on {bank.calibration.n_kept} usable confirmation simulations), so for "
+            + listing([f"{ref[p][1]:.3f} for {PARAM_TEXT[p]}" for p in low])
+            + f" on {bank.calibration.n_kept} usable confirmation simulations, below the "
+            f"{_coverage_limit(bank.calibration.n_kept):.3f} two binomial standard errors allow), so for "
             f"{listing([PARAM_TEXT[p] for p in low])} that miss does not separate the emulator's error from the "
             "reference's."
         )
@@ -158,11 +159,15 @@ def _over_confident_reference(bank: ReferenceBank, params: list[str]) -> list[st
     by another likelihood) for which the reference is itself over-confident, judged on every
     usable confirmation simulation it scored (not only the compared ones): its 95% coverage
     more than two binomial standard errors below nominal."""
-    n = bank.calibration.n_kept
-    if not params or not n:
+    if not params or not bank.calibration.n_kept:
         return []
-    se = (0.95 * 0.05 / n) ** 0.5
-    return [p for p in params if bank.calibration.coverage[EFFICIENCY_REFERENCE][p][1] < 0.95 - 2 * se]
+    limit = _coverage_limit(bank.calibration.n_kept)
+    return [p for p in params if bank.calibration.coverage[EFFICIENCY_REFERENCE][p][1] < limit]
+
+
+def _coverage_limit(n: int) -> float:
+    """The 95% coverage two binomial standard errors below nominal at `n` observations."""
+    return 0.95 - 2 * (0.95 * 0.05 / n) ** 0.5
 
 
 def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> str:
@@ -175,9 +180,10 @@ def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> st
     return (
         f" The reference is itself over-confident there: on {judged.n_kept} usable confirmation simulations (the "
         f"compared ones among them) its {95}% intervals cover the truth of "
-        + listing([f"{PARAM_TEXT[p]} in {ref[p][1]:.2f}" for p in low])
+        + listing([f"{PARAM_TEXT[p]} in {ref[p][1]:.3f}" for p in low])
+        + f" (two binomial standard errors below {95}% is {_coverage_limit(judged.n_kept):.3f})"
         + ", those of the recommended likelihood "
-        + listing([f"{ours[p][1]:.2f}" for p in low])
+        + listing([f"{ours[p][1]:.3f}" for p in low])
         + ", so condition 3, measured against this reference, cannot tell the emulator's error from the synthetic "
         f"likelihood's own for {listing([PARAM_TEXT[p] for p in low])}."
     )
