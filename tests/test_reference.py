@@ -333,10 +333,12 @@ def test_the_paper_says_in_which_q0_quarter_the_likelihood_and_the_reference_dis
     np.testing.assert_allclose(q["ref"], 2.0, rtol=0.25)
     np.testing.assert_allclose(q["ours"], 1.0, rtol=0.25)
     assert np.all(q["dmean"] > 0.2)  # |N(0, 2)| / 0.5: a median of about 1.9
-    assert "there the reference is the more over-confident of the two" in _by_quarter_sentence(over, "exact")
+    assert "they exceed one by more than two standard errors in eight of those eight cases" in _by_quarter_sentence(
+        over, "exact"
+    )
     # the likelihood over-confident and the reference calibrated: nothing said for the reference
     text = _by_quarter_sentence(bank_with(ref_sd=1.0, ours_sd=0.5), "exact")
-    assert "By quarter of the $Q_0$ range" in text and "more over-confident" not in text
+    assert "By quarter of the $Q_0$ range" in text and "spread more widely" not in text
     assert _by_quarter_sentence(replace(over, observations=over.observations[:3]), "exact") == ""
 
 

@@ -1,5 +1,7 @@
 """The manuscript's computed sentences say what their numbers show, including the awkward cases."""
 
+from dataclasses import replace
+
 from clusteremu.evaluation.misspecification import HeldOutChoice, MisspecificationStudy
 from clusteremu.evaluation.robustness import TEMPERING, RobustnessRow, TemperedRow
 from clusteremu.evaluation.trust import ACCURACY_TARGETS
@@ -61,6 +63,11 @@ def test_the_abstract_reports_tempering_on_the_held_out_half_it_was_not_chosen_o
     # the held-out half's numbers (0.71 -> 0.88), not the tuning half's (0.60 -> 0.95)
     assert "chosen on half of the clusters with a Kroupa mass spectrum" in text
     assert "on the other half from 0.71 to 0.88 for those with a Kroupa mass spectrum" in text
+    # two sets are named apart: no reader takes them for one set of clusters with both deviations
+    two = [choices[0], replace(choices[0], name="age15")]
+    study = _study([_row("kroupa", 0.7, 0.51, 0.65), _row("age15", 0.8, 0.4, 0.8)], two, beta=0.5)
+    text = _abstract(study, study.rows[0], checked=True)
+    assert "chosen on half of each of the clusters with a Kroupa mass spectrum and those " in text
 
 
 def test_the_break_even_is_not_a_plural_of_one():

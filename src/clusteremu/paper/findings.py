@@ -150,9 +150,14 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
             if before == after
             else f"moves {noun} from {before} to {after} for {text}"
         )
+    where = "where clusters are lost, in the highest quarter of the $Q_0$ range (@fig-coverage-quarters)"
     selection = (
-        f"The factor {P_USABLE}, the probability that the cluster is usable, matters where clusters are lost, in the "
-        f"highest quarter of the $Q_0$ range (@fig-coverage-quarters): there it {listing(moves)}."
+        f"The factor {P_USABLE}, the probability that the cluster is usable, matters {where}: there it "
+        f"{listing(moves)}."
+        if any(m.startswith("moves") for m in moves)
+        else f"The factor {P_USABLE}, the probability that the cluster is usable, can only matter {where}; on this "
+        f"selection set it changes the {95}% coverage of $Q_0$ there for neither likelihood "
+        f"({top['learned']:.2f} for the learned-noise likelihood, {top['flow']:.2f} for the flow)."
     )
     lg, fl = inf.coverage_set["learned+selection"], inf.coverage_set["flow+selection"]
     flow = (

@@ -128,8 +128,8 @@ def reference_vars(bank: ReferenceBank) -> dict:
         (
             f"The truths being known, the references can be checked too: the {lv[0]}% and {lv[1]}% intervals of the "
             f"Gaussian reference contain the truth of {q} in {cov[g][0]} of the observations and that of {a} in "
-            f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} and {cov[s][1]}, those of the "
-            f"recommended likelihood, interpolated alike, in {cov[best][0]} and {cov[best][1]}."
+            f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} ({q}) and {cov[s][1]} ({a}), those of "
+            f"the recommended likelihood, interpolated alike, in {cov[best][0]} ({q}) and {cov[best][1]} ({a})."
         )
         + _by_size_sentence(bank)
         + _calibration_sentence(bank, best)
@@ -161,7 +161,7 @@ def _by_quarter(bank: ReferenceBank, best: str) -> dict[str, np.ndarray]:
 
 def _by_quarter_sentence(bank: ReferenceBank, best: str) -> str:
     """Where in the Q0 range the recommended likelihood and the judging reference disagree,
-    and how wide each one's standardized errors are there ([`_by_quarter`][]); nothing when
+    and how widely each one's standardized errors spread there ([`_by_quarter`][]); nothing when
     a quarter has fewer than two observations."""
     q = _by_quarter(bank, best)
     if np.any(q["n"] < 2):
@@ -171,18 +171,20 @@ def _by_quarter_sentence(bank: ReferenceBank, best: str) -> str:
         f" By quarter of the {PARAM_TEXT['q0']} range ({listing([str(n) for n in q['n']])} observations), the "
         f"recommended likelihood's posterior means differ from the {REFERENCE_TEXT[EFFICIENCY_REFERENCE]} "
         f"reference's by medians of {per['dmean'][0]} reference standard deviations for {PARAM_TEXT['q0']} and "
-        f"{per['dmean'][1]} for {PARAM_TEXT['a_au']}. Their standardized errors (truth minus posterior mean, over "
+        f"{per['dmean'][1]} for {PARAM_TEXT['a_au']}. Their standardized errors (posterior mean minus truth, over "
         "the posterior standard deviation; about one for calibrated posteriors) have standard deviations, quarter "
         f"by quarter, of {per['ref'][0]} (reference) against {per['ours'][0]} (recommended) for {PARAM_TEXT['q0']}, "
         f"and of {per['ref'][1]} against {per['ours'][1]} for {PARAM_TEXT['a_au']}, each with a standard error of "
         f"about {1 / np.sqrt(2 * (q['n'].min() - 1)):.2f}."
     )
     far = q["dmean"] > EFFICIENCY_DMEAN[0]  # (quarter, parameter): the median distance misses its target
-    if far.any() and np.all((q["ref"] > 1) & (q["ref"] > q["ours"]) | ~far):
+    if far.any() and np.all(q["ref"][far] > q["ours"][far]):
+        se = 1 / np.sqrt(2 * (q["n"][:, None] - 1))  # of a standard deviation near one, per quarter
         out += (
-            f" Wherever the median distance exceeds {EFFICIENCY_DMEAN[0]}, the reference's standardized errors "
-            "spread by more than one and by more than the recommended likelihood's: there the reference is the "
-            "more over-confident of the two."
+            f" Wherever the median distance exceeds {EFFICIENCY_DMEAN[0]}, the reference's standardized errors spread "
+            f"more widely than the recommended likelihood's; they exceed one by more than two standard errors in "
+            f"{word(int(np.sum(q['ref'][far] > 1 + 2 * np.broadcast_to(se, far.shape)[far])))} of those "
+            f"{word(int(far.sum()))} cases (quarter and parameter)."
         )
     return out
 

@@ -189,9 +189,9 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
         others = len(study.rows) - 1 - len(study.choices)
         out["robust"] = (
             f"Tempering to the power {beta:g} is the largest exponent of those tried that reaches {95}% coverage of "
-            f"{out['target']} for both parameters on the even-numbered half of the clusters "
-            f"{listing([_short(study.row(c.name)) for c in study.choices])}. On the odd-numbered half, which the "
-            f"choice never saw, it takes the {95}% coverage of $Q_0$ and $a$ "
+            f"{out['target']} for both parameters on the "
+            f"{_half_of([study.row(c.name) for c in study.choices], 'even-numbered half')}. On the odd-numbered "
+            f"half, which the choice never saw, it takes the {95}% coverage of $Q_0$ and $a$ "
             + listing(
                 [
                     f"from {_pair(c.at(1.0).coverage95)} to {_pair(c.at(beta).coverage95)} "
@@ -219,6 +219,14 @@ def _short(row) -> str:
     return _SHORT.get(row.name, row.label)
 
 
+def _half_of(rows, half: str = "half") -> str:
+    """`half` of each set of `rows`, the sets named apart so that no reader takes them for one:
+    "half of each of the clusters with a Kroupa mass spectrum and those observed at 1.5 T"."""
+    names = [_short(r) for r in rows]
+    each = " each of" if len(names) > 1 else ""
+    return f"{half} of{each} " + listing([f"the clusters {names[0]}", *(f"those {n}" for n in names[1:])])
+
+
 def _abstract(study: MisspecificationStudy, exact, checked: bool) -> str:
     """The misspecification study in three sentences: which sets get wrong posteriors, what the
     check flags, what tempering restores."""
@@ -238,7 +246,7 @@ def _abstract(study: MisspecificationStudy, exact, checked: bool) -> str:
             else f"none gets a {95}% coverage below {ROBUST_TARGET:.2f}"
         )
         + (
-            f", while those {listing([_short(r) for r in fine])} keep at least {ROBUST_TARGET:.2f}. "
+            f", while {listing([f'those {_short(r)}' for r in fine])} keep at least {ROBUST_TARGET:.2f}. "
             if fine and wrong
             else ". "
         )
@@ -253,8 +261,8 @@ def _abstract(study: MisspecificationStudy, exact, checked: bool) -> str:
     if beta is None:
         return text + f"No tempering of the likelihood tried restores {95}% coverage of at least {ROBUST_TARGET:.2f}."
     return text + (
-        f"Tempering the likelihood to the power {beta:g}, chosen on half of the clusters "
-        f"{listing([_short(study.row(c.name)) for c in study.choices])}, takes the lower {95}% coverage of the two "
+        f"Tempering the likelihood to the power {beta:g}, chosen on "
+        f"{_half_of([study.row(c.name) for c in study.choices])}, takes the lower {95}% coverage of the two "
         "parameters on the other half "
         + listing(
             [
