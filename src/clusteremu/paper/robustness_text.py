@@ -83,8 +83,8 @@ def diagnosis_vars(diag: FlowDiagnosis) -> dict:
         f"by a median of {out['spread_q0']} posterior standard deviations for $Q_0$ and {out['spread_a']} for $a$. "
         f"Alone, the {out['members']} members give standardized errors of $a$ with a standard deviation of "
         f"{out['z_a_alone']} ({out['z_a_alone_range']}) and of $Q_0$ {out['z_q0_alone']}; their mixture gives "
-        f"{out['z_a_mixture']} and {out['z_q0_mixture']}, and raises the mean log posterior density at the truth "
-        f"from {out['score_alone']} to {out['score_mixture']}."
+        f"{out['z_a_mixture']} for $a$ and {out['z_q0_mixture']} for $Q_0$, and raises the mean log posterior "
+        f"density at the truth from {out['score_alone']} to {out['score_mixture']}."
     )
     return out
 
