@@ -284,22 +284,27 @@ def test_the_paper_reports_the_references_coverage_by_bank_size(tmp_path):
 def test_the_references_calibration_is_judged_on_every_observation_not_only_the_compared():
     """The first observations are compared; the references' coverage is also measured on all
     (a choice of the bank, such as its size, may have seen the compared ones), by the same
-    exclusion rule and the same posteriors as when every observation is compared."""
+    exclusion rule and the same posteriors as when every observation is compared. Nodes
+    without a synthetic likelihood at the top of the Q0 range exclude some of each."""
     nodes = BankNodes.over(BOX, 9, 5)
-    bank, held = toy_bank(nodes, 40, seed=2), observations(30, seed=3)
+    usable = np.ones((len(nodes.points), 40), bool)
+    usable[nodes.points[:, 0] >= 1.4, 3:] = False  # three usable: too few
+    bank, held = toy_bank(nodes, 40, seed=2, usable=usable), observations(30, seed=3, high=(1.5, 180.0))
     family = {"exact": ToyLikelihood()}
     some = compare_on_bank(
         family, "exact", nodes, bank, held, n_compared=10, n_stars=N_STARS, fine_grid=80, bootstrap=4, seed=5
     )[0]
     every = compare(family, nodes, bank, held, bootstrap=4)
-    assert (some.n_compared, some.n_available, len(some.observations)) == (10, 30, 10 - len(some.excluded))
+    assert every.excluded and any(i < 10 for i in every.excluded), "the case needs exclusions among the compared"
+    assert (some.n_compared, some.n_available) == (10, 30)
+    assert some.excluded == [i for i in every.excluded if i < 10]
+    assert [o.index for o in some.observations] == [o.index for o in every.observations if o.index < 10]
     assert some.calibration == every.calibration
-    assert some.calibration.n_scored == 30 and some.calibration.n_kept == len(every.observations)
+    assert some.calibration.n_scored == 30 and some.calibration.n_kept == 30 - len(every.excluded)
     assert all(some.calibration.coverage[k] == every.coverage[k] for k in ("gaussian", "semiparametric", "exact"))
     text = _calibration_sentence(some, "exact")  # the toy likelihood has no name in the paper
     cov = every.coverage["gaussian"]
-    kept = every.calibration.n_kept
-    assert ("(all 30)" if kept == 30 else f"({kept} of 30, the others next to nodes") in text
+    assert f"({30 - len(every.excluded)} of 30, the others next to nodes without a synthetic likelihood)" in text
     assert f"in {cov['q0'][1]:.2f} and {cov['a_au'][1]:.2f} of the cases (Gaussian reference)" in text
 
 
@@ -333,9 +338,9 @@ def test_the_paper_says_in_which_q0_quarter_the_likelihood_and_the_reference_dis
     np.testing.assert_allclose(q["ref"], 2.0, rtol=0.25)
     np.testing.assert_allclose(q["ours"], 1.0, rtol=0.25)
     assert np.all(q["dmean"] > 0.2)  # |N(0, 2)| / 0.5: a median of about 1.9
-    assert "they exceed one by more than two standard errors in eight of those eight cases" in _by_quarter_sentence(
-        over, "exact"
-    )
+    text = _by_quarter_sentence(over, "exact")
+    assert "(eight cases of quarter and parameter)" in text
+    assert "in eight of them the reference's exceed one by more than two standard errors" in text
     # the likelihood over-confident and the reference calibrated: nothing said for the reference
     text = _by_quarter_sentence(bank_with(ref_sd=1.0, ours_sd=0.5), "exact")
     assert "By quarter of the $Q_0$ range" in text and "spread more widely" not in text

@@ -67,7 +67,7 @@ def test_the_abstract_reports_tempering_on_the_held_out_half_it_was_not_chosen_o
     two = [choices[0], replace(choices[0], name="age15")]
     study = _study([_row("kroupa", 0.7, 0.51, 0.65), _row("age15", 0.8, 0.4, 0.8)], two, beta=0.5)
     text = _abstract(study, study.rows[0], checked=True)
-    assert "chosen on half of each of the clusters with a Kroupa mass spectrum and those " in text
+    assert "chosen on half of each of the clusters with a Kroupa mass spectrum and those age15," in text
 
 
 def test_the_break_even_is_not_a_plural_of_one():

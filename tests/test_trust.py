@@ -29,7 +29,7 @@ from clusteremu.evaluation.trust import (
     efficiency_met,
 )
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
-from clusteremu.paper.verdict import _others_trusted
+from clusteremu.paper.verdict import _others_trusted, _over_confident_reference
 
 
 def parameter() -> ParameterConfirmation:
@@ -142,5 +142,8 @@ def test_the_conclusions_name_the_other_likelihoods_the_criterion_trusts_after_t
     )
     calibrated["gaussian"]["q0"] = [0.66, 0.937]  # within 2 s.e.: not over-confident
     assert "over-confident" not in _others_trusted(chosen, truth(), study(bad_a), reference)
+    calibrated["gaussian"]["q0"] = [0.66, 0.935]  # over-confident, but nothing compared: no miss to qualify
+    assert _over_confident_reference(reference, ["q0"]) == ["q0"]
+    assert _over_confident_reference(replace(reference, observations=[]), ["q0"]) == []
     failing = LikelihoodConfirmation(parameter(), parameter(), ["q0: SBC", "a_au: SBC"], True)
     assert "trusts none" in _others_trusted(chosen, truth(), study(failing), reference)

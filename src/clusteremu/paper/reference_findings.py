@@ -141,7 +141,7 @@ def reference_vars(bank: ReferenceBank) -> dict:
 def _by_quarter(bank: ReferenceBank, best: str) -> dict[str, np.ndarray]:
     """Per quarter of the box's Q0 range (of the truths): `n`, the compared observations (4,);
     and per parameter, (4, 2): `dmean`, the median |dmean| / sd of `best` against the judging
-    reference; `ref` and `ours`, the sd of the standardized errors (truth - mean) / sd of the
+    reference; `ref` and `ours`, the sd of the standardized errors (mean - truth) / sd of the
     reference's and of `best`'s posteriors (about one where a posterior is calibrated)."""
     obs = bank.observations
     truth = np.array([o.truth for o in obs]).reshape(-1, 2)
@@ -167,24 +167,27 @@ def _by_quarter_sentence(bank: ReferenceBank, best: str) -> str:
     if np.any(q["n"] < 2):
         return ""
     per = {key: [listing([f"{v:.2f}" for v in q[key][:, j]]) for j in range(2)] for key in ("dmean", "ref", "ours")}
+    se = np.broadcast_to(1 / np.sqrt(2 * (q["n"][:, None] - 1)), q["ref"].shape)  # of an sd near one
     out = (
         f" By quarter of the {PARAM_TEXT['q0']} range ({listing([str(n) for n in q['n']])} observations), the "
         f"recommended likelihood's posterior means differ from the {REFERENCE_TEXT[EFFICIENCY_REFERENCE]} "
         f"reference's by medians of {per['dmean'][0]} reference standard deviations for {PARAM_TEXT['q0']} and "
         f"{per['dmean'][1]} for {PARAM_TEXT['a_au']}. Their standardized errors (posterior mean minus truth, over "
-        "the posterior standard deviation; about one for calibrated posteriors) have standard deviations, quarter "
+        "the posterior standard deviation) have standard deviations, about one for calibrated posteriors, quarter "
         f"by quarter, of {per['ref'][0]} (reference) against {per['ours'][0]} (recommended) for {PARAM_TEXT['q0']}, "
         f"and of {per['ref'][1]} against {per['ours'][1]} for {PARAM_TEXT['a_au']}, each with a standard error of "
-        f"about {1 / np.sqrt(2 * (q['n'].min() - 1)):.2f}."
+        f"at most {se.max():.2f}."
     )
     far = q["dmean"] > EFFICIENCY_DMEAN[0]  # (quarter, parameter): the median distance misses its target
-    if far.any() and np.all(q["ref"][far] > q["ours"][far]):
-        se = 1 / np.sqrt(2 * (q["n"][:, None] - 1))  # of a standard deviation near one, per quarter
+    gap = q["ref"][far] - q["ours"][far]
+    if far.any() and np.all(gap > 0):
+        beyond, cases = int(np.sum(q["ref"][far] > 1 + 2 * se[far])), int(far.sum())
         out += (
-            f" Wherever the median distance exceeds {EFFICIENCY_DMEAN[0]}, the reference's standardized errors spread "
-            f"more widely than the recommended likelihood's; they exceed one by more than two standard errors in "
-            f"{word(int(np.sum(q['ref'][far] > 1 + 2 * np.broadcast_to(se, far.shape)[far])))} of those "
-            f"{word(int(far.sum()))} cases (quarter and parameter)."
+            f" Wherever the median distance exceeds {EFFICIENCY_DMEAN[0]} ({word(cases)} "
+            f"case{'s' if cases > 1 else ''} of quarter and parameter), the reference's standardized errors spread "
+            f"more widely than the recommended likelihood's, by {listing([f'{g:.2f}' for g in np.sort(gap)])}; "
+            + (f"in {word(beyond)} of them the reference's exceed" if beyond else "in none do the reference's exceed")
+            + " one by more than two standard errors."
         )
     return out
 

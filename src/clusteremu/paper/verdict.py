@@ -159,8 +159,8 @@ def _over_confident_reference(bank: ReferenceBank, params: list[str]) -> list[st
     by another likelihood) for which the reference is itself over-confident, judged on every
     usable confirmation simulation it scored (not only the compared ones): its 95% coverage
     more than two binomial standard errors below nominal."""
-    if not params or not bank.calibration.n_kept:
-        return []
+    if not params or not bank.observations or not bank.calibration.n_kept:
+        return []  # nothing compared, no miss to qualify
     limit = _coverage_limit(bank.calibration.n_kept)
     return [p for p in params if bank.calibration.coverage[EFFICIENCY_REFERENCE][p][1] < limit]
 
