@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..evaluation.reference_bank import REFERENCES, ReferenceBank
+from ..evaluation.reference_bank import REFERENCES, ReferenceBank, agreement
 from ..evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, efficiency_met
 from ..inference.registry import LIKELIHOOD_NAMES
-from ..prior import PARAMETERS
+from ..prior import PARAMETERS, ParameterBox
 from .reference_table import REFERENCE_TEXT
 from .text import PARAM_TEXT, listing, upper_first, word
 
@@ -148,12 +148,14 @@ def _by_quarter(bank: ReferenceBank, best: str) -> dict[str, np.ndarray]:
     posteriors = {"ref": [o.references[EFFICIENCY_REFERENCE] for o in obs], "ours": [o.likelihoods[best] for o in obs]}
     mean = {k: np.array([m.mean for m in v]).reshape(-1, 2) for k, v in posteriors.items()}
     sd = {k: np.array([m.sd for m in v]).reshape(-1, 2) for k, v in posteriors.items()}
-    edges = np.linspace(bank.q0_nodes[0], bank.q0_nodes[-1], 5)
-    quarter = np.clip(np.searchsorted(edges, truth[:, 0], side="right") - 1, 0, 3)
+    box = ParameterBox(bank.q0_nodes[0], bank.q0_nodes[-1], bank.a_nodes[0], bank.a_nodes[-1])  # nodes span it
+    quarter = np.clip(np.searchsorted(box.quarter_edges("q0"), truth[:, 0], side="right") - 1, 0, 3)
     out = {"n": np.bincount(quarter, minlength=4)} | {k: np.full((4, 2), np.nan) for k in ("dmean", "ref", "ours")}
     for k in np.flatnonzero(out["n"] >= 2):
         at = quarter == k
-        out["dmean"][k] = np.median(np.abs(mean["ours"][at] - mean["ref"][at]) / sd["ref"][at], axis=0)
+        for j in range(2):
+            args = (mean["ours"][at, j], sd["ours"][at, j], mean["ref"][at, j], sd["ref"][at, j])
+            out["dmean"][k, j] = agreement(*args).dmean_median
         for key in ("ref", "ours"):
             out[key][k] = np.std((truth[at] - mean[key][at]) / sd[key][at], axis=0, ddof=1)
     return out
