@@ -3,17 +3,19 @@
 Reads:  the profile config (`--config`, sections `simulation`, `campaign`, `inference`),
         the learned-noise emulator (`--learned`) and the inference results
         (`--inference`, for the recommended likelihood's models: `--model`, `--gp`, `--flow`).
+        The simulation cache folder (`--cache`) keeps the measurement.
 Writes: wall times, medians of repeated measurements after compilation, the times per
-        posterior of every likelihood that the inference step measured (from its record), and
-        the machine they were measured on (`--out`, JSON). The artifact is *volatile*: its bytes are a
-        measurement, so the audit lists it as such and a byte-for-byte rebuild reuses it.
+        posterior of every likelihood that the inference step measured (from its record), the
+        machine they were measured on and when (`--out`, JSON). The artifact is *volatile*: its
+        bytes are a measurement, so the audit lists it as such and a byte-for-byte rebuild
+        reuses it. A rerun on the same kind of machine with the same code, config and inputs
+        (after `make clean`, or in a fresh clone that imported the cache) reuses the stored
+        measurement, so the paper stays the same; `CLUSTEREMU_REMEASURE=1` measures again
+        (see `clusteremu.repro.measurements`).
 """
 
-import os
-import platform
 import statistics
 import time
-from pathlib import Path
 
 import jax
 import numpy as np
@@ -24,6 +26,7 @@ from clusteremu.evaluation.reports import LikelihoodComparison
 from clusteremu.inference.family import load_likelihood, model_files
 from clusteremu.inference.grid import grid_posterior
 from clusteremu.inference.sampling import nuts_settings, run_nuts
+from clusteremu.repro.measurements import MeasurementStore, machine_description, reuse_or_measure
 from clusteremu.repro.provenance import Run, load_record
 from clusteremu.repro.steps import declared_inputs, step_main
 from clusteremu.simulation.campaign import compiled_batch_size
@@ -36,6 +39,7 @@ INPUTS = {
     "model": ("{data}/emulator.eqx", "mean emulator file"),
     "gp": ("{data}/gp.eqx", "Gaussian-process file"),
     "flow": ("{data}/flow.eqx", "conditional flow file"),
+    "cache": ("{cache}", "simulation cache folder (it keeps the measurement)"),
 }
 OUTPUTS = {
     "out": ("{data}/costs.json", "measured costs (JSON, volatile)"),
@@ -51,24 +55,6 @@ def median_time(fn, repeats=REPEATS):
         jax.block_until_ready(fn())
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
-
-
-def machine():
-    cpu = "unknown CPU"
-    if Path("/proc/cpuinfo").exists():
-        names = [
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ]
-        cpu = names[0] if names else cpu
-    return {
-        "cpu": cpu,
-        "cores": len(os.sched_getaffinity(0)),
-        "platform": platform.machine(),
-        "jax_backend": jax.default_backend(),
-        "jax_devices": len(jax.devices()),
-    }
 
 
 def study_timings(inference: str) -> dict:
@@ -122,20 +108,23 @@ def train_seconds(files: dict) -> dict[str, float]:
 def main(args):
     config = load_config(args.config, CONFIG_SECTIONS)
     inf = config["inference"]
-    sims = simulation_costs(config)
     recommended = LikelihoodComparison.load(args.inference).recommended
-    emulator = emulator_costs(load_learned(args.learned), load_likelihood(recommended, model_files(args)), inf)
-    out = {
-        "machine": machine(),
-        "train_seconds": train_seconds(model_files(args)),
-        "posterior_seconds_by_likelihood": study_timings(args.inference),
-        **sims,
-        **emulator,
-        "likelihood": recommended,
-    }
-    Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"inference": inf["seed"]}).write_json(
-        args.out, out, volatile=True
-    )
+    run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"inference": inf["seed"]})
+
+    def measure() -> dict:
+        models = model_files(args)
+        return {
+            "machine": machine_description(),
+            "train_seconds": train_seconds(models),
+            "posterior_seconds_by_likelihood": study_timings(args.inference),
+            **simulation_costs(config),
+            **emulator_costs(load_learned(args.learned), load_likelihood(recommended, models), inf),
+            "likelihood": recommended,
+        }
+
+    out, reused = reuse_or_measure(MeasurementStore(args.cache), run.stable_record(), measure)
+    print(f"costs: {'reused the measurement of ' + out['measured_utc'] if reused else 'measured'}")
+    run.write_json(args.out, out, extra={"measurement_reused": reused}, volatile=True)
 
 
 if __name__ == "__main__":

@@ -313,6 +313,8 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
             f"{m['cores']} cores of {article} {m['cpu']} (JAX on {m['jax_backend'].upper()}, "
             f"{m['jax_devices']} devices)"
         ),
+        # A reused measurement (same code, inputs and machine) says when it was taken.
+        "measured": costs["measured_utc"][:10],
         "simulation": two_digits(sim),
         "simulation_alone": two_digits(costs["simulation_seconds_alone"]),
         "campaign_minutes": f"{campaign['n_simulations'] * sim / 60:.1f}",

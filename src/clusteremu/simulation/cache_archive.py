@@ -1,20 +1,22 @@
 """The simulation cache as one shareable archive, with a manifest of hashes; verified import.
 
-`make cache-export` writes `build/sim-cache.tar.gz` (or `FILE=`): every intact entry and
-context of the cache and `manifest.json`, the SHA-256 of each file. The archive's bytes
+`make cache-export` writes `build/sim-cache.tar.gz` (or `FILE=`): every intact entry,
+context and stored wall-time measurement of the cache and `manifest.json`, the SHA-256 of each file. The archive's bytes
 depend only on the entries (sorted members, zero times and owners), so two exports of
 one cache are identical. `make cache-import FILE=...` reads the whole archive and checks,
 before it writes anything, that
 
 - the members are exactly the manifest's files, regular files with cache paths only
-  (`<context>/context.json`, `<context>/<kk>/<key>.json`; nothing else, no `..`, no link;
-  the cache's own folders may appear, as `tar` adds them);
+  (`<context>/context.json`, `<context>/<kk>/<key>.json`, `measurements/<kk>/<key>.json`;
+  nothing else, no `..`, no link; the cache's own folders may appear, as `tar` adds them);
 - each file has its manifest hash;
 - each entry is intact as the cache itself checks it (its content hash, its key is the
   hash of its inputs, it belongs to the context it lies in, whose `context.json` hashes to
-  the entry's context), in the cache's canonical form;
+  the entry's context), in the cache's canonical form; each measurement likewise
+  ([`clusteremu.repro.measurements`][]);
 - an entry already in the cache and intact is byte-identical (deterministic simulations
-  cannot legitimately differ).
+  cannot legitimately differ). A measurement already there is kept: two measurements of
+  one thing differ, and the one taken on this machine stays.
 
 Any failure refuses the whole archive, naming the members, and nothing is written; then
 each file is written atomically. The hashes detect damage and edits; against a sender who
@@ -34,15 +36,18 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..repro.measurements import FOLDER as MEASUREMENTS
+from ..repro.measurements import canonical_json, measurement_problem
 from ..repro.provenance import atomic_write_bytes
-from .cache import RESULT_FIELDS, _canonical, entry_sha256
+from .cache import RESULT_FIELDS, entry_sha256
 
 __all__ = ["ArchiveError", "CacheScan", "export_cache", "import_cache", "main", "scan_cache", "verify_files"]
 
 FORMAT = "clusteremu.sim-cache-archive/1"
 MANIFEST = "manifest.json"
-_FOLDER = re.compile(r"^[0-9a-f]{16}(?:/[0-9a-f]{2})?/?$")
+_FOLDER = re.compile(rf"^(?:[0-9a-f]{{16}}|{MEASUREMENTS})(?:/[0-9a-f]{{2}})?/?$")
 _PATH = re.compile(r"^(?P<ctx>[0-9a-f]{16})/(?:context\.json|(?P<kk>[0-9a-f]{2})/(?P<key>[0-9a-f]{64})\.json)$")
+_MEASUREMENT = re.compile(rf"^{MEASUREMENTS}/(?P<kk>[0-9a-f]{{2}})/(?P<key>(?P=kk)[0-9a-f]{{62}})\.json$")
 
 
 class ArchiveError(ValueError):
@@ -59,14 +64,20 @@ class CacheScan:
 
     @property
     def n_entries(self) -> int:
-        return sum(not name.endswith("context.json") for name in self.files)
+        return _count_entries(self.files)
+
+    @property
+    def n_measurements(self) -> int:
+        return sum(name.startswith(MEASUREMENTS + "/") for name in self.files)
 
 
 def _entry_problem(name: str, data: bytes, contexts: dict[str, bytes]) -> str | None:
     """Why the file `name` is not an intact cache file, or `None`."""
+    if measured := _MEASUREMENT.match(name):
+        return measurement_problem(measured["key"], data)
     match = _PATH.match(name)
     if not match:
-        return "not a cache path (<context>/context.json or <context>/<kk>/<key>.json)"
+        return f"not a cache path (<context>/context.json, <context>/<kk>/<key>.json or {MEASUREMENTS}/<kk>/<key>.json)"
     try:
         obj = json.loads(data)
     except ValueError:
@@ -78,13 +89,13 @@ def _entry_problem(name: str, data: bytes, contexts: dict[str, bytes]) -> str | 
         if obj["sha256"] != entry_sha256(inputs, result) or set(result) != set(RESULT_FIELDS):
             return "its content does not match its hash"
         context = contexts.get(match["ctx"])
-        if context is None or hashlib.sha256(_canonical(json.loads(context))).hexdigest() != inputs["context"]:
+        if context is None or hashlib.sha256(canonical_json(json.loads(context))).hexdigest() != inputs["context"]:
             return "its context.json is missing or is another context"
     except (KeyError, TypeError, AttributeError, ValueError):
         return "not a cache entry"
-    if hashlib.sha256(_canonical(inputs)).hexdigest() != match["key"] or match["key"][:2] != match["kk"]:
+    if hashlib.sha256(canonical_json(inputs)).hexdigest() != match["key"] or match["key"][:2] != match["kk"]:
         return "its name is not the hash of its inputs"
-    return None if data == _canonical(obj) else "not in the cache's canonical form"
+    return None if data == canonical_json(obj) else "not in the cache's canonical form"
 
 
 def verify_files(files: dict[str, bytes]) -> list[str]:
@@ -132,7 +143,8 @@ def export_cache(root: str | Path, archive: str | Path) -> dict:
     atomic_write_bytes(archive, _tar_bytes({MANIFEST: manifest, **dict(sorted(scan.files.items()))}))
     return {
         "entries": scan.n_entries,
-        "contexts": len(scan.files) - scan.n_entries,
+        "contexts": len(scan.files) - scan.n_entries - scan.n_measurements,
+        "measurements": scan.n_measurements,
         "skipped": scan.damaged,
         "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
     }
@@ -193,7 +205,8 @@ def import_cache(archive: str | Path, root: str | Path, *, manifest_sha256: str 
     present, new = [], {}
     existing = scan_cache(root) if not problems else CacheScan()
     for name, data in files.items():
-        if name in existing.files and existing.files[name] != data:
+        # Two measurements of one thing legitimately differ: the one this machine took stays.
+        if name in existing.files and existing.files[name] != data and not _MEASUREMENT.match(name):
             problems.append(f"{name}: differs from the intact entry already in {root}")
         elif name in existing.files:
             present.append(name)
@@ -205,11 +218,17 @@ def import_cache(archive: str | Path, root: str | Path, *, manifest_sha256: str 
     # Contexts before entries: a reader never meets an entry whose context is missing.
     for name in sorted(new, key=lambda n: not n.endswith("context.json")):
         atomic_write_bytes(root / name, new[name], durable=False)
-    return {"added": _count_entries(new), "present": _count_entries(present), "manifest_sha256": digest}
+    return {
+        "added": _count_entries(new),
+        "present": _count_entries(present),
+        "measurements_added": sum(bool(_MEASUREMENT.match(name)) for name in new),
+        "manifest_sha256": digest,
+    }
 
 
 def _count_entries(names) -> int:
-    return sum(not name.endswith("context.json") for name in names)
+    """How many of `names` are simulations (neither a context nor a measurement)."""
+    return sum(bool(_PATH.match(name)) and not name.endswith("context.json") for name in names)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,13 +248,18 @@ def main(argv: list[str] | None = None) -> int:
             if not str(args.out).endswith(".tar.gz"):
                 raise ArchiveError(f"--out {args.out}: name the archive *.tar.gz")
             out = export_cache(args.cache, args.out)
-            print(f"{args.out}: {out['entries']} entries, {out['contexts']} contexts")
+            print(
+                f"{args.out}: {out['entries']} entries, {out['contexts']} contexts, {out['measurements']} measurements"
+            )
             print(f"manifest sha256 {out['manifest_sha256']}")
             for name in out["skipped"]:
                 print(f"left out (damaged, will be recomputed): {name}", file=sys.stderr)
         else:
             out = import_cache(args.archive, args.cache, manifest_sha256=args.manifest_sha256)
-            print(f"{args.cache}: {out['added']} entries added, {out['present']} already there")
+            print(
+                f"{args.cache}: {out['added']} entries added, {out['present']} already there, "
+                f"{out['measurements_added']} measurements added"
+            )
             print(f"manifest sha256 {out['manifest_sha256']}")
     except (ArchiveError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
