@@ -16,10 +16,6 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
 .DELETE_ON_ERROR:
-# Never delete a file because a pattern rule made it as an intermediate: a config section
-# stamp made on the first build (before .venv existed) would be deleted at its end, rewritten
-# by the next make, and rerun every step that depends on it.
-.SECONDARY:
 .SUFFIXES:
 .DEFAULT_GOAL := help
 
@@ -44,6 +40,11 @@ DATA := data/$(PROFILE)
 FIG := figures/$(PROFILE)
 BUILD := build/$(PROFILE)
 CFG := $(BUILD)/config
+# Never delete a config section stamp as an intermediate: one made on the first build (before
+# .venv existed) would be deleted at its end, rewritten by the next make, and rerun every step
+# that depends on it. (Not a blanket `.SECONDARY:`: that makes every artifact intermediate, and
+# make would not rebuild a deleted one whose dependents are up to date.)
+.PRECIOUS: $(CFG)/%.json
 CACHE := data/sim-cache
 DEPS := build/deps.mk
 SCRIPTS := $(sort $(wildcard analysis/[0-9]*.py analysis/figures/*.py))

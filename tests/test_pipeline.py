@@ -144,6 +144,17 @@ def test_second_make_runs_no_recipe_and_no_artifact_was_deleted(repo):
     assert make(repo, "-q", "data", check=False).returncode == 0, "an artifact was deleted as intermediate"
 
 
+def test_a_deleted_artifact_is_remade_and_its_measurement_reused(repo):
+    """A blanket `.SECONDARY:` made every artifact an intermediate file, and make did not remake
+    a deleted one whose dependents were up to date. The costs, measured again, would change
+    the PDF; the stored measurement is reused instead (`clusteremu.repro.measurements`)."""
+    pdf = (repo / "build/smoke/paper.pdf").read_bytes()
+    (repo / "data/smoke/costs.json").unlink()
+    assert make(repo, "-q", "paper", check=False).returncode == 1, "the missing artifact is noticed"
+    assert "costs: reused the measurement of" in make(repo, "paper").stdout
+    assert (repo / "build/smoke/paper.pdf").read_bytes() == pdf, "the same measurement, the same paper"
+
+
 def reruns(repo: Path) -> set[str]:
     """The analysis scripts whose outputs `make paper` would remake, as `NN_name` or `figures/name`.
 
