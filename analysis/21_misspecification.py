@@ -3,16 +3,21 @@
 Reads:  the profile config (`--config`, sections `simulation`, `inference` and
         `misspecification`), the misspecified clusters (`--misspecified-sims`), the
         confirmation (`--confirmation`: the same numbers on the model's own physics), the
+        campaign's summary (`--campaign`: the energy errors of the model's own physics), the
         model check's null (`--check`), the likelihood comparison (`--inference`: which
         likelihood is recommended) and the models it needs (`--model`, `--learned`, `--gp`, `--flow`).
 Writes: the study (`--results`, JSON, `clusteremu.evaluation.misspecification.MisspecificationStudy`)
         and its table (`--table`, Markdown).
 
 For each variant: exact grid posteriors of every usable cluster, their coverage and bias, the
-model check's flag rate and the coverage of the clusters it lets through, and the tempered
-posteriors' coverage; the tempering exponent is chosen on one half of the mass-spectrum and
-1.5 T sets and reported on the other half.
+model check's flag rate and the coverage of the clusters it lets through, the tempered
+posteriors' coverage, and how well the integrator kept each set's energy (with the coverage of
+the clusters kept as well as the campaign's); the tempering exponent is chosen on one half of
+the mass-spectrum and 1.5 T sets and reported on the other half.
 """
+
+import json
+from pathlib import Path
 
 from clusteremu.config import load_config
 from clusteremu.datasets.table import read_dataset
@@ -29,6 +34,7 @@ CONFIG_SECTIONS = ("simulation", "inference", "misspecification")
 INPUTS = {
     "misspecified_sims": ("{data}/misspecified_sims.csv", "misspecified clusters (CSV)"),
     "confirmation": ("{data}/confirmation.json", "the confirmation (JSON): the model's own physics"),
+    "campaign": ("{data}/campaign_summary.json", "campaign summary (JSON): the model's own energy errors"),
     "check": ("{data}/model_check.json", "the model check's null (JSON)"),
     "inference": ("{data}/inference.json", "likelihood comparison (JSON): the recommended likelihood"),
     "model": ("{data}/emulator.eqx", "mean emulator file"),
@@ -49,7 +55,8 @@ def main(args):
     columns = read_dataset(args.misspecified_sims)
     null = CheckCalibration.load(args.check).null_p
     conf = ConfirmationStudy.load(args.confirmation)
-    study = misspecification_study(like, recommended, columns, conf, config, null)
+    within = json.loads(Path(args.campaign).read_text())["energy_error_max"]
+    study = misspecification_study(like, recommended, columns, conf, config, null, within)
     run = Run(__file__, config, inputs=declared_inputs(args, INPUTS), seeds={"misspecification": study.seed})
     run.write_json(args.results, study.to_jsonable())
     run.write_text(args.table, misspecification_table(study))

@@ -83,3 +83,33 @@ def test_the_tuning_half_is_the_even_numbered_clusters_and_the_held_out_half_the
     assert [t.beta for t in c.tuning] == list(TEMPERING) == [t.beta for t in c.held_out]
     assert all(v == 1.0 for t in c.tuning for v in t.coverage95.values())
     assert all(v == 0.0 for t in c.held_out for v in t.coverage95.values())
+
+
+def test_the_integration_check_scores_the_clusters_kept_as_well_as_the_campaign_apart():
+    from clusteremu.evaluation.misspecification import integration_check
+    from clusteremu.inference.gridded import GridPosterior
+    from clusteremu.prior import ParameterBox
+
+    box = ParameterBox(0.3, 0.9, 50.0, 200.0)
+    q0, a = np.linspace(0.3, 0.9, 61)[:-1] + 0.005, np.linspace(50.0, 200.0, 61)[:-1] + 1.25
+    qq, aa = np.meshgrid(q0, a, indexing="ij")
+    bump = np.exp(-0.5 * (((qq - 0.6) / 0.03) ** 2 + ((aa - 125.0) / 8.0) ** 2))
+    # Eight simulations: one over the energy threshold (not usable, no posterior); of the seven
+    # usable, the four with small errors have their truth under the posterior, the three with
+    # large errors far from it.
+    err = np.array([1e-6, 2e-6, 3e-6, 4e-6, 1e-4, 2e-4, 3e-4, 5e-3])
+    truth = np.array([[0.6, 125.0]] * 4 + [[0.35, 60.0]] * 4)
+    columns = {
+        "energy_error": err,
+        "flag_energy": err > 1e-3,
+        "few_bound": np.zeros(8, bool),
+        "q0": truth[:, 0],
+        "a_au": truth[:, 1],
+    }
+    grid = GridPosterior(q0, a, np.repeat((bump / (bump.sum() * 0.01 * 2.5))[None], 7, axis=0))
+    c = integration_check("kroupa", columns, grid, box, within=5e-5)
+    assert (c.n, c.n_flagged, c.n_within, c.largest) == (8, 1, 4, 5e-3)
+    assert c.median == np.median(err) and c.p99 == np.quantile(err, 0.99)
+    assert c.coverage95_within == {"q0": 1.0, "a_au": 1.0}, "only the well-integrated four, all covered"
+    assert integration_check("kroupa", columns, grid, box, within=1.0).coverage95_within == {"q0": 4 / 7, "a_au": 4 / 7}
+    assert integration_check("kroupa", columns, grid, box, within=1.5e-6).coverage95_within is None

@@ -40,7 +40,7 @@ def _row(name, coverage, flagged, unflagged):
 
 def _study(rows, choices=(), beta=None):
     model = _row("model", 0.95, 0.05, 0.95)
-    return MisspecificationStudy("flow+selection", 100, 1, [model, *rows], list(choices), beta)
+    return MisspecificationStudy("flow+selection", 100, 1, [model, *rows], list(choices), beta, [])
 
 
 def test_the_check_sentence_prints_the_coverage_of_what_it_lets_through_where_that_is_wrong():
@@ -75,3 +75,35 @@ def test_the_break_even_is_not_a_plural_of_one():
         "building and validating the emulator costs less than one such posterior, so it pays from the first on"
     )
     assert _breakeven(2.3) == "the emulator pays by amortization, from about 3 posteriors on"
+
+
+def _integration(within):
+    from clusteremu.evaluation.misspecification import IntegrationCheck
+
+    return IntegrationCheck("kroupa", 300, 4.0e-6, 1.4e-3, 3.2e-3, 5, 5.1e-5, 238, within)
+
+
+CAMPAIGN = {
+    "energy_error_median": 1.1e-6,
+    "energy_error_p99": 2.8e-5,
+    "energy_error_max": 5.1e-5,
+    "energy_error_threshold": 0.001,
+}
+
+
+def test_the_integrator_sentence_says_whose_over_confidence_it_is():
+    from clusteremu.paper.integration_text import integration_sentence
+
+    study = replace(_study([_row("kroupa", 0.71, 0.51, 0.65)]), integration=[_integration({"q0": 0.73, "a_au": 0.7})])
+    text = integration_sentence(study, CAMPAIGN)
+    assert "less well than that of the model's" in text and "$4.0 \\times 10^{-6}$" in text
+    assert "5 of 300 exceed the threshold of 0.001" in text
+    assert text.endswith(
+        "their over-confidence is the mass spectrum's, not that of the clusters the integrator follows less well."
+    )
+    # Within 2 s.e. at n = 238 is about +0.06: a subset covering 0.90 is better than the set by more.
+    better = replace(study, integration=[_integration({"q0": 0.90, "a_au": 0.71})])
+    assert integration_sentence(better, CAMPAIGN).endswith("comes from the clusters the integrator follows less well.")
+    assert integration_sentence(replace(study, integration=[]), CAMPAIGN) == ""
+    same = {**CAMPAIGN, "energy_error_median": 3.5e-6}
+    assert "about as well as that of the model's" in integration_sentence(study, same)

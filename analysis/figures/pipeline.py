@@ -48,6 +48,14 @@ def plot():
     _row(ax, JUDGE, 0.15, "#FDF1E6")
     # the chosen likelihood goes on to be judged
     ax.add_patch(FancyArrowPatch((6.9, 2.28), (0.9, 1.75), arrowstyle="-|>", mutation_scale=9, connectionstyle="arc3"))
+    # the development set is where the flow's over-confidence was found and fixed: it fed the
+    # emulators back (the confirmation set, read once, did not)
+    ax.add_patch(
+        FancyArrowPatch(
+            (3.45, 1.75), (4.5, 2.28), arrowstyle="-|>", mutation_scale=9, ls="--", color="#D55E00", shrinkA=0
+        )
+    )
+    ax.text(4.05, 1.86, "fixes", fontsize=6.5, color="#D55E00", ha="left", va="center")
     return fig
 
 

@@ -4,7 +4,8 @@ Reads:  the profile config (`--config`, section `figures`) and the evaluation
         (`--evaluation`, from `06_evaluate_emulator.py`).
 Writes: the figure (`--out`, PNG): empirical coverage against the nominal credibility of
         central intervals, with a band of two binomial standard errors about the diagonal
-        for the test split's number of rows.
+        for the test split's number of rows, and each summary's calibration scale (where it
+        is 1.00 the two ensemble curves coincide; the uncalibrated one's hollow markers show).
 """
 
 import matplotlib.pyplot as plt
@@ -16,7 +17,13 @@ CONFIG_SECTIONS = ("figures",)
 INPUTS = {
     "evaluation": ("{data}/evaluation.json", "evaluation results (JSON)"),
 }
-STYLES = {"ensemble, uncalibrated": "o--", "ensemble, calibrated": "o-", "Gaussian process": "s:"}
+# The uncalibrated curve's hollow, larger markers stay visible around the calibrated one's
+# where calibration changes nothing (a scale of 1.00 gives the same curve).
+STYLES = {
+    "ensemble, uncalibrated": {"fmt": "o--", "ms": 4.5, "mfc": "none"},
+    "ensemble, calibrated": {"fmt": "o-", "ms": 2.5},
+    "Gaussian process": {"fmt": "s:", "ms": 2.5},
+}
 
 
 def plot(evaluation):
@@ -27,8 +34,11 @@ def plot(evaluation):
     for j, (ax, name) in enumerate(zip(axes, ev["outputs"], strict=True)):
         ax.fill_between(levels, levels - band, levels + band, color="0.85", lw=0, label="±2 binomial s.e.")
         ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+        curves = {method: np.asarray(ev["probabilistic"][method]["reliability"])[:, j] for method in STYLES}
         for method, style in STYLES.items():
-            ax.plot(levels, np.asarray(ev["probabilistic"][method]["reliability"])[:, j], style, ms=2.5, label=method)
+            ax.plot(levels, curves[method], style["fmt"], ms=style["ms"], mfc=style.get("mfc"), label=method)
+        scale = ev["calibration_scale"][j]
+        ax.text(0.97, 0.03, f"calibration scale {scale:.2f}", transform=ax.transAxes, ha="right", fontsize=7)
         ax.set_xlabel("nominal credibility")
         ax.set_title(LABELS[name])
     axes[0].set_ylabel("empirical coverage")

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..datasets.splits import usable_rows
+from ..datasets.table import usable
 from ..inference.grid import grid_posterior
 from ..inference.gridded import GridPosterior
 from ..inference.model import LikelihoodModel
@@ -40,8 +41,10 @@ __all__ = [
     "ROBUST_SETS",
     "ROBUST_TARGET",
     "HeldOutChoice",
+    "IntegrationCheck",
     "MisspecificationStudy",
     "held_out_choice",
+    "integration_check",
     "misspecification_study",
     "robust_beta",
 ]
@@ -71,15 +74,63 @@ class HeldOutChoice:
 
 
 @dataclass(frozen=True)
+class IntegrationCheck:
+    """How well the fixed-step integrator kept the energy of one set (`name`), and whether its
+    clusters kept as well as the model's own miss as much: of the `n` simulations, the largest
+    relative energy error |E - E0| / |W0| of each (its `median`, 99th percentile `p99` and
+    `largest`), `n_flagged` above the campaign's threshold (excluded, as in every set); of the
+    usable ones, the `n_within` whose error is at most `within` (the largest of the model's own
+    campaign) and their 95% coverage per parameter (`coverage95_within`; None for fewer than two)."""
+
+    name: str
+    n: int
+    median: float
+    p99: float
+    largest: float
+    n_flagged: int
+    within: float
+    n_within: int
+    coverage95_within: dict[str, float] | None
+
+
+def integration_check(
+    name: str, columns: Mapping[str, np.ndarray], grid: GridPosterior, box: ParameterBox, within: float
+) -> IntegrationCheck:
+    """[`IntegrationCheck`][] of the simulations `columns` of one set, whose usable rows have
+    the posteriors `grid`; `within` is the energy error the model's own campaign reaches."""
+    err = columns["energy_error"]
+    ok = usable(columns)
+    kept = err[ok] <= within
+    cover = None
+    if kept.sum() > 1:
+        truth = np.column_stack([columns["q0"][ok], columns["a_au"][ok]])[kept]
+        sub = GridPosterior(grid.q0, grid.a_au, grid.density[kept])
+        cover = at_beta(tempered_rows(sub, truth, box), 1.0).coverage95
+    quantiles = np.quantile(err, [0.5, 0.99])
+    return IntegrationCheck(
+        name,
+        int(err.size),
+        float(quantiles[0]),
+        float(quantiles[1]),
+        float(err.max()),
+        int(columns["flag_energy"].sum()),
+        float(within),
+        int(kept.sum()),
+        cover,
+    )
+
+
+@dataclass(frozen=True)
 class MisspecificationStudy(SchemaRecord):
     """The recommended likelihood (`likelihood`) on every set: `rows`, the first the model's
     own physics (the confirmation set), then one per variant, with `n_total` clusters
     simulated per variant and the `seed` of the check's draws; `choices`, the sets of
     [`ROBUST_SETS`][] split into the half that chooses the tempering exponent and the half
     held out ([`HeldOutChoice`][]); `robust_beta`, the exponent recommended
-    ([`robust_beta`][]), None where none reaches the target."""
+    ([`robust_beta`][]), None where none reaches the target; `integration`, per variant, how
+    well the integrator kept its energy ([`IntegrationCheck`][])."""
 
-    SCHEMA: ClassVar[str] = "clusteremu.misspecification/3"
+    SCHEMA: ClassVar[str] = "clusteremu.misspecification/4"
 
     likelihood: str
     n_total: int
@@ -87,6 +138,7 @@ class MisspecificationStudy(SchemaRecord):
     rows: list[RobustnessRow]
     choices: list[HeldOutChoice]
     robust_beta: float | None
+    integration: list[IntegrationCheck]
 
     def row(self, name: str) -> RobustnessRow:
         """The row of the set `name` (`model`, or a variant's name)."""
@@ -123,17 +175,21 @@ def misspecification_study(
     confirmation: ConfirmationStudy,
     config: Mapping[str, Any],
     null: ArrayLike | None,
+    energy_within: float,
 ) -> MisspecificationStudy:
     """The study for the recommended likelihood `like` (named `name`) on the misspecified
     clusters `columns` (their variant in `split`), from a profile's sections `simulation`,
     `inference` (`grid_points`) and `misspecification` (`seed`, `n_sims`); the model check
-    calibrated against the null p-values `null`."""
+    calibrated against the null p-values `null`; `energy_within`, the largest energy error of
+    the model's own campaign ([`IntegrationCheck`][])."""
     mis, box = config["misspecification"], like.domain
-    rows, choices = [confirmation.robustness[0]], []
+    rows, choices, integration = [confirmation.robustness[0]], [], []
     for k, variant in enumerate(misspecified_variants(config)):
-        held = usable_rows({c: v[columns["split"] == variant.name] for c, v in columns.items()})
+        one = {c: v[columns["split"] == variant.name] for c, v in columns.items()}
+        held = usable_rows(one)
         grid = grid_posterior(like, held.y, n_grid=config["inference"]["grid_points"])
         rows.append(robustness_row(variant.name, variant.label, like, grid, held, box, seed=mis["seed"] + k, null=null))
+        integration.append(integration_check(variant.name, one, grid, box, energy_within))
         if variant.name in ROBUST_SETS:
             choices.append(held_out_choice(variant.name, grid, held.x, box))
-    return MisspecificationStudy(name, mis["n_sims"], mis["seed"], rows, choices, robust_beta(choices))
+    return MisspecificationStudy(name, mis["n_sims"], mis["seed"], rows, choices, robust_beta(choices), integration)

@@ -17,6 +17,7 @@ from .claims import check_claims
 from .colophon import build_info
 from .findings import inference_vars
 from .framing import framing_vars
+from .integration_text import integration_sentence
 from .numbers import (
     campaign_vars,
     cost_vars,
@@ -85,7 +86,10 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
         "framing": framing_vars(config, emulator_error68=error68),
         "diag": diagnosis_vars(results["diagnosis"]),
         "meas": measurement_vars(results["confirmation"]),
-        "mis": misspecification_vars(results["misspecification"], results["confirmation"], results["check"]),
+        "mis": {
+            **misspecification_vars(results["misspecification"], results["confirmation"], results["check"]),
+            "integration": integration_sentence(results["misspecification"], results["campaign"]),
+        },
         "verdict": verdict_vars(
             results["inference"], results["truth"], costs, results["confirmation"], results["reference"]
         ),
