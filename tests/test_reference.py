@@ -23,7 +23,8 @@ from clusteremu.emulators.transforms import SummaryTransform
 from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
 from clusteremu.evaluation.reference import MIN_USABLE, BankRealizations, bank_design, bank_realizations
 from clusteremu.evaluation.reference_bank import BankObservation, Moments, ReferenceBank, ReferenceMoments
-from clusteremu.evaluation.simulator_reference import compare_on_bank, nested_sizes
+from clusteremu.evaluation.reference_coverage import nested_sizes
+from clusteremu.evaluation.simulator_reference import compare_on_bank
 from clusteremu.evaluation.synthetic_likelihood import (
     COPULA_EIGEN_FLOOR,
     SyntheticLikelihoods,

@@ -16,14 +16,10 @@
    that read such a node or one of its neighbours;
 5. check the interpolation: the recommended likelihood's interpolated posterior against
    its posterior computed on the fine grid directly;
-6. check the references themselves: the truths are known, so their coverage is measured,
-   for the whole bank and for its first R/2, R/4, ... realizations ([`nested_sizes`][]),
-   on the compared observations, and for the whole bank on every usable confirmation
-   simulation (the bank's size may have been chosen on the compared ones).
-   The bootstrap cannot show what a bank too small misses: resampling realizations that
-   lack the tail of the summaries' distribution (the rare large half-mass radii at high Q0;
-   missing at every node alike, through the common random numbers) leaves it missing. How
-   the references' coverage moves with the bank's size does.
+6. check the references themselves ([`clusteremu.evaluation.reference_coverage`][]): the
+   truths are known, so their coverage is measured, for the whole bank and for its first
+   R/2, R/4, ... realizations, on the compared observations, and for the whole bank on every
+   usable confirmation simulation (the bank's size may have been chosen on the compared ones).
 """
 
 from __future__ import annotations
@@ -40,7 +36,7 @@ from scipy import ndimage
 
 from ..datasets.splits import SplitData
 from ..emulators.transforms import SummaryTransform
-from ..inference.grid import GridPosterior, grid_posterior
+from ..inference.grid import grid_posterior
 from ..inference.model import LikelihoodModel
 from ..prior import PARAMETERS
 from ..simulation.campaign import CampaignResult, simulate_design
@@ -58,6 +54,7 @@ from .reference_bank import (
     bootstrap_error,
     noise_range,
 )
+from .reference_coverage import SCORE_CHUNK, coverage, coverage_by_size, pit, score_reference
 from .synthetic_likelihood import SyntheticLikelihoods, resample_counts
 
 __all__ = [
@@ -65,7 +62,6 @@ __all__ = [
     "EXAMPLE_TARGETS",
     "compare_on_bank",
     "kept",
-    "nested_sizes",
     "node_log_likelihoods",
     "reference_bank",
 ]
@@ -76,7 +72,6 @@ EXCLUSION_MASS = 0.01
 #: The figure's example observations: those whose truths lie nearest these points (fractions
 #: of the box's Q0 and a ranges), one in each quarter of the Q0 range.
 EXAMPLE_TARGETS = ((0.125, 0.3), (0.375, 0.7), (0.625, 0.3), (0.875, 0.7))
-_CHUNK = 32  # observations scored at once (bounds the memory of the kernel sums)
 
 
 @eqx.filter_jit
@@ -93,59 +88,13 @@ def node_log_likelihoods(like: LikelihoodModel, obs: np.ndarray, nodes: BankNode
     return np.nan_to_num(np.concatenate(parts), nan=-np.finfo(float).max, neginf=-np.finfo(float).max)
 
 
-def _score(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarray) -> np.ndarray:
-    return getattr(synthetic, kind)(z_obs)
-
-
-def _full_reference(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarray) -> np.ndarray:
-    """The reference's node log-likelihoods of every observation, (obs, nodes)."""
-    parts = [_score(synthetic, kind, z_obs[s : s + _CHUNK])[0] for s in range(0, len(z_obs), _CHUNK)]
-    return np.concatenate(parts) if parts else np.zeros((0, synthetic.defined.shape[-1]))
-
-
 def _bootstrap(synthetic: SyntheticLikelihoods, kind: str, z_obs: np.ndarray, interp: NodeInterpolation):
     """Every resample's posterior means and sds, (B, obs, 2) each."""
-    parts = [interp.moments(_score(synthetic, kind, z_obs[s : s + _CHUNK])) for s in range(0, len(z_obs), _CHUNK)]
+    chunks = range(0, len(z_obs), SCORE_CHUNK)
+    parts = [interp.moments(getattr(synthetic, kind)(z_obs[s : s + SCORE_CHUNK])) for s in chunks]
     if not parts:  # no observation kept
         return np.zeros((len(synthetic.defined), 0, 2)), np.zeros((len(synthetic.defined), 0, 2))
     return np.concatenate([m for m, _ in parts], axis=1), np.concatenate([s for _, s in parts], axis=1)
-
-
-def _coverage(interp: NodeInterpolation, node_ll: np.ndarray, truth: np.ndarray) -> dict[str, list[float]]:
-    """Per parameter, the fraction of truths inside the central 68% and 95% intervals of the posteriors."""
-    pit = [np.zeros((0, 2))]
-    for s in range(0, len(truth), 128):
-        post = GridPosterior(interp.q0, interp.a_au, interp.density(node_ll[s : s + 128]))
-        pit.append(np.column_stack([post.cdf(p, truth[s : s + 128, j]) for j, p in enumerate(PARAMETERS)]))
-    inside = np.abs(np.concatenate(pit) - 0.5)
-    if not len(inside):
-        return {p: [float("nan")] * 2 for p in PARAMETERS}
-    return {p: [float(np.mean(inside[:, j] <= level / 2)) for level in (0.68, 0.95)] for j, p in enumerate(PARAMETERS)}
-
-
-def nested_sizes(realizations: int) -> list[int]:
-    """The bank sizes whose references' own coverage is reported, ascending: `realizations`,
-    its half, quarter, ... (rounded down) while at least twice
-    [`MIN_USABLE`][clusteremu.evaluation.reference.MIN_USABLE]; each is the bank's first
-    realizations, which a bank of that size would have simulated (common random numbers)."""
-    sizes = [realizations]
-    while sizes[-1] // 2 >= 2 * MIN_USABLE:
-        sizes.append(sizes[-1] // 2)
-    return sizes[::-1]
-
-
-def _coverage_by_size(
-    bank: BankRealizations, z_obs: np.ndarray, interp: NodeInterpolation, truth: np.ndarray, whole: dict
-):
-    """Per [`nested_sizes`][] (as a string), per reference, [`_coverage`][] of the truths by
-    the reference built from the bank's first realizations only; `whole`, the references'
-    coverage with every realization, is the last entry (computed once, by the caller)."""
-    out = {}
-    for size in nested_sizes(bank.realizations)[:-1]:
-        counts = (np.arange(bank.realizations) < size).astype(int)[None]
-        first = SyntheticLikelihoods.of(bank, counts)
-        out[str(size)] = {kind: _coverage(interp, _full_reference(first, kind, z_obs), truth) for kind in REFERENCES}
-    return out | {str(bank.realizations): {kind: whole[kind] for kind in REFERENCES}}
 
 
 def _examples(truth: np.ndarray, box) -> list[int]:
@@ -251,12 +200,14 @@ def compare_on_bank(
     # the references and the recommended likelihood on every observation: the references'
     # own calibration is judged on all of them, the comparison on the first n (the same rule
     # excludes an observation in both: `kept` judges each observation alone)
-    scored = {kind: _full_reference(full, kind, z_all) for kind in REFERENCES}
+    scored = {kind: score_reference(full, kind, z_all) for kind in REFERENCES}
     scored[recommended] = node_log_likelihoods(family[recommended], held.y, nodes)
     judged = kept(interp, undefined, [scored[kind] for kind in REFERENCES], scored[recommended])
-    calibration = ReferenceCalibration(
-        len(held.y), len(judged), {k: _coverage(interp, ll[judged], held.x[judged]) for k, ll in scored.items()}
-    )
+    # each judged observation's PIT once, aggregated over all of them and over the compared
+    pits = {k: np.full((len(held.y), 2), np.nan) for k in scored}
+    for k, ll in scored.items():
+        pits[k][judged] = pit(interp, ll[judged], held.x[judged])
+    calibration = ReferenceCalibration(len(held.y), len(judged), {k: coverage(p[judged]) for k, p in pits.items()})
     z_obs, keep = z_all[:n], judged[judged < n]
     node_ll = {kind: scored[kind][:n] for kind in REFERENCES}
     node_ll |= {
@@ -274,8 +225,11 @@ def compare_on_bank(
         exact_mean = np.column_stack([exact[f"{p}_mean"] for p in PARAMETERS])
         exact_sd = np.column_stack([exact[f"{p}_sd"] for p in PARAMETERS])
     seconds["exact"] = time.perf_counter() - clock - sum(seconds.values())
-    coverage = {name: _coverage(interp, ll[keep], truth[keep]) for name, ll in node_ll.items()}
-    by_size = _coverage_by_size(bank, z_obs[keep], interp, truth[keep], coverage)
+    covered = {
+        name: coverage(pits[name][keep] if name in pits else pit(interp, ll[keep], truth[keep]))
+        for name, ll in node_ll.items()
+    }
+    by_size = coverage_by_size(bank, z_obs[keep], interp, truth[keep], covered)
     seconds["coverage_by_size"] = time.perf_counter() - clock - sum(seconds.values())
 
     kept_moments = {name: (m[keep], s[keep]) for name, (m, s) in moments.items()}
@@ -332,7 +286,7 @@ def compare_on_bank(
             kind: {p: bootstrap_error(rel[kind][0][:, j], rel[kind][1][:, j]) for j, p in enumerate(PARAMETERS)}
             for kind in REFERENCES
         },
-        coverage=coverage,
+        coverage=covered,
         coverage_by_realizations=by_size,
         calibration=calibration,
         between_references=against(*kept_moments["semiparametric"], *kept_moments["gaussian"]),
