@@ -85,7 +85,7 @@ def verdict_vars(
         # The abstract has just said that the fresh simulations judge the choice, once.
         f"On those {conf.n_used} simulations the likelihood chosen, {name} (built on {model}), has {95}% credible "
         f"intervals that cover the truth of $Q_0$ in {_ci(c.q0.coverage[1])} of the cases and that of $a$ in "
-        f"{_ci(c.a_au.coverage[1])} (Wilson {95}% intervals), {68}% intervals that cover it in "
+        f"{_ci(c.a_au.coverage[1])} (Wilson {95}% intervals), {68}% intervals that cover them in "
         f"{_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}, and median contractions of "
         f"{c.q0.contraction_median:.1f} and {c.a_au.contraction_median:.1f}. Against the criterion it {outcome}"
     )
