@@ -26,7 +26,7 @@ from clusteremu.evaluation.reports import LikelihoodComparison
 from clusteremu.inference.family import load_likelihood, model_files
 from clusteremu.inference.grid import grid_posterior
 from clusteremu.inference.sampling import nuts_settings, run_nuts
-from clusteremu.repro.measurements import MeasurementStore, machine_description, reuse_or_measure
+from clusteremu.repro.measurements import MeasurementError, MeasurementStore, machine_description, reuse_or_measure
 from clusteremu.repro.provenance import Run, load_record
 from clusteremu.repro.steps import declared_inputs, step_main
 from clusteremu.simulation.campaign import compiled_batch_size
@@ -128,4 +128,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    step_main(__doc__, main, INPUTS, OUTPUTS)
+    step_main(__doc__, main, INPUTS, OUTPUTS, errors=(MeasurementError,))

@@ -36,12 +36,23 @@ from typing import Any
 
 from .provenance import atomic_write_bytes
 
-__all__ = ["FOLDER", "MeasurementStore", "machine_description", "measurement_problem", "reuse_or_measure"]
+__all__ = [
+    "FOLDER",
+    "MeasurementError",
+    "MeasurementStore",
+    "machine_description",
+    "measurement_problem",
+    "reuse_or_measure",
+]
 
 #: The subfolder of the simulation cache that holds measurements.
 FOLDER = "measurements"
 _FORMAT = "clusteremu.measurement/1"
 REMEASURE_VARIABLE = "CLUSTEREMU_REMEASURE"
+
+
+class MeasurementError(ValueError):
+    """A request the store cannot take (a bad `CLUSTEREMU_REMEASURE`); the message names it."""
 
 
 def machine_description() -> dict[str, Any]:
@@ -152,7 +163,7 @@ def reuse_or_measure(
     inputs = store.inputs(record, machine_description())
     remeasure = environ.get(REMEASURE_VARIABLE, "").strip()
     if remeasure not in ("", "0", "1"):
-        raise ValueError(f"{REMEASURE_VARIABLE}={remeasure!r} is not allowed; allowed: 1 (measure again) or 0")
+        raise MeasurementError(f"{REMEASURE_VARIABLE}={remeasure!r} is not allowed; allowed: 1 (measure again) or 0")
     if remeasure != "1" and (stored := store.get(inputs)) is not None:
         return stored, True
     result = {**measure(), "measured_utc": datetime.now(UTC).isoformat(timespec="seconds")}
