@@ -22,6 +22,7 @@ Usage: python bench/bench_dask.py [--profile smoke] [--repeats 3] [--rows 96]
 """
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -76,7 +77,7 @@ def main():
                 "dask, running cluster": {**base, "CLUSTEREMU_DASK_SCHEDULER_FILE": str(tmp / "scheduler.json")},
                 "dask, started by the step": {**base, "CLUSTEREMU_EXECUTOR": "dask", "CLUSTEREMU_DASK_WORKERS": "2"},
             }
-            runs = iter(range(10**6))
+            runs = itertools.count()  # a fresh cache folder per campaign: every run simulates
             first = {name: campaign(config, design, tmp / f"run{next(runs)}", env) for name, env in envs.items()}
             if any(data != first["local"][1] for _, data in first.values()):
                 raise SystemExit("the executors' first campaigns differ")

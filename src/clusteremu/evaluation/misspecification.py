@@ -94,18 +94,22 @@ class IntegrationCheck:
 
 
 def integration_check(
-    name: str, columns: Mapping[str, np.ndarray], grid: GridPosterior, box: ParameterBox, within: float
+    name: str,
+    columns: Mapping[str, np.ndarray],
+    truth: np.ndarray,
+    grid: GridPosterior,
+    box: ParameterBox,
+    within: float,
 ) -> IntegrationCheck:
     """[`IntegrationCheck`][] of the simulations `columns` of one set, whose usable rows have
-    the posteriors `grid`; `within` is the energy error the model's own campaign reaches."""
+    the true parameters `truth` (shape `(usable, 2)`: Q0, a in AU) and the posteriors `grid`;
+    `within` is the energy error the model's own campaign reaches."""
     err = columns["energy_error"]
-    ok = usable(columns)
-    kept = err[ok] <= within
+    kept = err[usable(columns)] <= within
     cover = None
     if kept.sum() > 1:
-        truth = np.column_stack([columns["q0"][ok], columns["a_au"][ok]])[kept]
         sub = GridPosterior(grid.q0, grid.a_au, grid.density[kept])
-        cover = at_beta(tempered_rows(sub, truth, box), 1.0).coverage95
+        cover = at_beta(tempered_rows(sub, truth[kept], box), 1.0).coverage95
     quantiles = np.quantile(err, [0.5, 0.99])
     return IntegrationCheck(
         name,
@@ -189,7 +193,7 @@ def misspecification_study(
         held = usable_rows(one)
         grid = grid_posterior(like, held.y, n_grid=config["inference"]["grid_points"])
         rows.append(robustness_row(variant.name, variant.label, like, grid, held, box, seed=mis["seed"] + k, null=null))
-        integration.append(integration_check(variant.name, one, grid, box, energy_within))
+        integration.append(integration_check(variant.name, one, held.x, grid, box, energy_within))
         if variant.name in ROBUST_SETS:
             choices.append(held_out_choice(variant.name, grid, held.x, box))
     return MisspecificationStudy(name, mis["n_sims"], mis["seed"], rows, choices, robust_beta(choices), integration)
