@@ -21,7 +21,7 @@ from ..repro.paths import Layout
 from ..repro.provenance import RECORD_SUFFIX, load_record, record_path
 from .audit import AuditReport
 
-__all__ = ["artifacts", "rebuild_and_compare", "volatile_artifacts"]
+__all__ = ["artifacts", "compare", "rebuild_and_compare", "volatile_artifacts"]
 
 VOLATILE = "volatile: measured on this machine, reused by the rebuild, not compared"
 
@@ -101,8 +101,32 @@ def rebuild_and_compare(layout: Layout, venv: Path) -> AuditReport:
                 report.problems[key] = ["not produced by the rebuild (stale artifact of an older pipeline?)"]
             elif rel not in mine:
                 report.problems[key] = ["produced by the rebuild but missing here (run `make paper`)"]
-            elif not filecmp.cmp(layout.root / rel, scratch / rel, shallow=False):
-                report.problems[key] = ["bytes differ from the rebuild"]
             else:
-                report.problems[key] = []
+                report.problems[key] = compare(layout.root / rel, scratch / rel)
     return report
+
+
+def _made_at(artifact: Path) -> str:
+    try:
+        git = load_record(artifact).get("git") or {}
+    except FileNotFoundError:  # the Makefile's own outputs (build/deps.mk) have no record
+        return "no record"
+    commit = (git.get("commit") or "an unknown commit")[:12]
+    return f"{commit} (uncommitted changes)" if git.get("dirty") else commit
+
+
+def compare(mine: Path, rebuilt: Path) -> list[str]:
+    """Why the artifact `mine` is not byte for byte its rebuild `rebuilt` (empty if it is).
+
+    A figure records the commit it was drawn at, so an artifact made at another commit than
+    the rebuild's differs for that reason alone: the problem then names both commits and the
+    remedy, rather than suggesting the pipeline is not reproducible."""
+    if filecmp.cmp(mine, rebuilt, shallow=False):
+        return []
+    here, there = _made_at(mine), _made_at(rebuilt)
+    if here != there:
+        return [
+            f"bytes differ from the rebuild, but this one was made at {here} and the rebuild at {there}: "
+            "run `make clean` and `make paper` at one commit, then audit again"
+        ]
+    return ["bytes differ from the rebuild"]
