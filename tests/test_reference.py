@@ -22,7 +22,13 @@ from clusteremu.datasets.splits import SplitData
 from clusteremu.emulators.transforms import SummaryTransform
 from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
 from clusteremu.evaluation.reference import MIN_USABLE, BankRealizations, bank_design, bank_realizations
-from clusteremu.evaluation.reference_bank import BankObservation, Moments, ReferenceBank, ReferenceMoments
+from clusteremu.evaluation.reference_bank import (
+    REFERENCES,
+    BankObservation,
+    Moments,
+    ReferenceBank,
+    ReferenceMoments,
+)
 from clusteremu.evaluation.reference_coverage import nested_sizes
 from clusteremu.evaluation.simulator_reference import compare_on_bank
 from clusteremu.evaluation.synthetic_likelihood import (
@@ -137,7 +143,7 @@ def test_bank_realizations_arrange_a_dataset_by_node_and_realization():
     )
 
 
-def test_both_synthetic_likelihoods_are_the_formulas_they_state():
+def test_every_synthetic_likelihood_is_the_formula_it_states():
     rng = np.random.default_rng(3)
     z = rng.normal(size=(2, 40, 3)) * SD + np.array([0.0, 1.0, 5.0])
     ok = np.ones((2, 40), bool)
@@ -145,13 +151,16 @@ def test_both_synthetic_likelihoods_are_the_formulas_they_state():
     bank = BankRealizations(np.where(ok[..., None], z, 0.0), ok, np.full(2, 1e-3))
     s = SyntheticLikelihoods.of(bank, np.ones((1, 40), int))
     z_obs = np.array([[0.1, 1.02, 4.9], [0.5, 0.9, 5.3]])
-    g, sp = s.gaussian(z_obs)[0], s.semiparametric(z_obs)[0]
+    g, sp, kern = s.gaussian(z_obs)[0], s.semiparametric(z_obs)[0], s.kernel(z_obs)[0]
     h = bandwidths(bank)
     for k in range(2):
         x = z[k, ok[k]]
         frac = np.log(ok[k].mean())
         expect = stats.multivariate_normal(x.mean(0), np.cov(x, rowvar=False)).logpdf(z_obs) + frac
         np.testing.assert_allclose(g[:, k], expect, rtol=1e-10)
+        scott = len(x) ** (-2 / 7) * np.cov(x, rowvar=False)  # Scott's rule, d = 3
+        kernels = np.array([stats.multivariate_normal(xr, scott).pdf(z_obs) for xr in x])
+        np.testing.assert_allclose(kern[:, k], np.log(kernels.mean(0)) + frac, rtol=1e-10)
         scores = special.ndtri(stats.rankdata(x, axis=0) / (len(x) + 1))
         corr = np.corrcoef(scores, rowvar=False)
         t = (z_obs[:, None, :] - x[None]) / h[k]
@@ -170,7 +179,7 @@ def test_a_node_with_too_few_usable_realizations_has_no_likelihood():
     bank = BankRealizations(rng.normal(size=(2, 8, 3)), ok, np.ones(2))
     s = SyntheticLikelihoods.of(bank, np.ones((1, 8), int))
     assert s.defined[0].tolist() == [True, False]
-    for ll in (s.gaussian(np.zeros((1, 3))), s.semiparametric(np.zeros((1, 3)))):
+    for ll in (s.gaussian(np.zeros((1, 3))), s.semiparametric(np.zeros((1, 3))), s.kernel(np.zeros((1, 3)))):
         assert np.isfinite(ll[0, 0, 0]) and ll[0, 0, 1] == -np.inf
 
 
@@ -203,7 +212,7 @@ def test_a_linear_log_likelihood_is_interpolated_exactly():
     )
 
 
-def test_the_gaussian_reference_approaches_the_exact_posterior_and_the_semiparametric_one_agrees():
+def test_the_gaussian_reference_approaches_the_exact_posterior_and_the_others_agree_as_their_kernels_allow():
     nodes = BankNodes.over(BOX, 21, 7)
     held = observations(12, seed=2)
     bank = toy_bank(nodes, 400, seed=1)
@@ -214,6 +223,12 @@ def test_the_gaussian_reference_approaches_the_exact_posterior_and_the_semiparam
         gs = np.array([o.references["gaussian"].sd[j] for o in rec.observations])
         assert np.median(np.abs(g - mean[:, j]) / sd[:, j]) < 0.15  # Monte Carlo error ~ 1/sqrt(400) sd
         assert np.median(gs / sd[:, j]) == pytest.approx(1.0, abs=0.08)
+        # The kernel likelihood is that of z plus N(0, H) noise, H = 400^(-2/7) Sigma: for a mean
+        # linear in theta, the exact posterior widened by sqrt(1 + 400^(-2/7)) = 1.086.
+        k = np.array([o.references["kernel"].mean[j] for o in rec.observations])
+        ks = np.array([o.references["kernel"].sd[j] for o in rec.observations])
+        assert np.median(np.abs(k - mean[:, j]) / sd[:, j]) < 0.2  # the wider, the more the box's edges move it
+        assert np.median(ks / sd[:, j]) == pytest.approx(np.sqrt(1 + 400 ** (-2 / 7)), abs=0.05)
         # The kernels widen the semi-parametric posterior by about sqrt(1 + (h / sd)^2) ~ 1.03.
         between = rec.between_references[p]
         assert between.dmean_median < 0.15 and 0.97 < between.sd_ratio_median < 1.12
@@ -262,9 +277,11 @@ def test_a_bank_too_small_to_hold_the_tails_shows_in_the_references_coverage_by_
     rec = compare({"exact": ToyLikelihood()}, nodes, bank, observations(60, seed=10))
     by_size = rec.coverage_by_realizations
     assert list(by_size) == ["10", "20", "40", "80", "160"]
-    assert all(by_size["160"][kind] == rec.coverage[kind] for kind in ("gaussian", "semiparametric"))
+    assert all(by_size["160"][kind] == rec.coverage[kind] for kind in REFERENCES)
     for kind in ("gaussian", "semiparametric"):
         assert by_size["40"][kind]["q0"][1] < 0.8 < 0.88 < by_size["160"][kind]["q0"][1], by_size
+    # the kernel keeps the whole bank's width (as the bootstrap does), which hides part of the loss
+    assert by_size["40"]["kernel"]["q0"][1] < 0.9 < by_size["160"]["kernel"]["q0"][1], by_size
 
 
 def test_the_paper_reports_the_references_coverage_by_bank_size(tmp_path):
@@ -302,7 +319,7 @@ def test_the_references_calibration_is_judged_on_every_observation_not_only_the_
     assert [o.index for o in some.observations] == [o.index for o in every.observations if o.index < 10]
     assert some.calibration == every.calibration
     assert some.calibration.n_scored == 30 and some.calibration.n_kept == 30 - len(every.excluded)
-    assert all(some.calibration.coverage[k] == every.coverage[k] for k in ("gaussian", "semiparametric", "exact"))
+    assert all(some.calibration.coverage[k] == every.coverage[k] for k in (*REFERENCES, "exact"))
     text = _calibration_sentence(some, "exact")  # the toy likelihood has no name in the paper
     cov = every.coverage["gaussian"]
     assert f"({30 - len(every.excluded)} of 30, the others next to nodes without a synthetic likelihood)" in text
@@ -370,9 +387,7 @@ def test_the_record_round_trips_through_json(tmp_path):
     path.write_text(json.dumps(rec.to_jsonable()))
     back = ReferenceBank.load(path)
     assert (
-        back == rec
-        and len(back.examples) == 4
-        and set(back.examples[0].node_log_likelihood) == {"gaussian", "semiparametric", "exact"}
+        back == rec and len(back.examples) == 4 and set(back.examples[0].node_log_likelihood) == {*REFERENCES, "exact"}
     )
 
 

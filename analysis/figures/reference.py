@@ -4,11 +4,11 @@ Reads:  the profile config (`--config`, section `figures`) and the reference ban
         comparison (`--reference`, from `15_reference_bank.py`).
 Writes: two figures (PNG). `--out`: per parameter (rows), the distributions over the
         observations (empirical CDFs) of |dmean| / sd (left) and of the sd ratio (right) of
-        the recommended likelihood against the Gaussian and the semi-parametric reference,
-        with each reference's bootstrap noise floor and the criterion's targets; each panel
+        the recommended likelihood against the Gaussian, the semi-parametric and the kernel
+        reference, with each reference's bootstrap noise floor and the criterion's targets; each panel
         notes how many observations of each drawn curve lie beyond its right axis limit.
         `--examples`: four example posteriors spread over the box, the 68% (thick) and 95%
-        (thin) highest-density contours of both references and of the recommended likelihood, with
+        (thin) highest-density contours of the references and of the recommended likelihood, with
         the truth.
 """
 
@@ -30,8 +30,8 @@ OUTPUTS = {
     "out": ("{fig}/reference.png", "distributions against the references (PNG)"),
     "examples": ("{fig}/reference_examples.png", "example posteriors (PNG)"),
 }
-STYLE = {"gaussian": "-", "semiparametric": "--"}
-REFERENCE_LABEL = {"gaussian": "Gaussian SL", "semiparametric": "semi-parametric SL"}
+STYLE = {"gaussian": "-", "semiparametric": "--", "kernel": ":"}
+REFERENCE_LABEL = {"gaussian": "Gaussian SL", "semiparametric": "semi-parametric SL", "kernel": "kernel (ABC)"}
 EMULATOR_COLOR = "#D55E00"
 LEVELS = (0.68, 0.95)
 
@@ -85,7 +85,7 @@ def distributions(bank):
             beyond(ax, limit, values)
             ax.set_ylim(0, 1)
             ax.set_ylabel("fraction of observations")
-    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=6.5)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=6.5)
     fig.suptitle(f"{LIKELIHOOD_NAMES[bank.recommended]} likelihood, {len(obs)} observations", fontsize=8)
     return fig
 
@@ -102,9 +102,10 @@ def examples(bank):
     box = ParameterBox(nodes.q0[0], nodes.q0[-1], nodes.a_au[0], nodes.a_au[-1])
     interp = NodeInterpolation.onto(nodes, box, bank.fine_grid)
     fig, axes = plt.subplots(2, 2, figsize=(6.6, 5.4))
-    drawn = {
+    drawn = {  # in the order of REFERENCES, then the likelihood
         "gaussian": {"colors": "k", "linestyles": "-", "linewidths": 1.0},
         "semiparametric": {"colors": "0.45", "linestyles": "--", "linewidths": 1.0},
+        "kernel": {"colors": "#009E73", "linestyles": ":", "linewidths": 1.2},
         bank.recommended: {"colors": EMULATOR_COLOR, "linestyles": "-", "linewidths": 1.6},
     }
     for ax, ex in zip(axes.ravel(), bank.examples, strict=False):
@@ -128,11 +129,11 @@ def examples(bank):
     for ax in axes.ravel()[len(bank.examples) :]:
         ax.set_axis_off()
     handles = [plt.Line2D([], [], color=s["colors"], ls=s["linestyles"], lw=s["linewidths"]) for s in drawn.values()]
-    labels = [REFERENCE_LABEL["gaussian"], REFERENCE_LABEL["semiparametric"], LIKELIHOOD_NAMES[bank.recommended]]
+    labels = [*(REFERENCE_LABEL[kind] for kind in REFERENCES), LIKELIHOOD_NAMES[bank.recommended]]
     handles.append(plt.Line2D([], [], color="#0072B2", marker="+", ls="none", ms=9, mew=1.8))
     handles += [plt.Line2D([], [], color="0.3", lw=1.5), plt.Line2D([], [], color="0.3", lw=0.6)]
     labels += ["truth", "68% HPD (thick)", "95% HPD (thin)"]
-    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=7)
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7)
     return fig
 
 

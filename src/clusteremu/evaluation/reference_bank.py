@@ -1,6 +1,6 @@
 """The reference bank's result: every likelihood's posteriors against the simulator's own, for many observations.
 
-A typed record ([`ReferenceBank`][], schema `clusteremu.reference-bank/3`), written by
+A typed record ([`ReferenceBank`][], schema `clusteremu.reference-bank/4`), written by
 `analysis/15_reference_bank.py` ([`clusteremu.evaluation.simulator_reference`][]) and read
 back by the criterion ([`clusteremu.evaluation.trust`][]), the figure and the manuscript's
 variables with its `load`.
@@ -38,9 +38,10 @@ __all__ = [
     "noise_range",
 ]
 
-#: The two simulator-based references, by key: the Gaussian synthetic likelihood and the
-#: semi-parametric one ([`clusteremu.evaluation.synthetic_likelihood`][]).
-REFERENCES = ("gaussian", "semiparametric")
+#: The simulator-based references, by key: the Gaussian synthetic likelihood, the
+#: semi-parametric one and the kernel (ABC) likelihood, which assumes nothing about the
+#: summaries' distribution ([`clusteremu.evaluation.synthetic_likelihood`][]).
+REFERENCES = ("gaussian", "semiparametric", "kernel")
 #: The levels at which every [`Agreement`][] stores its distributions (for the figure's ECDFs).
 QUANTILE_LEVELS = tuple(round(float(q), 2) for q in np.linspace(0.02, 0.98, 49))
 
@@ -65,7 +66,7 @@ class ReferenceMoments(Moments):
 @dataclass(frozen=True)
 class BankObservation:
     """One compared observation: its row `index` in the usable confirmation set, `truth` (Q0,
-    a), the summaries `obs` (f_bound, sigma_v km/s, r_h AU), both `references`, every
+    a), the summaries `obs` (f_bound, sigma_v km/s, r_h AU), the `references`, every
     likelihood's posterior interpolated from the nodes (`likelihoods`), and the recommended
     likelihood's posterior computed on the fine grid without interpolation (`exact`)."""
 
@@ -210,7 +211,7 @@ class ReferenceBank(SchemaRecord):
     - `examples`: the observations drawn in the figure.
     """
 
-    SCHEMA: ClassVar[str] = "clusteremu.reference-bank/3"
+    SCHEMA: ClassVar[str] = "clusteremu.reference-bank/4"
 
     recommended: str
     q0_nodes: list[float]

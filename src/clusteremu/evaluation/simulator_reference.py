@@ -4,7 +4,7 @@
 
 1. simulate the bank ([`clusteremu.evaluation.reference`][]: nodes over the whole box,
    common random numbers) through the simulation cache;
-2. score the observations at every node with both synthetic likelihoods
+2. score the observations at every node with the three synthetic likelihoods
    ([`clusteremu.evaluation.synthetic_likelihood`][]) and with every likelihood of the
    study's family, and turn each into a posterior by the same interpolation onto the same
    fine grid ([`clusteremu.evaluation.bank_posterior`][]);

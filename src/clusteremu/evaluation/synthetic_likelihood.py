@@ -11,6 +11,13 @@ enough stars stay bound):
 - [`SyntheticLikelihoods.gaussian`][]: Bayesian synthetic likelihood (Wood 2010; Price et al.
   2018). **Assumes** z | theta is multivariate normal; its mean and covariance are the
   sample mean and covariance.
+- [`SyntheticLikelihoods.kernel`][]: a kernel (ABC) likelihood, the mean over the
+  realizations of a Gaussian kernel around each, with the node's own covariance shrunk by
+  Scott's rule, H = n^(-2 / (d + 4)) Sigma (Scott 1992, §6.3), the bound fraction's at least
+  rounding to one star. **Assumes** nothing about the summaries' distribution; its price is
+  the smoothing: it is the likelihood of the summaries plus N(0, H) noise (an ABC posterior
+  with a Gaussian kernel), so its posteriors are wider than the exact ones, by a factor of
+  about sqrt(1 + n^(-2 / 7)) = 1.11 in z for n = 144 usable realizations.
 - [`SyntheticLikelihoods.semiparametric`][]: the semi-parametric synthetic likelihood of An,
   Nott & Drovandi (2020, Statistics and Computing 30:543). **Assumes** only that the
   dependence between the three summaries is a Gaussian copula: each marginal is a kernel
@@ -44,7 +51,7 @@ from scipy import special
 
 from .reference import MIN_USABLE, BankRealizations
 
-__all__ = ["COPULA_EIGEN_FLOOR", "SyntheticLikelihoods", "bandwidths", "resample_counts"]
+__all__ = ["COPULA_EIGEN_FLOOR", "SyntheticLikelihoods", "bandwidths", "kernel_whitening", "resample_counts"]
 
 _LOG_2PI = np.log(2 * np.pi)
 #: The smallest eigenvalue a copula correlation matrix keeps (see `_copula_correlation`).
@@ -72,6 +79,24 @@ def bandwidths(bank: BankRealizations) -> Float[np.ndarray, "nodes 3"]:
             h[k] = 0.9 * np.minimum(x.std(axis=0, ddof=1), iqr / 1.34) * len(x) ** -0.2
             h[k, 0] = max(h[k, 0], bank.count_width[k] / np.sqrt(12.0))
     return np.maximum(h, 1e-12)
+
+
+def kernel_whitening(bank: BankRealizations) -> tuple[Float[np.ndarray, "nodes 3 3"], Float[np.ndarray, " nodes"]]:
+    """Each node's kernel covariance H for [`SyntheticLikelihoods.kernel`][], as the inverse of
+    its Cholesky factor and log sqrt(det H), from its usable realizations.
+
+    H = n^(-2 / (d + 4)) Sigma (Scott's rule in the node's own metric), with the bound
+    fraction's variance at least that of rounding to one star, width^2 / 12; the identity
+    at a node with fewer than `MIN_USABLE` usable realizations (never read).
+    """
+    ok = bank.usable.astype(float)[None]
+    _, cov = _covariances(ok, bank.z[None])
+    n, d = bank.usable.sum(-1), bank.z.shape[-1]
+    defined = n >= MIN_USABLE
+    h = np.where(defined, np.maximum(n, 1.0) ** (-2.0 / (d + 4)), 1.0)[:, None, None] * cov[0]
+    h[:, 0, 0] = np.maximum(h[:, 0, 0], bank.count_width**2 / 12.0)
+    chol = np.linalg.cholesky(np.where(defined[:, None, None], h, np.eye(d)))
+    return np.linalg.inv(chol), np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(-1)
 
 
 def _covariances(w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,6 +193,8 @@ class SyntheticLikelihoods:
     bandwidth: Float[np.ndarray, "nodes 3"]
     copula_inv: Float[np.ndarray, "boot nodes 3 3"]
     copula_logdet: Float[np.ndarray, "boot nodes"]
+    kernel_whiten: Float[np.ndarray, "nodes 3 3"]
+    kernel_log_scale: Float[np.ndarray, " nodes"]
 
     @classmethod
     def of(cls, bank: BankRealizations, counts: Int[np.ndarray, "boot R"]) -> SyntheticLikelihoods:
@@ -192,6 +219,7 @@ class SyntheticLikelihoods:
             bandwidths(bank),
             copula_inv - np.eye(d),
             copula_logdet,
+            *kernel_whitening(bank),
         )
 
     def _finish(self, ll: np.ndarray) -> np.ndarray:
@@ -206,6 +234,20 @@ class SyntheticLikelihoods:
         """
         quad = _quadratic(z_obs[None, :, None, :] - self.mean[:, None], self.cov_inv)
         return self._finish(-0.5 * (quad + self.cov_logdet[:, None] + z_obs.shape[-1] * _LOG_2PI))
+
+    def kernel(self, z_obs: Float[np.ndarray, "obs 3"]) -> Float[np.ndarray, "boot obs nodes"]:
+        """The kernel log-likelihood of each observation (in z) at each node, per resample.
+
+        log (sum_r w_r N(z_obs; z_r, H) / sum_r w_r) + log(usable fraction) over the usable
+        realizations, H from [`kernel_whitening`][] (the full bank's, for every resample, as
+        the semi-parametric bandwidths); -inf where the node has no estimate.
+        """
+        bank, w = self.bank, self.weights
+        t = np.einsum("kde,okre->okrd", self.kernel_whiten, z_obs[:, None, None, :] - bank.z[None])
+        log_terms = -0.5 * np.sum(t**2, axis=-1, keepdims=True)  # (obs, nodes, R, 1)
+        log_n = np.log(np.maximum(w.sum(-1), 1.0))[:, None, :]
+        log_norm = self.kernel_log_scale + 0.5 * z_obs.shape[-1] * _LOG_2PI
+        return self._finish(_weighted_log_sum(log_terms, bank.usable, w)[..., 0] - log_n - log_norm)
 
     def semiparametric(self, z_obs: Float[np.ndarray, "obs 3"]) -> Float[np.ndarray, "boot obs nodes"]:
         """The semi-parametric synthetic log-likelihood of each observation (in z) at each node, per resample.

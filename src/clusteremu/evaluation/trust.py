@@ -57,8 +57,8 @@ ACCURACY_TARGETS = (0.3, 0.5)
 EFFICIENCY_DMEAN = (0.2, 0.4)
 #: ... and the median of posterior sd / reference sd within this range.
 EFFICIENCY_SD_RATIO = (0.85, 1.15)
-#: The reference condition 3 is judged against: the Gaussian synthetic likelihood (the
-#: semi-parametric one is reported beside it).
+#: The reference condition 3 is judged against: the Gaussian synthetic likelihood, fixed
+#: before the results (the semi-parametric and the kernel ones are reported beside it).
 EFFICIENCY_REFERENCE = "gaussian"
 
 #: Which emulator of the truth-set evaluation each likelihood stands on.

@@ -1,8 +1,8 @@
 """The manuscript's numbers and sentences about the reference bank (@sec-reference).
 
 From the bank's typed result ([`ReferenceBank`][clusteremu.evaluation.reference_bank.ReferenceBank]):
-its size, the observations excluded, the recommended likelihood against both references
-with their noise floor and bootstrap error, the two references against each other, the
+its size, the observations excluded, the recommended likelihood against the references
+with their noise floor and bootstrap error, the two synthetic likelihoods against each other, the
 check of the interpolation, and condition 3 of the criterion
 ([`clusteremu.evaluation.trust.efficiency_met`][]) for every likelihood.
 """
@@ -38,9 +38,9 @@ def _against(a) -> str:
 
 def reference_vars(bank: ReferenceBank) -> dict:
     """The reference bank's numbers and sentences for @sec-reference: its size, what was
-    excluded, the recommended likelihood against both references with their noise floor
+    excluded, the recommended likelihood against the references with their noise floor
     and bootstrap error, the interpolation check, and condition 3 for every likelihood."""
-    best, g, s = bank.recommended, *REFERENCES
+    best, (g, s, k) = bank.recommended, REFERENCES
     n, q, a, lv = len(bank.observations), PARAM_TEXT["q0"], PARAM_TEXT["a_au"], (68, 95)
     out = {
         "q0_nodes": len(bank.q0_nodes),
@@ -79,24 +79,26 @@ def reference_vars(bank: ReferenceBank) -> dict:
     rq, ra = (bank.noise_range[g][p].sd_ratio_median for p in PARAMETERS)
     out["sentence_result"] = (
         f"Measured in reference standard deviations, the recommended likelihood's posterior means differ from the "
-        f"simulator's by medians (90th percentiles) of {rows[0]}, and by {rows[1]}. A likelihood equal to the "
+        f"simulator's by medians (90th percentiles) of {rows[0]}, by {rows[1]}, and by {rows[2]}. A likelihood "
+        "equal to the "
         f"simulator's would score {_against(fq)} and "
         f"{_against(fa)} against the Gaussian reference (the bootstrap noise floor), and its median ratio would lie "
         f"between {rq[0]:.2f} and {rq[1]:.2f} for {q} and between {ra[0]:.2f} and {ra[1]:.2f} for {a} in "
         f"{90}% of the bootstrap replicates: the reference's error is largely common to all observations."
     )
-    eg, es = bank.bootstrap_error[g], bank.bootstrap_error[s]
+    eg, es, ek = (bank.bootstrap_error[kind] for kind in REFERENCES)
     out["sentence_bootstrap"] = (
         f"The bootstrap standard deviation of a reference posterior's mean is a median of {eg['q0'].mean_median:.2f} "
         f"of its standard deviation for {q} and {eg['a_au'].mean_median:.2f} for {a} (Gaussian reference; "
-        f"{es['q0'].mean_median:.2f} and {es['a_au'].mean_median:.2f} semi-parametric), that of its standard "
+        f"{es['q0'].mean_median:.2f} and {es['a_au'].mean_median:.2f} semi-parametric, {ek['q0'].mean_median:.2f} "
+        f"and {ek['a_au'].mean_median:.2f} kernel), that of its standard "
         f"deviation {100 * eg['q0'].sd_median:.0f}% and {100 * eg['a_au'].sd_median:.0f}% of it."
     )
     bq, ba = (bank.between_references[p] for p in PARAMETERS)
     out["sentence_references"] = (
-        f"The two references agree to {_against(bq)} standard deviations in the mean of {q} and {_against(ba)} in "
-        f"that of {a} (median and 90th percentile), with median ratios of {bq.sd_ratio_median:.2f} and "
-        f"{ba.sd_ratio_median:.2f} (semi-parametric over Gaussian)."
+        f"The Gaussian and the semi-parametric reference agree to {_against(bq)} standard deviations in the mean "
+        f"of {q} and {_against(ba)} in that of {a} (median and 90th percentile), with median ratios of "
+        f"{bq.sd_ratio_median:.2f} and {ba.sd_ratio_median:.2f} (semi-parametric over Gaussian)."
     )
     iq, ia = (bank.interpolation[p] for p in PARAMETERS)
     out["sentence_interpolation"] = (
@@ -129,7 +131,8 @@ def reference_vars(bank: ReferenceBank) -> dict:
             f"The truths being known, the references can be checked too: the {lv[0]}% and {lv[1]}% intervals of the "
             f"Gaussian reference contain the truth of {q} in {cov[g][0]} of the observations and that of {a} in "
             f"{cov[g][1]}, those of the semi-parametric reference in {cov[s][0]} ({q}) and {cov[s][1]} ({a}), those of "
-            f"the recommended likelihood, interpolated alike, in {cov[best][0]} ({q}) and {cov[best][1]} ({a})."
+            f"the kernel reference in {cov[k][0]} ({q}) and {cov[k][1]} ({a}), those of the recommended likelihood, "
+            f"interpolated alike, in {cov[best][0]} ({q}) and {cov[best][1]} ({a})."
         )
         + _by_size_sentence(bank)
         + _calibration_sentence(bank, best)
@@ -197,8 +200,8 @@ def _by_quarter_sentence(bank: ReferenceBank, best: str) -> str:
 def _calibration_sentence(bank: ReferenceBank, best: str) -> str:
     """The sentence on the references' 95% coverage judged on every usable confirmation
     simulation the bank scored, not only the compared ones."""
-    judged, g, s = bank.calibration, *REFERENCES
-    cov = {k: listing([f"{judged.coverage[k][p][1]:.2f}" for p in PARAMETERS]) for k in (g, s, best)}
+    judged, (first, *others) = bank.calibration, REFERENCES
+    cov = {k: listing([f"{judged.coverage[k][p][1]:.2f}" for p in PARAMETERS]) for k in (*REFERENCES, best)}
     kept = (
         f"all {judged.n_scored}"
         if judged.n_kept == judged.n_scored
@@ -207,8 +210,10 @@ def _calibration_sentence(bank: ReferenceBank, best: str) -> str:
     return (
         f" Judged on every usable confirmation simulation ({kept}), not only on the compared ones, the {95}% "
         "intervals cover the truth of "
-        f"{PARAM_TEXT['q0']} and {PARAM_TEXT['a_au']} in {cov[g]} of the cases ({REFERENCE_TEXT[g]} reference), "
-        f"{cov[s]} ({REFERENCE_TEXT[s]}) and {cov[best]} (the recommended likelihood, interpolated alike)."
+        f"{PARAM_TEXT['q0']} and {PARAM_TEXT['a_au']} in {cov[first]} of the cases ({REFERENCE_TEXT[first]} "
+        "reference), "
+        + "".join(f"{cov[r]} ({REFERENCE_TEXT[r]}), " for r in others)
+        + f"and {cov[best]} (the recommended likelihood, interpolated alike)."
     )
 
 
