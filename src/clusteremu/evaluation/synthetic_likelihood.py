@@ -26,13 +26,13 @@ enough stars stay bound):
   Phi^-1(rank / (n + 1)) (the Gaussian rank correlation of Boudt, Cornelissen & Croux 2012),
   its eigenvalues floored at [`COPULA_EIGEN_FLOOR`][] where ties make it singular.
 
-The bound fraction is a count (k of N stars), so both are kept from degenerating where
+The bound fraction is a count (k of N stars), so all three are kept from degenerating where
 nearly every realization has the same count (all stars bound at low Q0): the variance of
-its z, and its kernel's bandwidth, are at least those of rounding to one star
+its z, and its kernels' widths, are at least those of rounding to one star
 (width^2 / 12, width / sqrt(12), with the width of
 [`BankRealizations.count_width`][clusteremu.evaluation.reference.BankRealizations]).
 
-[`SyntheticLikelihoods`][] holds what both need at every node for B resamples of the
+[`SyntheticLikelihoods`][] holds what all three need at every node for B resamples of the
 realizations, given as `counts` (B, R): how often each realization enters each resample
 (ones for the bank itself, [`resample_counts`][] for the bootstrap). A realization is one
 unit across nodes (common random numbers), so a resample draws the same realizations at
@@ -177,10 +177,10 @@ def _copula_correlation(bank: BankRealizations, w: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SyntheticLikelihoods:
-    """Both synthetic likelihoods' node statistics for B resamples of the bank's realizations.
+    """The synthetic likelihoods' node statistics for B resamples of the bank's realizations.
 
     Built by [`of`][SyntheticLikelihoods.of]; `defined` (B, nodes) says where a node has an
-    estimate; `gaussian` and `semiparametric` score any number of observations.
+    estimate; `gaussian`, `semiparametric` and `kernel` score any number of observations.
     """
 
     bank: BankRealizations
