@@ -25,6 +25,7 @@ from clusteremu.evaluation.reference import MIN_USABLE, BankRealizations, bank_d
 from clusteremu.evaluation.reference_bank import (
     REFERENCES,
     BankObservation,
+    BootstrapError,
     Moments,
     ReferenceBank,
     ReferenceMoments,
@@ -40,7 +41,7 @@ from clusteremu.evaluation.synthetic_likelihood import (
 from clusteremu.evaluation.trust import efficiency_met
 from clusteremu.inference.model import LikelihoodModel
 from clusteremu.paper.reference_findings import _by_quarter, _by_quarter_sentence, _calibration_sentence, reference_vars
-from clusteremu.prior import ParameterBox
+from clusteremu.prior import PARAMETERS, ParameterBox
 
 BOX = ParameterBox(0.5, 1.5, 50.0, 200.0)
 N_STARS = 100
@@ -282,6 +283,15 @@ def test_a_bank_too_small_to_hold_the_tails_shows_in_the_references_coverage_by_
         assert by_size["40"][kind]["q0"][1] < 0.8 < 0.88 < by_size["160"][kind]["q0"][1], by_size
     # the kernel keeps the whole bank's width (as the bootstrap does), which hides part of the loss
     assert by_size["40"]["kernel"]["q0"][1] < 0.9 < by_size["160"]["kernel"]["q0"][1], by_size
+    # the exact likelihood's posteriors are the same at every size: against the references of the
+    # first 40 (half the noise, half the posterior sd) its sd ratio is about 2, against the whole bank 1
+    agree = rec.agreement_by_realizations
+    assert all(agree["160"][kind] == rec.agreement["exact"][kind] for kind in REFERENCES)
+    for kind in ("gaussian", "semiparametric"):
+        # about 2 for Q0, less where the semi-parametric kernels widen the narrow marginals and
+        # where the prior box truncates the wide posteriors of a
+        assert agree["40"][kind]["q0"].sd_ratio_median > 1.5 and agree["40"][kind]["a_au"].sd_ratio_median > 1.3
+        assert 0.85 < agree["160"][kind]["q0"].sd_ratio_median < 1.1, agree
 
 
 def test_the_paper_reports_the_references_coverage_by_bank_size(tmp_path):
@@ -295,8 +305,59 @@ def test_the_paper_reports_the_references_coverage_by_bank_size(tmp_path):
     assert (
         "first 12, 25, 50 and 100 realizations" in text and f"in {', '.join(gaussian[:3])} and {gaussian[3]} of" in text
     )
-    one_size = replace(rec, coverage_by_realizations={"100": rec.coverage_by_realizations["100"]})
+    ratios = [f"{rec.agreement_by_realizations[n]['gaussian']['q0'].sd_ratio_median:.2f}" for n in ("12", "25", "50")]
+    assert f"median ratios of standard deviations of {', '.join(ratios)} and" in text
+    one_size = replace(
+        rec,
+        coverage_by_realizations={"100": rec.coverage_by_realizations["100"]},
+        agreement_by_realizations={"100": rec.agreement_by_realizations["100"]},
+    )
     assert "first" not in reference_vars(one_size)["sentence_coverage"]
+
+
+def _with_q0_agreements(rec: ReferenceBank, ratios: list[float]) -> ReferenceBank:
+    """`rec` with the exact likelihood's Q0 sd ratio against the Gaussian references of its nested
+    banks set to `ratios` (smallest bank first), the whole bank's also as its condition 3's."""
+    sizes = sorted(rec.agreement_by_realizations, key=int)
+    by = {n: {k: dict(v) for k, v in rec.agreement_by_realizations[n].items()} for n in sizes}
+    for n, r in zip(sizes, ratios, strict=True):
+        by[n]["gaussian"]["q0"] = replace(by[n]["gaussian"]["q0"], sd_ratio_median=r)
+    agreement = {k: {kind: dict(v) for kind, v in refs.items()} for k, refs in rec.agreement.items()}
+    agreement["exact"]["gaussian"]["q0"] = by[sizes[-1]]["gaussian"]["q0"]
+    return replace(rec, agreement_by_realizations=by, agreement=agreement)
+
+
+def test_the_paper_says_whether_a_larger_bank_moved_the_reference_toward_a_failing_likelihood():
+    """Condition 3 fails on the sd ratio; the sentence says the bank's size is part of the miss only
+    when the whole bank's reference is closer to the likelihood than any smaller bank's."""
+    nodes = BankNodes.over(BOX, 9, 5)
+    rec = compare({"exact": ToyLikelihood()}, nodes, toy_bank(nodes, 100, seed=1), observations(20, seed=1))
+    q0 = "For $Q_0$, whose condition 3 fails,"
+    for ratios in ([1.6, 1.4, 1.3, 1.2], [1.6, 1.3, 1.4, 1.2]):  # a stall between smaller banks is noise
+        closer = _with_q0_agreements(rec, ratios)
+        assert not efficiency_met(closer, "exact", "q0")
+        assert f"{q0} the whole bank's reference is closer" in reference_vars(closer)["sentence_coverage"]
+    for ratios in ([1.6, 1.3, 1.2, 1.25], [1.1, 1.4, 1.3, 1.2]):  # narrower than the whole bank's ratio: 1.1 meets
+        text = reference_vars(_with_q0_agreements(rec, ratios))["sentence_coverage"]
+        assert f"{q0} a smaller bank's reference is as close" in text, ratios
+    met = _with_q0_agreements(rec, [1.6, 1.4, 1.3, 1.0])
+    assert efficiency_met(met, "exact", "q0") and q0 not in reference_vars(met)["sentence_coverage"]
+
+
+def test_an_undefined_bootstrap_is_said_in_words_not_printed_as_nan():
+    """A bank of few realizations leaves resamples without a likelihood at nodes the posteriors need."""
+    nodes = BankNodes.over(BOX, 9, 5)
+    rec = compare({"exact": ToyLikelihood()}, nodes, toy_bank(nodes, 100, seed=1), observations(5, seed=1))
+    defined = reference_vars(rec)
+    assert "noise floor" in defined["sentence_result"] and defined["sentence_bootstrap"]
+    nan = float("nan")
+    undefined = replace(
+        rec,
+        bootstrap_error={**rec.bootstrap_error, "kernel": {p: BootstrapError(nan, nan, nan, nan) for p in PARAMETERS}},
+    )
+    text = reference_vars(undefined)
+    assert "The bootstrap over the realizations is not defined here" in text["sentence_result"]
+    assert text["sentence_bootstrap"] == "" and not any("nan" in v for v in text.values() if isinstance(v, str))
 
 
 def test_the_references_calibration_is_judged_on_every_observation_not_only_the_compared():

@@ -23,13 +23,16 @@ from clusteremu.evaluation.trust import (
     ACCURACY_TARGETS,
     EFFICIENCY_DMEAN,
     EFFICIENCY_SD_RATIO,
+    EFFICIENCY_STATISTICS,
     EMULATOR_OF,
     accuracy_met,
     assess,
+    closer_with_bank_size,
     efficiency_met,
+    efficiency_shortfall,
 )
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
-from clusteremu.paper.verdict import _others_trusted, _over_confident_reference
+from clusteremu.paper.verdict import _bank_size_sentence, _others_trusted, _over_confident_reference
 
 
 def parameter() -> ParameterConfirmation:
@@ -59,7 +62,7 @@ def bank(q0=None, a_au=None, reference="gaussian") -> ReferenceBank:
     per[other] = {"q0": agreement(), "a_au": agreement()}
     return ReferenceBank(
         "learned", [0.5, 1.5], [50.0, 200.0], 48, 192, 192, 0, 5, 100, 160, 100, 100, 0.01, [], [],
-        {"learned": per}, {}, {}, {}, {}, {}, {}, ReferenceCalibration(0, 0, {}), {}, [],
+        {"learned": per}, {}, {}, {}, {}, {}, {}, {}, ReferenceCalibration(0, 0, {}), {}, [],
     )  # fmt: skip
 
 
@@ -113,6 +116,36 @@ def test_efficiency_is_judged_against_the_gaussian_reference_with_inclusive_targ
     assert not efficiency_met(bank(q0=agreement(median=0.5)), "learned", "q0")
     a = assess("learned", truth(), confirmation(), bank(q0=agreement(median=0.05)))
     assert a["q0"]["efficiency_agreement"].dmean_median == 0.05
+
+
+def test_the_shortfall_is_zero_exactly_where_each_target_is_met():
+    met = agreement(median=0.2, p90=0.4, ratio=0.85)
+    assert [efficiency_shortfall(met, t) for t in EFFICIENCY_STATISTICS] == [0.0, 0.0, 0.0]
+    far = agreement(median=0.5, p90=0.7, ratio=1.35)
+    assert [round(efficiency_shortfall(far, t), 9) for t in EFFICIENCY_STATISTICS] == [0.3, 0.3, 0.2]
+    assert round(efficiency_shortfall(agreement(ratio=0.5), "sd_ratio_median"), 9) == 0.35  # too narrow
+
+
+def sized(q0_by_size: list[Agreement]) -> ReferenceBank:
+    """A bank whose recommended (learned) likelihood has these Q0 agreements with the Gaussian
+    references of its first 18, 36, ... realizations, the last as the whole bank's."""
+    sizes = [str(18 * 2**k) for k in range(len(q0_by_size))]
+    by = {n: {"gaussian": {"q0": a, "a_au": agreement()}} for n, a in zip(sizes, q0_by_size, strict=True)}
+    return replace(bank(q0=q0_by_size[-1]), agreement_by_realizations=by)
+
+
+def test_the_bank_explains_part_of_a_miss_when_the_whole_banks_reference_is_the_closest():
+    steady = sized([agreement(median=0.45, ratio=1.4), agreement(median=0.35, ratio=1.3), agreement(0.3, ratio=1.2)])
+    assert not efficiency_met(steady, "learned", "q0") and closer_with_bank_size(steady, "q0")
+    # the median stalls between the smaller banks: noise, the whole bank is still the closest
+    assert closer_with_bank_size(sized([agreement(0.45), agreement(0.35), agreement(0.36), agreement(0.3)]), "q0")
+    # a smaller bank as close in one missed statistic (the sd ratio), or a single size: no
+    assert not closer_with_bank_size(sized([agreement(0.45, ratio=1.2), agreement(0.3, ratio=1.2)]), "q0")
+    assert not closer_with_bank_size(sized([agreement(0.3)]), "q0")
+    # nothing missed: nothing to explain
+    assert not closer_with_bank_size(sized([agreement(0.45), agreement(0.1)]), "q0")
+    assert "farther from the recommended likelihood for $Q_0$" in _bank_size_sentence(steady, ["q0"])
+    assert _bank_size_sentence(steady, []) == "" and _bank_size_sentence(sized([agreement(0.3)]), ["q0"]) == ""
 
 
 def test_every_likelihood_stands_on_an_emulator():

@@ -1,6 +1,6 @@
 """The reference bank's result: every likelihood's posteriors against the simulator's own, for many observations.
 
-A typed record ([`ReferenceBank`][], schema `clusteremu.reference-bank/4`), written by
+A typed record ([`ReferenceBank`][], schema `clusteremu.reference-bank/5`), written by
 `analysis/15_reference_bank.py` ([`clusteremu.evaluation.simulator_reference`][]) and read
 back by the criterion ([`clusteremu.evaluation.trust`][]), the figure and the manuscript's
 variables with its `load`.
@@ -204,6 +204,9 @@ class ReferenceBank(SchemaRecord):
     - `coverage_by_realizations`: bank size (the number of first realizations, a string) ->
       reference key -> parameter -> the same coverage for the references built from those
       realizations only (how their calibration moves with the bank's size).
+    - `agreement_by_realizations`: bank size (a string, as above) -> reference key ->
+      parameter -> the recommended likelihood against the reference built from those
+      realizations only (how much of the disagreement moves with the bank's size).
     - `calibration`: [`ReferenceCalibration`][]: the same coverage on every usable
       confirmation simulation (the compared ones included).
     - `interpolation`: parameter -> the recommended likelihood's interpolated posterior
@@ -211,7 +214,7 @@ class ReferenceBank(SchemaRecord):
     - `examples`: the observations drawn in the figure.
     """
 
-    SCHEMA: ClassVar[str] = "clusteremu.reference-bank/4"
+    SCHEMA: ClassVar[str] = "clusteremu.reference-bank/5"
 
     recommended: str
     q0_nodes: list[float]
@@ -235,6 +238,7 @@ class ReferenceBank(SchemaRecord):
     between_references: dict[str, Agreement]
     coverage: dict[str, dict[str, list[float]]]
     coverage_by_realizations: dict[str, dict[str, dict[str, list[float]]]]
+    agreement_by_realizations: dict[str, dict[str, dict[str, Agreement]]]
     calibration: ReferenceCalibration
     interpolation: dict[str, Agreement]
     examples: list[ExamplePosterior]

@@ -1,4 +1,4 @@
-"""How often posteriors on the reference bank cover the truth, and the references' own calibration by bank size.
+"""How often posteriors on the reference bank cover the truth, and the references by bank size.
 
 The truths of the bank's observations are known, so every posterior interpolated from the
 bank's nodes ([`clusteremu.evaluation.bank_posterior`][]) can be checked: [`pit`][] is each
@@ -8,8 +8,11 @@ computes each observation's PIT once and aggregates it over the subsets it repor
 compared observations, and every usable confirmation simulation).
 
 A bank too small misses the tail of the summaries' distribution at every node alike
-(common random numbers), which its bootstrap cannot show; [`coverage_by_size`][] shows it,
-through the references built from the bank's first realizations only ([`nested_sizes`][]).
+(common random numbers), which its bootstrap cannot show; [`by_size`][] shows it, through the references built from
+the bank's first realizations only ([`nested_sizes`][]): their coverage of the truths, and
+how far the recommended likelihood's posteriors, which do not depend on the bank's size, lie
+from theirs. A disagreement that shrinks as the bank grows is, at least in part, the
+references' own Monte Carlo error.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from ..inference.grid import GridPosterior
 from ..prior import PARAMETERS
 from .bank_posterior import NodeInterpolation
 from .reference import MIN_USABLE, BankRealizations
-from .reference_bank import REFERENCES
+from .reference_bank import REFERENCES, Agreement, agreement
 from .synthetic_likelihood import SyntheticLikelihoods
 
-__all__ = ["SCORE_CHUNK", "coverage", "coverage_by_size", "nested_sizes", "pit", "score_reference"]
+__all__ = ["SCORE_CHUNK", "by_size", "coverage", "nested_sizes", "pit", "score_reference"]
 
 #: Observations a synthetic likelihood scores at once (bounds the memory of its kernel sums).
 SCORE_CHUNK = 32
@@ -66,17 +69,34 @@ def nested_sizes(realizations: int) -> list[int]:
     return sizes[::-1]
 
 
-def coverage_by_size(
-    bank: BankRealizations, z_obs: np.ndarray, interp: NodeInterpolation, truth: np.ndarray, whole: dict
-) -> dict[str, dict[str, dict[str, list[float]]]]:
-    """Per [`nested_sizes`][] (as a string), per reference, the [`coverage`][] of the truths by
-    the reference built from the bank's first realizations only; `whole`, the references'
-    coverage with every realization, is the last entry (computed once, by the caller)."""
-    out = {}
+def by_size(
+    bank: BankRealizations,
+    z_obs: np.ndarray,
+    interp: NodeInterpolation,
+    truth: np.ndarray,
+    ours: tuple[np.ndarray, np.ndarray],
+    whole: tuple[dict, dict],
+) -> tuple[dict[str, dict[str, dict[str, list[float]]]], dict[str, dict[str, dict[str, Agreement]]]]:
+    """Per [`nested_sizes`][] (as a string), per reference, the references built from the
+    bank's first realizations only, scored on the observations `z_obs` with truths `truth`:
+
+    - their [`coverage`][] of the truths, reference -> parameter;
+    - the [`agreement`][clusteremu.evaluation.reference_bank.agreement] of the recommended
+      likelihood's posteriors `ours` (means and sds, (obs, 2) each) with theirs,
+      reference -> parameter.
+
+    `whole`, the same two for every realization (computed once, by the caller), is the last entry.
+    """
+    cov, agree = {}, {}
     for size in nested_sizes(bank.realizations)[:-1]:
         counts = (np.arange(bank.realizations) < size).astype(int)[None]
         first = SyntheticLikelihoods.of(bank, counts)
-        out[str(size)] = {
-            kind: coverage(pit(interp, score_reference(first, kind, z_obs), truth)) for kind in REFERENCES
-        }
-    return out | {str(bank.realizations): {kind: whole[kind] for kind in REFERENCES}}
+        cov[str(size)], agree[str(size)] = {}, {}
+        for kind in REFERENCES:
+            node_ll = score_reference(first, kind, z_obs)
+            cov[str(size)][kind] = coverage(pit(interp, node_ll, truth))
+            mean, sd = interp.moments(node_ll)
+            agree[str(size)][kind] = {
+                p: agreement(ours[0][:, j], ours[1][:, j], mean[:, j], sd[:, j]) for j, p in enumerate(PARAMETERS)
+            }
+    return cov | {str(bank.realizations): whole[0]}, agree | {str(bank.realizations): whole[1]}

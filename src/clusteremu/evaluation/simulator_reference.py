@@ -18,8 +18,9 @@
    its posterior computed on the fine grid directly;
 6. check the references themselves ([`clusteremu.evaluation.reference_coverage`][]): the
    truths are known, so their coverage is measured, for the whole bank and for its first
-   R/2, R/4, ... realizations, on the compared observations, and for the whole bank on every
-   usable confirmation simulation (the bank's size may have been chosen on the compared ones).
+   R/2, R/4, ... realizations (with the recommended likelihood's agreement with each), on
+   the compared observations, and for the whole bank on every usable confirmation
+   simulation (the bank's size may have been chosen on the compared ones).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from .reference_bank import (
     bootstrap_error,
     noise_range,
 )
-from .reference_coverage import SCORE_CHUNK, coverage, coverage_by_size, pit, score_reference
+from .reference_coverage import SCORE_CHUNK, by_size, coverage, pit, score_reference
 from .synthetic_likelihood import SyntheticLikelihoods, resample_counts
 
 __all__ = [
@@ -229,17 +230,19 @@ def compare_on_bank(
         name: coverage(pits[name][keep] if name in pits else pit(interp, ll[keep], truth[keep]))
         for name, ll in node_ll.items()
     }
-    by_size = coverage_by_size(bank, z_obs[keep], interp, truth[keep], covered)
-    seconds["coverage_by_size"] = time.perf_counter() - clock - sum(seconds.values())
-
     kept_moments = {name: (m[keep], s[keep]) for name, (m, s) in moments.items()}
+
+    def against(m, s, rm, rs) -> dict:
+        return {p: agreement(m[..., j], s[..., j], rm[..., j], rs[..., j]) for j, p in enumerate(PARAMETERS)}
+
+    agreed = {name: {kind: against(*kept_moments[name], *kept_moments[kind]) for kind in REFERENCES} for name in family}
+    whole = ({kind: covered[kind] for kind in REFERENCES}, agreed[recommended])
+    sized = by_size(bank, z_obs[keep], interp, truth[keep], kept_moments[recommended], whole)
+    seconds["by_size"] = time.perf_counter() - clock - sum(seconds.values())
     rel = {}  # reference -> (bootstrap sd of the mean / sd, bootstrap sd of the sd / sd), (kept, 2) each
     for kind in REFERENCES:
         sd = kept_moments[kind][1]
         rel[kind] = (boot[kind][0].std(axis=0, ddof=1) / sd, boot[kind][1].std(axis=0, ddof=1) / sd)
-
-    def against(m, s, rm, rs) -> dict:
-        return {p: agreement(m[..., j], s[..., j], rm[..., j], rs[..., j]) for j, p in enumerate(PARAMETERS)}
 
     observations = [
         BankObservation(
@@ -271,9 +274,7 @@ def compare_on_bank(
         exclusion_mass=EXCLUSION_MASS,
         excluded=sorted(set(range(len(obs))) - set(keep.tolist())),
         observations=observations,
-        agreement={
-            name: {kind: against(*kept_moments[name], *kept_moments[kind]) for kind in REFERENCES} for name in family
-        },
+        agreement=agreed,
         noise_floor={kind: against(*boot[kind], *kept_moments[kind]) for kind in REFERENCES},
         noise_range={
             kind: {
@@ -287,7 +288,8 @@ def compare_on_bank(
             for kind in REFERENCES
         },
         coverage=covered,
-        coverage_by_realizations=by_size,
+        coverage_by_realizations=sized[0],
+        agreement_by_realizations=sized[1],
         calibration=calibration,
         between_references=against(*kept_moments["semiparametric"], *kept_moments["gaussian"]),
         interpolation=against(*kept_moments[recommended], exact_mean, exact_sd),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..evaluation.reference_bank import REFERENCES, ReferenceBank, agreement
-from ..evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, efficiency_met
+from ..evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, closer_with_bank_size, efficiency_met
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS, ParameterBox
 from .reference_table import REFERENCE_TEXT
@@ -29,6 +29,18 @@ _SENTENCES = (
     "sentence_verdict",
     "sentence_coverage",
 )
+
+
+def _bootstrap_defined(bank: ReferenceBank) -> bool:
+    """Whether every reference's bootstrap error and noise floor are numbers: a resample that
+    leaves a node the posteriors need without a synthetic likelihood leaves them undefined."""
+    values = [
+        v
+        for kind in REFERENCES
+        for p in PARAMETERS
+        for v in (bank.bootstrap_error[kind][p].mean_median, bank.noise_floor[kind][p].dmean_median)
+    ]
+    return bool(np.all(np.isfinite(values)))
 
 
 def _against(a) -> str:
@@ -79,21 +91,30 @@ def reference_vars(bank: ReferenceBank) -> dict:
     rq, ra = (bank.noise_range[g][p].sd_ratio_median for p in PARAMETERS)
     out["sentence_result"] = (
         f"Measured in reference standard deviations, the recommended likelihood's posterior means differ from the "
-        f"simulator's by medians (90th percentiles) of {rows[0]}, by {rows[1]}, and by {rows[2]}. A likelihood "
-        "equal to the "
-        f"simulator's would score {_against(fq)} and "
-        f"{_against(fa)} against the Gaussian reference (the bootstrap noise floor), and its median ratio would lie "
-        f"between {rq[0]:.2f} and {rq[1]:.2f} for {q} and between {ra[0]:.2f} and {ra[1]:.2f} for {a} in "
-        f"{90}% of the bootstrap replicates: the reference's error is largely common to all observations."
+        f"simulator's by medians (90th percentiles) of {rows[0]}, by {rows[1]}, and by {rows[2]}."
     )
     eg, es, ek = (bank.bootstrap_error[kind] for kind in REFERENCES)
-    out["sentence_bootstrap"] = (
-        f"The bootstrap standard deviation of a reference posterior's mean is a median of {eg['q0'].mean_median:.2f} "
-        f"of its standard deviation for {q} and {eg['a_au'].mean_median:.2f} for {a} (Gaussian reference; "
-        f"{es['q0'].mean_median:.2f} and {es['a_au'].mean_median:.2f} semi-parametric, {ek['q0'].mean_median:.2f} "
-        f"and {ek['a_au'].mean_median:.2f} kernel), that of its standard "
-        f"deviation {100 * eg['q0'].sd_median:.0f}% and {100 * eg['a_au'].sd_median:.0f}% of it."
-    )
+    if _bootstrap_defined(bank):
+        out["sentence_result"] += (
+            f" A likelihood equal to the simulator's would score {_against(fq)} and {_against(fa)} against the "
+            f"Gaussian reference (the bootstrap noise floor), and its median ratio would lie between {rq[0]:.2f} and "
+            f"{rq[1]:.2f} for {q} and between {ra[0]:.2f} and {ra[1]:.2f} for {a} in {90}% of the bootstrap "
+            "replicates: the reference's error is largely common to all observations."
+        )
+        out["sentence_bootstrap"] = (
+            f"The bootstrap standard deviation of a reference posterior's mean is a median of "
+            f"{eg['q0'].mean_median:.2f} of its standard deviation for {q} and {eg['a_au'].mean_median:.2f} for {a} "
+            f"(Gaussian reference; {es['q0'].mean_median:.2f} and {es['a_au'].mean_median:.2f} semi-parametric, "
+            f"{ek['q0'].mean_median:.2f} and {ek['a_au'].mean_median:.2f} kernel), that of its standard "
+            f"deviation {100 * eg['q0'].sd_median:.0f}% and {100 * eg['a_au'].sd_median:.0f}% of it."
+        )
+    else:
+        out["sentence_result"] += (
+            f" The bootstrap over the realizations is not defined here: some of its resamples of the "
+            f"{bank.realizations} realizations leave fewer than {bank.min_usable} distinct usable ones at nodes these "
+            "posteriors need, so neither the references' Monte Carlo error nor a noise floor can be given."
+        )
+        out["sentence_bootstrap"] = ""
     bq, ba = (bank.between_references[p] for p in PARAMETERS)
     out["sentence_references"] = (
         f"The Gaussian and the semi-parametric reference agree to {_against(bq)} standard deviations in the mean "
@@ -135,6 +156,7 @@ def reference_vars(bank: ReferenceBank) -> dict:
             f"interpolated alike, in {cov[best][0]} ({q}) and {cov[best][1]} ({a})."
         )
         + _by_size_sentence(bank)
+        + _by_size_agreement_sentence(bank)
         + _calibration_sentence(bank, best)
         + _by_quarter_sentence(bank, best)
     )
@@ -231,3 +253,38 @@ def _by_size_sentence(bank: ReferenceBank) -> str:
         f"{listing(sizes)} realizations, the {REFERENCE_TEXT[g]} reference's {95}% intervals cover the truth of "
         f"{PARAM_TEXT['q0']} in {per['q0']} of the observations and that of {PARAM_TEXT['a_au']} in {per['a_au']}."
     )
+
+
+def _by_size_agreement_sentence(bank: ReferenceBank) -> str:
+    """The sentences on how far the recommended likelihood's posteriors, which do not depend on
+    the bank, lie from the judging reference built from the bank's first realizations, and,
+    for a parameter whose condition 3 fails, whether the bank's size explains part of the miss
+    ([`closer_with_bank_size`][clusteremu.evaluation.trust.closer_with_bank_size]); nothing
+    for a single size."""
+    sizes = sorted(bank.agreement_by_realizations, key=int)
+    if len(sizes) < 2:
+        return ""
+    by = {p: [bank.agreement_by_realizations[n][EFFICIENCY_REFERENCE][p] for n in sizes] for p in PARAMETERS}
+    parts = [
+        f"{listing([_against(a) for a in by[p]])} for {PARAM_TEXT[p]}, with median ratios of standard deviations "
+        f"of {listing([f'{a.sd_ratio_median:.2f}' for a in by[p]])}"
+        for p in PARAMETERS
+    ]
+    judge = REFERENCE_TEXT[EFFICIENCY_REFERENCE]
+    out = (
+        f" The recommended likelihood's posteriors do not depend on the bank; measured in standard deviations of the "
+        f"{judge} references built from the same first realizations, their means differ from those references' by "
+        f"medians (90th percentiles) of {parts[0]}, and of {parts[1]}."
+    )
+    for p in (p for p in PARAMETERS if not efficiency_met(bank, bank.recommended, p)):
+        out += (
+            f" For {PARAM_TEXT[p]}, whose condition 3 fails, the whole bank's reference is closer to the recommended "
+            "likelihood than any smaller bank's in each statistic that misses its target: part of the miss is the "
+            "reference's own Monte Carlo error, which its bootstrap does not show, and a larger bank would be needed "
+            "to tell how much of it remains."
+            if closer_with_bank_size(bank, p)
+            else f" For {PARAM_TEXT[p]}, whose condition 3 fails, a smaller bank's reference is as close to the "
+            "recommended likelihood as the whole bank's in a statistic that misses its target, so the bank's size "
+            "does not explain the miss."
+        )
+    return out

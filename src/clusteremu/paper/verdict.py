@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..evaluation.confirmation import ConfirmationStudy
 from ..evaluation.reference_bank import ReferenceBank
 from ..evaluation.reports import LikelihoodComparison
-from ..evaluation.trust import EFFICIENCY_REFERENCE, EMULATOR_OF, assess
+from ..evaluation.trust import EFFICIENCY_REFERENCE, EMULATOR_OF, assess, closer_with_bank_size
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS
 from .findings import scale_radius_sentence
@@ -76,7 +76,7 @@ def verdict_vars(
     )
     missed = [p for p in PARAMETERS if "efficiency" in a[p]["failed"]]
     low = _over_confident_reference(bank, missed)
-    efficiency += _reference_calibration(bank, best, low)
+    efficiency += _reference_calibration(bank, best, low) + _bank_size_sentence(bank, missed)
     rejected = [f"{PARAM_TEXT[p]}: {listing(a[p]['rejected'])}" for p in PARAMETERS if a[p]["rejected"]]
     failing = (
         f" Holm's procedure rejects, at a family-wise {100 * conf.alpha:g}%, {'; '.join(rejected)}." if rejected else ""
@@ -187,6 +187,21 @@ def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> st
         + listing([f"{ours[p][1]:.3f}" for p in low])
         + ", so condition 3, measured against this reference, cannot tell the emulator's error from the synthetic "
         f"likelihood's own for {listing([PARAM_TEXT[p] for p in low])}."
+    )
+
+
+def _bank_size_sentence(bank: ReferenceBank, missed: list[str]) -> str:
+    """The sentence saying for which of the parameters `missed` (condition 3 failed) the
+    references from fewer of the bank's realizations lie farther from the recommended likelihood
+    ([`closer_with_bank_size`][clusteremu.evaluation.trust.closer_with_bank_size]); nothing
+    when none does."""
+    closer = [PARAM_TEXT[p] for p in missed if closer_with_bank_size(bank, p)]
+    if not closer:
+        return ""
+    return (
+        f" Built from fewer of the bank's realizations, the reference lies farther from the recommended likelihood "
+        f"for {listing(closer)} in each statistic that misses its target, so part of that miss is the reference's "
+        "own Monte Carlo error."
     )
 
 
