@@ -247,6 +247,17 @@ class ReferenceBank(SchemaRecord):
     def n_nodes(self) -> int:
         return len(self.q0_nodes) * len(self.a_nodes)
 
+    @property
+    def bank_sizes(self) -> list[str]:
+        """The nested banks' sizes (keys of `coverage_by_realizations` and
+        `agreement_by_realizations`), smallest first: JSON gives them back sorted as text."""
+        return sorted(self.agreement_by_realizations, key=int)
+
+    def against_by_size(self, reference: str, parameter: str) -> list[Agreement]:
+        """The recommended likelihood against `reference` built from each of
+        [`bank_sizes`][ReferenceBank.bank_sizes] first realizations, for `parameter`."""
+        return [self.agreement_by_realizations[n][reference][parameter] for n in self.bank_sizes]
+
     def against(self, likelihood: str, reference: str, parameter: str) -> Agreement:
         """The agreement of `likelihood` with `reference` (a key of [`REFERENCES`][]) for `parameter`."""
         if parameter not in PARAMETERS:

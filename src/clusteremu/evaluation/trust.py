@@ -103,8 +103,7 @@ def closer_with_bank_size(reference: ReferenceBank, parameter: str) -> bool:
     Closer than every smaller bank, not closer at every doubling: the nested banks share their
     first realizations, and a median that stalls by a hundredth between two of them is noise.
     """
-    sizes = sorted(reference.agreement_by_realizations, key=int)  # JSON keys come back sorted as text
-    by = [reference.agreement_by_realizations[n][EFFICIENCY_REFERENCE][parameter] for n in sizes]
+    by = reference.against_by_size(EFFICIENCY_REFERENCE, parameter)
     missed = [t for t in EFFICIENCY_STATISTICS if by and efficiency_shortfall(by[-1], t) > 0]
     if len(by) < 2 or not missed:
         return False

@@ -242,7 +242,7 @@ def _calibration_sentence(bank: ReferenceBank, best: str) -> str:
 def _by_size_sentence(bank: ReferenceBank) -> str:
     """The sentence on how the Gaussian reference's 95% coverage moves with the bank's size
     (nothing when the bank has only its own size)."""
-    sizes = sorted(bank.coverage_by_realizations, key=int)  # JSON keys come back sorted as text
+    sizes = bank.bank_sizes
     if len(sizes) < 2:
         return ""
     g = REFERENCES[0]
@@ -261,10 +261,9 @@ def _by_size_agreement_sentence(bank: ReferenceBank) -> str:
     for a parameter whose condition 3 fails, whether the bank's size explains part of the miss
     ([`closer_with_bank_size`][clusteremu.evaluation.trust.closer_with_bank_size]); nothing
     for a single size."""
-    sizes = sorted(bank.agreement_by_realizations, key=int)
-    if len(sizes) < 2:
+    if len(bank.bank_sizes) < 2:
         return ""
-    by = {p: [bank.agreement_by_realizations[n][EFFICIENCY_REFERENCE][p] for n in sizes] for p in PARAMETERS}
+    by = {p: bank.against_by_size(EFFICIENCY_REFERENCE, p) for p in PARAMETERS}
     parts = [
         f"{listing([_against(a) for a in by[p]])} for {PARAM_TEXT[p]}, with median ratios of standard deviations "
         f"of {listing([f'{a.sd_ratio_median:.2f}' for a in by[p]])}"
