@@ -73,7 +73,7 @@ def test_every_key_of_the_text_is_made_for_each_profile(root, profile):
     assert all(isinstance(x, str) and x for x in v.values())
     # Whatever the manuscript quotes from this section exists.
     quoted = set(re.findall(r"\{\{< var framing\.(\w+) >\}\}", (root / "paper" / "index.qmd").read_text()))
-    assert quoted <= KEYS | {"emulator_error68", "emulator_error68_large_n"}
+    assert quoted <= KEYS | {"emulator_error68", "floor68", "emulator_excess68", "emulator_error68_large_n"}
 
 
 def test_self_similarity_doubling_a():
@@ -158,5 +158,9 @@ def test_noise_ratio_at_larger_n():
     v = framing_vars(_config(), emulator_error68=0.18)
     assert v["noise_ratio_large_n"] == "3.2"
     assert (v["emulator_error68"], v["emulator_error68_large_n"]) == ("0.18", "0.57")
+    # The truth set's own sampling error does not grow with N: only the excess (3-4-5) is carried over.
+    floored = framing_vars(_config(), emulator_error68=0.5, floor68=0.3)
+    assert (floored["emulator_excess68"], floored["emulator_error68_large_n"]) == ("0.40", "1.26")
+    assert framing_vars(_config(), emulator_error68=0.1, floor68=0.2)["emulator_excess68"] == "0.00"
     assert framing_vars(_config(simulation__n_stars=1000))["noise_ratio_large_n"] == "1.0"
     assert float(framing_vars(_config(simulation__n_stars=1000))["relax_model"]) > float(v["relax_model"])

@@ -5,8 +5,8 @@ from dataclasses import replace
 from clusteremu.evaluation.misspecification import HeldOutChoice, MisspecificationStudy
 from clusteremu.evaluation.robustness import TEMPERING, RobustnessRow, TemperedRow
 from clusteremu.evaluation.trust import ACCURACY_TARGETS
+from clusteremu.paper.misspecification_text import _abstract, _warned_sentence
 from clusteremu.paper.numbers import _breakeven, truth_vars
-from clusteremu.paper.robustness_text import _abstract, _warned_sentence
 
 
 def test_a_miss_the_tables_round_away_is_named_with_three_decimals():
@@ -49,7 +49,10 @@ def test_the_check_sentence_prints_the_coverage_of_what_it_lets_through_where_th
     assert text.startswith("Of the clusters with unresolved binaries, those the check lets through still get")
     kroupa = "with a Kroupa mass spectrum it flags 51% of them, but the 40 it lets through are over-confident too"
     assert f"{kroupa} (95% coverage 0.65 and 0.65)" in text
-    assert text.endswith("for the clusters age2 it does neither.")
+    # neither flagged by half nor safe when let through: both numbers, no riddle ("it does neither")
+    assert text.endswith(
+        "for the clusters age2 it flags fewer than half (20%), and those it lets through cover only 0.80 and 0.80."
+    )
 
 
 def test_the_abstract_reports_tempering_on_the_held_out_half_it_was_not_chosen_on():
@@ -68,6 +71,15 @@ def test_the_abstract_reports_tempering_on_the_held_out_half_it_was_not_chosen_o
     study = _study([_row("kroupa", 0.7, 0.51, 0.65), _row("age15", 0.8, 0.4, 0.8)], two, beta=0.5)
     text = _abstract(study, study.rows[0], checked=True)
     assert "chosen on half of each of the clusters with a Kroupa mass spectrum and those age15," in text
+    # calibrated when tempered (0.95 on 100 clusters): no price named; over-covering (1.00, more than two
+    # binomial standard errors above 0.95 on 100 clusters, where 0.99 is not): named
+    assert "over-covering" not in text
+    model = _row("model", 0.95, 0.05, 0.95)
+    model = replace(model, tempered=_rows({b: 0.95 if b == 1.0 else 1.0 for b in TEMPERING}))
+    text = _abstract(study, model, checked=True)
+    assert text.endswith(
+        "at the price of over-covering clusters of the model's own physics (95% coverage 1.00 and 1.00)."
+    )
 
 
 def test_the_break_even_is_not_a_plural_of_one():

@@ -45,13 +45,15 @@ def hpd_thresholds(density, masses=HPD):
     return [d[np.searchsorted(cumulative, m)] for m in sorted(masses, reverse=True)]
 
 
-def _with_margin(limits, value, edges, share=0.04):
-    """Axis `limits` widened where needed so that `value`, and each prior edge of `edges` that
-    lies in view or within a `share` of the range of it, stay a `share` of the range inside."""
+def _with_margin(limits, value, edges, share=0.04, beyond=0.08):
+    """Axis `limits` widened where needed so that `value` stays a `share` of the range inside,
+    and each prior edge of `edges` that lies in view or within a `share` of the range of it a
+    `beyond` share inside: wide enough that the shaded strip outside the prior shows, also where
+    a true value's line lies on the edge."""
     lo, hi = limits
-    pad = share * (hi - lo)
+    pad, out = share * (hi - lo), beyond * (hi - lo)
     near = [e for e in edges if lo - pad <= e <= hi + pad]
-    return min(lo, value - pad, *(e - pad for e in near)), max(hi, value + pad, *(e + pad for e in near))
+    return min(lo, value - pad, *(e - out for e in near)), max(hi, value + pad, *(e + out for e in near))
 
 
 def _box_edges(centres):
@@ -91,6 +93,9 @@ def one(post, case):
         ax.yaxis.set_major_formatter(ScalarFormatter())  # corner blanks the labels
         ax.yaxis.set_label_position(side)
         ax.set_ylabel("density", fontsize=8)
+    for ax in (fig.axes[0], fig.axes[3]):
+        for quantile in (ln for ln in ax.lines if ln.get_linestyle() == "--"):
+            quantile.set_zorder(2.5)  # corner draws the truth after the quantiles: a median on it would hide
     joint = fig.axes[2]
     q0, a_au = post["q0_grid"], post["a_au_grid"]
     joint.contour(
@@ -120,14 +125,15 @@ def one(post, case):
                 span(*outside, color="0.9", lw=0, zorder=0)
         if ax is joint:
             for edge in (e for e in edges if lo < e < hi):
-                line(edge, color="0.4", lw=0.6, ls="-.")
+                # above the true value's line, which can lie on the edge (the edge case's Q0)
+                line(edge, color="0.3", lw=0.8, ls="-.", zorder=2.5)
         (ax.set_xlim if vertical else ax.set_ylim)(lo, hi)
     handles = [
         Line2D([], [], color="k", lw=1.0, label="NUTS draws: 68%, 95% HPD"),
         Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD"),
         Line2D([], [], color="k", ls="--", lw=1.0, label="median, central 90%"),
         Line2D([], [], color="#D55E00", lw=1.0, label="true value"),
-        Line2D([], [], color="0.4", ls="-.", lw=0.6, label="prior boundary"),
+        Line2D([], [], color="0.3", ls="-.", lw=0.8, label="prior boundary"),
         Patch(color="0.9", lw=0, label="outside the prior"),
     ]
     fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, 0.9), fontsize=7, frameon=False)

@@ -29,6 +29,7 @@ def plot(summary):
             s=14,
             color=SPLIT_COLORS[name],
             label=f"{name} ({sel.sum()})",
+            clip_on=False,  # points on the domain's edges (the axes) show whole, not halved
         )
     ax.set_xlim(dom["q0_min"], dom["q0_max"])
     ax.set_ylim(dom["a_min_au"], dom["a_max_au"])

@@ -18,6 +18,7 @@ from .colophon import build_info
 from .findings import inference_vars
 from .framing import framing_vars
 from .integration_text import integration_sentence
+from .misspecification_text import misspecification_vars
 from .numbers import (
     campaign_vars,
     cost_vars,
@@ -30,7 +31,7 @@ from .numbers import (
     validation_vars,
 )
 from .reference_findings import reference_vars
-from .robustness_text import diagnosis_vars, flow_vars, measurement_vars, misspecification_vars
+from .robustness_text import diagnosis_vars, flow_vars, measurement_vars
 from .verdict import confirmation_vars, verdict_vars
 
 __all__ = ["collect_variables"]
@@ -83,7 +84,7 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
         "costs": costs,
         "conf": confirmation_vars(results["confirmation"]),
         "flow": flow_vars(config, results["flow"]),
-        "framing": framing_vars(config, emulator_error68=error68),
+        "framing": framing_vars(config, emulator_error68=error68, floor68=results["truth"]["perfect"][0]),
         "diag": diagnosis_vars(results["diagnosis"]),
         "meas": measurement_vars(results["confirmation"]),
         "mis": {

@@ -156,24 +156,25 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
         f"{listing(moves)}."
         if any(m.startswith("moves") for m in moves)
         else f"The factor {P_USABLE}, the probability that the cluster is usable, can only matter {where}; on this "
-        f"selection set it changes the {95}% coverage of $Q_0$ there for neither likelihood "
-        f"({top['learned']:.2f} for the learned-noise likelihood, {top['flow']:.2f} for the flow)."
+        f"selection set the {95}% coverage of $Q_0$ there is the same with and without it, for the learned-noise "
+        f"likelihood ({top['learned']:.2f}) and for the flow ({top['flow']:.2f})."
     )
     lg, fl = inf.coverage_set["learned+selection"], inf.coverage_set["flow+selection"]
     flow = (
         f"The flow, which assumes no Gaussian shape, covers $Q_0$ in {fl.q0.coverage95:.2f} and $a$ in "
         f"{fl.a_au.coverage95:.2f} of cases at {95}%, against {lg.q0.coverage95:.2f} and "
         f"{lg.a_au.coverage95:.2f} for the learned-noise Gaussian, both multiplied by {P_USABLE}; where the "
-        "two agree, what remains of the error is the emulated mean's, not the likelihood's shape."
+        "two agree, the Gaussian shape costs no coverage there."
     )
     inside = [n for n, c in checks.items() if c["tarp"]]
     failing = [n for n in inside if not all(v for k, v in checks[n].items() if k != "tarp")]
     tarp = (
-        f"On the selection set the curves of {_all_of(len(inside), len(checks))} likelihoods stay inside the band "
+        f"On the selection set the curves of {_all_of(len(inside), len(checks))} likelihoods stay within the band "
         "(@tbl-likelihoods)"
         + (
             f", including {word(len(failing))} whose coverage or SBC checks fail there: TARP does not "
-            "separate them here, which is why it is shown but not counted."
+            "separate them here, which is why it is shown but not counted toward the criterion of trust (the "
+            "selection set's ranking does count it)."
             if failing
             else "."
         )

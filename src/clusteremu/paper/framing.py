@@ -83,7 +83,7 @@ def _relaxation_crossings(n: float) -> float:
     return n / (8.0 * math.log(n))
 
 
-def framing_vars(config, emulator_error68: float | None = None) -> dict[str, str]:
+def framing_vars(config, emulator_error68: float | None = None, floor68: float = 0.0) -> dict[str, str]:
     """The testbed section's numbers, formatted for the text, from the profile's `simulation` and `domain`.
 
     **Arguments:**
@@ -91,6 +91,9 @@ def framing_vars(config, emulator_error68: float | None = None) -> dict[str, str
     - `config`: the profile (its `simulation` and `domain` sections are read).
     - `emulator_error68`: optional, a measured emulator error in units of the realization
       sd at the profile's `N`; it is carried over to [`N_LARGE`][] stars.
+    - `floor68`: the part of `emulator_error68` that is the truth set's own sampling error
+      (what a perfect emulator scores). It is a fixed fraction of the realization sd at any
+      `N`, so only the excess, taken in quadrature, is carried over.
 
     **Returns** strings keyed by name: the crossing time at the ends of the `a` range
     (`t_cr_amin_yr`, `t_cr_amax_yr`, years) and the age `T` in crossing times there
@@ -106,7 +109,9 @@ def framing_vars(config, emulator_error68: float | None = None) -> dict[str, str
     (`sfe_q0_from` to the largest `Q0` give `sfe_max` to `sfe_min`); the relaxation
     time in crossing times of the model and of the group (`relax_*`); `n_large` and
     `noise_ratio_large_n = sqrt(N_LARGE / N)`, the factor by which a fixed emulator error
-    grows in units of the realization noise, with `emulator_error68(_large_n)` if given.
+    grows in units of the realization noise, with `emulator_error68`, its excess over
+    `floor68` (`emulator_excess68`) and that excess at `n_large` (`emulator_error68_large_n`)
+    if given.
     """
     sim, dom = config["simulation"], config["domain"]
     n, mass = sim["n_stars"], sim["n_stars"] * sim["star_mass_msun"]
@@ -160,7 +165,10 @@ def framing_vars(config, emulator_error68: float | None = None) -> dict[str, str
     }
     if emulator_error68 is not None:
         out["emulator_error68"] = f"{emulator_error68:.2f}"
-        out["emulator_error68_large_n"] = f"{emulator_error68 * math.sqrt(N_LARGE / n):.2f}"
+        excess = math.sqrt(max(emulator_error68**2 - floor68**2, 0.0))
+        out["floor68"] = f"{floor68:.2f}"
+        out["emulator_excess68"] = f"{excess:.2f}"
+        out["emulator_error68_large_n"] = f"{excess * math.sqrt(N_LARGE / n):.2f}"
     return out
 
 

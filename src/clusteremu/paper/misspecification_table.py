@@ -32,7 +32,7 @@ def misspecification_table(study: MisspecificationStudy) -> str:
         kept = "—" if u is None else f"{u.coverage95['q0']:.2f}, {u.coverage95['a_au']:.2f} ({r.n_unflagged})"
         rows.append(
             f"| {r.label} | {r.n_used} | {t.coverage95['q0']:.2f} | {t.coverage95['a_au']:.2f} | "
-            f"{t.z_mean['q0']:+.2f}, {t.z_mean['a_au']:+.2f} | {flagged} | {kept} | "
+            f"{_signed(t.z_mean['q0'])}, {_signed(t.z_mean['a_au'])} | {flagged} | {kept} | "
             f"{last.coverage95['q0']:.2f}, {last.coverage95['a_au']:.2f} |"
         )
     caption = (
@@ -50,3 +50,8 @@ def misspecification_table(study: MisspecificationStudy) -> str:
         )
     )
     return table(rows, caption, "tbl-misspecification")
+
+
+def _signed(x: float) -> str:
+    """A bias with its sign, the minus a true minus sign as in the text: "+0.03", "−1.31"."""
+    return f"{x:+.2f}".replace("-", "\u2212")

@@ -5,7 +5,7 @@ A module of its own so that only the reference step, which writes the table, dep
 
 from __future__ import annotations
 
-from ..evaluation.reference_bank import Agreement, ReferenceBank
+from ..evaluation.reference_bank import REFERENCES, Agreement, ReferenceBank
 from ..evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, EFFICIENCY_SD_RATIO, efficiency_met
 from ..prior import PARAMETERS
 from .labels import LIKELIHOOD_NAMES, PARAM_SYMBOLS
@@ -41,7 +41,9 @@ def reference_table(bank: ReferenceBank) -> str:
         f"observations, the reference posteriors made from the reference bank ({len(bank.q0_nodes)} × "
         f"{len(bank.a_nodes)} nodes, {bank.realizations} realizations "
         f"each): per parameter and reference ({' and '.join(REFERENCE_TEXT[r] for r in TABLE_REFERENCES)}; the "
-        "text gives the recommended likelihood against the others), the median and 90th percentile of the "
+        "text gives the recommended likelihood against the "
+        f"{' and '.join(REFERENCE_TEXT[r] for r in REFERENCES if r not in TABLE_REFERENCES)} one), the "
+        "median and 90th percentile of the "
         "posterior mean's distance from the reference's in units of the reference's posterior standard "
         "deviation, and the median ratio of the posterior standard deviations. The last row compares each "
         "bootstrap replicate of a reference with the reference itself: what a likelihood equal to the "

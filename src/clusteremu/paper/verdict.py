@@ -83,9 +83,9 @@ def verdict_vars(
     )
     abstract = (
         # The abstract has just said that the fresh simulations judge the choice, once.
-        f"On those {conf.n_used} simulations the likelihood chosen, {name} (built on {model}), has {95}% credible "
-        f"intervals that cover the truth of $Q_0$ in {_ci(c.q0.coverage[1])} of the cases and that of $a$ in "
-        f"{_ci(c.a_au.coverage[1])} (Wilson {95}% intervals), {68}% intervals that cover them in "
+        f"On those {conf.n_used} simulations the likelihood chosen, {name}, which is built on {model}, has "
+        f"{95}% credible intervals that cover the truth of $Q_0$ in {_ci(c.q0.coverage[1])} of the cases and that "
+        f"of $a$ in {_ci(c.a_au.coverage[1])} (Wilson {95}% intervals), {68}% intervals that cover them in "
         f"{_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}, and median contractions of "
         f"{c.q0.contraction_median:.1f} and {c.a_au.contraction_median:.1f}. Against the criterion it {outcome}"
     )
@@ -107,17 +107,19 @@ def verdict_vars(
             + ("either parameter." if len(low) == len(PARAMETERS) else f"{PARAM_TEXT[low[0]]}.")
         )
     conclusions = (
-        f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set ({name}, on "
-        f"{model}) {outcome} on the confirmation set and the reference bank (@sec-confirmation, @sec-reference). "
+        f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set, {name}, which "
+        f"is built on {model}, {outcome} on the confirmation set and the reference bank (@sec-confirmation, "
+        "@sec-reference). "
         f"Its emulator's error at the truth points is {a['accuracy_ratio68']:.2f} and {a['accuracy_ratio95']:.2f} "
         f"realization standard deviations at the 68th and 95th percentiles (worst summary), and on the "
         f"{conf.n_used} fresh simulations its {95}% credible intervals cover the truth in "
         f"{_ci(c.q0.coverage[1])} of cases for $Q_0$ and {_ci(c.a_au.coverage[1])} for $a$, its {68}% intervals "
         f"in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}.{failing} "
-        f"{efficiency} Its posteriors cost "
-        f"{costs['grid']} s on the grid or {costs['nuts']} s with NUTS, against {costs['reference_minutes']} minutes "
-        f"of simulation for the reference bank, {costs['reference_simulations_per_observation']} simulations per "
-        "observation over the observations it served (@sec-costs). @tbl-confirmation and @tbl-reference say "
+        f"{efficiency} Once built (about {costs['build_minutes']} minutes of simulation and "
+        f"{costs['train_minutes']} of training), its posteriors cost {costs['grid']} s on the grid or "
+        f"{costs['nuts']} s with NUTS, where the reference bank spent about "
+        f"{costs['reference_minutes_per_observation']} minutes of simulation per observation it served "
+        f"({costs['reference_minutes']} minutes in all; @sec-costs). @tbl-confirmation and @tbl-reference say "
         "which conditions fail and by how much. "
         + _others_trusted(best, truth, conf, bank)
         + scale_radius_sentence(inf)
@@ -183,7 +185,7 @@ def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> st
         f"compared ones among them) its {95}% intervals cover the truth of "
         + listing([f"{PARAM_TEXT[p]} in {ref[p][1]:.3f}" for p in low])
         + f" (two binomial standard errors below {95}% is {_coverage_limit(judged.n_kept):.3f})"
-        + ", those of the recommended likelihood "
+        + ", those of the recommended likelihood, interpolated from the bank's nodes alike, "
         + listing([f"{ours[p][1]:.3f}" for p in low])
         + ", so condition 3, measured against this reference, cannot tell the emulator's error from the synthetic "
         f"likelihood's own for {listing([PARAM_TEXT[p] for p in low])}."
