@@ -110,6 +110,8 @@ def test_the_integrator_sentence_says_whose_over_confidence_it_is():
     text = integration_sentence(study, CAMPAIGN)
     assert "less well than that of the model's" in text and "$4.0 \\times 10^{-6}$" in text
     assert "5 of 300 exceed the threshold of 0.001" in text
+    # the other exclusion is named too, so that the usable count adds up (the row's 100 here)
+    assert "as are those left with too few bound stars for $\\sigma_v$ and $r_h$: 100 of the 300 are usable." in text
     assert text.endswith(
         "their over-confidence is the mass spectrum's, not that of the clusters the integrator follows less well."
     )

@@ -42,7 +42,9 @@ def integration_sentence(study: MisspecificationStudy, campaign: dict) -> str:
         f"{_sci(check.median)} (99th percentile {_sci(check.p99)}, largest {_sci(check.largest)}), against "
         f"{_sci(campaign['energy_error_median'])} ({_sci(campaign['energy_error_p99'])}, "
         f"{_sci(campaign['energy_error_max'])}) in the campaign, and {check.n_flagged} of {check.n} exceed the "
-        f"threshold of {campaign['energy_error_threshold']:g} and are left out, as in every set."
+        f"threshold of {campaign['energy_error_threshold']:g} and are left out, as in every set, as are those left "
+        f"with too few bound stars for $\\sigma_v$ and $r_h$: {study.row(MASS_SPECTRUM).n_used} of the {check.n} are "
+        "usable."
     )
     within, whole = check.coverage95_within, at_beta(study.row(MASS_SPECTRUM).tempered, 1.0).coverage95
     if within is None:
