@@ -180,3 +180,25 @@ def test_the_conclusions_name_the_other_likelihoods_the_criterion_trusts_after_t
     assert _over_confident_reference(replace(reference, observations=[]), ["q0"]) == []
     failing = LikelihoodConfirmation(parameter(), parameter(), ["q0: SBC", "a_au: SBC"], True)
     assert "trusts none" in _others_trusted(chosen, truth(), study(failing), reference)
+
+
+def test_a_verdict_that_hangs_on_the_judge_says_so():
+    """Condition 3 is judged against the Gaussian reference; where the kernel reference would
+    pass other likelihoods for both parameters, the reference section says the verdict depends
+    on the reference, and says nothing where the two agree."""
+    from clusteremu.paper.reference_findings import _other_judge_sentence
+
+    b = bank()  # with 100 compared observations
+    b.agreement["learned"]["kernel"] = {"q0": agreement(), "a_au": agreement()}
+    assert _other_judge_sentence(b, ["learned noise"]) == ""
+    b.agreement["learned"]["kernel"]["q0"] = agreement(p90=0.41)  # fails against the kernel reference
+    assert _other_judge_sentence(b, ["learned noise"]) == (
+        " Judged against the kernel reference instead, none would meet it for both: this verdict depends on the "
+        "reference."
+    )
+    assert "learned noise would meet it for both" in _other_judge_sentence(
+        replace(
+            b, agreement={"learned": {**b.agreement["learned"], "kernel": {"q0": agreement(), "a_au": agreement()}}}
+        ),
+        [],
+    )

@@ -11,7 +11,7 @@ Writes: the figure (`--out`, PNG): in Q0 at the middle of the a range (top) and 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
+from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script, member_colors
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {
@@ -24,7 +24,7 @@ PHYSICAL = {"f_bound": (0.0, 1.0), "sigma_v_kms": (0.0, np.inf), "r_h_au": (0.0,
 def plot(evaluation):
     ev = evaluation
     fig, axes = plt.subplots(2, 3, figsize=(6.6, 4.8))
-    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(ev["slices"][0]["members"])))
+    colors = member_colors(len(ev["slices"][0]["members"]))  # as in the loss curves (Fig. 9)
     for row, cut in enumerate(ev["slices"]):
         grid, mean = np.array(cut["grid"]), np.array(cut["mean"])
         ens, tot, members = np.array(cut["ensemble_sd"]), np.array(cut["total_sd"]), np.array(cut["members"])
@@ -57,8 +57,8 @@ def plot(evaluation):
                 cut["train_x"],
                 np.array(cut["train_y"]).reshape(-1, 3)[:, j],
                 s=3,
-                color="#D55E00",
-                alpha=0.6,
+                color="0.35",  # neutral: orange and vermilion are members' colours here
+                alpha=0.5,
                 zorder=1.5,  # under the lines, which it would otherwise hide inside the domain
                 label="training, near slice",
             )

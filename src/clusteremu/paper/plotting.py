@@ -31,6 +31,7 @@ from ..repro.steps import declared_inputs, make_parser  # noqa: E402
 __all__ = [
     "LABELS",
     "MEMBER_COLORS",
+    "member_colors",
     "PARAM_LABELS",
     "SPLIT_COLORS",
     "STYLE",
@@ -65,6 +66,12 @@ def likelihood_style(name: str, recommended: str) -> dict:
     return own | {"ms": 6, "mec": "k", "mew": 0.8, "lw": 2.0, "zorder": 3}
 
 
+def member_colors(n: int) -> list:
+    """The colours of `n` ensemble members, the same in every figure that tells members apart:
+    [`MEMBER_COLORS`][] in order, or a 20-colour cycle where there are more members."""
+    return list(MEMBER_COLORS[:n]) if n <= len(MEMBER_COLORS) else [plt.get_cmap("tab20")(m % 20) for m in range(n)]
+
+
 def member_curves(ax, epochs, train, validation, kept, *, kept_label: str, ms: float = 9) -> None:
     """Draw the training (solid) and validation (dashed) loss of each member of an ensemble,
     each member in its own colour ([`MEMBER_COLORS`][]), with a tick at its kept epoch.
@@ -74,7 +81,7 @@ def member_curves(ax, epochs, train, validation, kept, *, kept_label: str, ms: f
     names the tick) and names the members by colour.
     """
     n = len(train)
-    colors = MEMBER_COLORS if n <= len(MEMBER_COLORS) else [plt.get_cmap("tab20")(m % 20) for m in range(n)]
+    colors = member_colors(n)
     outline = [patheffects.withStroke(linewidth=3.5, foreground="w")]  # lifts the tick off the members' curves
     for m, (epoch, tr, val, (best, loss)) in enumerate(zip(epochs, train, validation, kept, strict=True)):
         ax.plot(epoch, tr, color=colors[m], lw=0.8)

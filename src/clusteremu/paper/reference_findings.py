@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..evaluation.reference_bank import REFERENCES, ReferenceBank, agreement
-from ..evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, closer_with_bank_size, efficiency_met
+from ..evaluation.trust import (
+    EFFICIENCY_DMEAN,
+    EFFICIENCY_REFERENCE,
+    EFFICIENCY_STATISTICS,
+    closer_with_bank_size,
+    efficiency_met,
+    efficiency_shortfall,
+)
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS, ParameterBox
 from .reference_table import REFERENCE_TEXT
@@ -145,6 +152,7 @@ def reference_vars(bank: ReferenceBank) -> dict:
         f"recommended likelihood {verdict}; {count} {'meets' if len(both) <= 1 else 'meet'} it for "
         + ("both" if both or anyone else "either parameter")
         + (f" ({listing(both)})." if both else ".")
+        + _other_judge_sentence(bank, both)
     )
     cov = {k: [f"{c[0]:.2f} and {c[1]:.2f}" for c in (bank.coverage[k][p] for p in PARAMETERS)] for k in bank.coverage}
     out["sentence_coverage"] = (
@@ -287,3 +295,28 @@ def _by_size_agreement_sentence(bank: ReferenceBank) -> str:
             "does not explain the miss."
         )
     return out
+
+
+def _other_judge_sentence(bank: ReferenceBank, both: list[str]) -> str:
+    """Which likelihoods would meet condition 3 for both parameters against the kernel
+    reference, the assumption-free one, where they are not those that meet it against the
+    judge (`both`, their names): a verdict that hangs on the judge is said to. Empty otherwise."""
+    other = "kernel"
+    if other == EFFICIENCY_REFERENCE or not bank.n_compared:
+        return ""
+    meets = [
+        LIKELIHOOD_NAMES[name]
+        for name in bank.agreement
+        if all(
+            efficiency_shortfall(bank.against(name, other, p), t) == 0
+            for p in PARAMETERS
+            for t in EFFICIENCY_STATISTICS
+        )
+    ]
+    if meets == both:
+        return ""
+    return (
+        f" Judged against the {REFERENCE_TEXT[other]} reference instead, "
+        + (f"{listing(meets)} would meet it for both" if meets else "none would meet it for both")
+        + ": this verdict depends on the reference."
+    )
