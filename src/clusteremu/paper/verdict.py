@@ -101,8 +101,9 @@ def verdict_vars(
             " These reference posteriors are themselves over-confident ("
             + f"{95}% coverage "
             + listing([f"{ref[p][1]:.3f} for {PARAM_TEXT[p]}" for p in low])
-            + f" on {bank.calibration.n_kept} usable confirmation simulations, below the "
-            f"{_coverage_limit(bank.calibration.n_kept):.3f} two binomial standard errors allow), so that "
+            + f" on {bank.calibration.n_kept} usable confirmation simulations, below "
+            f"{_coverage_limit(bank.calibration.n_kept):.3f}, the limit that two binomial standard errors allow), so "
+            "that "
             "miss does not separate the emulator's error from the reference's for "
             + ("either parameter." if len(low) == len(PARAMETERS) else f"{PARAM_TEXT[low[0]]}.")
         )
