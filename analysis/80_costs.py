@@ -11,10 +11,14 @@ Writes: wall times, medians of repeated measurements after compilation, the time
         reuses it. A rerun on the same kind of machine with the same code, config and inputs
         (after `make clean`, or in a fresh clone that imported the cache) reuses the stored
         measurement, so the paper stays the same; `CLUSTEREMU_REMEASURE=1` measures again
-        (see `clusteremu.repro.measurements`).
+        (see `clusteremu.repro.measurements`). The machine's load average when the
+        measurement began is kept with it and printed in the paper: other work on the cores
+        slows every time measured, so a busy machine is warned about.
 """
 
+import os
 import statistics
+import sys
 import time
 
 import jax
@@ -113,7 +117,15 @@ def main(args):
 
     def measure() -> dict:
         models = model_files(args)
+        load = os.getloadavg()[0]  # the last minute's: other work the times below would include
+        if load > 0.5:
+            print(
+                f"costs: the machine is busy (load average {load:.1f}); the times measured will be slower than "
+                "on a quiet machine: `CLUSTEREMU_REMEASURE=1 make data/<profile>/costs.json` there",
+                file=sys.stderr,
+            )
         return {
+            "load_average": round(load, 2),
             "machine": machine_description(),
             "train_seconds": train_seconds(models),
             "posterior_seconds_by_likelihood": study_timings(args.inference),

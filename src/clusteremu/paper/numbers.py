@@ -315,6 +315,8 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
         ),
         # A reused measurement (same code, inputs and machine) says when it was taken.
         "measured": costs["measured_utc"][:10],
+        # The load when the measurement began (absent from measurements stored before it was kept).
+        "load": f"{costs['load_average']:.1f}" if "load_average" in costs else "not recorded",
         "simulation": two_digits(sim),
         "simulation_alone": two_digits(costs["simulation_seconds_alone"]),
         "campaign_minutes": f"{campaign['n_simulations'] * sim / 60:.1f}",
