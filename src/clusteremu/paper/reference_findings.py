@@ -136,7 +136,8 @@ def reference_vars(bank: ReferenceBank) -> dict:
         f"standard deviations by a median factor of {iq.sd_ratio_median:.3f} and {ia.sd_ratio_median:.3f}."
     )
     efficient = {p: [name for name in bank.agreement if efficiency_met(bank, name, p)] for p in PARAMETERS}
-    both = [LIKELIHOOD_NAMES[k] for k in bank.agreement if all(k in efficient[p] for p in PARAMETERS)]
+    both_keys = [k for k in bank.agreement if all(k in efficient[p] for p in PARAMETERS)]
+    both = [LIKELIHOOD_NAMES[k] for k in both_keys]
     mine = [PARAM_TEXT[p] for p in PARAMETERS if best in efficient[p]]
     verdict = (
         "meets it for both parameters"
@@ -152,7 +153,7 @@ def reference_vars(bank: ReferenceBank) -> dict:
         f"recommended likelihood {verdict}; {count} {'meets' if len(both) <= 1 else 'meet'} it for "
         + ("both" if both or anyone else "either parameter")
         + (f" ({listing(both)})." if both else ".")
-        + _other_judge_sentence(bank, both)
+        + _other_judge_sentence(bank, both_keys)
     )
     cov = {k: [f"{c[0]:.2f} and {c[1]:.2f}" for c in (bank.coverage[k][p] for p in PARAMETERS)] for k in bank.coverage}
     out["sentence_coverage"] = (
@@ -300,12 +301,12 @@ def _by_size_agreement_sentence(bank: ReferenceBank) -> str:
 def _other_judge_sentence(bank: ReferenceBank, both: list[str]) -> str:
     """Which likelihoods would meet condition 3 for both parameters against the kernel
     reference, the assumption-free one, where they are not those that meet it against the
-    judge (`both`, their names): a verdict that hangs on the judge is said to. Empty otherwise."""
+    judge (`both`, their keys): a verdict that hangs on the judge is said to. Empty otherwise."""
     other = "kernel"
     if other == EFFICIENCY_REFERENCE or not bank.n_compared:
         return ""
     meets = [
-        LIKELIHOOD_NAMES[name]
+        name
         for name in bank.agreement
         if all(
             efficiency_shortfall(bank.against(name, other, p), t) == 0
@@ -317,6 +318,10 @@ def _other_judge_sentence(bank: ReferenceBank, both: list[str]) -> str:
         return ""
     return (
         f" Judged against the {REFERENCE_TEXT[other]} reference instead, "
-        + (f"{listing(meets)} would meet it for both" if meets else "none would meet it for both")
+        + (
+            f"{listing([LIKELIHOOD_NAMES.get(n, n) for n in meets])} would meet it for both"
+            if meets
+            else "none would meet it for both"
+        )
         + ": this verdict depends on the reference."
     )
