@@ -21,6 +21,7 @@ from ..evaluation.robustness import at_beta
 from ..inference.model_check import LEVEL
 from ..simulation.misspecified import AGE_FACTORS
 from .text import PARAM_TEXT, listing, upper_first, word
+from .verdict import coverage_limit
 
 __all__ = ["misspecification_vars"]
 
@@ -213,8 +214,7 @@ def _abstract(study: MisspecificationStudy, exact, checked: bool) -> str:
 def _over_covers(exact, beta: float) -> bool:
     """Whether tempering with `beta` makes the 95% intervals of the model's own clusters (`exact`)
     cover both parameters more than two binomial standard errors above nominal."""
-    limit = 0.95 + 2 * (0.95 * 0.05 / exact.n_used) ** 0.5
-    return min(at_beta(exact.tempered, beta).coverage95.values()) > limit
+    return min(at_beta(exact.tempered, beta).coverage95.values()) > coverage_limit(exact.n_used, above=True)
 
 
 def _pair(coverage: dict) -> str:

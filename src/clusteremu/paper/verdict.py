@@ -20,7 +20,7 @@ from .findings import scale_radius_sentence
 from .reference_table import REFERENCE_TEXT
 from .text import CHECK_TEXT, MODEL_TEXT, PARAM_TEXT, listing, upper_first, word
 
-__all__ = ["confirmation_vars", "verdict_vars"]
+__all__ = ["confirmation_vars", "coverage_limit", "verdict_vars"]
 
 
 def _ci(c) -> str:
@@ -102,7 +102,7 @@ def verdict_vars(
             + f"{95}% coverage "
             + listing([f"{ref[p][1]:.3f} for {PARAM_TEXT[p]}" for p in low])
             + f" on {bank.calibration.n_kept} usable confirmation simulations, below "
-            f"{_coverage_limit(bank.calibration.n_kept):.3f}, the limit that two binomial standard errors allow), so "
+            f"{coverage_limit(bank.calibration.n_kept):.3f}, the limit that two binomial standard errors allow), so "
             "that "
             "miss does not separate the emulator's error from the reference's for "
             + ("either parameter." if len(low) == len(PARAMETERS) else f"{PARAM_TEXT[low[0]]}.")
@@ -165,13 +165,14 @@ def _over_confident_reference(bank: ReferenceBank, params: list[str]) -> list[st
     more than two binomial standard errors below nominal."""
     if not params or not bank.observations or not bank.calibration.n_kept:
         return []  # nothing compared, no miss to qualify
-    limit = _coverage_limit(bank.calibration.n_kept)
+    limit = coverage_limit(bank.calibration.n_kept)
     return [p for p in params if bank.calibration.coverage[EFFICIENCY_REFERENCE][p][1] < limit]
 
 
-def _coverage_limit(n: int) -> float:
-    """The 95% coverage two binomial standard errors below nominal at `n` observations."""
-    return 0.95 - 2 * (0.95 * 0.05 / n) ** 0.5
+def coverage_limit(n: int, above: bool = False) -> float:
+    """The 95% coverage two binomial standard errors below nominal at `n` observations (above
+    it with `above`): where a coverage stops being nominal, in either direction."""
+    return 0.95 + (2 if above else -2) * (0.95 * 0.05 / n) ** 0.5
 
 
 def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> str:
@@ -185,7 +186,7 @@ def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> st
         f" The reference is itself over-confident there: on {judged.n_kept} usable confirmation simulations (the "
         f"compared ones among them) its {95}% intervals cover the truth of "
         + listing([f"{PARAM_TEXT[p]} in {ref[p][1]:.3f}" for p in low])
-        + f" (two binomial standard errors below {95}% is {_coverage_limit(judged.n_kept):.3f})"
+        + f" (two binomial standard errors below {95}% is {coverage_limit(judged.n_kept):.3f})"
         + ", those of the recommended likelihood, interpolated from the bank's nodes alike, "
         + listing([f"{ours[p][1]:.3f}" for p in low])
         + ", so condition 3, measured against this reference, cannot tell the emulator's error from the synthetic "
