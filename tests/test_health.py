@@ -35,8 +35,13 @@ def test_diagnostics_equal_arviz(name, draws):
     az = pytest.importorskip("arviz")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ArviZ warns about a single chain
-        expected = (az.rhat(draws), az.ess(draws, method="bulk"), az.ess(draws, method="tail"))
-    got = (health.rhat(draws), health.ess_bulk(draws), health.ess_tail(draws))
+        expected = (
+            az.rhat(draws),
+            az.ess(draws, method="bulk"),
+            az.ess(draws, method="tail"),
+            az.mcse(draws, method="sd"),
+        )
+    got = (health.rhat(draws), health.ess_bulk(draws), health.ess_tail(draws), health.mcse_sd(draws))
     for e, g in zip(expected, got, strict=True):
         if np.isnan(e):
             assert np.isnan(g), name
@@ -54,6 +59,11 @@ def test_the_diagnostics_see_what_they_should():
     slow = ar1(rng, 4, 1000, 0.9)  # ESS of an AR(1) mean: n (1 - phi) / (1 + phi) = 4000 / 19 = 210
     assert 100 < health.ess_bulk(slow) < 400
     assert health.ess_bulk(np.ones((2, 10))) == 20, "constant chains: every draw counts"
+    # The sd of n independent Gaussian draws has a standard error of sd / sqrt(2 n); heavy
+    # tails (Student's t, 5 degrees of freedom: kurtosis 9) make it larger.
+    assert health.mcse_sd(iid) == pytest.approx(1 / np.sqrt(2 * 4000), rel=0.15)
+    heavy = rng.standard_t(5, size=(4, 1000))
+    assert health.mcse_sd(heavy) > 1.5 * heavy.std() / np.sqrt(2 * 4000)
 
 
 @pytest.mark.parametrize(

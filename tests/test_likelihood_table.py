@@ -25,7 +25,7 @@ def test_every_likelihood_has_one_row_of_eight_cells_and_the_recommended_one_is_
 def test_the_caption_counts_the_nuts_runs_that_pass_every_diagnostic():
     study = tiny_comparison("flow+selection", "learned")
     assert "No likelihood was sampled with NUTS." in likelihood_table(study)
-    par = NutsParameter(1.0, 500.0, 500.0, 1.0, 0.1, 1.0, 0.1, [0.8, 1.2], [0.8, 1.2])
+    par = NutsParameter(1.0, 500.0, 500.0, 0.004, 1.0, 0.1, 1.0, 0.1, [0.8, 1.2], [0.8, 1.2])
     runs = [NutsCheck(i, 0, 0, h, par, par) for i, h in enumerate((True, True, False))]
     text = likelihood_table(replace(study, nuts={"flow+selection": runs, "learned": []}))
     assert f"Runs of NUTS passing every diagnostic: {LIKELIHOOD_NAMES['flow+selection']}, 2 of 3." in text

@@ -264,7 +264,7 @@ def test_the_continuation_clause_counts_runs_and_continuations():
     from clusteremu.evaluation.reports import NutsCheck, NutsParameter
     from clusteremu.paper.findings import continued_text
 
-    d = NutsParameter(1.0, 500.0, 500.0, 1.0, 0.1, 1.0, 0.1, [0.9, 1.1], [0.9, 1.1])
+    d = NutsParameter(1.0, 500.0, 500.0, 0.004, 1.0, 0.1, 1.0, 0.1, [0.9, 1.1], [0.9, 1.1])
     rows = [
         NutsCheck(index=i, divergences=0, extensions=e, healthy=True, q0=d, a_au=d) for i, e in enumerate((1, 0, 2, 1))
     ]
@@ -273,6 +273,20 @@ def test_the_continuation_clause_counts_runs_and_continuations():
     )
     assert continued_text(rows[:2], 200).endswith("was continued once")
     assert continued_text(rows[1:2], 200) == "no run missed $\\hat R$ or ESS at 200 draws per chain"
+
+
+def test_nuts_sds_are_judged_against_their_own_monte_carlo_error():
+    """Differences of one Monte Carlo error each are sampling noise; of five each, they are not."""
+    from clusteremu.evaluation.reports import NutsCheck, NutsParameter
+    from clusteremu.paper.findings import nuts_summary
+
+    def rows(errors: float) -> list:
+        d = NutsParameter(1.0, 500.0, 500.0, 0.004, 1.0, 0.1 + errors * 0.004, 1.0, 0.1, [0.9, 1.1], [0.9, 1.1])
+        return [NutsCheck(index=i, divergences=0, extensions=0, healthy=True, q0=d, a_au=d) for i in range(50)]
+
+    quiet, loud = nuts_summary(rows(1.0)), nuts_summary(rows(5.0))
+    assert quiet["dsd_within_noise"] and quiet["nuts_grid_dsd_where"].endswith("within sampling noise.")
+    assert not loud["dsd_within_noise"] and "100 of the 100 differences" in loud["nuts_grid_dsd_where"]
 
 
 def test_the_pipeline_figure_names_every_numbered_script(root):

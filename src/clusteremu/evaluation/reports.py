@@ -127,11 +127,13 @@ class CalibrationReport:
 
 @dataclass(frozen=True)
 class NutsParameter:
-    """NUTS against the grid for one parameter: R-hat, bulk and tail ESS, means, sds and 5-95% intervals."""
+    """NUTS against the grid for one parameter: R-hat, bulk and tail ESS, the Monte Carlo
+    error of NUTS's sd (the parameter's units), means, sds and 5-95% intervals."""
 
     r_hat: float
     ess_bulk: float
     ess_tail: float
+    mcse_sd: float
     nuts_mean: float
     nuts_sd: float
     grid_mean: float
@@ -217,7 +219,7 @@ class LikelihoodComparison(SchemaRecord):
     - `measurement`: the study with measurement errors.
     """
 
-    SCHEMA: ClassVar[str] = "clusteremu.likelihood-comparison/1"
+    SCHEMA: ClassVar[str] = "clusteremu.likelihood-comparison/2"
 
     n_coverage_total: int
     n_coverage_used: int

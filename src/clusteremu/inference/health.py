@@ -10,6 +10,9 @@
   tests hold them to it within 1e-10 on several chains) without importing ArviZ or SciPy's
   stats module, which cost the command line about 3 s per call: the inverse normal CDF is
   `statistics.NormalDist`'s (Wichura's AS241, within 2e-15 of SciPy's `ndtri`).
+- The Monte Carlo error of a posterior sd ([`mcse_sd`][]) is ArviZ's
+  (`arviz.mcse(method="sd")`): from the ESS of the squared deviations, not a Gaussian's
+  1/sqrt(2 ESS), which understates it when the tails are heavy or mix slowly.
 - A run that misses a target continues the same chains ([`continue_chains`][]), with the
   settings of [`nuts_settings`][].
 
@@ -30,6 +33,7 @@ __all__ = [
     "diagnostics",
     "ess_bulk",
     "ess_tail",
+    "mcse_sd",
     "mixed",
     "nuts_healthy",
     "nuts_settings",
@@ -153,11 +157,30 @@ def ess_tail(draws: np.ndarray) -> float:
     return min(_ess(_split_chains(draws <= np.quantile(draws, p))) for p in (0.05, 0.95))
 
 
+def mcse_sd(draws: np.ndarray) -> float:
+    """Monte Carlo standard error of the sd estimated from one parameter's draws
+    `(chains, draws)`, in the parameter's units: the delta method on the variance, whose
+    error uses the ESS of the squared deviations in split chains. NaN for fewer than 4 draws
+    or any NaN draw."""
+    draws = np.asarray(draws, dtype=float)
+    if not _valid(draws, min_chains=1):
+        return float("nan")
+    squares = (draws - draws.mean()) ** 2
+    variance = squares.mean()
+    var_of_variance = ((squares**2).mean() - variance**2) / _ess(_split_chains(squares))
+    return float(np.sqrt(var_of_variance / variance / 4))
+
+
 def diagnostics(draws: np.ndarray) -> dict[str, dict[str, float]]:
-    """R-hat, bulk and tail ESS of each parameter of `draws` (chains, draws, parameters),
-    by name ([`clusteremu.prior.PARAMETERS`][])."""
+    """R-hat, bulk and tail ESS and the sd's Monte Carlo error of each parameter of `draws`
+    (chains, draws, parameters), by name ([`clusteremu.prior.PARAMETERS`][])."""
     return {
-        p: {"r_hat": rhat(draws[..., j]), "ess_bulk": ess_bulk(draws[..., j]), "ess_tail": ess_tail(draws[..., j])}
+        p: {
+            "r_hat": rhat(draws[..., j]),
+            "ess_bulk": ess_bulk(draws[..., j]),
+            "ess_tail": ess_tail(draws[..., j]),
+            "mcse_sd": mcse_sd(draws[..., j]),
+        }
         for j, p in enumerate(PARAMETERS)
     }
 

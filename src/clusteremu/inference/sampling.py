@@ -180,7 +180,7 @@ def run_nuts(
 
 
 def diagnostics(result: NutsResult) -> dict[str, dict[str, float]]:
-    """Rank-normalized R-hat and bulk and tail ESS of each parameter
+    """Rank-normalized R-hat, bulk and tail ESS and the sd's Monte Carlo error of each parameter
     ([`clusteremu.inference.health`][]: ArviZ's numbers, without importing ArviZ)."""
     return health.diagnostics(result.draws)
 
@@ -208,7 +208,7 @@ def sampler_check(
 
     **Returns:**
 
-    `(row, draws, seconds)`: per parameter R-hat, bulk and tail ESS, NUTS and grid means,
+    `(row, draws, seconds)`: per parameter R-hat, bulk and tail ESS, the sd's Monte Carlo error, NUTS and grid means,
     sds and 5-95% quantiles, plus the divergence count, the extensions run and `healthy`;
     the draws, shape `(chains * kept draws per chain, 2)`; the wall time of the run (s).
     """

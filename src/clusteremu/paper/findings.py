@@ -10,6 +10,8 @@ threshold a sentence states comes from the module that defines it.
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 
 from ..evaluation.reports import LikelihoodComparison, NutsCheck
@@ -56,14 +58,20 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
         ((p, r.parameter(p)) for r in rows for p in PARAMETERS), key=lambda x: abs(x[1].nuts_sd / x[1].grid_sd - 1)
     )
     dsd = abs(worst.nuts_sd / worst.grid_sd - 1)
-    # An sd estimated from draws of effective size n has a relative standard error of about
-    # 1 / sqrt(2 n) (a Gaussian's); the largest difference is judged against it.
-    mc = 1 / np.sqrt(2 * worst.ess_bulk)
+    # Each sd is judged against its own Monte Carlo error (ArviZ's, from the ESS of the squared
+    # deviations); beyond two errors a difference is counted, and sampling noise alone puts
+    # a Gaussian's two-sided tail of them there, give or take two binomial standard errors.
+    z = [abs(d.nuts_sd - d.grid_sd) / d.mcse_sd for r in rows for d in (r.q0, r.a_au)]
+    tail = 2 * (1 - NormalDist().cdf(2))
+    beyond, expected = sum(v > 2 for v in z), tail * len(z)
+    noise = beyond <= expected + 2 * np.sqrt(expected * (1 - tail))
     where = (
-        f"The largest difference, for {PARAM_TEXT[worst_p]}, is {dsd / mc:.1f} times the Monte Carlo error of an "
-        f"sd estimated from that run's bulk effective sample size of {worst.ess_bulk:.0f} "
-        f"({100 * mc:.1f}%)"
-        + (": more than sampling noise alone explains." if dsd > 2 * mc else ", within sampling noise.")
+        f"The largest difference, for {PARAM_TEXT[worst_p]}, is "
+        f"{abs(worst.nuts_sd - worst.grid_sd) / worst.mcse_sd:.1f} times the Monte Carlo error of that run's sd "
+        f"({100 * worst.mcse_sd / worst.nuts_sd:.1f}%, from the effective sample size of its squared deviations); "
+        f"{beyond} of the {len(z)} differences exceed twice their Monte Carlo error, where sampling noise alone "
+        f"puts about {expected:.0f}"
+        + (": within sampling noise." if noise else ": more than sampling noise alone explains.")
     )
     return {
         "n_nuts": len(rows),
@@ -80,6 +88,7 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
         "nuts_grid_dsd": f"{100 * dsd:.0f}",
         "nuts_grid_dsd_where": where,
         "dmean_value": dmean,
+        "dsd_within_noise": bool(noise),
     }
 
 
@@ -102,7 +111,7 @@ def inference_vars(config, inf: LikelihoodComparison, truth: dict) -> dict:
         "se68": f"{(0.68 * 0.32 / n) ** 0.5:.3f}",
         "se95": f"{(0.95 * 0.05 / n) ** 0.5:.3f}",
         "recommended_name": LIKELIHOOD_NAMES[best],
-        **{k: v for k, v in nuts.items() if k != "dmean_value"},
+        **{k: v for k, v in nuts.items() if k not in ("dmean_value", "dsd_within_noise")},
         "continued": continued_text(inf.nuts[best], cfg["nuts_samples"]),
     }
     for p in PARAMETERS:
