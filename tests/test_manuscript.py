@@ -287,6 +287,31 @@ def test_nuts_sds_are_judged_against_their_own_monte_carlo_error():
     quiet, loud = nuts_summary(rows(1.0)), nuts_summary(rows(5.0))
     assert quiet["dsd_within_noise"] and quiet["nuts_grid_dsd_where"].endswith("within sampling noise.")
     assert not loud["dsd_within_noise"] and "100 of the 100 differences" in loud["nuts_grid_dsd_where"]
+    assert loud["nuts_grid_dsd_where"].endswith("with NUTS's sd the smaller in 0 of them.")
+
+
+def test_the_calibration_sentence_says_which_outputs_it_helps_on_new_design_points():
+    from clusteremu.paper.calibration_text import calibration_sentence
+
+    def scores(z2, cov68):
+        return {"z2_mean": z2, "z2_mean_se": [0.1] * 3, "coverage68": cov68, "coverage68_se": [0.03] * 3}
+
+    ev = {
+        "outputs": ["f_bound", "sigma_v_kms", "r_h_au"],
+        "calibration_scale": [0.9, 1.0, 0.8],
+        "probabilistic": {
+            "ensemble, uncalibrated": scores([0.8, 1.0, 0.95], [0.72, 0.68, 0.67]),
+            "ensemble, calibrated": scores([1.0, 1.1, 1.3], [0.68, 0.66, 0.60]),
+        },
+    }
+    text = calibration_sentence(ev)
+    assert "toward one for the bound fraction (0.80 ± 0.10 to 1.00 ± 0.10, factor 0.90)" in text
+    assert "away from it for the velocity dispersion" in text and "the half-mass radius (0.95" in text
+    assert text.endswith(
+        "the 68% intervals of the half-mass radius cover 0.60 ± 0.03 of the realizations instead of 0.67."
+    )
+    ev["probabilistic"]["ensemble, calibrated"] = scores([1.0, 1.0, 1.0], [0.68, 0.68, 0.68])
+    assert "toward one for every output" in calibration_sentence(ev)
 
 
 def test_the_pipeline_figure_names_every_numbered_script(root):

@@ -46,8 +46,10 @@ def plot():
     ax.set_ylim(0, 4)
     _row(ax, BUILD, 2.3, "#E8F1F8")
     _row(ax, JUDGE, 0.15, "#FDF1E6")
-    # the chosen likelihood goes on to be judged
-    ax.add_patch(FancyArrowPatch((6.9, 2.28), (0.9, 1.75), arrowstyle="-|>", mutation_scale=9, connectionstyle="arc3"))
+    # the chosen likelihood goes on to the sets that judge it (drawn to the confirmation set, the
+    # first of them, so that it does not cross the development set's dashed arrow)
+    ax.add_patch(FancyArrowPatch((6.7, 2.28), (5.3, 1.75), arrowstyle="-|>", mutation_scale=9))
+    ax.text(6.15, 2.0, "chosen likelihood", fontsize=6.5, ha="left", va="center")
     # the development set is where the flow's over-confidence was found and fixed: it fed the
     # emulators back (the confirmation set, read once, did not)
     ax.add_patch(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..evaluation.trust import ACCURACY_TARGETS, EFFICIENCY_DMEAN, EFFICIENCY_SD_RATIO, assess
+from .calibration_text import calibration_sentence
 from .claims import check_claims
 from .colophon import build_info
 from .findings import inference_vars
@@ -75,7 +76,10 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
         "sim": simulation_vars(config),
         "val": validation_vars(results["validation"]),
         "campaign": campaign_vars(results["campaign"]),
-        "emu": emulator_vars(config, results["training"], results["learned"], results["evaluation"]),
+        "emu": {
+            **emulator_vars(config, results["training"], results["learned"], results["evaluation"]),
+            "calibration": calibration_sentence(results["evaluation"]),
+        },
         "truth": truth_vars(config, results["truth"]),
         "sel": selection_vars(results["learned"]),
         "inf": inference_vars(config, results["inference"], results["truth"]),

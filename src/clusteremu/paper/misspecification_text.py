@@ -82,10 +82,15 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
         if missed
         else ""
     )
+    # The advice follows the abstract's sentence, which states the over-coverage with its numbers.
     out["advice"] = (
         f"With a real cluster a user should therefore {read}temper the likelihood to the power {beta:g}, which "
-        + ("makes the intervals conservative" if _over_covers(exact, beta) else "keeps the intervals calibrated")
-        + f" for clusters of the model's own physics ({95}% coverage {_pair(at_beta(exact.tempered, beta).coverage95)})"
+        + (
+            "makes the intervals conservative for clusters of the model's own physics"
+            if _over_covers(exact, beta)
+            else "keeps the intervals calibrated for clusters of the model's own physics "
+            f"({95}% coverage {_pair(at_beta(exact.tempered, beta).coverage95)})"
+        )
         + f"{caveat} (@sec-misspecification)."
         if beta is not None
         else f"With a real cluster a user should therefore {read}expect intervals too narrow by an unknown amount "
