@@ -87,9 +87,12 @@ def efficiency_shortfall(agreement: Agreement, statistic: str) -> float:
     return max(0.0, getattr(agreement, statistic) - EFFICIENCY_DMEAN[statistic == "dmean_p90"])
 
 
-def efficiency_met(reference: ReferenceBank, likelihood: str, parameter: str) -> bool:
-    """Condition 3 for `likelihood` and `parameter` (`"q0"` or `"a_au"`) on the reference bank."""
-    a = reference.against(likelihood, EFFICIENCY_REFERENCE, parameter)
+def efficiency_met(
+    reference: ReferenceBank, likelihood: str, parameter: str, *, judge: str = EFFICIENCY_REFERENCE
+) -> bool:
+    """Condition 3 for `likelihood` and `parameter` (`"q0"` or `"a_au"`) on the reference bank,
+    against the `judge` reference (the criterion's own unless asked what another would say)."""
+    a = reference.against(likelihood, judge, parameter)
     return all(efficiency_shortfall(a, t) == 0 for t in EFFICIENCY_STATISTICS)
 
 

@@ -15,10 +15,8 @@ from ..evaluation.reference_bank import REFERENCES, ReferenceBank, agreement
 from ..evaluation.trust import (
     EFFICIENCY_DMEAN,
     EFFICIENCY_REFERENCE,
-    EFFICIENCY_STATISTICS,
     closer_with_bank_size,
     efficiency_met,
-    efficiency_shortfall,
 )
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS, ParameterBox
@@ -305,15 +303,7 @@ def _other_judge_sentence(bank: ReferenceBank, both: list[str]) -> str:
     other = "kernel"
     if other == EFFICIENCY_REFERENCE or not bank.n_compared:
         return ""
-    meets = [
-        name
-        for name in bank.agreement
-        if all(
-            efficiency_shortfall(bank.against(name, other, p), t) == 0
-            for p in PARAMETERS
-            for t in EFFICIENCY_STATISTICS
-        )
-    ]
+    meets = [name for name in bank.agreement if all(efficiency_met(bank, name, p, judge=other) for p in PARAMETERS)]
     if meets == both:
         return ""
     return (
