@@ -99,7 +99,7 @@ figures: $(FIGURES) ## build every figure of PROFILE
 audit: | $(STAMP) ## check provenance of every figure and number; REBUILD=1: also rebuild, compare bytes
 	$(PY) -m clusteremu audit --profile $(PROFILE) $(if $(REBUILD),--rebuild --venv $(VENV))
 
-test: | $(STAMP) ## every test, the end-to-end smoke pipeline included (10-12 minutes on 2 cores)
+test: | $(STAMP) ## every test, the end-to-end smoke pipeline included (about 20 minutes on 2 cores)
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: | $(STAMP) ## the unit tests only, for the inner loop (about 3 minutes)
