@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from statistics import NormalDist
 
-import numpy as np
-
+from ..evaluation.coverage import binomial_se
 from ..evaluation.reports import LikelihoodComparison, NutsCheck
 from ..inference.health import ESS_MIN, RHAT_MAX
 from ..inference.registry import LIKELIHOOD_NAMES
@@ -65,7 +64,7 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
     tail = 2 * (1 - NormalDist().cdf(2))
     beyond, expected = sum(abs(v) > 2 for v in z), tail * len(z)
     narrower = sum(v < -2 for v in z)
-    noise = beyond <= expected + 2 * np.sqrt(expected * (1 - tail))
+    noise = beyond <= expected + 2 * len(z) * binomial_se(tail, len(z))
     where = (
         f"The largest difference, for {PARAM_TEXT[worst_p]}, is "
         f"{abs(worst.nuts_sd - worst.grid_sd) / worst.mcse_sd:.1f} times the Monte Carlo error of that run's sd "
@@ -113,8 +112,8 @@ def inference_vars(config, inf: LikelihoodComparison, truth: dict) -> dict:
         "extensions": cfg["nuts_extensions"],
         "rhat_max": f"{RHAT_MAX:g}",
         "ess_min": f"{ESS_MIN:g}",
-        "se68": f"{(0.68 * 0.32 / n) ** 0.5:.3f}",
-        "se95": f"{(0.95 * 0.05 / n) ** 0.5:.3f}",
+        "se68": f"{binomial_se(0.68, n):.3f}",
+        "se95": f"{binomial_se(0.95, n):.3f}",
         "recommended_name": LIKELIHOOD_NAMES[best],
         **{k: v for k, v in nuts.items() if k not in ("dmean_value", "dsd_within_noise")},
         "continued": continued_text(inf.nuts[best], cfg["nuts_samples"]),

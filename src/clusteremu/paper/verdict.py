@@ -11,6 +11,7 @@ over-confident, and the confirmation set's coverage numbers and decision.
 from __future__ import annotations
 
 from ..evaluation.confirmation import ConfirmationStudy
+from ..evaluation.coverage import binomial_se
 from ..evaluation.reference_bank import ReferenceBank
 from ..evaluation.reports import LikelihoodComparison
 from ..evaluation.trust import EFFICIENCY_REFERENCE, EMULATOR_OF, assess, closer_with_bank_size
@@ -172,7 +173,7 @@ def _over_confident_reference(bank: ReferenceBank, params: list[str]) -> list[st
 def coverage_limit(n: int, above: bool = False) -> float:
     """The 95% coverage two binomial standard errors below nominal at `n` observations (above
     it with `above`): where a coverage stops being nominal, in either direction."""
-    return 0.95 + (2 if above else -2) * (0.95 * 0.05 / n) ** 0.5
+    return 0.95 + (2 if above else -2) * binomial_se(0.95, n)
 
 
 def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> str:
