@@ -290,6 +290,20 @@ def test_nuts_sds_are_judged_against_their_own_monte_carlo_error():
     assert loud["nuts_grid_dsd_where"].endswith("with NUTS's sd the smaller in 0 of them.")
 
 
+def test_the_tie_break_is_printed_with_the_digits_that_decide_it():
+    """Two likelihoods that pass every check and agree to four digits in contraction: the
+    sentence shows the fifth, which decided, and says nothing when nothing was tied."""
+    from clusteremu.inference.registry import LIKELIHOOD_NAMES
+    from clusteremu.paper.findings import _tie_sentence
+
+    tied = {"flow": (1.584498, 5.83), "flow+selection": (1.584527, 5.82)}
+    text = _tie_sentence(tied, "flow+selection")
+    names = LIKELIHOOD_NAMES["flow+selection"], LIKELIHOOD_NAMES["flow"]
+    assert f"contraction of $a$, decides between them by 1.58453 for {names[0]} against 1.58450 for {names[1]}" in text
+    assert text.endswith("a difference of 0.002%.")
+    assert _tie_sentence({"flow+selection": (1.6, 5.8)}, "flow+selection") == ""
+
+
 def test_the_calibration_sentence_says_which_outputs_it_helps_on_new_design_points():
     from clusteremu.paper.calibration_text import calibration_sentence
 

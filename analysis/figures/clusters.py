@@ -50,7 +50,7 @@ def plot(snapshots):
                     transform=ax.transAxes,
                     ha="right",
                     va="top",
-                    fontsize=7,
+                    fontsize=8.5,  # the figure is printed at about 0.8 of its size
                     color="0.3",
                     bbox={"facecolor": "white", "alpha": 0.85, "linewidth": 0, "pad": 1.5},
                     zorder=4,
@@ -58,10 +58,10 @@ def plot(snapshots):
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)
             ax.set_aspect("equal")
-            ax.set_title(f"$Q_0$ = {q0:g}, {label}", fontsize=8)
+            ax.set_title(f"$Q_0$ = {q0:g}, {label}", fontsize=9.5)
             ax.set_xlabel("x [AU]")
             ax.set_ylabel("y [AU]")
-    axes[0, 0].legend(fontsize=7, loc="lower left")
+    axes[0, 0].legend(fontsize=8.5, loc="lower left")
     return fig
 
 

@@ -106,6 +106,11 @@ def one(post, case):
         colors="#009E73",
         linewidths=0.9,
     )
+    # the grid posterior's marginals beside the draws' histograms, as densities on the same scale
+    density = post[f"{case}_grid_density"]
+    for ax, centres, other in ((fig.axes[0], q0, 1), (fig.axes[3], a_au, 0)):
+        marginal = density.sum(axis=other)
+        ax.plot(centres, marginal / (marginal.sum() * (centres[1] - centres[0])), color="#009E73", lw=0.9)
     # The grid's cells tile the prior box: a contour ending there is cut by the prior, not by the plot.
     # A prior edge or a true value at the edge of the view would hide under the axis: leave them
     # a margin, and shade what lies outside the prior.
@@ -130,7 +135,7 @@ def one(post, case):
         (ax.set_xlim if vertical else ax.set_ylim)(lo, hi)
     handles = [
         Line2D([], [], color="k", lw=1.0, label="NUTS draws: 68%, 95% HPD"),
-        Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD"),
+        Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD,\nmarginals"),
         Line2D([], [], color="k", ls="--", lw=1.0, label="median, central 90%"),
         Line2D([], [], color="#D55E00", lw=1.0, label="true value"),
         Line2D([], [], color="0.3", ls="-.", lw=0.8, label="prior boundary"),

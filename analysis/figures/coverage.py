@@ -2,8 +2,8 @@
 
 Reads:  the profile config (`--config`, section `figures`) and the likelihood comparison
         (`--inference`, from `08_inference.py`).
-Writes: the figure (`--out`, PNG): empirical coverage of central credible intervals
-        against their nominal level, with a band of two binomial standard errors; the
+Writes: the figure (`--out`, PNG): empirical minus nominal coverage of central credible
+        intervals against their nominal level, with a band of two binomial standard errors; the
         recommended likelihood against the comparators of
         `clusteremu.paper.labels.COMPARATORS` (the rest are in the coverage table and the
         per-quarter figure).
@@ -26,18 +26,21 @@ def plot(inference):
     levels, n = np.array(inference.levels), inference.n_coverage_used
     band = 2 * np.sqrt(levels * (1 - levels) / n)
     fig, axes = plt.subplots(1, 2, figsize=(6.6, 3.3), sharey=True)
+    # Coverage minus its nominal level: on the diagonal itself the likelihoods' curves lie
+    # within a marker's width of each other and of the diagonal.
     for ax, p in zip(axes, PARAM_LABELS, strict=True):
-        ax.fill_between(levels, levels - band, levels + band, color="0.85", lw=0, label="±2 binomial s.e.")
+        ax.fill_between(levels, -band, band, color="0.85", lw=0, label="±2 binomial s.e.")
+        ax.axhline(0.0, color="k", lw=0.6, zorder=1)
         for name in dict.fromkeys([*COMPARATORS, inference.recommended]):  # recommended last, on top
             ax.plot(
                 levels,
-                inference.coverage_set[name].parameter(p).coverage,
+                np.array(inference.coverage_set[name].parameter(p).coverage) - levels,
                 label=LIKELIHOOD_NAMES[name],
                 **likelihood_style(name, inference.recommended),
             )
         ax.set_xlabel("nominal credibility")
         ax.set_title(PARAM_LABELS[p])
-    axes[0].set_ylabel("empirical coverage")
+    axes[0].set_ylabel("empirical − nominal coverage")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=6.5)
     return fig
 

@@ -97,6 +97,9 @@ def hpd_levels(density):
     return sorted({float(p[min(np.searchsorted(cum, level), p.size - 1)]) for level in LEVELS})
 
 
+QUARTER = ("lowest", "second", "third", "highest")
+
+
 def examples(bank):
     nodes = BankNodes(np.array(bank.q0_nodes), np.array(bank.a_nodes))
     box = ParameterBox(nodes.q0[0], nodes.q0[-1], nodes.a_au[0], nodes.a_au[-1])
@@ -119,6 +122,11 @@ def examples(bank):
             inside = dens >= hpd_levels(dens)[0]
             span.append([interp.q0[inside.any(1)][[0, -1]], interp.a_au[inside.any(0)][[0, -1]]])
         ax.plot(*ex.truth, "+", color="#0072B2", ms=9, mew=1.8, zorder=5)
+        quarter = min(int(np.searchsorted(box.quarter_edges("q0"), ex.truth[0], side="right")) - 1, 3)
+        ax.set_title(
+            f"{QUARTER[quarter]} quarter of {PARAM_LABELS['q0']}: truth {ex.truth[0]:.2f}, {ex.truth[1]:.0f} AU",
+            fontsize=8,
+        )
         span = np.array(span)  # (likelihoods, parameter, [lo, hi])
         for j, setter in enumerate((ax.set_xlim, ax.set_ylim)):
             lo, hi = span[:, j, 0].min(), span[:, j, 1].max()

@@ -38,9 +38,10 @@ def plot(inference):
         alpha,
         every.min(axis=0),
         every.max(axis=0),
-        color="#4a90c8",
-        alpha=0.4,
-        lw=0,
+        facecolor="none",
+        edgecolor="0.45",
+        hatch="////",
+        lw=0,  # hatched, not filled: no likelihood's colour is mistaken for it
         label=f"range of all {len(every)} likelihoods",
     )
     for name in dict.fromkeys([*COMPARATORS, inference.recommended]):  # recommended last, on top

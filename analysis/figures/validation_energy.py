@@ -33,7 +33,7 @@ def plot(validation):
     ax1.loglog(kep["dt_yr"], kep["position_error"], "s--", label=r"two-body orbit: max $|\Delta x|/a_K$")
     ax1.set_xlabel(r"timestep $\Delta t$ [yr]")
     # one axis, two dimensionless errors: the label names both, each with its own symbol
-    ax1.set_ylabel(r"cluster: max $|E-E_0|/|W_0|$;  orbit: max $|\Delta x|/a_K$", fontsize=8)
+    ax1.set_ylabel("maximum error")  # which error, per curve, the legend says: no long label under it
     ax1.text(val["production_dt_yr"], 0.02, " production", transform=ax1.get_xaxis_transform(), fontsize=7, color="0.4")
     ax1.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     for h in val["energy_histories"]:

@@ -10,6 +10,7 @@ threshold a sentence states comes from the module that defines it.
 
 from __future__ import annotations
 
+import math
 from statistics import NormalDist
 
 from ..evaluation.coverage import binomial_se
@@ -65,12 +66,13 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
     beyond, expected = sum(abs(v) > 2 for v in z), tail * len(z)
     narrower = sum(v < -2 for v in z)
     noise = beyond <= expected + 2 * len(z) * binomial_se(tail, len(z))
+    # Both percentages are of the grid's sd, so that the ratio the sentence states is theirs.
     where = (
-        f"The largest difference, for {PARAM_TEXT[worst_p]}, is "
+        f"That largest difference, for {PARAM_TEXT[worst_p]}, is "
         f"{abs(worst.nuts_sd - worst.grid_sd) / worst.mcse_sd:.1f} times the Monte Carlo error of that run's sd "
-        f"({100 * worst.mcse_sd / worst.nuts_sd:.1f}%, from the effective sample size of its squared deviations); "
-        f"{beyond} of the {len(z)} differences exceed twice their Monte Carlo error, where sampling noise alone "
-        f"puts about {expected:.0f}"
+        f"({100 * worst.mcse_sd / worst.grid_sd:.1f}% of the grid's sd, from the effective sample size of its "
+        f"squared deviations). Each measured in its own run's Monte Carlo error, {beyond} of the {len(z)} "
+        f"differences exceed two, where sampling noise alone puts about {expected:.0f}"
         + (
             ": within sampling noise."
             if noise
@@ -152,6 +154,14 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
     ranking = (
         f"{upper_first(word(len(passing)))} of the {word(len(checks))} likelihoods pass every calibration check"
         + (f" ({listing(passing)})." if passing else ".")
+        + _tie_sentence(
+            {
+                n: (inf.coverage_set[n].a_au.contraction_median, inf.coverage_set[n].q0.contraction_median)
+                for n, c in checks.items()
+                if all(c.values())
+            },
+            inf.recommended,
+        )
     )
     top = {name: inf.coverage_set[name].q0.by_q0[-1].coverage95 for name in inf.likelihoods}
     moves = []
@@ -176,14 +186,24 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
     flow = (
         f"The flow, which assumes no Gaussian shape, covers $Q_0$ in {fl.q0.coverage95:.2f} and $a$ in "
         f"{fl.a_au.coverage95:.2f} of cases at {95}%, against {lg.q0.coverage95:.2f} and "
-        f"{lg.a_au.coverage95:.2f} for the learned-noise Gaussian, both multiplied by {P_USABLE}; where the "
-        "two agree, the Gaussian shape costs no coverage there."
+        f"{lg.a_au.coverage95:.2f} for the learned-noise Gaussian, both multiplied by {P_USABLE}"
+    )
+    lost = [
+        PARAM_TEXT[p] for p in PARAMETERS if round(lg.parameter(p).coverage95, 2) < round(fl.parameter(p).coverage95, 2)
+    ]
+    flow += (
+        f": the Gaussian shape costs coverage of {listing(lost)}."
+        if lost
+        else ": the Gaussian shape costs no coverage."
     )
     inside = [n for n, c in checks.items() if c["tarp"]]
+    wname = max(inside or checks, key=lambda n: inf.coverage_set[n].tarp.max_deviation)
+    widest = inf.coverage_set[wname].tarp
     failing = [n for n in inside if not all(v for k, v in checks[n].items() if k != "tarp")]
     tarp = (
         f"On the selection set the curves of {_all_of(len(inside), len(checks))} likelihoods stay within the band "
-        "(@tbl-likelihoods)"
+        f"(@tbl-likelihoods; the largest deviation, {widest.max_deviation:.4f} for {LIKELIHOOD_NAMES[wname]}, "
+        f"against the band's {widest.band:.4f})"
         + (
             f", including {word(len(failing))} whose coverage or SBC checks fail there: TARP does not "
             "separate them here, which is why it is shown but not counted toward the criterion of trust (the "
@@ -193,6 +213,24 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
         )
     )
     return {"sentence_ranking": ranking, "sentence_selection": selection, "sentence_flow": flow, "sentence_tarp": tarp}
+
+
+def _tie_sentence(contraction: dict[str, tuple[float, float]], best: str) -> str:
+    """How [`recommend`][clusteremu.evaluation.coverage.recommend]'s tie-break decided between the
+    likelihoods that pass every check (`contraction`: each one's median contractions of a and
+    Q0, in that order), with the digits it took to decide; nothing without a tie."""
+    if len(contraction) < 2:
+        return ""
+    k = 0 if len({c[0] for c in contraction.values()}) > 1 else 1
+    runner = max((n for n in contraction if n != best), key=lambda n: contraction[n][k])
+    ours, theirs = contraction[best][k], contraction[runner][k]
+    # as many decimals as show the difference itself (not merely two values rounding apart)
+    digits = max(1, math.ceil(-math.log10(abs(ours - theirs)))) if ours != theirs else 9
+    return (
+        f" The tie-break, the larger median contraction of {PARAM_TEXT[('a_au', 'q0')[k]]}, decides between them "
+        f"by {ours:.{digits}f} for {LIKELIHOOD_NAMES[best]} against {theirs:.{digits}f} for "
+        f"{LIKELIHOOD_NAMES[runner]}, a difference of {100 * abs(ours / theirs - 1):.1g}%."
+    )
 
 
 def _all_of(k: int, n: int) -> str:

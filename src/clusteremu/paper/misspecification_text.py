@@ -74,6 +74,7 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
     )
     out["warned"] = _warned_sentence(study, checked)
     out["abstract"] = _abstract(study, exact, checked)
+    out["brief"] = _brief(study, checked)
     read = "read the model check printed with every posterior and " if checked else ""
     missed = [r for r in study.rows[1:] if checked and r.unflagged is not None and not _kept_covers(r)]
     caveat = (
@@ -213,6 +214,30 @@ def _abstract(study: MisspecificationStudy, exact, checked: bool) -> str:
             if _over_covers(exact, beta)
             else "."
         )
+    )
+
+
+def _brief(study: MisspecificationStudy, checked: bool) -> str:
+    """The misspecification study in one sentence, for the abstract (the Conclusions give all
+    of [`_abstract`][]): the sets that get over-confident posteriors, how many of them the check
+    flags, and what tempering restores on the clusters its choice never saw."""
+    wrong = [r for r in study.rows[1:] if min(r.tempered[0].coverage95.values()) < ROBUST_TARGET]
+    if not wrong:
+        return f"Clusters that differ from the model in one way keep a {95}% coverage of at least {ROBUST_TARGET:.2f}."
+    low = min(min(r.tempered[0].coverage95.values()) for r in wrong)
+    text = (
+        f"Of clusters that differ from the model in one way, {listing([f'those {_short(r)}' for r in wrong])} "
+        f"get over-confident posteriors ({95}% coverage down to {low:.2f})"
+    )
+    if checked:
+        text += f"; a posterior-predictive check flags {listing([f'{100 * r.flagged:.0f}%' for r in wrong])} of them"
+    beta = study.robust_beta
+    if beta is None:
+        return text + ", and no tempering of the likelihood tried restores the coverage."
+    restored = min(min(c.at(beta).coverage95.values()) for c in study.choices)
+    return (
+        text + f", and tempering the likelihood to the power {beta:g} raises the coverage to at least "
+        f"{restored:.2f} on clusters its choice never saw."
     )
 
 

@@ -72,13 +72,13 @@ def member_colors(n: int) -> list:
     return list(MEMBER_COLORS[:n]) if n <= len(MEMBER_COLORS) else [plt.get_cmap("tab20")(m % 20) for m in range(n)]
 
 
-def member_curves(ax, epochs, train, validation, kept, *, kept_label: str, ms: float = 9) -> None:
+def member_curves(ax, epochs, train, validation, kept, *, kept_label: str, ms: float = 9, legend: bool = True) -> None:
     """Draw the training (solid) and validation (dashed) loss of each member of an ensemble,
     each member in its own colour ([`MEMBER_COLORS`][]), with a tick at its kept epoch.
 
     `epochs`, `train` and `validation` hold one sequence per member; `kept` one pair
     (epoch, validation loss) per member. The legend explains the line styles (`kept_label`
-    names the tick) and names the members by colour.
+    names the tick) and names the members by colour; `legend=False` leaves it to another panel.
     """
     n = len(train)
     colors = member_colors(n)
@@ -87,6 +87,8 @@ def member_curves(ax, epochs, train, validation, kept, *, kept_label: str, ms: f
         ax.plot(epoch, tr, color=colors[m], lw=0.8)
         ax.plot(epoch, val, color=colors[m], lw=0.8, ls="--")
         ax.plot(best, loss, "|", color=colors[m], ms=ms, mew=1.5, zorder=3, path_effects=outline)
+    if not legend:
+        return
     styles = [
         Line2D([], [], color="0.3", lw=0.8, label="training"),
         Line2D([], [], color="0.3", lw=0.8, ls="--", label="validation"),

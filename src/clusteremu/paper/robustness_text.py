@@ -16,7 +16,7 @@ import numpy as np
 from ..emulators.flow_fit import CLEAN_FRACTION
 from ..evaluation.confirmation import ConfirmationStudy
 from ..evaluation.flow_diagnosis import FlowDiagnosis
-from .text import listing, word
+from .text import PARAM_TEXT, listing, word
 
 __all__ = ["diagnosis_vars", "flow_vars", "measurement_vars"]
 
@@ -69,29 +69,15 @@ def diagnosis_vars(diag: FlowDiagnosis) -> dict:
         f"standardized errors of $a$ have an sd of {out['z_a_raw']}, against {out['z_a_alone']} for single "
         f"dequantized flows: {verdict}."
     )
-    alone_sd, mixture_sd = z_alone.mean(), mixture.z_sd["a_au"]
+    alone_sd = z_alone.mean()
     # The standard error of a sample sd of n unit-variance values: how far from one is noise.
     excess = (alone_sd - 1) / np.sqrt(1 / (2 * (diag.n_used - 1)))
-    state = (
-        "not over-confident about $a$"
-        if alone_sd <= 1
-        else "slightly over-confident about $a$"
-        if excess < 3
-        else "over-confident about $a$"
-    )
-    effect = "closer to" if abs(mixture_sd - 1) < abs(alone_sd - 1) else "no closer to"
-    out["abstract"] = (
-        f"On {diag.n_used} further simulations, a development set, single normalizing flows are {state} (their "
-        f"standardized errors have an sd of {out['z_a_alone']}, {out['z_a_alone_range']} over the members, "
-        f"{abs(excess):.1f} standard errors of an sd from one; their {68}% intervals cover $a$ in "
-        f"{float(out['cov68_a_alone']):.2f} of the cases), and a mixture of {out['members']} flows brings the sd "
-        f"{effect} one ({out['z_a_mixture']})."
-    )
     out["sentence"] = (
         f"Single flows that differ only in initialization and minibatch order disagree about the posterior means "
         f"by a median of {out['spread_q0']} posterior standard deviations for $Q_0$ and {out['spread_a']} for $a$. "
         f"Alone, the {out['members']} members give standardized errors of $a$ with a standard deviation of "
-        f"{out['z_a_alone']} ({out['z_a_alone_range']}) and of $Q_0$ {out['z_q0_alone']}; their mixture gives "
+        f"{out['z_a_alone']} ({out['z_a_alone_range']}; {abs(excess):.1f} standard errors of an sd from one) and "
+        f"of $Q_0$ {out['z_q0_alone']}; their mixture gives "
         f"{out['z_a_mixture']} for $a$ and {out['z_q0_mixture']} for $Q_0$, and raises the mean log posterior "
         f"density at the truth from {out['score_alone']} to {out['score_mixture']}."
     )
@@ -105,14 +91,15 @@ def measurement_vars(conf: ConfirmationStudy) -> dict:
     for p in ("q0", "a_au"):
         r = m.parameter(p)
         out |= {f"cov68_{p}": _ci(r.coverage[0]), f"cov95_{p}": _ci(r.coverage[1]), f"sbc_p_{p}": f"{r.sbc_p:.2f}"}
-        worst = min((q[0] for q in r.quarters if q[0].n), key=lambda c: c.coverage)
-        out[f"worst68_{p}"] = _ci(worst)
+        k, worst = min(((k, q[0]) for k, q in enumerate(r.quarters) if q[0].n), key=lambda c: c[1].coverage)
+        # which quarter: two equal-looking intervals would otherwise read as one number printed twice
+        out[f"worst68_{p}"] = f"{_ci(worst)} for {PARAM_TEXT[p]} (in the {_QUARTER[k]} quarter)"
     rejected = list(m.rejected)
     out["sentence"] = (
         f"With measurement errors of {out['sd']} added to the observations and given to the likelihood, its "
         f"{68}% and {95}% intervals cover $Q_0$ in {out['cov68_q0']} and {out['cov95_q0']} of the cases and $a$ in "
         f"{out['cov68_a_au']} and {out['cov95_a_au']}; the lowest {68}% coverage of a $Q_0$ quarter is "
-        f"{out['worst68_q0']} for $Q_0$ and {out['worst68_a_au']} for $a$, and the SBC test gives $p$ = "
+        f"{out['worst68_q0']} and {out['worst68_a_au']}, and the SBC test gives $p$ = "
         f"{out['sbc_p_q0']} and {out['sbc_p_a_au']}. "
         + (
             f"Holm's procedure rejects {listing(rejected)}."
@@ -121,6 +108,9 @@ def measurement_vars(conf: ConfirmationStudy) -> dict:
         )
     )
     return out
+
+
+_QUARTER = ("lowest", "second", "third", "highest")
 
 
 def _sd_text(sd) -> str:

@@ -228,6 +228,7 @@ def confirmation_vars(conf: ConfirmationStudy) -> dict:
         r = c.parameter(p)
         out |= {f"cov68_{p}": _ci(r.coverage[0]), f"cov95_{p}": _ci(r.coverage[1]), f"sbc_p_{p}": f"{r.sbc_p:.2f}"}
         out[f"zsd_{p}"] = f"{r.z_bias_sd:.2f}"
+        out[f"contraction_{p}"] = f"{r.contraction_median:.1f}"
     calibrated = [n for n, j in conf.likelihoods.items() if j.calibrated("q0") and j.calibrated("a_au")]
     out["sentence"] = (
         f"{upper_first(word(len(calibrated)))} of the {word(len(conf.likelihoods))} likelihoods "
