@@ -4,6 +4,7 @@ The refusals (one line, exit 2, nothing written) are tabulated in `test_cli_inpu
 """
 
 import json
+import re
 import subprocess
 import sys
 
@@ -256,6 +257,7 @@ def test_infer_saves_a_posterior_that_says_what_it_is(capsys, root, data, tmp_pa
     with numpyro_keys():
         code, out, _ = run(capsys, *argv, "--method", "nuts", "--out", tmp_path / "nuts.nc", "--obs-sd", 0.02, 0.2, 20)
     assert code == 0 and "r_hat" in out and "divergences:" in out and "diagnostics:" in out
+    assert re.search(r"q0 .* mcse\(sd\) [0-9.e-]+ \([0-9.]+% of the sd\)", out), "the sd's own Monte Carlo error"
     idata = az.from_netcdf(tmp_path / "nuts.nc")
     assert set(idata.posterior.data_vars) >= {"q0", "a_au"} and "diverging" in idata.sample_stats
     assert idata.posterior["q0"].shape[0] == 2, "chains from the smoke profile"

@@ -262,7 +262,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         for p in PARAMETERS:
             d = checked[p]
-            print(f"{p:6s} r_hat {d['r_hat']:.4f}  ess_bulk {d['ess_bulk']:.0f}  ess_tail {d['ess_tail']:.0f}")
+            print(
+                f"{p:6s} r_hat {d['r_hat']:.4f}  ess_bulk {d['ess_bulk']:.0f}  ess_tail {d['ess_tail']:.0f}  "
+                f"mcse(sd) {d['mcse_sd']:.2g} ({100 * d['mcse_sd'] / summary[p]['sd']:.1f}% of the sd)"
+            )
         print(f"divergences: {checked['divergences']}; draws per chain: {checked['draws_per_chain']} ({diag_text})")
         ok = checked["ok"]
         print("diagnostics: " + ("ok" if ok else "WARNING: R-hat >= 1.01, an ESS <= 400 or divergences"))
