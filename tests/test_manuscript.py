@@ -156,7 +156,7 @@ def test_figure_tag():
 
 
 # Tokens with digits that are names or units, not results.
-_NOT_RESULTS = (r"\^-?\d+\^", r"Matérn-5/2", r"SHA-256")
+_NOT_RESULTS = (r"\^-?\d+\^", r"Matérn-5/2", r"SHA-256", r"\(condition \d\)")  # labels, not results
 
 
 def _prose(text: str) -> str:

@@ -94,4 +94,5 @@ def test_the_convergence_sentence_names_a_float32_excess_at_the_production_step(
     conv["error_float64"] = [1e-2, 2.5e-3, 4e-4, 1.1e-3]
     text = energy_convergence_text(conv, production_dt_yr=0.1)
     assert "At the production step (0.1 yr) it is 1.3" in text and "against 4" in text
+    assert "with the float32 forces the runs use, and of 2.0, 2.6 and -1.5 with float64 forces" in text
     assert "that floor is not the forces' rounding" in text

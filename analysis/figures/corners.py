@@ -73,6 +73,7 @@ def one(post, case):
         levels=HPD,
         plot_density=False,  # no unlabelled grey levels: the draws as points, their two contours
         hist_kwargs={"density": True},
+        data_kwargs={"alpha": 0.3},  # corner's default (0.1) leaves the draws barely visible in print
         label_kwargs={"fontsize": 9},
     )
     fig.set_size_inches(4.2, 4.0)

@@ -17,6 +17,9 @@ INPUTS = {
 }
 
 
+SPLIT_MARKERS = {"train": "o", "validation": "s", "test": "^"}
+
+
 def plot(summary):
     dom, pts = summary["domain"], summary["points"]
     split = np.array(pts["split"])
@@ -26,8 +29,9 @@ def plot(summary):
         ax.scatter(
             np.array(pts["q0"])[sel],
             np.array(pts["a_au"])[sel],
-            s=14,
+            s=16,
             color=SPLIT_COLORS[name],
+            marker=SPLIT_MARKERS[name],  # amber and vermillion alone are hard to tell apart in print
             label=f"{name} ({sel.sum()})",
             clip_on=False,  # points on the domain's edges (the axes) show whole, not halved
         )

@@ -4,13 +4,14 @@ Reads:  the profile config (`--config`, section `figures`) and the flow's traini
         (`--flow`, from `12_fit_flow.py`).
 Writes: the figure (`--out`, PNG): per member (each in its own colour) the NLL of the
         observed, dequantized summaries per simulation, training solid and validation
-        dashed, with a tick at the epoch whose parameters were kept.
+        dashed, with a tick at the epoch whose parameters were kept (left), and the gap between
+        the two losses as a running mean over WINDOW epochs (right).
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.paper.plotting import figure_script, member_curves
+from clusteremu.paper.plotting import figure_script, member_colors, member_curves
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {
@@ -18,9 +19,14 @@ INPUTS = {
 }
 
 
+#: Points of the loss curves (epochs, unless the curves are thinned) averaged in the right panel:
+#: the minibatch and validation noise of one epoch is larger than the gap between the two losses.
+WINDOW = 10
+
+
 def plot(flow):
     curves, stride = flow["loss_curves"], flow["loss_curves"]["stride"][0]
-    fig, ax = plt.subplots(figsize=(3.9, 2.55))  # printed 62% wide: 9-pt text prints at about 9 pt
+    fig, (ax, gap) = plt.subplots(1, 2, figsize=(6.6, 2.7), width_ratios=(1.4, 1))
     epochs = [np.arange(len(train)) * stride for train in curves["train"]]
     kept = list(zip(flow["best_epoch"], flow["best_val_nll"], strict=True))
     member_curves(ax, epochs, curves["train"], curves["validation"], kept, kept_label="kept parameters", ms=10)
@@ -28,6 +34,15 @@ def plot(flow):
     ax.set_ylim(low - 0.2, low + 3.0)  # the first epochs, far above, would flatten the rest
     ax.set_xlabel("epoch (pass over the training simulations)")
     ax.set_ylabel("negative log-likelihood\nper simulation")
+    kernel = np.ones(WINDOW) / WINDOW
+    for color, epoch, train, val in zip(
+        member_colors(len(epochs)), epochs, curves["train"], curves["validation"], strict=True
+    ):
+        diff = np.convolve(np.asarray(val, float) - np.asarray(train, float), kernel, mode="valid")
+        gap.plot(epoch[WINDOW - 1 :], diff, color=color, lw=0.8)
+    gap.axhline(0.0, color="k", lw=0.6)
+    gap.set_xlabel("epoch")
+    gap.set_ylabel(f"validation − training,\n{WINDOW * stride}-epoch running mean")
     return fig
 
 

@@ -20,6 +20,10 @@ INPUTS = {
 }
 
 
+#: The parameters' colours and markers, apart from the summaries' (the first panel's colour cycle).
+PARAM_STYLE = {"q0": {"color": "#D55E00", "marker": "s"}, "a_au": {"color": "#CC79A7", "marker": "^"}}
+
+
 def plot(learning_curve):
     rows = learning_curve["rows"]
     sizes = sorted({r["n_train_points"] for r in rows})
@@ -43,11 +47,11 @@ def plot(learning_curve):
         ax.axhspan(level / 100 - 2 * se, level / 100 + 2 * se, color="0.88", lw=0, label="nominal ± 2 s.e.")
         for p, label in PARAM_LABELS.items():
             mean, err = band(f"{p}_coverage{level}")
-            ax.errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=label)
+            ax.errorbar(sizes, mean, yerr=err, fmt="-", ms=3, capsize=2, label=label, **PARAM_STYLE[p])
         ax.set_ylabel(f"{level}% coverage")
     for p, label in PARAM_LABELS.items():
         mean, err = band(f"{p}_z_sd")
-        axes[3].errorbar(sizes, mean, yerr=err, fmt="o-", ms=3, capsize=2, label=label)
+        axes[3].errorbar(sizes, mean, yerr=err, fmt="-", ms=3, capsize=2, label=label, **PARAM_STYLE[p])
     axes[3].axhline(1.0, color="k", ls=":", lw=0.8, label="calibrated (1)")
     axes[3].set_ylabel("sd of standardized error")
     # Two legends above the panels, never over the points: the summaries' (first panel) and

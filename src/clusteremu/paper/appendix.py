@@ -126,7 +126,7 @@ def claims_table(items: Mapping[str, Mapping[str, str]], qmd: str) -> str:
     caption = (
         ": Every qualitative claim of the text that the build tests against the results "
         "(`clusteremu.paper.claims`), with the words it guards, the section they are in and whether it holds "
-        "for the results of this document. Under `manuscript.claims: fail` in the profile a claim that does not "
-        "hold stops the build. {#tbl-claims}"
+        "for the results of this document. Where the profile sets `manuscript.claims: fail` (the paper profile "
+        "does), a claim that does not hold stops the build. {#tbl-claims}"
     )
     return "\n".join(rows) + "\n\n" + caption + "\n"

@@ -42,7 +42,7 @@ def calibration_sentence(ev: dict) -> str:
     parts = [f"toward one for {listing([_moved(ev, j) for j in toward])}"] if toward else []
     parts.append(f"away from it for {listing([_moved(ev, j) for j in away])}")
     return (
-        "On the test split, other design points than those it was fitted on, the calibration moves the mean squared "
+        "On the test split, design points other than those it was fitted on, the calibration moves the mean squared "
         f"$z$-score {' but '.join(parts)}: the factors fitted on the validation split's design points do not all "
         f"carry over to new ones, and after calibration the 68% intervals of {OUT_TEXT[ev['outputs'][worst]]} "
         f"cover {after['coverage68'][worst]:.2f} ± {after['coverage68_se'][worst]:.2f} of the realizations instead "

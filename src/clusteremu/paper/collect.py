@@ -86,7 +86,10 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
         "ref": reference_vars(results["reference"]),
         "lc": learning_curve_vars(results["learning_curve"]),
         "costs": costs,
-        "conf": confirmation_vars(results["confirmation"]),
+        "conf": {
+            **confirmation_vars(results["confirmation"]),
+            "development": _same_count(results["confirmation"].n_used, results["diagnosis"].n_used),
+        },
         "flow": flow_vars(config, results["flow"]),
         "framing": framing_vars(config, emulator_error68=error68, floor68=results["truth"]["perfect"][0]),
         "diag": diagnosis_vars(results["diagnosis"]),
@@ -99,3 +102,13 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
             results["inference"], results["truth"], costs, results["confirmation"], results["reference"]
         ),
     }
+
+
+def _same_count(confirmation: int, development: int) -> str:
+    """A reader who sees the confirmation and the development set with the same number of usable
+    simulations asks whether they are one set: they are not (other seeds), and the text says so."""
+    return (
+        "; the development set, simulated from other seeds, has as many by chance"
+        if confirmation == development
+        else ""
+    )

@@ -72,11 +72,12 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
         f"{abs(worst.nuts_sd - worst.grid_sd) / worst.mcse_sd:.1f} times the Monte Carlo error of that run's sd "
         f"({100 * worst.mcse_sd / worst.grid_sd:.1f}% of the grid's sd, from the effective sample size of its "
         f"squared deviations). Each measured in its own run's Monte Carlo error, {beyond} of the {len(z)} "
-        f"differences exceed two, where sampling noise alone puts about {expected:.0f}"
+        f"differences in sd ({len(rows)} runs, two parameters) exceed two, where sampling noise alone puts about "
+        f"{expected:.0f}"
         + (
             ": within sampling noise."
             if noise
-            else f": more than sampling noise alone explains, with NUTS's sd the smaller in {narrower} of them."
+            else f": more than it explains, with NUTS's sd the smaller in {narrower} of them."
         )
     )
     return {

@@ -127,11 +127,14 @@ def energy_convergence_text(conv: dict, production_dt_yr: float) -> str:
     they differ by more than a factor of two; and whether the smallest step levels off, and if
     so whether float64 forces remove the floor (then it is the forces' rounding)."""
     err, err64, dt = np.array(conv["error"]), np.array(conv["error_float64"]), np.array(conv["dt_yr"])
-    local = np.log(err[:-1] / err[1:]) / np.log(dt[:-1] / dt[1:])
-    slopes = listing([f"{s:.1f}" for s in local])
+    slopes, slopes64 = (
+        listing([f"{s:.1f}" for s in np.log(e[:-1] / e[1:]) / np.log(dt[:-1] / dt[1:])]) for e in (err, err64)
+    )
     text = f"falls with local logarithmic slopes of {slopes} in $\\Delta t$ from the largest step to the smallest"
+    if slopes64 != slopes:  # the runs' float32 forces, and what float64 forces give
+        text += f" with the float32 forces the runs use, and of {slopes64} with float64 forces"
     if err[-1] / err[-2] <= FLOOR_RATIO:
-        return text + f" (fitted over the three smallest, {conv['slope']:.2f})"
+        return text + f" (fitted over the three smallest, {conv['slope']:.2f}{' with float32' * (slopes64 != slopes)})"
     p = int(np.argmin(np.abs(dt - production_dt_yr)))
     if p < len(dt) - 1 and err[p] > 2 * err64[p]:
         text += (

@@ -216,10 +216,11 @@ def _by_quarter_sentence(bank: ReferenceBank, best: str) -> str:
     gap = q["ref"][far] - q["ours"][far]
     if far.any() and np.all(gap > 0):
         beyond, cases = int(np.sum(q["ref"][far] > 1 + 2 * se[far])), int(far.sum())
+        shown = np.round(q["ref"][far], 2) - np.round(q["ours"][far], 2)  # what the printed sds give
         out += (
             f" Wherever the median distance exceeds {EFFICIENCY_DMEAN[0]} ({word(cases)} "
             f"case{'s' if cases > 1 else ''} of quarter and parameter), the reference's standardized errors spread "
-            f"more widely than the recommended likelihood's, by {listing([f'{g:.2f}' for g in np.sort(gap)])}; "
+            f"more widely than the recommended likelihood's, by {listing([f'{g:.2f}' for g in np.sort(shown)])}; "
             + (f"in {word(beyond)} of them the reference's exceed" if beyond else "in none do the reference's exceed")
             + " one by more than two standard errors."
         )

@@ -96,9 +96,10 @@ def measurement_vars(conf: ConfirmationStudy) -> dict:
         out[f"worst68_{p}"] = f"{_ci(worst)} for {PARAM_TEXT[p]} (in the {_QUARTER[k]} quarter)"
     rejected = list(m.rejected)
     out["sentence"] = (
-        f"With measurement errors of {out['sd']} added to the observations and given to the likelihood, its "
+        f"With measurement errors of {out['sd']} added to the observations and given to the likelihood, the "
+        "recommended likelihood's "
         f"{68}% and {95}% intervals cover $Q_0$ in {out['cov68_q0']} and {out['cov95_q0']} of the cases and $a$ in "
-        f"{out['cov68_a_au']} and {out['cov95_a_au']}; the lowest {68}% coverage of a $Q_0$ quarter is "
+        f"{out['cov68_a_au']} and {out['cov95_a_au']}; the lowest {68}% coverage in a quarter of the $Q_0$ range is "
         f"{out['worst68_q0']} and {out['worst68_a_au']}, and the SBC test gives $p$ = "
         f"{out['sbc_p_q0']} and {out['sbc_p_a_au']}. "
         + (

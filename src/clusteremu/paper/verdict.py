@@ -76,8 +76,9 @@ def verdict_vars(
         else "The reference bank left no observation to compare its posteriors with the simulator's (@sec-reference)."
     )
     missed = [p for p in PARAMETERS if "efficiency" in a[p]["failed"]]
-    low = _over_confident_reference(bank, missed)
-    efficiency += _reference_calibration(bank, best, low) + _bank_size_sentence(bank, missed)
+    # a miss against an over-confident reference may be the reference's; a pass is agreement with it
+    low = _over_confident_reference(bank, list(PARAMETERS))
+    efficiency += _reference_calibration(bank, best, low, missed) + _bank_size_sentence(bank, missed)
     rejected = [f"{PARAM_TEXT[p]}: {listing(a[p]['rejected'])}" for p in PARAMETERS if a[p]["rejected"]]
     failing = (
         f" Holm's procedure rejects, at a family-wise {100 * conf.alpha:g}%, {'; '.join(rejected)}." if rejected else ""
@@ -98,15 +99,23 @@ def verdict_vars(
     abstract += "."
     if low:
         ref = bank.calibration.coverage[EFFICIENCY_REFERENCE]
+        consequences = [
+            f"that miss does not separate the emulator's error from the reference's for {listing(names)}"
+            for names in [[PARAM_TEXT[p] for p in low if p in missed]]
+            if names
+        ] + [
+            f"the agreement for {listing(names)} is agreement with an over-confident reference"
+            for names in [[PARAM_TEXT[p] for p in low if p not in missed]]
+            if names
+        ]
         abstract += (
             " These reference posteriors are themselves over-confident ("
             + f"{95}% coverage "
             + listing([f"{ref[p][1]:.3f} for {PARAM_TEXT[p]}" for p in low])
             + f" on {bank.calibration.n_kept} usable confirmation simulations, below "
             f"{coverage_limit(bank.calibration.n_kept):.3f}, the limit that two binomial standard errors allow), so "
-            "that "
-            "miss does not separate the emulator's error from the reference's for "
-            + ("either parameter." if len(low) == len(PARAMETERS) else f"{PARAM_TEXT[low[0]]}.")
+            + ", and ".join(consequences)
+            + "."
         )
     conclusions = (
         f"**{answer}.** Against the criterion of @sec-intro, the likelihood chosen on the selection set, {name}, which "
@@ -145,11 +154,14 @@ def _others_trusted(best: str, truth: dict, conf: ConfirmationStudy, bank: Refer
     parts = [
         f"{listing([LIKELIHOOD_NAMES[n] for n in trusted[p]])} for {PARAM_TEXT[p]}" for p in PARAMETERS if trusted[p]
     ]
-    low = _over_confident_reference(bank, [p for p in PARAMETERS if trusted[p]])
+    judged_params = [p for p in PARAMETERS if trusted[p]]
+    low = _over_confident_reference(bank, judged_params)
     caveat = (
-        f", in agreement with a reference that is itself over-confident for {listing([PARAM_TEXT[p] for p in low])}"
-        if low
-        else ""
+        ""
+        if not low
+        else ", each judged against a reference that is itself over-confident for its parameter"
+        if low == judged_params and len(low) > 1
+        else f", judged against a reference that is itself over-confident for {listing([PARAM_TEXT[p] for p in low])}"
     )
     them = "it" if len({n for names in trusted.values() for n in names}) == 1 else "them"
     return (
@@ -176,22 +188,29 @@ def coverage_limit(n: int, above: bool = False) -> float:
     return 0.95 + (2 if above else -2) * binomial_se(0.95, n)
 
 
-def _reference_calibration(bank: ReferenceBank, best: str, low: list[str]) -> str:
+def _reference_calibration(bank: ReferenceBank, best: str, low: list[str], missed: list[str]) -> str:
     """The sentence saying that the reference is itself over-confident for the parameters
-    `low` ([`_over_confident_reference`][]), with both coverages; nothing when none is."""
+    `low` ([`_over_confident_reference`][]), with both coverages, and what that means for
+    those whose condition 3 is met (not in `missed`); nothing when none is."""
     if not low:
         return ""
     judged = bank.calibration
     ref, ours = judged.coverage[EFFICIENCY_REFERENCE], judged.coverage[best]
+    met = [PARAM_TEXT[p] for p in low if p not in missed]
     return (
-        f" The reference is itself over-confident there: on {judged.n_kept} usable confirmation simulations (the "
+        f" The reference is itself over-confident: on {judged.n_kept} usable confirmation simulations (the "
         f"compared ones among them) its {95}% intervals cover the truth of "
         + listing([f"{PARAM_TEXT[p]} in {ref[p][1]:.3f}" for p in low])
         + f" (two binomial standard errors below {95}% is {coverage_limit(judged.n_kept):.3f})"
         + ", those of the recommended likelihood, interpolated from the bank's nodes alike, "
         + listing([f"{ours[p][1]:.3f}" for p in low])
         + ", so condition 3, measured against this reference, cannot tell the emulator's error from the synthetic "
-        f"likelihood's own for {listing([PARAM_TEXT[p] for p in low])}."
+        f"likelihood's own for {listing([PARAM_TEXT[p] for p in low])}"
+        + (
+            f": for {listing(met)}, whose condition it meets, it measures agreement with an over-confident reference."
+            if met
+            else "."
+        )
     )
 
 
