@@ -7,7 +7,7 @@ Used only when Quarto's CLI is absent (see src/clusteremu/paper/manuscript.py). 
   @fig-x @tbl-x @sec-x @eq-x   cross-references, emitted as Typst references
   $$ ... $$ {#eq-x}      a labelled, numbered display equation
 Figure sizing ({width=70%}) and table captions ({#tbl-x}) are native pandoc; table columns
-take their natural widths (Typst's automatic columns).
+take their natural widths (Typst's automatic columns); "km/s" is never broken after its slash.
 Anything else written as a shortcode, and any variable missing from _variables.yml, is a
 build error: the manuscript never shows a blank or a raw shortcode.
 ]]
@@ -178,4 +178,15 @@ local columns = {
   end,
 }
 
-return { includes, variables, crossrefs, columns }
+-- Pass 5: a unit stays on one line. Typst may break a line after a slash, which left "km/"
+-- at a line's end and "s" on the next; a word joiner (U+2060) after the slash forbids that.
+local units = {
+  Str = function(el)
+    if el.text:find("km/s", 1, true) then
+      el.text = (el.text:gsub("km/s", "km/\u{2060}s"))
+      return el
+    end
+  end,
+}
+
+return { includes, variables, crossrefs, columns, units }
