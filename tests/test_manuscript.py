@@ -58,6 +58,20 @@ def test_filter_resolves_every_construct(tmp_path, root):
     assert "{{" not in out and "#cite" not in out
 
 
+def test_filter_resolves_shortcodes_that_touch(tmp_path, root):
+    """Two shortcodes with nothing between them share a Str: both resolve, none is printed raw."""
+    proc = pandoc_typst(tmp_path, root, "Left ({{< var design.n >}}{{< var build.profile >}}x) end.\n", GOOD_VARS)
+    assert proc.returncode == 0, proc.stderr
+    assert "Left (24smokex) end." in proc.stdout and "{{" not in proc.stdout
+
+
+def test_a_shortcode_left_in_the_typst_source_is_found():
+    from clusteremu.paper.manuscript import unresolved_shortcodes
+
+    assert unresolved_shortcodes("leaving 1072{{\\< var\nconf.development \\>}}), read") == ["leaving 1072{{\\< var"]
+    assert unresolved_shortcodes("#ref(<fig-a>) and {x} and \\<") == []
+
+
 def test_filter_fails_on_missing_variable(tmp_path, root):
     proc = pandoc_typst(tmp_path, root, FILTER_CASE, "build:\n  profile: smoke\n")
     assert proc.returncode != 0

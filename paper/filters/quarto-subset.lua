@@ -104,10 +104,17 @@ local function resolve_vars(inlines)
         out:insert(pandoc.Str(before))
       end
       out:extend(lookup(arg))
-      if after ~= "" then
-        out:insert(pandoc.Str(after))
+      if after:find("{{<", 1, true) then
+        -- another shortcode right behind this one ("{{< var a >}}{{< var b >}}"): its opening
+        -- shares this one's closing Str, so go on from there (emitted as text, it was printed raw)
+        inlines[i + 6] = pandoc.Str(after)
+        i = i + 6
+      else
+        if after ~= "" then
+          out:insert(pandoc.Str(after))
+        end
+        i = i + 7
       end
-      i = i + 7
     elseif name then
       fail("unsupported shortcode '" .. name .. "' (only var, and include as a paragraph)")
     else

@@ -88,7 +88,7 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
         "costs": costs,
         "conf": {
             **confirmation_vars(results["confirmation"]),
-            "development": _same_count(results["confirmation"].n_used, results["diagnosis"].n_used),
+            "n_used_note": _same_count(results["confirmation"].n_used, results["diagnosis"].n_used),
         },
         "flow": flow_vars(config, results["flow"]),
         "framing": framing_vars(config, emulator_error68=error68, floor68=results["truth"]["perfect"][0]),
@@ -105,10 +105,8 @@ def collect_variables(config: Any, results: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _same_count(confirmation: int, development: int) -> str:
-    """A reader who sees the confirmation and the development set with the same number of usable
-    simulations asks whether they are one set: they are not (other seeds), and the text says so."""
-    return (
-        "; the development set, simulated from other seeds, has as many by chance"
-        if confirmation == development
-        else ""
-    )
+    """The confirmation set's usable count; where the development set has as many, a reader asks
+    whether they are one set: they are not (other seeds), and the text says so."""
+    if confirmation != development:
+        return str(confirmation)
+    return f"{confirmation}; the development set, simulated from other seeds, has as many by chance"
