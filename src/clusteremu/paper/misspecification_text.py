@@ -168,7 +168,7 @@ def _abstract(study: MisspecificationStudy, exact, checked: bool) -> str:
     """The misspecification study in three sentences: which sets get wrong posteriors, what the
     check flags, what tempering restores."""
     sets = study.rows[1:]
-    wrong = [r for r in sets if min(r.tempered[0].coverage95.values()) < ROBUST_TARGET]
+    wrong = _over_confident_sets(study)
     fine = [r for r in sets if r not in wrong]
     text = (
         "Of clusters that differ from the model in one way, "
@@ -217,11 +217,16 @@ def _abstract(study: MisspecificationStudy, exact, checked: bool) -> str:
     )
 
 
+def _over_confident_sets(study: MisspecificationStudy) -> list:
+    """The misspecified sets whose untempered 95% coverage of a parameter is below the target."""
+    return [r for r in study.rows[1:] if min(r.tempered[0].coverage95.values()) < ROBUST_TARGET]
+
+
 def _brief(study: MisspecificationStudy, checked: bool) -> str:
     """The misspecification study in one sentence, for the abstract (the Conclusions give all
     of [`_abstract`][]): the sets that get over-confident posteriors, how many of them the check
     flags, and what tempering restores on the clusters its choice never saw."""
-    wrong = [r for r in study.rows[1:] if min(r.tempered[0].coverage95.values()) < ROBUST_TARGET]
+    wrong = _over_confident_sets(study)
     if not wrong:
         return f"Clusters that differ from the model in one way keep a {95}% coverage of at least {ROBUST_TARGET:.2f}."
     low = min(min(r.tempered[0].coverage95.values()) for r in wrong)

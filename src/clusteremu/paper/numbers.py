@@ -134,7 +134,8 @@ def energy_convergence_text(conv: dict, production_dt_yr: float) -> str:
     if slopes64 != slopes:  # the runs' float32 forces, and what float64 forces give
         text += f" with the float32 forces the runs use, and of {slopes64} with float64 forces"
     if err[-1] / err[-2] <= FLOOR_RATIO:
-        return text + f" (fitted over the three smallest, {conv['slope']:.2f}{' with float32' * (slopes64 != slopes)})"
+        which = " with float32" if slopes64 != slopes else ""
+        return text + f" (fitted over the three smallest, {conv['slope']:.2f}{which})"
     p = int(np.argmin(np.abs(dt - production_dt_yr)))
     if p < len(dt) - 1 and err[p] > 2 * err64[p]:
         text += (

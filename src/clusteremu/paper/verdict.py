@@ -99,15 +99,15 @@ def verdict_vars(
     abstract += "."
     if low:
         ref = bank.calibration.coverage[EFFICIENCY_REFERENCE]
-        consequences = [
-            f"that miss does not separate the emulator's error from the reference's for {listing(names)}"
-            for names in [[PARAM_TEXT[p] for p in low if p in missed]]
-            if names
-        ] + [
-            f"the agreement for {listing(names)} is agreement with an over-confident reference"
-            for names in [[PARAM_TEXT[p] for p in low if p not in missed]]
-            if names
-        ]
+        missed_low = [PARAM_TEXT[p] for p in low if p in missed]
+        met_low = [PARAM_TEXT[p] for p in low if p not in missed]
+        consequences = []
+        if missed_low:
+            consequences.append(
+                f"that miss does not separate the emulator's error from the reference's for {listing(missed_low)}"
+            )
+        if met_low:
+            consequences.append(f"the agreement for {listing(met_low)} is agreement with an over-confident reference")
         abstract += (
             " These reference posteriors are themselves over-confident ("
             + f"{95}% coverage "
