@@ -11,6 +11,14 @@ import jax
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def profile_settings(name: str, **overrides):
+    """A profile's simulation settings (`analysis/config/<name>.yaml`), with `overrides`."""
+    from clusteremu.config import load_config
+    from clusteremu.simulation.simulate import SimulationSettings
+
+    return SimulationSettings.from_config(load_config(ROOT / "analysis" / "config" / f"{name}.yaml"), **overrides)
+
+
 def numpyro_keys():
     """Suspend the key-reuse check: NumPyro's own multi-chain initialization trips it."""
     return jax.debug_key_reuse(False)

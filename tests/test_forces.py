@@ -19,7 +19,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from clusteremu.config import load_config
 from clusteremu.repro.depscan import PACKAGE_DIR, module_closure
 from clusteremu.simulation import forces
 from clusteremu.simulation.energy import pair_inverse_distances, potential_energy
@@ -32,17 +31,13 @@ from clusteremu.simulation.forces import (
     tiled_accelerations,
 )
 from clusteremu.simulation.integrate import leapfrog
-from clusteremu.simulation.simulate import SimulationSettings, simulate_one
+from clusteremu.simulation.simulate import simulate_one
 from clusteremu.simulation.validation import cluster_state
 from clusteremu.simulation.worker import simulate_shards
 from clusteremu.units import G
-from tests.helpers import ROOT
+from tests.helpers import profile_settings
 
 PROFILES = ("smoke", "paper")
-
-
-def profile_settings(name, **overrides):
-    return SimulationSettings.from_config(load_config(ROOT / "analysis" / "config" / f"{name}.yaml"), **overrides)
 
 
 def direct_sum(pos, masses, eps):

@@ -8,20 +8,10 @@ import pytest
 from clusteremu.simulation import cache as simcache
 from clusteremu.simulation.cache import RESULT_FIELDS, SimulationCache, simulator_code_sha256
 from clusteremu.simulation.simulate import SimulationSettings
+from tests.helpers import profile_settings
 
-SETTINGS = SimulationSettings(
-    n_stars=24,
-    mass_function="equal",
-    star_mass_msun=1.0,
-    kroupa_min_msun=0.08,
-    kroupa_max_msun=10.0,
-    plummer_mass_cut=0.999,
-    softening_over_a=0.05,
-    t_end_yr=50.0,
-    n_steps=100,
-    n_energy_checks=2,
-    min_bound_stars=5,
-    force_precision="float64",
+SETTINGS = profile_settings(
+    "smoke", n_stars=24, t_end_yr=50.0, n_steps=100, n_energy_checks=2, min_bound_stars=5, force_precision="float64"
 )
 RESULT = {
     "f_bound": 0.5,

@@ -8,20 +8,10 @@ import numpy as np
 import pytest
 
 from clusteremu.simulation.simulate import SimulationSettings, simulate_batch, simulate_one
+from tests.helpers import profile_settings
 
-SETTINGS = SimulationSettings(
-    n_stars=32,
-    mass_function="equal",
-    star_mass_msun=1.0,
-    kroupa_min_msun=0.08,
-    kroupa_max_msun=10.0,
-    plummer_mass_cut=0.999,
-    softening_over_a=0.05,
-    t_end_yr=50.0,
-    n_steps=200,
-    n_energy_checks=4,
-    min_bound_stars=5,
-    force_precision="float64",
+SETTINGS = profile_settings(
+    "smoke", n_stars=32, t_end_yr=50.0, n_steps=200, n_energy_checks=4, min_bound_stars=5, force_precision="float64"
 )
 SEEDS, Q0, A = np.array([3, 4, 5, 6]), np.array([0.6, 0.9, 1.2, 1.5]), np.array([60.0, 90.0, 120.0, 150.0])
 
@@ -50,6 +40,7 @@ def test_sharded_over_two_cpu_devices_gives_the_same_answer(tmp_path):
 import json, numpy as np, jax
 import clusteremu
 from clusteremu.simulation.simulate import SimulationSettings, simulate_batch
+from tests.helpers import profile_settings
 assert len(jax.devices()) == 2, jax.devices()
 s = SimulationSettings(**json.loads('{json.dumps(SETTINGS.as_dict())}'))
 out = simulate_batch(np.array({SEEDS.tolist()}), np.array({Q0.tolist()}), np.array({A.tolist()}), s)

@@ -7,27 +7,16 @@ import pytest
 from clusteremu.paper.numbers import energy_convergence_text
 from clusteremu.simulation.energy import total_energy
 from clusteremu.simulation.integrate import leapfrog
-from clusteremu.simulation.simulate import SimulationSettings
 from clusteremu.simulation.validation import (
     _rms_standard_error,
     cluster_state,
     kepler_relative_position,
     rebound_leapfrog,
 )
+from tests.helpers import profile_settings
 
-SETTINGS = SimulationSettings(
-    n_stars=32,
-    mass_function="equal",
-    star_mass_msun=1.0,
-    kroupa_min_msun=0.08,
-    kroupa_max_msun=10.0,
-    plummer_mass_cut=0.999,
-    softening_over_a=0.05,
-    t_end_yr=20.0,
-    n_steps=400,
-    n_energy_checks=1,
-    min_bound_stars=5,
-    force_precision="float64",
+SETTINGS = profile_settings(
+    "smoke", n_stars=32, t_end_yr=20.0, n_steps=400, n_energy_checks=1, min_bound_stars=5, force_precision="float64"
 )
 
 

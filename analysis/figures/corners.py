@@ -38,6 +38,9 @@ TITLE = {"q0": ("$Q_0$", ".2f", ""), "a_au": ("$a$", ".0f", " AU")}
 HPD = (0.68, 0.95)
 
 
+BOUNDARY_DASHES = (0, (5, 2, 1, 2))  # dash-dot, with gaps the truth's colour shows through
+
+
 def hpd_thresholds(density, masses=HPD):
     """Density values whose upper level sets hold `masses` of a density on a uniform grid (descending)."""
     d = np.sort(density.ravel())[::-1]
@@ -131,15 +134,16 @@ def one(post, case):
                 span(*outside, color="0.9", lw=0, zorder=0)
         if ax is joint:
             for edge in (e for e in edges if lo < e < hi):
-                # above the true value's line, which can lie on the edge (the edge case's Q0)
-                line(edge, color="0.3", lw=0.8, ls="-.", zorder=2.5)
+                # Above the true value's line, which can lie on the edge (the edge case's Q0): black
+                # dashes, wider than a thin grey line, read on the orange.
+                line(edge, color="k", lw=1.0, ls=BOUNDARY_DASHES, zorder=2.5)
         (ax.set_xlim if vertical else ax.set_ylim)(lo, hi)
     handles = [
         Line2D([], [], color="k", lw=1.0, label="NUTS draws: 68%, 95% HPD"),
         Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD,\nmarginals"),
         Line2D([], [], color="k", ls="--", lw=1.0, label="median, central 90%"),
         Line2D([], [], color="#D55E00", lw=1.0, label="true value"),
-        Line2D([], [], color="0.3", ls="-.", lw=0.8, label="prior boundary"),
+        Line2D([], [], color="k", ls=BOUNDARY_DASHES, lw=1.0, label="prior boundary"),
         Patch(color="0.9", lw=0, label="outside the prior"),
     ]
     fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, 0.9), fontsize=7, frameon=False)

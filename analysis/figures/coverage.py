@@ -14,7 +14,7 @@ import numpy as np
 
 from clusteremu.evaluation.reports import LikelihoodComparison
 from clusteremu.paper.labels import COMPARATORS, LIKELIHOOD_NAMES
-from clusteremu.paper.plotting import PARAM_LABELS, figure_script, likelihood_style
+from clusteremu.paper.plotting import PARAM_LABELS, binomial_band, figure_script, likelihood_style
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {
@@ -24,12 +24,11 @@ INPUTS = {
 
 def plot(inference):
     levels, n = np.array(inference.levels), inference.n_coverage_used
-    band = 2 * np.sqrt(levels * (1 - levels) / n)
     fig, axes = plt.subplots(1, 2, figsize=(6.6, 3.3), sharey=True)
     # Coverage minus its nominal level: on the diagonal itself the likelihoods' curves lie
     # within a marker's width of each other and of the diagonal.
     for ax, p in zip(axes, PARAM_LABELS, strict=True):
-        ax.fill_between(levels, -band, band, color="0.85", lw=0, label="±2 binomial s.e.")
+        binomial_band(ax, levels, levels, n)
         ax.axhline(0.0, color="k", lw=0.6, zorder=1)
         for name in dict.fromkeys([*COMPARATORS, inference.recommended]):  # recommended last, on top
             ax.plot(

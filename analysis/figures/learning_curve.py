@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from clusteremu.datasets.table import OUTPUT_NAMES
-from clusteremu.paper.plotting import LABELS, PARAM_LABELS, figure_script
+from clusteremu.paper.plotting import LABELS, PARAM_LABELS, binomial_band, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {
@@ -43,8 +43,7 @@ def plot(learning_curve):
     axes[0].set_ylabel(r"truth error / $\sigma_\mathrm{sim}$, 68th pct")
     n = learning_curve["n_coverage"]
     for ax, level in ((axes[1], 68), (axes[2], 95)):
-        se = np.sqrt(level / 100 * (1 - level / 100) / n)
-        ax.axhspan(level / 100 - 2 * se, level / 100 + 2 * se, color="0.88", lw=0, label="nominal ± 2 s.e.")
+        binomial_band(ax, None, level / 100, n, centre=level / 100, color="0.88", label="nominal ± 2 s.e.")
         for p, label in PARAM_LABELS.items():
             mean, err = band(f"{p}_coverage{level}")
             ax.errorbar(sizes, mean, yerr=err, fmt="-", ms=3, capsize=2, label=label, **PARAM_STYLE[p])

@@ -7,17 +7,19 @@ Writes: two figures (PNG). `--out`: per parameter (rows), the distributions over
         the recommended likelihood against the Gaussian, the semi-parametric and the kernel
         reference, with each reference's bootstrap noise floor and the criterion's targets; each panel
         notes how many observations of each drawn curve lie beyond its right axis limit.
-        `--examples`: four example posteriors spread over the box, the 68% (thick) and 95%
-        (thin) highest-density contours of the references and of the recommended likelihood, with
-        the truth.
+        `--examples`: four example posteriors spread over the box: the 68% and 95%
+        highest-density regions of the judging (Gaussian) reference filled, the 68% contours
+        of the other two references, the 68% (thick) and 95% (thin) contours of the
+        recommended likelihood, and the truth.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Patch
 
 from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
 from clusteremu.evaluation.reference_bank import QUANTILE_LEVELS, REFERENCES, ReferenceBank
-from clusteremu.evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_SD_RATIO
+from clusteremu.evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, EFFICIENCY_SD_RATIO
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script
 from clusteremu.prior import PARAMETERS, ParameterBox
@@ -98,6 +100,7 @@ def hpd_levels(density):
 
 
 QUARTER = ("lowest", "second", "third", "highest")
+FILLS = ("0.86", "0.68")  # the judging reference's 95% and 68% regions
 
 
 def examples(bank):
@@ -105,21 +108,30 @@ def examples(bank):
     box = ParameterBox(nodes.q0[0], nodes.q0[-1], nodes.a_au[0], nodes.a_au[-1])
     interp = NodeInterpolation.onto(nodes, box, bank.fine_grid)
     fig, axes = plt.subplots(2, 2, figsize=(6.6, 5.4))
-    drawn = {  # in the order of REFERENCES, then the likelihood
-        "gaussian": {"colors": "k", "linestyles": "-", "linewidths": 1.0},
-        "semiparametric": {"colors": "0.45", "linestyles": "--", "linewidths": 1.0},
-        "kernel": {"colors": "#009E73", "linestyles": ":", "linewidths": 1.2},
+    # Eight outlines per panel tangle where the posteriors reach the box's edge. The judging
+    # reference is filled (its 68% region darker), the other two references show only their
+    # 68% outline, and the recommended likelihood both of its outlines (68% thick).
+    others = [kind for kind in REFERENCES if kind != EFFICIENCY_REFERENCE]
+    drawn = {
+        "semiparametric": {"colors": "0.3", "linestyles": "--", "linewidths": 1.1},
+        "kernel": {"colors": "#009E73", "linestyles": ":", "linewidths": 1.5},
         bank.recommended: {"colors": EMULATOR_COLOR, "linestyles": "-", "linewidths": 1.6},
     }
     for ax, ex in zip(axes.ravel(), bank.examples, strict=False):
         span = []
-        for name, style in drawn.items():
+        for name in (*REFERENCES, bank.recommended):
             ll = np.array([-np.inf if v is None else v for v in ex.node_log_likelihood[name]])
             dens = interp.density(ll)
             levels = hpd_levels(dens)  # ascending density: the 95% region's edge first, then the 68%'s
-            widths = [0.6 * style["linewidths"], 1.5 * style["linewidths"]][-len(levels) :]
-            ax.contour(interp.q0, interp.a_au, dens.T, levels=levels, **{**style, "linewidths": widths})
-            inside = dens >= hpd_levels(dens)[0]
+            if name == EFFICIENCY_REFERENCE:
+                ax.contourf(interp.q0, interp.a_au, dens.T, levels=[*levels, dens.max()], colors=FILLS[-len(levels) :])
+            elif name in others:
+                ax.contour(interp.q0, interp.a_au, dens.T, levels=levels[-1:], **drawn[name])
+            else:
+                style = drawn[name]
+                widths = [0.6 * style["linewidths"], 1.5 * style["linewidths"]][-len(levels) :]
+                ax.contour(interp.q0, interp.a_au, dens.T, levels=levels, **{**style, "linewidths": widths})
+            inside = dens >= levels[0]
             span.append([interp.q0[inside.any(1)][[0, -1]], interp.a_au[inside.any(0)][[0, -1]]])
         ax.plot(*ex.truth, "+", color="#0072B2", ms=9, mew=1.8, zorder=5)
         quarter = min(int(np.searchsorted(box.quarter_edges("q0"), ex.truth[0], side="right")) - 1, 3)
@@ -136,12 +148,22 @@ def examples(bank):
         ax.set_ylabel(PARAM_LABELS["a_au"])
     for ax in axes.ravel()[len(bank.examples) :]:
         ax.set_axis_off()
-    handles = [plt.Line2D([], [], color=s["colors"], ls=s["linestyles"], lw=s["linewidths"]) for s in drawn.values()]
-    labels = [*(REFERENCE_LABEL[kind] for kind in REFERENCES), LIKELIHOOD_NAMES[bank.recommended]]
-    handles.append(plt.Line2D([], [], color="#0072B2", marker="+", ls="none", ms=9, mew=1.8))
-    handles += [plt.Line2D([], [], color="0.3", lw=1.5), plt.Line2D([], [], color="0.3", lw=0.6)]
-    labels += ["truth", "68% HPD (thick)", "95% HPD (thin)"]
-    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7)
+    judge = REFERENCE_LABEL[EFFICIENCY_REFERENCE]
+    ours, style = LIKELIHOOD_NAMES[bank.recommended], drawn[bank.recommended]
+    legend = {
+        f"{judge}, 68% HPD": Patch(color=FILLS[1]),
+        f"{judge}, 95% HPD": Patch(color=FILLS[0]),
+        **{
+            f"{REFERENCE_LABEL[k]}, 68% HPD": plt.Line2D(
+                [], [], color=drawn[k]["colors"], ls=drawn[k]["linestyles"], lw=drawn[k]["linewidths"]
+            )
+            for k in others
+        },
+        f"{ours}, 68% HPD": plt.Line2D([], [], color=style["colors"], lw=1.5 * style["linewidths"]),
+        f"{ours}, 95% HPD": plt.Line2D([], [], color=style["colors"], lw=0.6 * style["linewidths"]),
+        "truth": plt.Line2D([], [], color="#0072B2", marker="+", ls="none", ms=9, mew=1.8),
+    }
+    fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncol=3, fontsize=7)
     return fig
 
 

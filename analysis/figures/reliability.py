@@ -11,7 +11,7 @@ Writes: the figure (`--out`, PNG): empirical coverage against the nominal credib
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.paper.plotting import LABELS, figure_script
+from clusteremu.paper.plotting import LABELS, binomial_band, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {
@@ -29,10 +29,9 @@ STYLES = {
 def plot(evaluation):
     ev = evaluation
     levels = np.array(ev["reliability_levels"])
-    band = 2 * np.sqrt(levels * (1 - levels) / ev["n_test_rows"])
     fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.7))
     for j, (ax, name) in enumerate(zip(axes, ev["outputs"], strict=True)):
-        ax.fill_between(levels, levels - band, levels + band, color="0.85", lw=0, label="±2 binomial s.e.")
+        binomial_band(ax, levels, levels, ev["n_test_rows"], centre=levels)
         ax.plot([0, 1], [0, 1], "k:", lw=0.8)
         curves = {method: np.asarray(ev["probabilistic"][method]["reliability"])[:, j] for method in STYLES}
         for method, style in STYLES.items():

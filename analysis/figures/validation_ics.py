@@ -11,7 +11,7 @@ Writes: the figure (`--out`, PNG): left, the enclosed mass fraction against the 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from clusteremu.paper.plotting import figure_script
+from clusteremu.paper.plotting import binomial_band, figure_script
 from clusteremu.units import KM_S_PER_AU_YR
 
 CONFIG_SECTIONS = ("figures",)
@@ -23,8 +23,6 @@ INPUTS = {
 def plot(validation):
     pl = validation["plummer"]
     r, sampled, exact = np.array(pl["r_over_a"]), np.array(pl["enclosed_sampled"]), np.array(pl["enclosed_exact"])
-    # each star is inside r or not: a binomial count of n stars with success probability M(<r)/M
-    se = np.sqrt(exact * (1 - exact) / pl["n"])
     fig = plt.figure(figsize=(6.6, 3.2))
     grid = fig.add_gridspec(2, 2, height_ratios=(3, 1.3))
     ax1 = fig.add_subplot(grid[0, 0])
@@ -37,8 +35,9 @@ def plot(validation):
     ax1.set_ylabel("enclosed mass fraction")
     ax1.tick_params(labelbottom=False)
     ax1.legend(fontsize=7, loc="upper left")
-    # at this n the binomial error is invisible on the profile itself; the difference shows it
-    res.fill_between(r, -2 * se, 2 * se, color="0.85", lw=0, label="±2 binomial s.e.")
+    # At this n the binomial error is invisible on the profile itself; the difference shows it.
+    # Each star is inside r or not: a binomial count of n stars with success probability M(<r)/M.
+    binomial_band(res, r, exact, pl["n"])
     res.plot(r, sampled - exact, lw=1.0)
     res.axhline(0, color="k", lw=0.6)
     res.set_xlabel(r"$r/a$")

@@ -29,6 +29,7 @@ from ..repro.provenance import Run  # noqa: E402
 from ..repro.steps import declared_inputs, make_parser  # noqa: E402
 
 __all__ = [
+    "binomial_band",
     "LABELS",
     "MEMBER_COLORS",
     "member_colors",
@@ -64,6 +65,17 @@ def likelihood_style(name: str, recommended: str) -> dict:
     if name != recommended:
         return own
     return own | {"ms": 6, "mec": "k", "mew": 0.8, "lw": 2.0, "zorder": 3}
+
+
+def binomial_band(ax, x, rate, n: int, *, centre=0.0, color="0.85", label: str = "±2 binomial s.e.") -> None:
+    """Shade two binomial standard errors, sqrt(rate (1 - rate) / n), of an empirical fraction of
+    `n` cases whose true rate is `rate`, either side of `centre`: over `x`, or across the whole
+    axis where `x` is None (then `rate` and `centre` are single numbers)."""
+    half = 2 * np.sqrt(np.asarray(rate) * (1 - np.asarray(rate)) / n)
+    if x is None:
+        ax.axhspan(centre - half, centre + half, color=color, lw=0, label=label)
+    else:
+        ax.fill_between(x, centre - half, centre + half, color=color, lw=0, label=label)
 
 
 def member_colors(n: int) -> list:
