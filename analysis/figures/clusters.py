@@ -61,7 +61,10 @@ def plot(snapshots):
             ax.set_title(f"$Q_0$ = {q0:g}, {label}", fontsize=9.5)
             ax.set_xlabel("x [AU]")
             ax.set_ylabel("y [AU]")
-    axes[0, 0].legend(fontsize=8.5, loc="lower left")
+    # below the panels: inside one, the legend covered stars
+    fig.legend(
+        *axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8.5, markerscale=1.5
+    )
     return fig
 
 
