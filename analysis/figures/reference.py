@@ -22,6 +22,7 @@ from clusteremu.evaluation.reference_bank import QUANTILE_LEVELS, REFERENCES, Re
 from clusteremu.evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, EFFICIENCY_SD_RATIO
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
 from clusteremu.paper.plotting import PARAM_LABELS, figure_script
+from clusteremu.paper.quarters import QUARTER_NAMES, quarter_of
 from clusteremu.prior import PARAMETERS, ParameterBox
 
 CONFIG_SECTIONS = ("figures",)
@@ -99,7 +100,6 @@ def hpd_levels(density):
     return sorted({float(p[min(np.searchsorted(cum, level), p.size - 1)]) for level in LEVELS})
 
 
-QUARTER = ("lowest", "second", "third", "highest")
 FILLS = ("0.86", "0.68")  # the judging reference's 95% and 68% regions
 
 
@@ -134,9 +134,9 @@ def examples(bank):
             inside = dens >= levels[0]
             span.append([interp.q0[inside.any(1)][[0, -1]], interp.a_au[inside.any(0)][[0, -1]]])
         ax.plot(*ex.truth, "+", color="#0072B2", ms=9, mew=1.8, zorder=5)
-        quarter = min(int(np.searchsorted(box.quarter_edges("q0"), ex.truth[0], side="right")) - 1, 3)
+        quarter = int(quarter_of(box, "q0", ex.truth[0]))
         ax.set_title(
-            f"{QUARTER[quarter]} quarter of {PARAM_LABELS['q0']}: truth {ex.truth[0]:.2f}, {ex.truth[1]:.0f} AU",
+            f"{QUARTER_NAMES[quarter]} quarter of {PARAM_LABELS['q0']}: truth {ex.truth[0]:.2f}, {ex.truth[1]:.0f} AU",
             fontsize=8,
         )
         span = np.array(span)  # (likelihoods, parameter, [lo, hi])

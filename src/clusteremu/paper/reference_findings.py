@@ -20,6 +20,7 @@ from ..evaluation.trust import (
 )
 from ..inference.registry import LIKELIHOOD_NAMES
 from ..prior import PARAMETERS, ParameterBox
+from .quarters import quarter_of
 from .reference_table import REFERENCE_TEXT
 from .text import PARAM_TEXT, listing, upper_first, word
 
@@ -181,7 +182,7 @@ def _by_quarter(bank: ReferenceBank, best: str) -> dict[str, np.ndarray]:
     mean = {k: np.array([m.mean for m in v]).reshape(-1, 2) for k, v in posteriors.items()}
     sd = {k: np.array([m.sd for m in v]).reshape(-1, 2) for k, v in posteriors.items()}
     box = ParameterBox(bank.q0_nodes[0], bank.q0_nodes[-1], bank.a_nodes[0], bank.a_nodes[-1])  # nodes span it
-    quarter = np.clip(np.searchsorted(box.quarter_edges("q0"), truth[:, 0], side="right") - 1, 0, 3)
+    quarter = quarter_of(box, "q0", truth[:, 0])
     out = {"n": np.bincount(quarter, minlength=4)} | {k: np.full((4, 2), np.nan) for k in ("dmean", "ref", "ours")}
     for k in np.flatnonzero(out["n"] >= 2):
         at = quarter == k

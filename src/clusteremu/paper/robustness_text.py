@@ -16,6 +16,7 @@ import numpy as np
 from ..emulators.flow_fit import CLEAN_FRACTION
 from ..evaluation.confirmation import ConfirmationStudy
 from ..evaluation.flow_diagnosis import FlowDiagnosis
+from .quarters import QUARTER_NAMES
 from .text import PARAM_TEXT, listing, word
 
 __all__ = ["diagnosis_vars", "flow_vars", "measurement_vars"]
@@ -93,7 +94,7 @@ def measurement_vars(conf: ConfirmationStudy) -> dict:
         out |= {f"cov68_{p}": _ci(r.coverage[0]), f"cov95_{p}": _ci(r.coverage[1]), f"sbc_p_{p}": f"{r.sbc_p:.2f}"}
         k, worst = min(((k, q[0]) for k, q in enumerate(r.quarters) if q[0].n), key=lambda c: c[1].coverage)
         # which quarter: two equal-looking intervals would otherwise read as one number printed twice
-        out[f"worst68_{p}"] = f"{_ci(worst)} for {PARAM_TEXT[p]} (in the {_QUARTER[k]} quarter)"
+        out[f"worst68_{p}"] = f"{_ci(worst)} for {PARAM_TEXT[p]} (in the {QUARTER_NAMES[k]} quarter)"
     rejected = list(m.rejected)
     out["sentence"] = (
         f"With measurement errors of {out['sd']} added to the observations and given to the likelihood, the "
@@ -109,9 +110,6 @@ def measurement_vars(conf: ConfirmationStudy) -> dict:
         )
     )
     return out
-
-
-_QUARTER = ("lowest", "second", "third", "highest")
 
 
 def _sd_text(sd) -> str:
