@@ -5,7 +5,7 @@ Reads:  the profile config (`--config`, section `figures`) and the draws and gri
 Writes: one figure per case (`--out`, three PNG paths in the order typical, edge,
         ridge): NUTS draws with their 68% and 95% highest-density contours (black), the
         exact grid posterior's 68% and 95% highest-density contours (green), the true
-        values (orange), the grid's edge (the prior boundary) where it falls in view, with
+        values (blue), the grid's edge (the prior boundary) where it falls in view, with
         what lies outside the prior shaded, and marginal densities with the median and
         central 90% interval; a legend names each.
 """
@@ -38,6 +38,7 @@ TITLE = {"q0": ("$Q_0$", ".2f", ""), "a_au": ("$a$", ".0f", " AU")}
 HPD = (0.68, 0.95)
 
 
+TRUTH_COLOR = "#0072B2"  # blue, as the truth's cross in the reference examples
 BOUNDARY_DASHES = (0, (5, 2, 1, 2))  # dash-dot, with gaps the truth's colour shows through
 
 
@@ -71,7 +72,7 @@ def one(post, case):
         draws,
         labels=list(PARAM_LABELS.values()),
         truths=post[f"{case}_truth"],
-        truth_color="#D55E00",
+        truth_color=TRUTH_COLOR,
         quantiles=[0.05, 0.5, 0.95],
         levels=HPD,
         plot_density=False,  # no unlabelled grey levels: the draws as points, their two contours
@@ -135,14 +136,14 @@ def one(post, case):
         if ax is joint:
             for edge in (e for e in edges if lo < e < hi):
                 # Above the true value's line, which can lie on the edge (the edge case's Q0): black
-                # dashes, wider than a thin grey line, read on the orange.
+                # dashes, wider than a thin grey line, read on the blue.
                 line(edge, color="k", lw=1.0, ls=BOUNDARY_DASHES, zorder=2.5)
         (ax.set_xlim if vertical else ax.set_ylim)(lo, hi)
     handles = [
         Line2D([], [], color="k", lw=1.0, label="NUTS draws: 68%, 95% HPD"),
         Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD,\nmarginals"),
         Line2D([], [], color="k", ls="--", lw=1.0, label="median, central 90%"),
-        Line2D([], [], color="#D55E00", lw=1.0, label="true value"),
+        Line2D([], [], color=TRUTH_COLOR, lw=1.0, label="true value"),
         Line2D([], [], color="k", ls=BOUNDARY_DASHES, lw=1.0, label="prior boundary"),
         Patch(color="0.9", lw=0, label="outside the prior"),
     ]

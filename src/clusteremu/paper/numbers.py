@@ -327,10 +327,12 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
         "prediction_us": f"{1e6 * costs['prediction_seconds_one']:.0f}",
         "prediction_batched_us": two_digits(1e6 * costs["prediction_seconds_batched"]),
         "grid": two_digits(costs["posterior_seconds_grid"]),
-        "nuts": two_digits(costs["posterior_seconds_nuts"]),
+        "nuts": two_digits(costs["posterior_seconds_nuts"]),  # one cluster at the centre of the box, alone
+        "nuts_median": two_digits(costs["posterior_seconds_by_likelihood"][costs["likelihood"]]["nuts"]),
         "build_simulations": built,
         "build_minutes": two_digits(built * sim / 60),
         "train_minutes": f"{train / 60:.1f}",
+        "train_flow_minutes": f"{(costs['train_seconds']['flow'] or 0.0) / 60:.1f}",
         "study_simulations": judged,
         "study_minutes": two_digits(judged * sim / 60),
         "local_nodes": LOCAL_NODES,

@@ -92,16 +92,18 @@ def measurement_vars(conf: ConfirmationStudy) -> dict:
     for p in ("q0", "a_au"):
         r = m.parameter(p)
         out |= {f"cov68_{p}": _ci(r.coverage[0]), f"cov95_{p}": _ci(r.coverage[1]), f"sbc_p_{p}": f"{r.sbc_p:.2f}"}
-        k, worst = min(((k, q[0]) for k, q in enumerate(r.quarters) if q[0].n), key=lambda c: c[1].coverage)
-        # which quarter: two equal-looking intervals would otherwise read as one number printed twice
-        out[f"worst68_{p}"] = f"{_ci(worst)} for {PARAM_TEXT[p]} (in the {QUARTER_NAMES[k]} quarter)"
+        for j, level in enumerate((68, 95)):
+            k, worst = min(((k, q[j]) for k, q in enumerate(r.quarters) if q[j].n), key=lambda c: c[1].coverage)
+            # which quarter: two equal-looking intervals would otherwise read as one number printed twice
+            out[f"worst{level}_{p}"] = f"{_ci(worst)} for {PARAM_TEXT[p]} (in the {QUARTER_NAMES[k]} quarter)"
     rejected = list(m.rejected)
     out["sentence"] = (
         f"With measurement errors of {out['sd']} added to the observations and given to the likelihood, the "
         "recommended likelihood's "
         f"{68}% and {95}% intervals cover $Q_0$ in {out['cov68_q0']} and {out['cov95_q0']} of the cases and $a$ in "
         f"{out['cov68_a_au']} and {out['cov95_a_au']}; the lowest {68}% coverage in a quarter of the $Q_0$ range is "
-        f"{out['worst68_q0']} and {out['worst68_a_au']}, and the SBC test gives $p$ = "
+        f"{out['worst68_q0']} and {out['worst68_a_au']}, the lowest {95}% coverage {out['worst95_q0']} and "
+        f"{out['worst95_a_au']}, and the SBC test gives $p$ = "
         f"{out['sbc_p_q0']} and {out['sbc_p_a_au']}. "
         + (
             f"Holm's procedure rejects {listing(rejected)}."
