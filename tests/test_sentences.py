@@ -5,8 +5,9 @@ from dataclasses import replace
 from clusteremu.evaluation.misspecification import HeldOutChoice, MisspecificationStudy
 from clusteremu.evaluation.robustness import TEMPERING, RobustnessRow, TemperedRow
 from clusteremu.evaluation.trust import ACCURACY_TARGETS
+from clusteremu.paper.costs_text import _breakeven, training_text
 from clusteremu.paper.misspecification_text import _abstract, _warned_sentence
-from clusteremu.paper.numbers import _breakeven, truth_vars
+from clusteremu.paper.numbers import truth_vars
 
 
 def test_a_miss_the_tables_round_away_is_named_with_three_decimals():
@@ -121,3 +122,16 @@ def test_the_integrator_sentence_says_whose_over_confidence_it_is():
     assert integration_sentence(replace(study, integration=[]), CAMPAIGN) == ""
     same = {**CAMPAIGN, "energy_error_median": 3.5e-6}
     assert "about as well as that of the model's" in integration_sentence(study, same)
+
+
+def test_the_training_counted_is_the_recommended_likelihoods_and_says_what_it_counts():
+    seconds = {"flow": 48.0, "learned": 30.0, "gp": None, "mean": 6.0}
+    total, text = training_text("flow+selection", seconds)
+    assert total == 78.0
+    assert text.startswith("1.3 minutes of training for the recommended likelihood's models (0.8 for the flow; ")
+    assert "fits P(usable) together with the learned-noise ensemble" in text
+    assert training_text("flow", seconds) == (48.0, "0.8 minutes of training for the recommended likelihood's models")
+    # the learned ensemble carries its own P(usable): nothing counted twice
+    assert training_text("learned+selection", seconds)[0] == 30.0
+    total, text = training_text("gp", seconds)
+    assert total == 0.0 and text.endswith("(the Gaussian process's fit is not timed)")

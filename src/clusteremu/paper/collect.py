@@ -16,13 +16,13 @@ from ..evaluation.trust import ACCURACY_TARGETS, EFFICIENCY_DMEAN, EFFICIENCY_SD
 from .calibration_text import calibration_sentence
 from .claims import check_claims
 from .colophon import build_info
+from .costs_text import cost_vars
 from .findings import inference_vars
 from .framing import framing_vars
 from .integration_text import integration_sentence
 from .misspecification_text import misspecification_vars
 from .numbers import (
     campaign_vars,
-    cost_vars,
     design_vars,
     emulator_vars,
     learning_curve_vars,
