@@ -126,12 +126,11 @@ def test_the_integrator_sentence_says_whose_over_confidence_it_is():
 
 def test_the_training_counted_is_the_recommended_likelihoods_and_says_what_it_counts():
     seconds = {"flow": 48.0, "learned": 30.0, "gp": None, "mean": 6.0}
-    total, text = training_text("flow+selection", seconds)
-    assert total == 78.0
+    total, text, short = training_text("flow+selection", seconds)
+    assert (total, short) == (78.0, "1.3 of training")
     assert text.startswith("1.3 minutes of training for the recommended likelihood's models (0.8 for the flow; ")
     assert "fits P(usable) together with the learned-noise ensemble" in text
-    assert training_text("flow", seconds) == (48.0, "0.8 minutes of training for the recommended likelihood's models")
+    assert training_text("flow", seconds)[1] == "0.8 minutes of training for the recommended likelihood's models"
     # the learned ensemble carries its own P(usable): nothing counted twice
     assert training_text("learned+selection", seconds)[0] == 30.0
-    total, text = training_text("gp", seconds)
-    assert total == 0.0 and text.endswith("(the Gaussian process's fit is not timed)")
+    assert training_text("gp", seconds) == (0.0, "a fit of the Gaussian process that is not timed", "an untimed fit")

@@ -19,24 +19,25 @@ __all__ = ["LOCAL_NODES", "cost_vars", "training_text"]
 LOCAL_NODES = 8
 
 
-def training_text(name: str, train_seconds: dict) -> tuple[float, str]:
+def training_text(name: str, train_seconds: dict) -> tuple[float, str, str]:
     """The training of likelihood `name`'s models, from the fitting steps' measured seconds
-    (`train_seconds`, by model; None where a fit is not timed): the seconds counted, and the
-    phrase that says what they count. A likelihood with the P(usable) factor needs the step
-    that fits it together with the learned-noise ensemble, whose training that step counts."""
+    (`train_seconds`, by model; None where a fit is not timed): the seconds counted, the
+    phrase that says what they count, and a short one ("1.3 of training", after minutes of
+    simulation). A likelihood with the P(usable) factor needs the step that fits it together
+    with the learned-noise ensemble, whose training that step counts."""
     own = spec(name).model
     roles = [own] + (["learned"] if spec(name).selection and own != "learned" else [])
     timed = {role: train_seconds.get(role) for role in roles}
     seconds = sum(t for t in timed.values() if t is not None)
-    text = f"{seconds / 60:.1f} minutes of training for the recommended likelihood's models"
     if timed[own] is None:
-        return seconds, f"{text} ({MODEL_TEXT[own]}'s fit is not timed)"
-    if len(roles) == 1:
-        return seconds, text
-    return seconds, (
-        f"{text} ({timed[own] / 60:.1f} for {MODEL_TEXT[own]}; the rest is the step that fits P(usable) together "
-        "with the learned-noise ensemble, and counts that ensemble's training, which P(usable) does not need)"
-    )
+        return seconds, f"a fit of {MODEL_TEXT[own]} that is not timed", "an untimed fit"
+    text = f"{seconds / 60:.1f} minutes of training for the recommended likelihood's models"
+    if len(roles) > 1:
+        text += (
+            f" ({timed[own] / 60:.1f} for {MODEL_TEXT[own]}; the rest is the step that fits P(usable) together with "
+            "the learned-noise ensemble, and counts that ensemble's training, which P(usable) does not need)"
+        )
+    return seconds, text, f"{seconds / 60:.1f} of training"
 
 
 def _breakeven(posteriors: float) -> str:
@@ -60,7 +61,7 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
     # likelihood's models.
     truth = config["truth"]
     built = campaign["n_simulations"] + truth["n_points"] * truth["n_realizations"] + inf["n_coverage_sims"]
-    train, training = training_text(costs["likelihood"], costs["train_seconds"])
+    train, training, training_short = training_text(costs["likelihood"], costs["train_seconds"])
     build_seconds = built * sim + train
     # The sets that judge the method rather than build it, which a user need not repeat: the
     # development and confirmation sets and the misspecified clusters (the bank is counted apart).
@@ -96,8 +97,8 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
         "nuts_median": two_digits(costs["posterior_seconds_by_likelihood"][costs["likelihood"]]["nuts"]),
         "build_simulations": built,
         "build_minutes": two_digits(built * sim / 60),
-        "train_minutes": f"{train / 60:.1f}",
         "training": training,
+        "training_short": training_short,
         "study_simulations": judged,
         "study_minutes": two_digits(judged * sim / 60),
         "local_nodes": LOCAL_NODES,

@@ -127,7 +127,7 @@ def verdict_vars(
         f"{_ci(c.q0.coverage[1])} of cases for $Q_0$ and {_ci(c.a_au.coverage[1])} for $a$, its {68}% intervals "
         f"in {_ci(c.q0.coverage[0])} and {_ci(c.a_au.coverage[0])}.{failing} "
         f"{efficiency} Once built (about {costs['build_minutes']} minutes of simulation and "
-        f"{costs['train_minutes']} of training), its posteriors cost {costs['grid']} s on the grid or "
+        f"{costs['training_short']}), its posteriors cost {costs['grid']} s on the grid or "
         f"{costs['nuts']} s with NUTS for a cluster at the centre of the box (a median of "
         f"{costs['nuts_median']} s over the selection set), where the reference bank spent about "
         f"{costs['reference_minutes_per_observation']} minutes of simulation per observation it served "
