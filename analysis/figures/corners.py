@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
-from clusteremu.paper.plotting import PARAM_LABELS, figure_script
+from clusteremu.paper.plotting import PARAM_LABELS, TRUTH_COLOR, figure_script
 
 CONFIG_SECTIONS = ("figures",)
 INPUTS = {
@@ -38,7 +38,6 @@ TITLE = {"q0": ("$Q_0$", ".2f", ""), "a_au": ("$a$", ".0f", " AU")}
 HPD = (0.68, 0.95)
 
 
-TRUTH_COLOR = "#0072B2"  # blue, as the truth's cross in the reference examples
 BOUNDARY_DASHES = (0, (5, 2, 1, 2))  # dash-dot, with gaps the truth's colour shows through
 
 

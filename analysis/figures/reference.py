@@ -21,7 +21,7 @@ from clusteremu.evaluation.bank_posterior import BankNodes, NodeInterpolation
 from clusteremu.evaluation.reference_bank import QUANTILE_LEVELS, REFERENCES, ReferenceBank
 from clusteremu.evaluation.trust import EFFICIENCY_DMEAN, EFFICIENCY_REFERENCE, EFFICIENCY_SD_RATIO
 from clusteremu.paper.labels import LIKELIHOOD_NAMES
-from clusteremu.paper.plotting import PARAM_LABELS, figure_script
+from clusteremu.paper.plotting import PARAM_LABELS, TRUTH_COLOR, figure_script
 from clusteremu.paper.quarters import QUARTER_NAMES, quarter_of
 from clusteremu.prior import PARAMETERS, ParameterBox
 
@@ -100,6 +100,7 @@ def hpd_levels(density):
     return sorted({float(p[min(np.searchsorted(cum, level), p.size - 1)]) for level in LEVELS})
 
 
+TRUTH_MARKER = {"marker": "+", "color": TRUTH_COLOR, "ms": 9, "mew": 1.8}
 FILLS = ("0.86", "0.68")  # the judging reference's 95% and 68% regions
 
 
@@ -133,7 +134,7 @@ def examples(bank):
                 ax.contour(interp.q0, interp.a_au, dens.T, levels=levels, **{**style, "linewidths": widths})
             inside = dens >= levels[0]
             span.append([interp.q0[inside.any(1)][[0, -1]], interp.a_au[inside.any(0)][[0, -1]]])
-        ax.plot(*ex.truth, "+", color="#0072B2", ms=9, mew=1.8, zorder=5)
+        ax.plot(*ex.truth, ls="none", zorder=5, **TRUTH_MARKER)
         quarter = int(quarter_of(box, "q0", ex.truth[0]))
         ax.set_title(
             f"{QUARTER_NAMES[quarter]} quarter of {PARAM_LABELS['q0']}: truth {ex.truth[0]:.2f}, {ex.truth[1]:.0f} AU",
@@ -161,7 +162,7 @@ def examples(bank):
         },
         f"{ours}, 68% HPD": plt.Line2D([], [], color=style["colors"], lw=1.5 * style["linewidths"]),
         f"{ours}, 95% HPD": plt.Line2D([], [], color=style["colors"], lw=0.6 * style["linewidths"]),
-        "truth": plt.Line2D([], [], color="#0072B2", marker="+", ls="none", ms=9, mew=1.8),
+        "truth": plt.Line2D([], [], ls="none", **TRUTH_MARKER),
     }
     fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncol=3, fontsize=7)
     return fig

@@ -25,8 +25,9 @@ def training_text(name: str, train_seconds: dict) -> tuple[float, str, str]:
     phrase that says what they count, and a short one ("1.3 of training", after minutes of
     simulation). A likelihood with the P(usable) factor needs the step that fits it together
     with the learned-noise ensemble, whose training that step counts."""
-    own = spec(name).model
-    roles = [own] + (["learned"] if spec(name).selection and own != "learned" else [])
+    likelihood = spec(name)
+    own = likelihood.model
+    roles = [own] + (["learned"] if likelihood.selection and own != "learned" else [])
     timed = {role: train_seconds.get(role) for role in roles}
     seconds = sum(t for t in timed.values() if t is not None)
     if timed[own] is None:

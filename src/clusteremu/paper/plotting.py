@@ -35,6 +35,7 @@ __all__ = [
     "member_colors",
     "PARAM_LABELS",
     "SPLIT_COLORS",
+    "TRUTH_COLOR",
     "STYLE",
     "likelihood_style",
     "figure_script",
@@ -48,6 +49,8 @@ STYLE = Path(__file__).with_name("clusteremu.mplstyle")
 
 #: Colour of each data split, used by every figure that shows splits.
 SPLIT_COLORS = {"train": "#0072B2", "validation": "#E69F00", "test": "#D55E00"}
+#: The true parameters wherever a figure marks them beside a posterior.
+TRUTH_COLOR = "#0072B2"
 
 #: Colours of the members of an ensemble, one each, told apart at a glance (Okabe-Ito).
 MEMBER_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
