@@ -2,9 +2,20 @@
 
 [`collect_variables`][] is the work of `analysis/90_variables.py`: the claims are checked
 first ([`clusteremu.paper.claims.check_claims`][]), then each section of the file is made
-by its function in [`clusteremu.paper.numbers`][] or [`clusteremu.paper.findings`][]; the
-`build` section (authors, repository, archive, commit, versions) by
-[`clusteremu.paper.colophon.build_info`][].
+by the module that writes that part of the paper:
+
+| module | sections or sentences |
+|---|---|
+| [`clusteremu.paper.numbers`][] | `design`, `sim`, `val`, `campaign`, `emu`, `truth`, `sel`, `lc` |
+| [`clusteremu.paper.findings`][] | the likelihood comparison and the NUTS check (`inf`) |
+| [`clusteremu.paper.reference_findings`][] | the reference bank (`ref`) |
+| [`clusteremu.paper.verdict`][] | the confirmation set and the answer (`conf`, `verdict`) |
+| [`clusteremu.paper.robustness_text`][] | the flow, its diagnosis, measurement errors (`flow`, `diag`, `meas`) |
+| [`clusteremu.paper.misspecification_text`][] | the misspecification study and the model check (`mis`) |
+| [`clusteremu.paper.costs_text`][] | the costs and their break-even (`costs`) |
+| [`clusteremu.paper.framing`][] | the dimensionless testbed and its mapping to a real group (`framing`) |
+| [`clusteremu.paper.calibration_text`][], [`clusteremu.paper.integration_text`][] | one sentence each (`emu`, `mis`) |
+| [`clusteremu.paper.colophon`][] | `build`: authors, repository, archive, commit, versions |
 """
 
 from __future__ import annotations

@@ -88,7 +88,12 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
             if all(r.healthy for r in rows)
             else f"Of the {len(rows)} runs, {sum(r.healthy for r in rows)} pass"
         ),
-        "divergent_runs": counted(sum(1 for r in rows if r.divergences > 0), "run"),
+        # Where every run passes, "no divergence" is already said; the count would repeat it.
+        "divergence_clause": (
+            ""
+            if all(r.healthy for r in rows)
+            else f"{counted(sum(1 for r in rows if r.divergences > 0), 'run')} with a divergence; "
+        ),
         "max_rhat": f"{max(d.r_hat for r in rows for d in (r.q0, r.a_au)):.4f}",
         "min_ess": f"{min(min(d.ess_bulk, d.ess_tail) for r in rows for d in (r.q0, r.a_au)):.0f}",
         "nuts_grid_dmean": f"{dmean:.2f}",

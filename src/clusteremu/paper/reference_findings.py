@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..evaluation.reference_bank import REFERENCES, ReferenceBank, agreement
+from ..evaluation.reference_bank import QUANTILE_LEVELS, REFERENCES, ReferenceBank, agreement
 from ..evaluation.trust import (
     EFFICIENCY_DMEAN,
     EFFICIENCY_REFERENCE,
@@ -74,6 +74,9 @@ def reference_vars(bank: ReferenceBank) -> dict:
         "n_excluded": len(bank.excluded),
         "min_usable": bank.min_usable,
         "exclusion_mass": f"{100 * bank.exclusion_mass:g}",
+        # the noise floor is stored at these quantiles only: its curves end there
+        "floor_q_lo": f"{100 * QUANTILE_LEVELS[0]:g}",
+        "floor_q_hi": f"{100 * QUANTILE_LEVELS[-1]:g}",
     }
     out["sentence_excluded"] = (
         f"Every node has at least {bank.min_usable} usable simulations, so no observation is excluded."

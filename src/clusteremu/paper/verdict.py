@@ -239,7 +239,7 @@ def confirmation_vars(conf: ConfirmationStudy) -> dict:
         "n_used": conf.n_used,
         "n_excluded": conf.n_total - conf.n_used,
         "alpha": f"{100 * conf.alpha:g}",
-        "power": f"{100 * conf.power:g}",
+        "power": f"{conf.power:g}",  # as the confirmation table writes it
         "shortfall68": f"{c.q0.shortfall[0]:.3f}",
         "shortfall95": f"{c.q0.shortfall[1]:.3f}",
         "n_tests": 2 * (2 + 2 * len(c.q0.quarters) + 1),
