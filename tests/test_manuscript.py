@@ -384,3 +384,30 @@ def test_the_stated_typst_compiler_is_the_one_the_pdf_names(tmp_path):
     pdf = typst.compile(str(source), root=str(tmp_path), ignore_system_fonts=True)
     creator = re.search(rb"Typst (\d+\.\d+\.\d+)", pdf)  # the PDF's Creator metadata
     assert creator is not None and creator.group(1).decode() == typst_compiler()
+
+
+LAYOUT_CASE = """#set page(width: 10cm, height: 10cm, margin: 1cm)
+#show <tbl-float>: set figure(placement: auto)
+See @tbl-float.
+#pagebreak()
+#v({space})
+The table stands here, on page 2, and the text goes on after it.
+#figure(table(columns: 1, ..range(8).map(i => [row #i])), caption: [Floats.]) <tbl-float>
+#lorem(200)
+"""
+
+
+@pytest.mark.parametrize(
+    ("space", "problems"), [("0cm", []), ("6cm", ["tbl-float is on page 3, its first reference on page 1"])]
+)
+def test_the_layout_check_counts_a_float_where_it_is_printed(tmp_path, space, problems):
+    """A float that stands on page 2 is one page past its first reference: where it fits on
+    that page it is printed there; too tall for the rest of the page (after `space`), it is
+    printed on page 3, two pages past, and the check says so."""
+    from clusteremu.paper.colophon import typst_query
+    from clusteremu.paper.manuscript import _TYPST_HEADER, _TYPST_PROBES, check_layout
+
+    typ = tmp_path / "case.typ"
+    typ.write_text(_TYPST_HEADER + _TYPST_PROBES + LAYOUT_CASE.replace("{space}", space))
+    assert typst_query(typ, "probe-figure") == [{"label": "tbl-float", "page": 2}]  # where it stands
+    assert check_layout(typ) == problems

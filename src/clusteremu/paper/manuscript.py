@@ -57,8 +57,12 @@ PROV_PREFIX = "prov."
 # numbered equations (Quarto numbers labelled equations itself).
 _TYPST_HEADER = '#set document(date: none)\n#set math.equation(numbering: "(1)")\n'
 # Layout probes, invisible: every word or code span wider than its table cell (it would
-# print over the next column), and the page of every figure and cross-reference, as
-# metadata that `check_layout` queries from the compiled document.
+# print over the next column), the page of every figure and cross-reference, and the page
+# each figure's image or table is printed on, as metadata that `check_layout` queries from
+# the compiled document. A floating figure's own location is where it stands in the text,
+# not the page it floats to (Table 7 stood on page 23 and was printed on page 24), so its
+# image or table reports the page, labelled with the figure it belongs to: the last one
+# started before it.
 _TYPST_PROBES = r"""
 #show table.cell: it => layout(size => {
   // Unbreakable pieces: Typst may break after a space, a slash or a hyphen, nowhere else.
@@ -71,6 +75,17 @@ _TYPST_PROBES = r"""
   }
   it
 })
+#let probe-printed(it) = {
+  context {
+    let started = query(selector(figure).before(here()))
+    if started.len() > 0 and started.last().label != none {
+      [#metadata((label: str(started.last().label), page: here().page())) <probe-printed>]
+    }
+  }
+  it
+}
+#show image: probe-printed
+#show table: probe-printed
 #context {
   for f in query(figure) {
     if f.label != none {
@@ -262,9 +277,9 @@ def check_layout(typ: Path) -> list[str]:
     """Layout problems of a compiled Typst document made with the fallback's header.
 
     - a word or code span wider than its table cell, which prints over the next column;
-    - a figure or table never referenced, or placed more than
+    - a figure or table never referenced, or printed more than
       [`MAX_PAGES_AFTER_REFERENCE`][] pages after its first reference, or before the page
-      preceding it.
+      preceding it (a float counts where it is printed, not where it stands in the text).
 
     **Returns:** one sentence per problem, naming the item (empty when the layout is clean).
     """
@@ -275,10 +290,14 @@ def check_layout(typ: Path) -> list[str]:
     first_ref: dict[str, int] = {}
     for r in typst_query(typ, "probe-ref"):
         first_ref[r["target"]] = min(r["page"], first_ref.get(r["target"], r["page"]))
+    printed: dict[str, int] = {}
+    for p in typst_query(typ, "probe-printed"):  # in document order: a figure's own image or table first
+        printed.setdefault(p["label"], p["page"])
     for f in typst_query(typ, "probe-figure"):
-        label, page = f["label"], f["page"]
+        label = f["label"]
         if not label.startswith(("fig-", "tbl-")):
             continue
+        page = printed.get(label, f["page"])
         ref = first_ref.get(label)
         if ref is None:
             problems.append(f"{label} (page {page}) is never referenced")
