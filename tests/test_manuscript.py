@@ -301,7 +301,10 @@ def test_nuts_sds_are_judged_against_their_own_monte_carlo_error():
     quiet, loud = nuts_summary(rows(1.0)), nuts_summary(rows(5.0))
     assert quiet["dsd_within_noise"] and quiet["nuts_grid_dsd_where"].endswith("within sampling noise.")
     assert not loud["dsd_within_noise"] and "100 of the 100 differences" in loud["nuts_grid_dsd_where"]
-    assert loud["nuts_grid_dsd_where"].endswith("with NUTS's sd the smaller in 0 of them.")
+    assert (
+        "with NUTS's sd the smaller in 0 of them. NUTS's widths are therefore less certain"
+        in loud["nuts_grid_dsd_where"]
+    )
 
 
 def test_the_tie_break_is_printed_with_the_digits_that_decide_it():
@@ -314,7 +317,12 @@ def test_the_tie_break_is_printed_with_the_digits_that_decide_it():
     text = _tie_sentence(tied, "flow+selection")
     names = LIKELIHOOD_NAMES["flow+selection"], LIKELIHOOD_NAMES["flow"]
     assert f"contraction of $a$, decides between them by 1.58453 for {names[0]} against 1.58450 for {names[1]}" in text
-    assert text.endswith("a difference of 0.002%.")
+    # a difference that small is no evidence, and the sentence says so; a real one is only stated
+    assert text.endswith(
+        "a difference of 0.002%: on this set the two are equivalent, and the pick is the rule's, not evidence."
+    )
+    apart = _tie_sentence({"flow": (1.50, 5.83), "flow+selection": (1.60, 5.82)}, "flow+selection")
+    assert apart.endswith("a difference of 7%.")
     assert _tie_sentence({"flow+selection": (1.6, 5.8)}, "flow+selection") == ""
 
 

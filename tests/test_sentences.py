@@ -6,8 +6,8 @@ from clusteremu.evaluation.misspecification import HeldOutChoice, Misspecificati
 from clusteremu.evaluation.robustness import TEMPERING, RobustnessRow, TemperedRow
 from clusteremu.evaluation.trust import ACCURACY_TARGETS
 from clusteremu.paper.costs_text import _breakeven, training_text
-from clusteremu.paper.misspecification_text import _abstract, _warned_sentence
-from clusteremu.paper.numbers import truth_vars
+from clusteremu.paper.misspecification_text import _abstract, _brief, _warned_sentence
+from clusteremu.paper.numbers import _learning_answer, truth_vars
 
 
 def test_a_miss_the_tables_round_away_is_named_with_three_decimals():
@@ -134,3 +134,30 @@ def test_the_training_counted_is_the_recommended_likelihoods_and_says_what_it_co
     # the learned ensemble carries its own P(usable): nothing counted twice
     assert training_text("learned+selection", seconds)[0] == 30.0
     assert training_text("gp", seconds) == (0.0, "a fit of the Gaussian process that is not timed", "an untimed fit")
+
+
+def test_the_abstracts_brief_says_what_the_check_lets_through_and_what_tempering_costs():
+    choices = [HeldOutChoice("kroupa", 50, 50, _rows({1.0: 0.6, 0.5: 0.95}), _rows({1.0: 0.71, 0.5: 0.92}))]
+    study = _study([_row("kroupa", 0.7, 0.49, 0.65), _row("binaries", 0.95, 0.1, 0.95)], choices, beta=0.5)
+    calibrated = study.rows[0]  # tempered to 0.95 at every exponent but 1: no price to name
+    text = _brief(study, calibrated, checked=True)
+    assert "a posterior-predictive check flags 49% of them, but those it lets through cover only 0.65 and 0.65" in text
+    assert "raises the coverage to at least 0.92 on clusters its choice never saw." in text
+    over = replace(calibrated, tempered=_rows({b: 0.95 if b == 1.0 else 1.0 for b in TEMPERING}))
+    text = _brief(study, over, checked=True)
+    assert text.endswith("conservative for clusters of the model's own physics (1.00 and 1.00).")
+    # what the check lets through covers: nothing more to say
+    safe = _study([_row("kroupa", 0.7, 0.49, 0.93)], choices, beta=0.5)
+    assert "lets through" not in _brief(safe, calibrated, checked=True)
+
+
+def test_the_learning_curve_answers_its_questions_against_the_replicates_scatter():
+    # (mean, min, max) over replicates at the smallest and the full size
+    flat, better = ((0.25, 0.18, 0.32), (0.24, 0.23, 0.26)), ((1.15, 1.14, 1.16), (1.05, 1.05, 1.06))
+    text = _learning_answer(*flat, *better, 44)
+    assert text.startswith("So beyond 44 training points the truth-set error stays within the replicates' scatter")
+    assert "the calibration of $a$ improves by more than the scatter (sd 1.15 to 1.05)" in text
+    assert text.endswith("one flow's fitting noise spans 0.01 in that sd.")
+    text = _learning_answer((0.40, 0.38, 0.42), (0.24, 0.23, 0.26), *flat, 44)
+    assert "the truth-set error changes beyond the replicates' scatter (0.40 to 0.24)" in text
+    assert "the calibration of $a$ stays within it too" in text

@@ -4,7 +4,8 @@ Reads:  the profile config (`--config`, section `figures`) and the snapshots
         (`--snapshots`, from `09_snapshots.py`).
 Writes: the figure (`--out`, PNG): positions about the bound centre of mass, stars bound
         at T in blue, unbound in orange; each panel framed to hold at least 95% of the
-        stars, with the number outside the frame written in the panel where there are any.
+        stars, with the number bound at T in the title, and the number outside the frame
+        where there are any (not drawn; those in it are drawn whole, over the frame).
 """
 
 import matplotlib.pyplot as plt
@@ -39,26 +40,20 @@ def plot(snapshots):
             x, y = pos[0] - centre[0], pos[1] - centre[1]
             lim = frame(x, y)
             ax = axes[row, col]
-            ax.scatter(x[bound], y[bound], s=5, color="#0072B2", label="bound at T", zorder=3)
-            ax.scatter(x[~bound], y[~bound], s=5, color="#D55E00", marker="x", label="unbound at T")
-            outside = int(np.sum(np.maximum(np.abs(x), np.abs(y)) > lim))
-            if outside:
-                ax.text(
-                    0.98,
-                    0.98,
-                    f"{outside} of {x.size} stars outside",
-                    transform=ax.transAxes,
-                    ha="right",
-                    va="top",
-                    fontsize=8.5,  # the figure is printed at about 0.8 of its size
-                    color="0.3",
-                    bbox={"facecolor": "white", "alpha": 0.85, "linewidth": 0, "pad": 1.5},
-                    zorder=4,
-                )
+            # the stars in the frame drawn whole, over the spines (a star on the frame was cut in
+            # half); those beyond it are counted in the note, not drawn
+            shown = np.maximum(np.abs(x), np.abs(y)) <= lim
+            style = {"s": 5, "clip_on": False}
+            ax.scatter(x[bound & shown], y[bound & shown], color="#0072B2", label="bound at T", zorder=3, **style)
+            ax.scatter(x[~bound & shown], y[~bound & shown], color="#D55E00", marker="x", label="unbound at T", **style)
+            outside = int(np.sum(~shown))
+            # a few bound stars close together print as one dot: their number says how many there
+            # are; in the title, where it covers no star
+            note = f"{int(bound.sum())} bound at T" + (f", {outside} of {x.size} outside" if outside else "")
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)
             ax.set_aspect("equal")
-            ax.set_title(f"$Q_0$ = {q0:g}, {label}", fontsize=9.5)
+            ax.set_title(f"$Q_0$ = {q0:g}, {label}\n{note}", fontsize=9.5)
             ax.set_xlabel("x [AU]")
             ax.set_ylabel("y [AU]")
     # below the panels: inside one, the legend covered stars

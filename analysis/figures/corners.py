@@ -139,7 +139,8 @@ def one(post, case):
                 line(edge, color="k", lw=1.0, ls=BOUNDARY_DASHES, zorder=2.5)
         (ax.set_xlim if vertical else ax.set_ylim)(lo, hi)
     handles = [
-        Line2D([], [], color="k", lw=1.0, label="NUTS draws: 68%, 95% HPD"),
+        Line2D([], [], ls="none", marker="o", ms=2.5, color="k", alpha=0.3, label="NUTS draws"),
+        Line2D([], [], color="k", lw=1.0, label="draws' 68%, 95% HPD"),
         Line2D([], [], color="#009E73", lw=1.0, label="grid posterior: 68%, 95% HPD,\nmarginals"),
         Line2D([], [], color="k", ls="--", lw=1.0, label="median, central 90%"),
         Line2D([], [], color=TRUTH_COLOR, lw=1.0, label="true value"),

@@ -20,8 +20,9 @@ INPUTS = {
 }
 
 
-#: The parameters' colours and markers, apart from the summaries' (the first panel's colour cycle).
-PARAM_STYLE = {"q0": {"color": "#D55E00", "marker": "s"}, "a_au": {"color": "#CC79A7", "marker": "^"}}
+#: The parameters' colours and markers, apart from the summaries' (the first panel's colour cycle:
+#: blue, orange, green); the vermilion Q0 once had read as the orange of sigma_v.
+PARAM_STYLE = {"q0": {"color": "#000000", "marker": "s"}, "a_au": {"color": "#CC79A7", "marker": "^"}}
 
 
 def plot(learning_curve):

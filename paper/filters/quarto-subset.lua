@@ -185,14 +185,37 @@ local columns = {
   end,
 }
 
--- Pass 5: a unit stays on one line. Typst may break a line after a slash, which left "km/"
--- at a line's end and "s" on the next; a word joiner (U+2060) after the slash forbids that.
+-- Pass 5: a unit stays on one line, and with its number. Typst may break a line after a slash,
+-- which left "km/" at a line's end and "s" on the next; a word joiner (U+2060) after the slash
+-- forbids that. A number and the unit after it are joined by a no-break space ("4.2 s", "2 T",
+-- "4.7405 km/s" had their units alone at the start of a line).
+local UNITS = { "km/\u{2060}s", "km/s", "s", "AU", "yr", "T", "\u{00B5}s", "pc", "Myr", "kyr", "min" }
+
+local function starts_with_unit(text)
+  for _, unit in ipairs(UNITS) do
+    if text:sub(1, #unit) == unit and not text:sub(#unit + 1):match("^%w") then
+      return true
+    end
+  end
+  return false
+end
+
 local units = {
   Str = function(el)
     if el.text:find("km/s", 1, true) then
       el.text = (el.text:gsub("km/s", "km/\u{2060}s"))
       return el
     end
+  end,
+  Inlines = function(inlines)
+    for i = 1, #inlines - 2 do
+      local number, gap, unit = inlines[i], inlines[i + 1], inlines[i + 2]
+      if number.t == "Str" and number.text:match("%d$") and gap.t == "Space"
+          and unit.t == "Str" and starts_with_unit(unit.text) then
+        inlines[i + 1] = pandoc.Str("\u{00A0}")
+      end
+    end
+    return inlines
   end,
 }
 

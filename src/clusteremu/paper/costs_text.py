@@ -106,7 +106,7 @@ def cost_vars(costs: dict, campaign: dict, reference: ReferenceBank, config, n_v
         "local_simulations": local,
         "local_minutes": two_digits(local * sim / 60),
         "breakeven": _breakeven(build_seconds / (local * sim)),
-        "by_likelihood": listing([f"{two_digits(t['nuts'])} s ({LIKELIHOOD_NAMES[n]})" for n, t in by_likelihood]),
+        "by_likelihood": listing([f"{two_digits(t['nuts'])} s for {LIKELIHOOD_NAMES[n]}" for n, t in by_likelihood]),
         "reference_simulations": reference.n_simulations,
         "reference_minutes": two_digits(reference.n_simulations * sim / 60),
         "reference_simulations_per_observation": f"{per_observation:.0f}",

@@ -77,7 +77,9 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
         + (
             ": within sampling noise."
             if noise
-            else f": more than it explains, with NUTS's sd the smaller in {narrower} of them."
+            else f": more than it explains, with NUTS's sd the smaller in {narrower} of them. NUTS's widths are "
+            "therefore less certain than its means; `clusteremu infer` takes both from the grid unless asked for "
+            "NUTS."
         )
     )
     return {
@@ -197,10 +199,13 @@ def inference_sentences(inf: LikelihoodComparison, truth: dict) -> dict:
     lost = [
         PARAM_TEXT[p] for p in PARAMETERS if round(lg.parameter(p).coverage95, 2) < round(fl.parameter(p).coverage95, 2)
     ]
+    # The two differ in more than the shape (networks, training on perturbed observations,
+    # dequantization, the mixture), so the comparison names no cause.
     flow += (
-        f": the Gaussian shape costs coverage of {listing(lost)}."
+        f"; the learned-noise Gaussian covers {listing(lost)} less, a difference that does not say which of the "
+        "ways the two emulators differ, the Gaussian shape among them, causes it."
         if lost
-        else ": the Gaussian shape costs no coverage."
+        else "; the Gaussian shape, one of several ways the two emulators differ, costs no coverage here."
     )
     inside = [n for n, c in checks.items() if c["tarp"]]
     wname = max(inside or checks, key=lambda n: inf.coverage_set[n].tarp.max_deviation)
@@ -232,10 +237,17 @@ def _tie_sentence(contraction: dict[str, tuple[float, float]], best: str) -> str
     ours, theirs = contraction[best][k], contraction[runner][k]
     # as many decimals as show the difference itself (not merely two values rounding apart)
     digits = max(1, math.ceil(-math.log10(abs(ours - theirs)))) if ours != theirs else 9
+    relative = abs(ours / theirs - 1)
     return (
         f" The tie-break, the larger median contraction of {PARAM_TEXT[('a_au', 'q0')[k]]}, decides between them "
         f"by {ours:.{digits}f} for {LIKELIHOOD_NAMES[best]} against {theirs:.{digits}f} for "
-        f"{LIKELIHOOD_NAMES[runner]}, a difference of {100 * abs(ours / theirs - 1):.1g}%."
+        f"{LIKELIHOOD_NAMES[runner]}, a difference of {100 * relative:.1g}%"
+        # far below what another set of observations would move a median: a coin flip, said as one
+        + (
+            ": on this set the two are equivalent, and the pick is the rule's, not evidence."
+            if relative < 0.01
+            else "."
+        )
     )
 
 

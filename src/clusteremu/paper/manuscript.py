@@ -71,7 +71,8 @@ _TYPST_PROBES = r"""
     if width > size.width + 0.5pt {
       [#metadata((text: w.text, width: width / 1pt, cell: size.width / 1pt)) <probe-overflow>]
     }
-    w
+    // The match is plain text, without Typst's smart quotes: the apostrophe gets its shape back.
+    w.text.replace("'", "\u{2019}")
   }
   it
 })

@@ -47,21 +47,6 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
     for key, row in (("exact", exact), ("measured", measured)):
         out[f"false_{key}"] = f"{row.flagged:.3f} [{row.flagged_lo:.3f}, {row.flagged_hi:.3f}]" if checked else "—"
         out[f"false_{key}_se"] = f"{(row.flagged - LEVEL) / se:+.1f}".replace("-", "−") if checked else "—"
-    parts = []
-    for row in study.rows[1:]:
-        t, u = row.tempered[0], row.unflagged
-        text = (
-            f"{row.label}: {95}% coverage {t.coverage95['q0']:.2f} for $Q_0$ and {t.coverage95['a_au']:.2f} for $a$, "
-            f"bias {t.z_mean['q0']:+.2f} and {t.z_mean['a_au']:+.2f} posterior sds"
-        )
-        if checked:
-            kept = "none" if u is None else f"{u.coverage95['q0']:.2f} and {u.coverage95['a_au']:.2f}"
-            text += f", {100 * row.flagged:.0f}% flagged, {kept} among the clusters not flagged"
-        if beta is not None:
-            r = at_beta(row.tempered, beta)
-            text += f", {r.coverage95['q0']:.2f} and {r.coverage95['a_au']:.2f} tempered"
-        parts.append(text)
-    out["sentence_sets"] = "; ".join(parts) + "."
     out["calibration"] = (
         f"On the {check.n_used} usable simulations of the development set only {out['raw_false']}% of the raw "
         f"$p$-values fall below {out['level']}%, so the calibrated check flags below a raw $p$-value of "
@@ -74,7 +59,7 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
     )
     out["warned"] = _warned_sentence(study, checked)
     out["abstract"] = _abstract(study, exact, checked)
-    out["brief"] = _brief(study, checked)
+    out["brief"] = _brief(study, exact, checked)
     read = "read the model check printed with every posterior and " if checked else ""
     missed = [r for r in study.rows[1:] if checked and r.unflagged is not None and not _kept_covers(r)]
     caveat = (
@@ -222,10 +207,11 @@ def _over_confident_sets(study: MisspecificationStudy) -> list:
     return [r for r in study.rows[1:] if min(r.tempered[0].coverage95.values()) < ROBUST_TARGET]
 
 
-def _brief(study: MisspecificationStudy, checked: bool) -> str:
+def _brief(study: MisspecificationStudy, exact, checked: bool) -> str:
     """The misspecification study in one sentence, for the abstract (the Conclusions give all
     of [`_abstract`][]): the sets that get over-confident posteriors, how many of them the check
-    flags, and what tempering restores on the clusters its choice never saw."""
+    flags and how those it lets through cover, what tempering restores on the clusters its
+    choice never saw, and what it costs on clusters of the model's own physics (`exact`)."""
     wrong = _over_confident_sets(study)
     if not wrong:
         return f"Clusters that differ from the model in one way keep a {95}% coverage of at least {ROBUST_TARGET:.2f}."
@@ -236,14 +222,24 @@ def _brief(study: MisspecificationStudy, checked: bool) -> str:
     )
     if checked:
         text += f"; a posterior-predictive check flags {listing([f'{100 * r.flagged:.0f}%' for r in wrong])} of them"
+        through = [r for r in wrong if r.unflagged is not None and not _kept_covers(r)]
+        if through:
+            covered = "; ".join(_pair(r.unflagged.coverage95) for r in through)
+            text += f", but those it lets through cover only {covered} ($Q_0$, $a$)"
     beta = study.robust_beta
     if beta is None:
         return text + ", and no tempering of the likelihood tried restores the coverage."
     restored = min(min(c.at(beta).coverage95.values()) for c in study.choices)
-    return (
-        text + f", and tempering the likelihood to the power {beta:g} raises the coverage to at least "
-        f"{restored:.2f} on clusters its choice never saw."
+    text += (
+        f". Tempering the likelihood to the power {beta:g} raises the coverage to at least "
+        f"{restored:.2f} on clusters its choice never saw"
     )
+    if _over_covers(exact, beta):
+        text += (
+            f", and makes the intervals conservative for clusters of the model's own physics "
+            f"({_pair(at_beta(exact.tempered, beta).coverage95)})"
+        )
+    return text + "."
 
 
 def _over_covers(exact, beta: float) -> bool:

@@ -263,6 +263,33 @@ def learning_curve_vars(lc: dict) -> dict:
         f"realization standard deviations and the sd of the standardized error of $a$ is {z_first[0]:.2f} "
         f"({z_first[1]:.2f} to {z_first[2]:.2f} over {word(reps)} replicates); with all {last} they are "
         f"{at(last, 'truth_ratio68', 1)[0]:.2f} and {z_last[0]:.2f} ({z_last[1]:.2f} to {z_last[2]:.2f}), and the "
-        f"{95}% coverage of $a$ is {at(last, 'a_au_coverage95')[0]:.2f}."
+        f"{95}% coverage of $a$ is {at(last, 'a_au_coverage95')[0]:.2f}. "
+        + _learning_answer(at(first, "truth_ratio68", 1), at(last, "truth_ratio68", 1), z_first, z_last, first)
     )
     return {"sentence": sentence, "replicates": reps}
+
+
+def _learning_answer(t_first, t_last, z_first, z_last, first: int) -> str:
+    """What the curve answers: whether the truth-set error and a's calibration change beyond
+    the replicates' scatter (their ranges, (mean, min, max), do not overlap), and how large
+    one flow's fitting noise is at the full size."""
+
+    def apart(x, y):
+        return x[2] < y[1] or y[2] < x[1]
+
+    truth = (
+        f"the truth-set error changes beyond the replicates' scatter ({t_first[0]:.2f} to {t_last[0]:.2f})"
+        if apart(t_first, t_last)
+        else f"beyond {first} training points the truth-set error stays within the replicates' scatter"
+    )
+    calibration = (
+        f"the calibration of $a$ improves by more than the scatter (sd {z_first[0]:.2f} to {z_last[0]:.2f})"
+        if apart(z_first, z_last) and z_last[0] < z_first[0]
+        else "the calibration of $a$ changes by more than the scatter"
+        if apart(z_first, z_last)
+        else "the calibration of $a$ stays within it too"
+    )
+    return (
+        f"So {truth}, and {calibration}; at the full size one flow's fitting noise spans "
+        f"{z_last[2] - z_last[1]:.2f} in that sd."
+    )

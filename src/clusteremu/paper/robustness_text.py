@@ -48,8 +48,7 @@ def diagnosis_vars(diag: FlowDiagnosis) -> dict:
         "z_a_raw": f"{raw.z_sd['a_au']:.2f}",
         "cov68_a_alone": f"{np.mean([r.coverage68['a_au'] for r in alone]):.3f}",
         "cov68_a_mixture": f"{mixture.coverage68['a_au']:.3f}",
-        "score_alone": f"{np.mean([r.log_score for r in alone]):.3f}",
-        "score_mixture": f"{mixture.log_score:.3f}",
+        **_as_table(np.mean([r.log_score for r in alone]), mixture.log_score),
         "spread_q0": f"{diag.spread['q0']:.2f}",
         "spread_a": f"{diag.spread['a_au']:.2f}",
         "lattice_raw": _two_decimals(diag.lattice["raw"]),
@@ -83,6 +82,13 @@ def diagnosis_vars(diag: FlowDiagnosis) -> dict:
         f"density at the truth from {out['score_alone']} to {out['score_mixture']}."
     )
     return out
+
+
+def _as_table(alone: float, mixture: float) -> dict:
+    """The two log scores with the diagnosis table's two decimals, or three where two would
+    print them equal."""
+    digits = 2 if f"{alone:.2f}" != f"{mixture:.2f}" else 3
+    return {"score_alone": f"{alone:.{digits}f}", "score_mixture": f"{mixture:.{digits}f}"}
 
 
 def measurement_vars(conf: ConfirmationStudy) -> dict:

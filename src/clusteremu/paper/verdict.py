@@ -52,12 +52,22 @@ def verdict_vars(
         outcome = f"misses {listing([CHECK_TEXT[c] for c in a['q0']['failed']])} for both parameters"
     else:
         outcome = f"{per['q0']} and {per['a_au']}"
+    # a pass of condition 3 against a reference that is itself over-confident is weaker evidence: say so
+    low = _over_confident_reference(bank, list(PARAMETERS))
+    weak = [PARAM_TEXT[p] for p in PARAMETERS if a[p]["trusted"] and p in low]
+    hedge = (
+        ""
+        if not weak
+        else f" ({weak[0]} judged against an over-confident reference)"
+        if both and len(weak) == 1
+        else " (judged against an over-confident reference)"
+    )
     answer = (
-        "Yes, for both parameters"
+        f"Yes, for both parameters{hedge}"
         if both
-        else "Yes for $Q_0$; for $a$, not yet"
+        else f"Yes for $Q_0${hedge}; for $a$, not yet"
         if a["q0"]["trusted"]
-        else "Yes for $a$; for $Q_0$, not yet"
+        else f"Yes for $a${hedge}; for $Q_0$, not yet"
         if a["a_au"]["trusted"]
         else "Not yet"
     )
@@ -77,7 +87,6 @@ def verdict_vars(
     )
     missed = [p for p in PARAMETERS if "efficiency" in a[p]["failed"]]
     # a miss against an over-confident reference may be the reference's; a pass is agreement with it
-    low = _over_confident_reference(bank, list(PARAMETERS))
     efficiency += _reference_calibration(bank, best, low, missed) + _bank_size_sentence(bank, missed)
     rejected = [f"{PARAM_TEXT[p]}: {listing(a[p]['rejected'])}" for p in PARAMETERS if a[p]["rejected"]]
     failing = (
