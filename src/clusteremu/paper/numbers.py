@@ -129,7 +129,10 @@ def energy_convergence_text(conv: dict, production_dt_yr: float) -> str:
         text += f" with the float32 forces the runs use, and of {slopes64} with float64 forces"
     if err[-1] / err[-2] <= FLOOR_RATIO:
         which = " with float32" if slopes64 != slopes else ""
-        return text + f" (fitted over the three smallest, {conv['slope']:.2f}{which})"
+        return (
+            text
+            + f" (a straight line through the errors at the three smallest steps has slope {conv['slope']:.2f}{which})"
+        )
     p = int(np.argmin(np.abs(dt - production_dt_yr)))
     if p < len(dt) - 1 and err[p] > 2 * err64[p]:
         text += (
