@@ -65,7 +65,11 @@ def test_dispersion_standard_error_matches_gaussian_theory_and_the_spread_of_rep
 @pytest.mark.parametrize(
     ("error", "error64", "expected"),
     [
-        ([1e-2, 2.5e-3, 6.2e-4, 1.6e-4], [1e-2, 2.5e-3, 6.2e-4, 1.6e-4], "(fitted over the three smallest"),
+        (
+            [1e-2, 2.5e-3, 6.2e-4, 1.6e-4],
+            [1e-2, 2.5e-3, 6.2e-4, 1.6e-4],
+            "(a straight line through the errors at the three smallest steps has slope",
+        ),
         ([1e-2, 2.5e-3, 6.2e-4, 5e-4], [1e-2, 2.5e-3, 6.2e-4, 1.6e-4], "the floor is the rounding of the float32"),
         ([1e-2, 2.5e-3, 6.2e-4, 5e-4], [1e-2, 2.5e-3, 6.2e-4, 5.5e-4], "that floor is not the forces' rounding"),
     ],
