@@ -32,6 +32,9 @@ __all__ = [
 
 #: A median contraction below this leaves a parameter "weakly constrained" in the text.
 WEAK_CONTRACTION = 2.0
+#: A tie-break decided by a relative difference in median contraction below this is reported
+#: as no evidence: the text calls the two likelihoods equivalent on the selection set.
+TIE = 0.01
 
 #: The factor that the "× P(usable)" likelihoods multiply by, as the Methods write it.
 P_USABLE = r"$P(\mathrm{usable} \mid \theta)$"
@@ -82,18 +85,17 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
             "NUTS."
         )
     )
+    healthy = sum(r.healthy for r in rows)
     return {
         "n_nuts": len(rows),
-        "n_nuts_healthy": sum(r.healthy for r in rows),
+        "n_nuts_healthy": healthy,
         "nuts_healthy_phrase": (
-            f"All {len(rows)} runs pass"
-            if all(r.healthy for r in rows)
-            else f"Of the {len(rows)} runs, {sum(r.healthy for r in rows)} pass"
+            f"All {len(rows)} runs pass" if healthy == len(rows) else f"Of the {len(rows)} runs, {healthy} pass"
         ),
         # Where every run passes, "no divergence" is already said; the count would repeat it.
         "divergence_clause": (
             ""
-            if all(r.healthy for r in rows)
+            if healthy == len(rows)
             else f"{counted(sum(1 for r in rows if r.divergences > 0), 'run')} with a divergence; "
         ),
         "max_rhat": f"{max(d.r_hat for r in rows for d in (r.q0, r.a_au)):.4f}",
@@ -242,12 +244,7 @@ def _tie_sentence(contraction: dict[str, tuple[float, float]], best: str) -> str
         f" The tie-break, the larger median contraction of {PARAM_TEXT[('a_au', 'q0')[k]]}, decides between them "
         f"by {ours:.{digits}f} for {LIKELIHOOD_NAMES[best]} against {theirs:.{digits}f} for "
         f"{LIKELIHOOD_NAMES[runner]}, a difference of {100 * relative:.1g}%"
-        # far below what another set of observations would move a median: a coin flip, said as one
-        + (
-            ": on this set the two are equivalent, and the pick is the rule's, not evidence."
-            if relative < 0.01
-            else "."
-        )
+        + (": on this set the two are equivalent, and the pick is the rule's, not evidence." if relative < TIE else ".")
     )
 
 
