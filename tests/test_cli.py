@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from clusteremu import compilation_cache
 from clusteremu.cli import main
 from tests.helpers import numpyro_keys, tiny_comparison
 
@@ -36,10 +37,21 @@ def run(capsys, *argv):
     return code, out, err
 
 
+@pytest.fixture(scope="module")
+def _programs_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("programs")
+
+
 @pytest.fixture(autouse=True)
-def _no_persistent_cache(monkeypatch):
-    """The tests compile in their own process; the per-user cache is the bench's business."""
-    monkeypatch.setenv("CLUSTEREMU_JAX_CACHE", "off")
+def _own_program_cache(monkeypatch, _programs_folder):
+    """The command line's stored programs in a folder of this module's, never the user's: a
+    call that compiled a program spares the next one with the same shapes its compilation
+    (`tests/test_cli_programs.py` shows a stored program gives the numbers a built one does).
+    JAX's own persistent cache stays off in this process, as before: `simulate` would turn it
+    on for the rest of the worker, and an executable that cache served in memory cannot be
+    stored again by a later test's command."""
+    monkeypatch.setenv("CLUSTEREMU_JAX_CACHE", str(_programs_folder))
+    monkeypatch.setattr(compilation_cache, "use_compilation_cache", lambda: None)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, tiny_comparison
-from tests.test_cli import _no_persistent_cache, run  # noqa: F401  (an autouse fixture)
+from tests.test_cli import _own_program_cache, _programs_folder, run  # noqa: F401  (an autouse fixture and its folder)
 
 LONG = "x" * 300 + ".nc"
 READ_ONLY = "READ_ONLY"  # replaced by a folder this process cannot write in
