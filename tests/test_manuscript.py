@@ -344,7 +344,8 @@ def test_the_calibration_sentence_says_which_outputs_it_helps_on_new_design_poin
     assert "toward one for the bound fraction (0.80 ± 0.10 to 1.00 ± 0.10, factor 0.90)" in text
     assert "away from it for the velocity dispersion" in text and "the half-mass radius (0.95" in text
     assert text.endswith(
-        "the 68% intervals of the half-mass radius cover 0.60 ± 0.03 of the realizations instead of 0.67."
+        "the 68% intervals of the half-mass radius cover 0.60 ± 0.03 of the realizations, down from 0.67 before "
+        "calibration (nominal 0.68)."
     )
     ev["probabilistic"]["ensemble, calibrated"] = scores([1.0, 1.0, 1.0], [0.68, 0.68, 0.68])
     assert "toward one for every output" in calibration_sentence(ev)
@@ -419,3 +420,14 @@ def test_the_layout_check_counts_a_float_where_it_is_printed(tmp_path, space, pr
     typ.write_text(_TYPST_HEADER + _TYPST_PROBES + LAYOUT_CASE.replace("{space}", space))
     assert typst_query(typ, "probe-figure") == [{"label": "tbl-float", "page": 2}]  # where it stands
     assert check_layout(typ) == problems
+
+
+def test_a_number_and_its_unit_stay_together_across_a_line_break_of_the_source(tmp_path, root):
+    """A shortcode at a line's end and its unit on the next (a soft break) are joined like a
+    number and unit on one line: "4.7405 ⏎ km/s" was broken there in the PDF."""
+    text = "One AU per year is {{< var design.n >}}\nkm/s, and {{< var design.n >}} yr.\n"
+    proc = pandoc_typst(tmp_path, root, text, GOOD_VARS)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "24\u00a0km/\u2060s" in out or "24~km/\u2060s" in out, out[-300:]
+    assert "24\u00a0yr" in out or "24~yr" in out

@@ -8,6 +8,7 @@ from clusteremu.evaluation.trust import ACCURACY_TARGETS
 from clusteremu.paper.costs_text import _breakeven, training_text
 from clusteremu.paper.misspecification_text import _abstract, _brief, _warned_sentence
 from clusteremu.paper.numbers import _learning_answer, truth_vars
+from clusteremu.paper.verdict import width_sentence
 
 
 def test_a_miss_the_tables_round_away_is_named_with_three_decimals():
@@ -142,13 +143,40 @@ def test_the_abstracts_brief_says_what_the_check_lets_through_and_what_tempering
     calibrated = study.rows[0]  # tempered to 0.95 at every exponent but 1: no price to name
     text = _brief(study, calibrated, checked=True)
     assert "a posterior-predictive check flags 49% of them, but those it lets through cover only 0.65 and 0.65" in text
-    assert "raises the coverage to at least 0.92 on clusters its choice never saw." in text
+    assert "raises the 95% coverage to at least 0.92 on clusters its choice never saw." in text
     over = replace(calibrated, tempered=_rows({b: 0.95 if b == 1.0 else 1.0 for b in TEMPERING}))
     text = _brief(study, over, checked=True)
     assert text.endswith("conservative for clusters of the model's own physics (1.00 and 1.00).")
     # what the check lets through covers: nothing more to say
     safe = _study([_row("kroupa", 0.7, 0.49, 0.93)], choices, beta=0.5)
     assert "lets through" not in _brief(safe, calibrated, checked=True)
+    # tempering that mends the 95% intervals but leaves the 68% ones short (0.50 on 50 clusters is more
+    # than two binomial standard errors, 0.066 each, below 0.68) says so
+    narrow = [
+        TemperedRow(b, {"q0": 0.50, "a_au": 0.67}, {"q0": c, "a_au": c}, {}, {}, {})
+        for b, c in ((1.0, 0.7), (0.5, 0.92))
+    ]
+    short = _study(study.rows[1:], [replace(choices[0], held_out=narrow)], beta=0.5)
+    text = _brief(short, calibrated, checked=True)
+    assert "never saw, though its 68% intervals still cover as little as 0.50 there." in text
+
+
+def test_a_lax_threshold_is_said_to_be_one_where_the_papers_own_test_would_fail():
+    # 0.90 passes the 0.90 target but is (0.95 - 0.90) / sqrt(0.95 * 0.05 / 100) = 2.3 binomial
+    # standard errors below nominal; 0.93 is within two and is not named
+    study = _study([_row("kroupa", 0.7, 0.51, 0.65), _row("binaries", 0.90, 0.1, 0.95), _row("age2", 0.93, 0.2, 0.9)])
+    text = _abstract(study, study.rows[0], checked=True)
+    lax = "(a lax threshold: 0.90 for $Q_0$ of those with unresolved binaries is 2.3 binomial standard errors"
+    assert f"keep a 95% coverage of at least 0.90 {lax}" in text and "of those age2 is" not in text
+
+
+def test_the_width_sentence_reads_the_standardized_errors_sd_against_its_standard_error():
+    # n = 1072: the sd of a normal sample's sd is 1 / sqrt(2 n) = 0.022; 0.95 is 2.3 of them below 1
+    text = width_sentence({"q0": 0.95, "a_au": 1.02}, 1072)
+    assert text.startswith("For $Q_0$ that sd is 2.3 standard errors (0.022 each) below 1: the posteriors are about 5%")
+    assert "$a$" not in text and text.endswith("is pushed up by that much.")
+    assert "about 9% narrower" in width_sentence({"q0": 1.0, "a_au": 1.1}, 1072)
+    assert width_sentence({"q0": 0.98, "a_au": 1.03}, 1072) == ""
 
 
 def test_the_learning_curve_answers_its_questions_against_the_replicates_scatter():
@@ -161,3 +189,14 @@ def test_the_learning_curve_answers_its_questions_against_the_replicates_scatter
     text = _learning_answer((0.40, 0.38, 0.42), (0.24, 0.23, 0.26), *flat, 44)
     assert "the truth-set error changes beyond the replicates' scatter (0.40 to 0.24)" in text
     assert "the calibration of $a$ stays within it too" in text
+
+
+def test_the_raw_flows_log_score_is_named_only_outside_the_members_range():
+    from clusteremu.paper.robustness_text import _raw_score
+
+    text = _raw_score(2.21, [2.29, 2.30, 2.31])
+    assert text == (
+        "; its log score at the truth is lower, though (2.21 against 2.30, below every dequantized member's), "
+        "so dequantizing puts more posterior density at the truth"
+    )
+    assert _raw_score(2.30, [2.29, 2.30, 2.31]) == ""

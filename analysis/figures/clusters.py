@@ -52,6 +52,9 @@ def plot(snapshots):
             note = f"{int(bound.sum())} bound at T" + (f", {outside} of {x.size} outside" if outside else "")
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)
+            # three ticks per axis: five labels of four digits ran together at print size
+            ax.set_xticks([-lim, 0, lim])
+            ax.set_yticks([-lim, 0, lim])
             ax.set_aspect("equal")
             ax.set_title(f"$Q_0$ = {q0:g}, {label}\n{note}", fontsize=9.5)
             ax.set_xlabel("x [AU]")

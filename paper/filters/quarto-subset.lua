@@ -210,7 +210,8 @@ local units = {
   Inlines = function(inlines)
     for i = 1, #inlines - 2 do
       local number, gap, unit = inlines[i], inlines[i + 1], inlines[i + 2]
-      if number.t == "Str" and number.text:match("%d$") and gap.t == "Space"
+      -- the gap is a space or a line break of the source ("{{< var x >}}" at a line's end)
+      if number.t == "Str" and number.text:match("%d$") and (gap.t == "Space" or gap.t == "SoftBreak")
           and unit.t == "Str" and starts_with_unit(unit.text) then
         inlines[i + 1] = pandoc.Str("\u{00A0}")
       end

@@ -45,6 +45,7 @@ def calibration_sentence(ev: dict) -> str:
         "On the test split, design points other than those it was fitted on, the calibration moves the mean squared "
         f"$z$-score {' but '.join(parts)}: the factors fitted on the validation split's design points do not all "
         f"carry over to new ones, and after calibration the 68% intervals of {OUT_TEXT[ev['outputs'][worst]]} "
-        f"cover {after['coverage68'][worst]:.2f} ± {after['coverage68_se'][worst]:.2f} of the realizations instead "
-        f"of {before['coverage68'][worst]:.2f}."
+        f"cover {after['coverage68'][worst]:.2f} ± {after['coverage68_se'][worst]:.2f} of the realizations, "
+        f"{'down' if after['coverage68'][worst] < before['coverage68'][worst] else 'up'} from "
+        f"{before['coverage68'][worst]:.2f} before calibration (nominal 0.68)."
     )

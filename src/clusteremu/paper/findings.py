@@ -70,9 +70,11 @@ def nuts_summary(rows: list[NutsCheck]) -> dict:
     narrower = sum(v < -2 for v in z)
     noise = beyond <= expected + 2 * len(z) * binomial_se(tail, len(z))
     # Both percentages are of the grid's sd, so that the ratio the sentence states is theirs.
+    times = f"{abs(worst.nuts_sd - worst.grid_sd) / worst.mcse_sd:.1f}"
     where = (
-        f"That largest difference, for {PARAM_TEXT[worst_p]}, is "
-        f"{abs(worst.nuts_sd - worst.grid_sd) / worst.mcse_sd:.1f} times the Monte Carlo error of that run's sd "
+        f"That largest difference, for {PARAM_TEXT[worst_p]}, "
+        + ("equals" if times == "1.0" else f"is {times} times")
+        + " the Monte Carlo error of that run's sd "
         f"({100 * worst.mcse_sd / worst.grid_sd:.1f}% of the grid's sd, from the effective sample size of its "
         f"squared deviations). Each measured in its own run's Monte Carlo error, {beyond} of the {len(z)} "
         f"differences in sd ({len(rows)} runs, two parameters) exceed two, where sampling noise alone puts about "

@@ -64,6 +64,8 @@ def simulation_vars(config) -> dict:
         "mass_function": {"equal": "equal masses", "kroupa2001": "a Kroupa (2001) IMF"}[sim["mass_function"]],
         "star_mass_msun": f"{m:g}",
         "cluster_mass_msun": f"{n * m:g}",
+        "kroupa_min_msun": f"{sim['kroupa_min_msun']:g}",
+        "kroupa_max_msun": f"{sim['kroupa_max_msun']:g}",
         "mass_cut_percent": f"{100 * cut:g}",
         "r_max_over_a": f"{truncation_radius(cut):.1f}",
         "softening_over_a": f"{sim['softening_over_a']:g}",
@@ -105,6 +107,7 @@ def validation_vars(val: dict) -> dict:
         "energy_max_ours": sci(max(ee["ours"])),
         "energy_max_rebound": sci(max(ee["rebound"])),
         "precision_seeds": pr["n_seeds"],
+        "precision_a_au": listing(sorted({f"{r['a_au']:g}" for r in pr["rows"]})),
         "precision_max_z": f"{max(max(r['mean_difference_over_se']) for r in pr['rows']):.1f}",
         "precision_same_f": _share_of_runs(np.mean([r["same_f_bound"] for r in pr["rows"]])),
     }

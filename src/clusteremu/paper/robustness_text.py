@@ -31,6 +31,20 @@ def _two_decimals(x: float) -> str:
     return f"{round(x, 2) + 0.0:.2f}"
 
 
+def _raw_score(raw: float, alone: list[float]) -> str:
+    """The clause on the log score at the truth of the flow fitted to the raw bound fraction,
+    where it lies outside the dequantized members' range (`alone`); empty where it is within."""
+    if min(alone) <= raw <= max(alone):
+        return ""
+    side = "lower" if raw < min(alone) else "higher"
+    effect = "puts more" if side == "lower" else "puts less"
+    return (
+        f"; its log score at the truth is {side}, though ({raw:.2f} against {np.mean(alone):.2f}, "
+        f"{'below' if side == 'lower' else 'above'} every dequantized member's), so dequantizing {effect} posterior "
+        "density at the truth"
+    )
+
+
 def diagnosis_vars(diag: FlowDiagnosis) -> dict:
     """The diagnosis in numbers: one member against the mixture, the members' spread, the lattice."""
     alone = [r for r in diag.rows if r.label.startswith("member")]
@@ -67,7 +81,7 @@ def diagnosis_vars(diag: FlowDiagnosis) -> dict:
         f"between its points (the log density at a lattice point exceeds that half a star away by "
         f"{out['lattice_raw']} nats on average, {out['lattice_mixture']} for the dequantized mixture), and its "
         f"standardized errors of $a$ have an sd of {out['z_a_raw']}, against {out['z_a_alone']} for single "
-        f"dequantized flows: {verdict}."
+        f"dequantized flows: {verdict}{_raw_score(raw.log_score, [r.log_score for r in alone])}."
     )
     alone_sd = z_alone.mean()
     # The standard error of a sample sd of n unit-variance values: how far from one is noise.

@@ -10,6 +10,8 @@ over-confident, and the confirmation set's coverage numbers and decision.
 
 from __future__ import annotations
 
+import math
+
 from ..evaluation.confirmation import ConfirmationStudy
 from ..evaluation.coverage import binomial_se
 from ..evaluation.reference_bank import ReferenceBank
@@ -258,6 +260,7 @@ def confirmation_vars(conf: ConfirmationStudy) -> dict:
         out |= {f"cov68_{p}": _ci(r.coverage[0]), f"cov95_{p}": _ci(r.coverage[1]), f"sbc_p_{p}": f"{r.sbc_p:.2f}"}
         out[f"zsd_{p}"] = f"{r.z_bias_sd:.2f}"
         out[f"contraction_{p}"] = f"{r.contraction_median:.1f}"
+    out["width_sentence"] = width_sentence({p: c.parameter(p).z_bias_sd for p in PARAMETERS}, conf.n_used)
     calibrated = [n for n, j in conf.likelihoods.items() if j.calibrated("q0") and j.calibrated("a_au")]
     out["sentence"] = (
         f"{upper_first(word(len(calibrated)))} of the {word(len(conf.likelihoods))} likelihoods "
@@ -265,3 +268,24 @@ def confirmation_vars(conf: ConfirmationStudy) -> dict:
         + (f" ({listing([LIKELIHOOD_NAMES[n] for n in calibrated])})." if calibrated else ".")
     )
     return out
+
+
+def width_sentence(z_sd: dict[str, float], n: int) -> str:
+    """What the standardized errors' sd `z_sd` (per parameter, over `n` observations) says of
+    the posteriors' widths where it is more than two standard errors (1/sqrt(2n), that of a
+    normal sample's sd) from 1: below, posteriors wider than their errors (intervals that err
+    on the wide side); above, narrower. Empty where every sd is within."""
+    se = 1 / math.sqrt(2 * n)
+    parts = [
+        f"for {PARAM_TEXT[p]} that sd is {abs(sd - 1) / se:.1f} standard errors ({se:.3f} each) "
+        + (
+            f"below 1: the posteriors are about {100 * (1 / sd - 1):.0f}% wider than the errors they describe, so "
+            "their intervals err on the wide side, and the sd ratio to the simulator's own posteriors "
+            "(@sec-reference) is pushed up by that much"
+            if sd < 1
+            else f"above 1: the posteriors are about {100 * (1 - 1 / sd):.0f}% narrower than the errors they describe"
+        )
+        for p, sd in z_sd.items()
+        if abs(sd - 1) > 2 * se
+    ]
+    return upper_first("; ".join(parts)) + "." if parts else ""
