@@ -50,7 +50,7 @@ def _row(ax, steps, reads, y, color):
 
 
 def plot():
-    fig, ax = plt.subplots(figsize=(6.6, 3.4))
+    fig, ax = plt.subplots(figsize=(6.6, 2.8))
     ax.set_axis_off()
     ax.set_xlim(0, 10)
     ax.set_ylim(-0.4, 4)
