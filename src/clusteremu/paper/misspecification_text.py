@@ -54,8 +54,8 @@ def misspecification_vars(study: MisspecificationStudy, conf: ConfirmationStudy,
         f"{out['threshold']}. On the confirmation set, which the calibration never saw, it flags "
         f"{out['false_exact']} of the {exact.n_used} clusters of the model's own physics ({out['false_exact_se']} "
         f"binomial standard errors from {out['level']}%) and {out['false_measured']} of the same clusters observed "
-        f"with measurement errors ({out['false_measured_se']}). The misspecified clusters below are observed "
-        "without measurement errors, so the check's power on noisy observations was not measured."
+        f"with measurement errors ({out['false_measured_se']} standard errors). The misspecified clusters below are "
+        "observed without measurement errors, so the check's power on noisy observations was not measured."
         if checked
         else "The likelihood this profile recommends has no flow, so its posteriors come without the check."
     )
