@@ -1,7 +1,9 @@
 """Render the manuscript to PDF, with Quarto when it is installed, else the fallback.
 
 Reads:  the Quarto project in `paper/`, this profile's `_variables.yml`, figures and tables
-        (see `clusteremu.paper.manuscript`); the profile config (`--config`) names the profile.
+        (see `clusteremu.paper.manuscript`); the profile config (`--config`) names the profile,
+        and its `manuscript.claims` says whether a layout problem stops the build (`fail`) or
+        is printed (`flag`).
 Writes: the PDF (`--out`) with its provenance record (engine used in the record).
 """
 
@@ -14,7 +16,7 @@ from clusteremu.paper.manuscript import ManuscriptError, manuscript_inputs, rend
 from clusteremu.repro.paths import Layout
 from clusteremu.repro.provenance import Run
 
-CONFIG_SECTIONS = ()
+CONFIG_SECTIONS = ("manuscript",)
 
 
 def main(args):
@@ -22,7 +24,8 @@ def main(args):
     layout = Layout(Path.cwd(), config.profile)
     if Path(args.out).resolve() != layout.pdf:
         raise ConfigError(f"--out {args.out}: the PDF of profile {config.profile!r} lives at {layout.pdf}")
-    pdf, engine = render(layout, engine=args.engine)
+    # The layout is promised where the claims are: a profile that only flags them gets a warning.
+    pdf, engine = render(layout, engine=args.engine, strict_layout=config["manuscript"]["claims"] == "fail")
     Run(__file__, config, inputs=manuscript_inputs(layout)).write_bytes(layout.pdf, pdf, extra={"engine": engine})
 
 

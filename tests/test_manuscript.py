@@ -431,3 +431,16 @@ def test_a_number_and_its_unit_stay_together_across_a_line_break_of_the_source(t
     out = proc.stdout
     assert "24\u00a0km/\u2060s" in out or "24~km/\u2060s" in out, out[-300:]
     assert "24\u00a0yr" in out or "24~yr" in out
+
+
+def test_layout_problems_stop_a_profile_whose_claims_fail_and_are_printed_for_one_that_flags(capsys):
+    from clusteremu.paper.manuscript import ManuscriptError, judge_layout
+
+    problems = ["fig-a is on page 3, its first reference on page 1"]
+    with pytest.raises(ManuscriptError, match="fig-a is on page 3"):
+        judge_layout(problems, strict=True)
+    judge_layout(problems, strict=False)
+    err = capsys.readouterr().err
+    assert err.startswith("warning: the rendered layout has problems:") and "fig-a is on page 3" in err
+    judge_layout([], strict=True)  # nothing to say
+    assert capsys.readouterr().err == ""
