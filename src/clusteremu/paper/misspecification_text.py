@@ -231,7 +231,7 @@ def _narrow68(study: MisspecificationStudy, beta: float, sentence: bool = False)
     68% coverage is more than two binomial standard errors below nominal: a clause ("though
     its 68% intervals still cover as little as 0.56 there"), or with `sentence` one sentence
     with each such half's pair; empty where none is."""
-    low = [c for c in study.choices if min(c.at(beta).coverage68.values()) < 0.68 - 2 * binomial_se(0.68, c.n_held_out)]
+    low = [c for c in study.choices if min(c.at(beta).coverage68.values()) < coverage_limit(c.n_held_out, level=0.68)]
     if not low:
         return ""
     if not sentence:

@@ -36,12 +36,10 @@ def _raw_score(raw: float, alone: list[float]) -> str:
     where it lies outside the dequantized members' range (`alone`); empty where it is within."""
     if min(alone) <= raw <= max(alone):
         return ""
-    side = "lower" if raw < min(alone) else "higher"
-    effect = "puts more" if side == "lower" else "puts less"
+    side, where, effect = ("lower", "below", "more") if raw < min(alone) else ("higher", "above", "less")
     return (
-        f"; its log score at the truth is {side}, though ({raw:.2f} against {np.mean(alone):.2f}, "
-        f"{'below' if side == 'lower' else 'above'} every dequantized member's), so dequantizing {effect} posterior "
-        "density at the truth"
+        f"; its log score at the truth is {side}, though ({raw:.2f} against {np.mean(alone):.2f}, {where} every "
+        f"dequantized member's), so dequantizing puts {effect} posterior density at the truth"
     )
 
 

@@ -194,10 +194,10 @@ def _over_confident_reference(bank: ReferenceBank, params: list[str]) -> list[st
     return [p for p in params if bank.calibration.coverage[EFFICIENCY_REFERENCE][p][1] < limit]
 
 
-def coverage_limit(n: int, above: bool = False) -> float:
-    """The 95% coverage two binomial standard errors below nominal at `n` observations (above
-    it with `above`): where a coverage stops being nominal, in either direction."""
-    return 0.95 + (2 if above else -2) * binomial_se(0.95, n)
+def coverage_limit(n: int, above: bool = False, level: float = 0.95) -> float:
+    """The coverage of `level` intervals two binomial standard errors below nominal at `n`
+    observations (above it with `above`): where a coverage stops being nominal, in either direction."""
+    return level + (2 if above else -2) * binomial_se(level, n)
 
 
 def _reference_calibration(bank: ReferenceBank, best: str, low: list[str], missed: list[str]) -> str:
